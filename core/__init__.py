@@ -1,0 +1,1 @@
+"""The write side: aggregates, their events, the application service and errors."""

@@ -1,0 +1,866 @@
+"""The Mentoring application: the only way to change state. Load, check, trigger, save."""
+
+from __future__ import annotations
+
+import logging
+import uuid
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+from typing import Any, ClassVar, TypeVar
+from uuid import UUID
+
+from eventsourcing.application import AggregateNotFoundError, Application
+from eventsourcing.domain import Aggregate
+from eventsourcing.persistence import Recording, RecordConflictError
+
+from mentorlog.core.errors import (
+    Conflict,
+    GoalInvalid,
+    InvalidInput,
+    NotAParticipant,
+    NotEligible,
+    NotFound,
+    ParticipantsInvalid,
+    UnknownFormat,
+    UnknownFramework,
+)
+from mentorlog.core.inputs import (
+    CAREER_STAGE_VALUES,
+    FEEDBACK_SOURCES,
+    GOAL_TERMS,
+    SUPPORT_KINDS,
+    check_choice,
+    check_datetime,
+    check_int,
+    check_number,
+    check_text,
+    check_texts,
+)
+from mentorlog.core.mentorship import Mentorship
+from mentorlog.core.person import Person
+from mentorlog.core.program import Program
+from mentorlog.plugins.interfaces import Candidate, GoalContext, GoalFramework, Problem
+from mentorlog.plugins.manager import Catalog
+
+log = logging.getLogger(__name__)
+
+A = TypeVar("A", bound=Aggregate)
+MAX_ATTEMPTS = 8
+
+
+@dataclass(frozen=True)
+class Recorded:
+    """What a command recorded: the ID it made or touched and the log position."""
+
+    id: str
+    position: int
+
+
+def person_actor(person_id: str | UUID) -> str:
+    """Return the actor string for a person."""
+    return f"person:{person_id}"
+
+
+def actor_person_id(actor: str) -> str | None:
+    """Return the person ID an actor string names, or None for a system actor."""
+    return actor.removeprefix("person:") if actor.startswith("person:") else None
+
+
+def new_id() -> str:
+    """Return a fresh ID for an entity inside a stream."""
+    return uuid.uuid4().hex[:12]
+
+
+class Mentoring(Application[UUID]):
+    """Programs, people and mentorships, recorded as events."""
+
+    name = "mentorlog"
+    snapshotting_intervals: ClassVar[dict[type[Aggregate], int]] = {
+        Mentorship: 100,
+        Person: 100,
+    }
+
+    def __init__(
+        self,
+        catalog: Catalog,
+        env: Mapping[str, str] | None = None,
+        today: Callable[[], date] | None = None,
+    ) -> None:
+        super().__init__(dict(env) if env else None)
+        self.catalog = catalog
+        self.today = today or (lambda: datetime.now(UTC).date())
+
+    # -- plumbing --------------------------------------------------------
+
+    def _load(self, cls: type[A], aggregate_id: str | UUID, field: str) -> A:
+        try:
+            uid = aggregate_id if isinstance(aggregate_id, UUID) else UUID(str(aggregate_id))
+        except ValueError:
+            raise NotFound(f"'{aggregate_id}' is not a valid ID", field) from None
+        try:
+            aggregate = self.repository.get(uid)
+        except AggregateNotFoundError:
+            raise NotFound(f"no {cls.__name__.lower()} with ID {uid}", field) from None
+        if not isinstance(aggregate, cls):
+            raise NotFound(f"no {cls.__name__.lower()} with ID {uid}", field)
+        return aggregate
+
+    def _save(self, *aggregates: Aggregate) -> int:
+        recordings: list[Recording[UUID]] = self.save(*aggregates)
+        return max((r.notification.id for r in recordings), default=0)
+
+    def _retrying(self, command: Callable[[], Recorded]) -> Recorded:
+        """Run a load-check-save command, retrying when a concurrent writer won."""
+        for attempt in range(MAX_ATTEMPTS):
+            try:
+                return command()
+            except RecordConflictError:
+                log.debug("conflict on attempt %d, retrying", attempt + 1)
+        raise Conflict(
+            f"the command collided with concurrent changes {MAX_ATTEMPTS} times; "
+            "try again"
+        )
+
+    def _on_mentorship(
+        self, mentorship_id: str, change: Callable[[Mentorship], str | None]
+    ) -> Recorded:
+        def command() -> Recorded:
+            mentorship = self._load(Mentorship, mentorship_id, "mentorshipId")
+            made = change(mentorship)
+            return Recorded(made or str(mentorship.id), self._save(mentorship))
+
+        return self._retrying(command)
+
+    def _framework(self, name: str) -> GoalFramework:
+        framework = self.catalog.framework(name)
+        if framework is None:
+            known = ", ".join(sorted(self.catalog.frameworks))
+            raise UnknownFramework(
+                f"unknown goal framework '{name}' (known: {known})", "framework"
+            )
+        return framework
+
+    def _check_goal(
+        self, framework: GoalFramework, fields: Mapping[str, Any], side: str | None
+    ) -> None:
+        if not isinstance(fields, Mapping):
+            raise GoalInvalid([Problem("fields", "fields must be an object")])
+        context = GoalContext(today=self.today(), actor_side=side)  # type: ignore[arg-type]
+        problems = framework.validate(fields, context)
+        if problems:
+            raise GoalInvalid(problems)
+
+    def _actor_side(self, mentorship: Mentorship, actor: str) -> str | None:
+        person_id = actor_person_id(actor)
+        return mentorship.side_of(person_id) if person_id else None
+
+    def _is_admin(self, mentorship: Mentorship, actor: str) -> bool:
+        person_id = actor_person_id(actor)
+        if person_id is None:
+            return actor.startswith("system:")
+        program = self._load(Program, mentorship.program_id, "programId")
+        return person_id in program.admins
+
+    # -- programs --------------------------------------------------------
+
+    def create_program(
+        self,
+        *,
+        actor: str,
+        name: str,
+        description: str = "",
+        mentor_min_years_experience: float = 0,
+        mentee_min_tenure_years: float = 0,
+        duration_months: int = 12,
+        cadence_days: int = 30,
+        formats: Sequence[str] = ("one_on_one",),
+        default_framework: str = "smart",
+        admins: Sequence[str] = (),
+    ) -> Recorded:
+        """Create a program with its criteria, formats and default framework."""
+        problems = [
+            *check_text("name", name, max_len=200),
+            *check_text("description", description, required=False, max_len=5000),
+            *check_number("mentorMinYearsExperience", mentor_min_years_experience, 0, 80),
+            *check_number("menteeMinTenureYears", mentee_min_tenure_years, 0, 80),
+            *check_int("durationMonths", duration_months, 1, 120),
+            *check_int("cadenceDays", cadence_days, 1, 365),
+        ]
+        if not formats:
+            problems.append(Problem("formats", "enable at least one format"))
+        for f in formats:
+            if self.catalog.format(f) is None:
+                raise UnknownFormat(f"unknown format '{f}'", "formats")
+        self._framework(default_framework)
+        if problems:
+            raise InvalidInput(problems)
+        for person_id in admins:
+            self._load(Person, person_id, "admins")
+        program = Program(
+            actor=actor,
+            name=name.strip(),
+            description=description,
+            eligibility={
+                "mentor_min_years_experience": mentor_min_years_experience,
+                "mentee_min_tenure_years": mentee_min_tenure_years,
+            },
+            duration_months=duration_months,
+            cadence_days=cadence_days,
+            formats=list(dict.fromkeys(formats)),
+            default_framework=default_framework,
+            admins=[str(UUID(a)) for a in admins],
+        )
+        return Recorded(str(program.id), self._save(program))
+
+    def add_starter_goal(
+        self,
+        program_id: str,
+        *,
+        actor: str,
+        title: str,
+        framework: str | None = None,
+        fields: Mapping[str, Any] | None = None,
+        term: str = "short",
+        locked: bool = False,
+    ) -> Recorded:
+        """Add a starter goal that each new mentorship of the program receives."""
+
+        def command() -> Recorded:
+            program = self._load(Program, program_id, "programId")
+            name = framework or program.default_framework
+            problems = [*check_text("title", title, max_len=200), *check_choice("term", term, GOAL_TERMS)]
+            if problems:
+                raise InvalidInput(problems)
+            # Starter goals are checked as if the mentee set them.
+            self._check_goal(self._framework(name), fields or {}, "mentee")
+            goal_id = new_id()
+            program.add_starter_goal(
+                actor=actor,
+                goal_id=goal_id,
+                title=title.strip(),
+                framework=name,
+                fields=dict(fields or {}),
+                term=term,
+                locked=locked,
+            )
+            return Recorded(goal_id, self._save(program))
+
+        return self._retrying(command)
+
+    def set_connection_plan(
+        self, program_id: str, *, actor: str, meetings: Sequence[Mapping[str, Any]]
+    ) -> Recorded:
+        """Replace the program's connection plan (a timeline of planned meetings)."""
+        plan: list[dict[str, Any]] = []
+        problems: list[Problem] = []
+        for i, m in enumerate(meetings, start=1):
+            where = f"meetings.{i - 1}"
+            start, end = m.get("week_start"), m.get("week_end")
+            problems += check_text(f"{where}.title", m.get("title"), max_len=200)
+            problems += check_int(f"{where}.weekStart", start, 1, 520)
+            problems += check_int(f"{where}.weekEnd", end, 1, 520)
+            problems += check_texts(f"{where}.agenda", m.get("agenda", []))
+            if not problems and start > end:  # type: ignore[operator]
+                problems.append(Problem(f"{where}.weekEnd", "weekEnd is before weekStart"))
+            plan.append(
+                {
+                    "number": i,
+                    "title": m.get("title"),
+                    "week_start": start,
+                    "week_end": end,
+                    "agenda": list(m.get("agenda", [])),
+                }
+            )
+        if problems:
+            raise InvalidInput(problems)
+
+        def command() -> Recorded:
+            program = self._load(Program, program_id, "programId")
+            program.set_connection_plan(actor=actor, meetings=plan)
+            return Recorded(str(program.id), self._save(program))
+
+        return self._retrying(command)
+
+    # -- people ----------------------------------------------------------
+
+    def register_person(
+        self,
+        *,
+        actor: str,
+        display_name: str,
+        career_stage: str,
+        years_experience: float,
+        tenure_years: float,
+        skills: Sequence[str] = (),
+        interests: Sequence[str] = (),
+        capacity: int = 1,
+    ) -> Recorded:
+        """Register a person with their career profile and capacity."""
+        problems = [
+            *check_text("displayName", display_name, max_len=200),
+            *check_choice("careerStage", career_stage, CAREER_STAGE_VALUES),
+            *check_number("yearsExperience", years_experience, 0, 80),
+            *check_number("tenureYears", tenure_years, 0, 80),
+            *check_texts("skills", skills),
+            *check_texts("interests", interests),
+            *check_int("capacity", capacity, 0, 50),
+        ]
+        if not problems and tenure_years > years_experience:
+            problems.append(
+                Problem("tenureYears", "tenure cannot exceed years of experience")
+            )
+        if problems:
+            raise InvalidInput(problems)
+        person = Person(
+            actor=actor,
+            display_name=display_name.strip(),
+            career_stage=career_stage,
+            years_experience=float(years_experience),
+            tenure_years=float(tenure_years),
+            skills=list(skills),
+            interests=list(interests),
+            capacity=capacity,
+        )
+        return Recorded(str(person.id), self._save(person))
+
+    # -- mentorships: lifecycle -----------------------------------------
+
+    def propose_mentorship(
+        self,
+        *,
+        actor: str,
+        program_id: str,
+        format: str,
+        participants: Sequence[Mapping[str, str]],
+        purpose: str = "",
+    ) -> Recorded:
+        """Propose a mentorship in a format, with people in roles."""
+        program = self._load(Program, program_id, "programId")
+        fmt = self.catalog.format(format)
+        if fmt is None:
+            raise UnknownFormat(f"unknown format '{format}'", "format")
+        if format not in program.formats:
+            raise UnknownFormat(
+                f"program '{program.name}' does not enable format '{format}'", "format"
+            )
+        problems = check_text("purpose", purpose, required=False, max_len=2000)
+        if problems:
+            raise InvalidInput(problems)
+        candidates = []
+        for p in participants:
+            person = self._load(Person, p.get("person_id", ""), "participants")
+            candidates.append(
+                Candidate(
+                    person_id=str(person.id),
+                    role=p.get("role", ""),
+                    career_stage=person.career_stage,
+                    years_experience=person.years_experience,
+                    tenure_years=person.tenure_years,
+                )
+            )
+        problems = fmt.check(candidates)
+        if problems:
+            raise ParticipantsInvalid(problems)
+        mentorship = Mentorship(
+            actor=actor,
+            program_id=str(program.id),
+            format=format,
+            participants=[
+                {"person_id": c.person_id, "role": c.role, "side": fmt.role(c.role).side}  # type: ignore[union-attr]
+                for c in candidates
+            ],
+            purpose=purpose,
+        )
+        return Recorded(str(mentorship.id), self._save(mentorship))
+
+    def start_mentorship(self, mentorship_id: str, *, actor: str) -> Recorded:
+        """Start a proposed mentorship: check eligibility and capacity, copy starter goals."""
+
+        def command() -> Recorded:
+            mentorship = self._load(Mentorship, mentorship_id, "mentorshipId")
+            program = self._load(Program, mentorship.program_id, "programId")
+            mentorship.start(actor=actor)
+            people = [
+                self._load(Person, p["person_id"], "participants")
+                for p in mentorship.participants
+            ]
+            self._check_eligibility(program, mentorship, people)
+            for person in people:
+                person.join(actor=actor, mentorship_id=str(mentorship.id))
+            for starter in program.starter_goals:
+                mentorship.set_goal(
+                    actor=actor,
+                    goal_id=new_id(),
+                    title=starter["title"],
+                    framework=starter["framework"],
+                    fields=starter["fields"],
+                    term=starter["term"],
+                    private=False,
+                    owner_id=None,
+                    starter_goal_id=starter["id"],
+                    locked=starter["locked"],
+                )
+            return Recorded(str(mentorship.id), self._save(mentorship, *people))
+
+        return self._retrying(command)
+
+    def _check_eligibility(
+        self, program: Program, mentorship: Mentorship, people: Sequence[Person]
+    ) -> None:
+        rules = program.eligibility
+        for person, place in zip(people, mentorship.participants, strict=True):
+            if place["side"] == "mentor":
+                need = rules.get("mentor_min_years_experience", 0)
+                if person.years_experience < need:
+                    raise NotEligible(
+                        f"{person.display_name} has {person.years_experience:g} years "
+                        f"of experience; mentors in '{program.name}' need {need:g}",
+                        "participants",
+                    )
+            if place["side"] == "mentee":
+                need = rules.get("mentee_min_tenure_years", 0)
+                if person.tenure_years < need:
+                    raise NotEligible(
+                        f"{person.display_name} has {person.tenure_years:g} years of "
+                        f"tenure; mentees in '{program.name}' need {need:g}",
+                        "participants",
+                    )
+
+    def pause_mentorship(self, mentorship_id: str, *, actor: str, reason: str) -> Recorded:
+        """Pause an active mentorship."""
+        self._raise_problems(check_text("reason", reason, required=False, max_len=2000))
+        return self._on_mentorship(
+            mentorship_id, lambda m: m.pause(actor=actor, reason=reason)
+        )
+
+    def resume_mentorship(self, mentorship_id: str, *, actor: str) -> Recorded:
+        """Resume a paused mentorship."""
+        return self._on_mentorship(mentorship_id, lambda m: m.resume(actor=actor))
+
+    def complete_mentorship(
+        self, mentorship_id: str, *, actor: str, note: str = ""
+    ) -> Recorded:
+        """Complete a mentorship and free its participants' capacity."""
+        self._raise_problems(check_text("note", note, required=False, max_len=5000))
+        return self._closing(mentorship_id, lambda m: m.complete(actor=actor, note=note), actor)
+
+    def end_mentorship(self, mentorship_id: str, *, actor: str, reason: str) -> Recorded:
+        """End a mentorship early, with a reason, and free capacity."""
+        self._raise_problems(check_text("reason", reason, max_len=2000))
+        return self._closing(mentorship_id, lambda m: m.end(actor=actor, reason=reason), actor)
+
+    def _closing(
+        self, mentorship_id: str, close: Callable[[Mentorship], None], actor: str
+    ) -> Recorded:
+        def command() -> Recorded:
+            mentorship = self._load(Mentorship, mentorship_id, "mentorshipId")
+            joined = mentorship.status != "proposed"
+            close(mentorship)
+            people = []
+            if joined:
+                for person_id in mentorship.person_ids():
+                    person = self._load(Person, person_id, "participants")
+                    person.leave(actor=actor, mentorship_id=str(mentorship.id))
+                    people.append(person)
+            return Recorded(str(mentorship.id), self._save(mentorship, *people))
+
+        return self._retrying(command)
+
+    # -- agreement -------------------------------------------------------
+
+    def record_agreement(
+        self,
+        mentorship_id: str,
+        *,
+        actor: str,
+        communication: str,
+        confidentiality: str,
+        schedule: str,
+        outcomes: Sequence[str],
+    ) -> Recorded:
+        """Record the expectations agreement; each participant then signs it."""
+        self._raise_problems(
+            [
+                *check_text("communication", communication, max_len=2000),
+                *check_text("confidentiality", confidentiality, max_len=2000),
+                *check_text("schedule", schedule, max_len=2000),
+                *check_texts("outcomes", outcomes, required=True),
+            ]
+        )
+        return self._on_mentorship(
+            mentorship_id,
+            lambda m: m.record_agreement(
+                actor=actor,
+                communication=communication,
+                confidentiality=confidentiality,
+                schedule=schedule,
+                outcomes=list(outcomes),
+            ),
+        )
+
+    def sign_agreement(self, mentorship_id: str, *, actor: str) -> Recorded:
+        """Sign the agreement as the acting participant."""
+        person_id = actor_person_id(actor)
+        if person_id is None:
+            raise NotAParticipant("only a participant can sign the agreement")
+        return self._on_mentorship(
+            mentorship_id, lambda m: m.sign_agreement(actor=actor, person_id=person_id)
+        )
+
+    # -- goals -----------------------------------------------------------
+
+    def set_goal(
+        self,
+        mentorship_id: str,
+        *,
+        actor: str,
+        title: str,
+        framework: str | None = None,
+        fields: Mapping[str, Any] | None = None,
+        term: str = "short",
+        private: bool = False,
+        owner_id: str | None = None,
+    ) -> Recorded:
+        """Set a goal in a framework; the framework checks its fields."""
+        self._raise_problems(
+            [*check_text("title", title, max_len=200), *check_choice("term", term, GOAL_TERMS)]
+        )
+
+        def change(m: Mentorship) -> str:
+            name = framework or self._load(Program, m.program_id, "programId").default_framework
+            self._check_goal(self._framework(name), fields or {}, self._actor_side(m, actor))
+            owner = owner_id or actor_person_id(actor)
+            if owner is not None and m.side_of(owner) is None:
+                raise NotAParticipant("a goal's owner must be a participant", "ownerId")
+            goal_id = new_id()
+            m.set_goal(
+                actor=actor,
+                goal_id=goal_id,
+                title=title.strip(),
+                framework=name,
+                fields=dict(fields or {}),
+                term=term,
+                private=private,
+                owner_id=owner,
+            )
+            return goal_id
+
+        return self._on_mentorship(mentorship_id, change)
+
+    def revise_goal(
+        self,
+        mentorship_id: str,
+        goal_id: str,
+        *,
+        actor: str,
+        title: str | None = None,
+        fields: Mapping[str, Any] | None = None,
+        reason: str = "",
+    ) -> Recorded:
+        """Revise a goal's title or fields; the framework checks the result."""
+        if title is not None:
+            self._raise_problems(check_text("title", title, max_len=200))
+        self._raise_problems(check_text("reason", reason, required=False, max_len=2000))
+
+        def change(m: Mentorship) -> str:
+            goal = m.goal(goal_id)
+            new_fields = dict(goal["fields"]) if fields is None else dict(fields)
+            is_admin = goal["locked"] and self._is_admin(m, actor)
+            m._require_changeable(goal_id, is_admin)
+            self._check_goal(
+                self._framework(goal["framework"]), new_fields, self._actor_side(m, actor)
+            )
+            m.revise_goal(
+                actor=actor,
+                actor_is_admin=is_admin,
+                goal_id=goal_id,
+                title=(title or goal["title"]).strip(),
+                fields=new_fields,
+                reason=reason,
+            )
+            return goal_id
+
+        return self._on_mentorship(mentorship_id, change)
+
+    def record_goal_progress(
+        self,
+        mentorship_id: str,
+        goal_id: str,
+        *,
+        actor: str,
+        percent: float | None = None,
+        key_results: Sequence[float] | None = None,
+        note: str = "",
+    ) -> Recorded:
+        """Record progress: a percent, or the current value of each key result."""
+        self._raise_problems(check_text("note", note, required=False, max_len=5000))
+        measurement: dict[str, Any] = {}
+        if percent is not None:
+            measurement["percent"] = percent
+        if key_results is not None:
+            measurement["key_results"] = list(key_results)
+
+        def change(m: Mentorship) -> str:
+            goal = m.goal(goal_id)
+            framework = self._framework(goal["framework"])
+            problems = framework.validate_progress(goal["fields"], measurement)
+            if problems:
+                raise GoalInvalid(problems)
+            progress = framework.progress(goal["fields"], measurement)
+            m.record_goal_progress(
+                actor=actor,
+                goal_id=goal_id,
+                progress=progress,
+                measurement=measurement,
+                note=note,
+            )
+            return goal_id
+
+        return self._on_mentorship(mentorship_id, change)
+
+    def achieve_goal(
+        self, mentorship_id: str, goal_id: str, *, actor: str, note: str = ""
+    ) -> Recorded:
+        """Mark a goal achieved."""
+        self._raise_problems(check_text("note", note, required=False, max_len=5000))
+        return self._on_mentorship(
+            mentorship_id,
+            lambda m: m.achieve_goal(actor=actor, goal_id=goal_id, note=note) or goal_id,
+        )
+
+    def abandon_goal(
+        self, mentorship_id: str, goal_id: str, *, actor: str, reason: str
+    ) -> Recorded:
+        """Abandon a goal, with a reason."""
+        self._raise_problems(check_text("reason", reason, max_len=2000))
+
+        def change(m: Mentorship) -> str:
+            is_admin = m.goal(goal_id)["locked"] and self._is_admin(m, actor)
+            m.abandon_goal(
+                actor=actor, actor_is_admin=is_admin, goal_id=goal_id, reason=reason
+            )
+            return goal_id
+
+        return self._on_mentorship(mentorship_id, change)
+
+    # -- milestones ------------------------------------------------------
+
+    def reach_milestone(
+        self,
+        mentorship_id: str,
+        *,
+        actor: str,
+        title: str,
+        goal_id: str | None = None,
+        note: str = "",
+    ) -> Recorded:
+        """Record a milestone reached."""
+        self._raise_problems(
+            [
+                *check_text("title", title, max_len=200),
+                *check_text("note", note, required=False, max_len=5000),
+            ]
+        )
+
+        def change(m: Mentorship) -> str:
+            milestone_id = new_id()
+            m.reach_milestone(
+                actor=actor,
+                milestone_id=milestone_id,
+                title=title.strip(),
+                goal_id=goal_id,
+                note=note,
+            )
+            return milestone_id
+
+        return self._on_mentorship(mentorship_id, change)
+
+    def celebrate_milestone(
+        self, mentorship_id: str, milestone_id: str, *, actor: str, how: str
+    ) -> Recorded:
+        """Record how a milestone was celebrated."""
+        self._raise_problems(check_text("how", how, max_len=2000))
+        return self._on_mentorship(
+            mentorship_id,
+            lambda m: m.celebrate_milestone(actor=actor, milestone_id=milestone_id, how=how)
+            or milestone_id,
+        )
+
+    # -- meetings --------------------------------------------------------
+
+    def schedule_meeting(
+        self,
+        mentorship_id: str,
+        *,
+        actor: str,
+        scheduled_for: str,
+        agenda: Sequence[str] = (),
+        duration_minutes: int = 60,
+        plan_number: int | None = None,
+    ) -> Recorded:
+        """Schedule a meeting; with a plan number, the plan's agenda is the default."""
+        self._raise_problems(
+            [
+                *check_datetime("scheduledFor", scheduled_for),
+                *check_texts("agenda", agenda),
+                *check_int("durationMinutes", duration_minutes, 5, 24 * 60),
+            ]
+        )
+
+        def change(m: Mentorship) -> str:
+            items = list(agenda)
+            if plan_number is not None:
+                program = self._load(Program, m.program_id, "programId")
+                planned = next(
+                    (p for p in program.connection_plan if p["number"] == plan_number),
+                    None,
+                )
+                if planned is None:
+                    raise NotFound(
+                        f"the connection plan has no meeting {plan_number}", "planNumber"
+                    )
+                items = items or list(planned["agenda"])
+            meeting_id = new_id()
+            m.schedule_meeting(
+                actor=actor,
+                meeting_id=meeting_id,
+                scheduled_for=scheduled_for,
+                duration_minutes=duration_minutes,
+                agenda=items,
+                plan_number=plan_number,
+            )
+            return meeting_id
+
+        return self._on_mentorship(mentorship_id, change)
+
+    def hold_meeting(
+        self,
+        mentorship_id: str,
+        meeting_id: str,
+        *,
+        actor: str,
+        notes: str = "",
+        duration_minutes: int = 60,
+    ) -> Recorded:
+        """Record that a meeting was held, with shared notes."""
+        self._raise_problems(
+            [
+                *check_text("notes", notes, required=False, max_len=20000),
+                *check_int("durationMinutes", duration_minutes, 1, 24 * 60),
+            ]
+        )
+        return self._on_mentorship(
+            mentorship_id,
+            lambda m: m.hold_meeting(
+                actor=actor,
+                meeting_id=meeting_id,
+                notes=notes,
+                duration_minutes=duration_minutes,
+            )
+            or meeting_id,
+        )
+
+    def cancel_meeting(
+        self, mentorship_id: str, meeting_id: str, *, actor: str, reason: str = ""
+    ) -> Recorded:
+        """Cancel a scheduled meeting."""
+        self._raise_problems(check_text("reason", reason, required=False, max_len=2000))
+        return self._on_mentorship(
+            mentorship_id,
+            lambda m: m.cancel_meeting(actor=actor, meeting_id=meeting_id, reason=reason)
+            or meeting_id,
+        )
+
+    # -- reviews and feedback -------------------------------------------
+
+    def record_review(
+        self,
+        mentorship_id: str,
+        *,
+        actor: str,
+        progress_rating: int,
+        went_well: str = "",
+        challenges: str = "",
+        support: Sequence[str] = (),
+        next_steps: str = "",
+    ) -> Recorded:
+        """Record a periodic review: a 1-5 rating, what went well, challenges, support."""
+        problems = [
+            *check_int("progressRating", progress_rating, 1, 5),
+            *check_text("wentWell", went_well, required=False, max_len=5000),
+            *check_text("challenges", challenges, required=False, max_len=5000),
+            *check_text("nextSteps", next_steps, required=False, max_len=5000),
+        ]
+        for kind in support:
+            problems += check_choice("support", kind, SUPPORT_KINDS)
+        self._raise_problems(problems)
+
+        def change(m: Mentorship) -> str:
+            review_id = new_id()
+            m.record_review(
+                actor=actor,
+                review_id=review_id,
+                progress_rating=progress_rating,
+                went_well=went_well,
+                challenges=challenges,
+                support=list(dict.fromkeys(support)),
+                next_steps=next_steps,
+            )
+            return review_id
+
+        return self._on_mentorship(mentorship_id, change)
+
+    def give_feedback(
+        self,
+        mentorship_id: str,
+        *,
+        actor: str,
+        text: str,
+        source: str = "participant",
+        about_id: str | None = None,
+        rating: int | None = None,
+    ) -> Recorded:
+        """Record feedback from a participant, a manager, a peer, the program or self."""
+        problems = [
+            *check_text("text", text, max_len=5000),
+            *check_choice("source", source, FEEDBACK_SOURCES),
+        ]
+        if rating is not None:
+            problems += check_int("rating", rating, 1, 5)
+        self._raise_problems(problems)
+
+        def change(m: Mentorship) -> str:
+            if about_id is not None and m.side_of(about_id) is None:
+                raise NotAParticipant("feedback is about a participant", "aboutId")
+            feedback_id = new_id()
+            m.give_feedback(
+                actor=actor,
+                feedback_id=feedback_id,
+                source=source,
+                about_id=about_id,
+                rating=rating,
+                text=text,
+            )
+            return feedback_id
+
+        return self._on_mentorship(mentorship_id, change)
+
+    # -- reading (for the history and tests) ----------------------------
+
+    def get_mentorship(self, mentorship_id: str) -> Mentorship:
+        """Return a mentorship rebuilt from its events."""
+        return self._load(Mentorship, mentorship_id, "mentorshipId")
+
+    def get_program(self, program_id: str) -> Program:
+        """Return a program rebuilt from its events."""
+        return self._load(Program, program_id, "programId")
+
+    def get_person(self, person_id: str) -> Person:
+        """Return a person rebuilt from their events."""
+        return self._load(Person, person_id, "personId")
+
+    @staticmethod
+    def _raise_problems(problems: Sequence[Problem]) -> None:
+        if problems:
+            raise InvalidInput(problems)

@@ -1,0 +1,128 @@
+"""Typed domain errors, each with a stable code the API and CLI map to messages."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from mentorlog.plugins.interfaces import Problem
+
+
+class MentorlogError(Exception):
+    """Base of every domain error; `code` is stable, `field` names the input at fault."""
+
+    code = "ERROR"
+
+    def __init__(self, message: str, field: str | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.field = field
+
+    @property
+    def problems(self) -> list[Problem]:
+        """The error as a list of field problems."""
+        return [Problem(self.field or "", self.message)]
+
+
+class InvalidInput(MentorlogError):
+    """An input value is malformed or out of range."""
+
+    code = "INVALID_INPUT"
+
+    def __init__(self, problems: Sequence[Problem]) -> None:
+        super().__init__("; ".join(p.message for p in problems), problems[0].field)
+        self._problems = list(problems)
+
+    @property
+    def problems(self) -> list[Problem]:
+        """Every problem found, not only the first."""
+        return self._problems
+
+
+class GoalInvalid(InvalidInput):
+    """The goal's framework refused its fields or its progress."""
+
+    code = "GOAL_INVALID"
+
+
+class ParticipantsInvalid(InvalidInput):
+    """The format refused the proposed participants."""
+
+    code = "PARTICIPANTS_INVALID"
+
+
+class NotFound(MentorlogError):
+    """No object of that kind has that ID."""
+
+    code = "NOT_FOUND"
+
+
+class UnknownFormat(MentorlogError):
+    """No loaded plugin provides that format, or the program does not enable it."""
+
+    code = "UNKNOWN_FORMAT"
+
+
+class UnknownFramework(MentorlogError):
+    """No loaded plugin provides that goal framework."""
+
+    code = "UNKNOWN_FRAMEWORK"
+
+
+class NotEligible(MentorlogError):
+    """A participant does not meet the program's eligibility criteria."""
+
+    code = "NOT_ELIGIBLE"
+
+
+class OverCapacity(MentorlogError):
+    """A person already takes as many mentorships as their capacity allows."""
+
+    code = "OVER_CAPACITY"
+
+
+class GoalLocked(MentorlogError):
+    """A locked starter goal may be changed only by a program admin."""
+
+    code = "GOAL_LOCKED"
+
+
+class MentorshipClosed(MentorlogError):
+    """The mentorship is completed or ended: nothing new may be added."""
+
+    code = "MENTORSHIP_CLOSED"
+
+
+class InvalidTransition(MentorlogError):
+    """The command does not apply in the current state."""
+
+    code = "INVALID_TRANSITION"
+
+
+class NotAParticipant(MentorlogError):
+    """The acting or named person does not take part in this mentorship."""
+
+    code = "NOT_A_PARTICIPANT"
+
+
+class Conflict(MentorlogError):
+    """Concurrent writers kept colliding; the command was not recorded."""
+
+    code = "CONFLICT"
+
+
+ALL_ERRORS: tuple[type[MentorlogError], ...] = (
+    MentorlogError,
+    InvalidInput,
+    GoalInvalid,
+    ParticipantsInvalid,
+    NotFound,
+    UnknownFormat,
+    UnknownFramework,
+    NotEligible,
+    OverCapacity,
+    GoalLocked,
+    MentorshipClosed,
+    InvalidTransition,
+    NotAParticipant,
+    Conflict,
+)

@@ -1,0 +1,79 @@
+"""Checks for plain input values, returning problems instead of raising."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any
+
+from mentorlog.plugins.interfaces import CAREER_STAGES, Problem
+
+CAREER_STAGE_VALUES = CAREER_STAGES
+GOAL_TERMS = ("short", "long")
+SUPPORT_KINDS = ("instrumental", "psychosocial")
+FEEDBACK_SOURCES = ("participant", "manager", "peer", "program", "self")
+MAX_LIST = 100
+
+
+def check_text(
+    field: str, value: Any, *, required: bool = True, max_len: int = 1000
+) -> list[Problem]:
+    """Check a text value: present when required, not too long."""
+    if not isinstance(value, str):
+        return [Problem(field, f"{field} must be text")]
+    if required and not value.strip():
+        return [Problem(field, f"{field} must not be empty")]
+    if len(value) > max_len:
+        return [Problem(field, f"{field} is longer than {max_len} characters")]
+    return []
+
+
+def check_texts(field: str, values: Any, *, required: bool = False) -> list[Problem]:
+    """Check a list of short, non-empty texts."""
+    if isinstance(values, str) or not isinstance(values, Sequence):
+        return [Problem(field, f"{field} must be a list of texts")]
+    if required and not values:
+        return [Problem(field, f"{field} needs at least one entry")]
+    if len(values) > MAX_LIST:
+        return [Problem(field, f"{field} has more than {MAX_LIST} entries")]
+    for value in values:
+        problems = check_text(field, value, max_len=500)
+        if problems:
+            return problems
+    return []
+
+
+def check_choice(field: str, value: Any, choices: Sequence[str]) -> list[Problem]:
+    """Check a value is one of the allowed choices."""
+    if value not in choices:
+        return [Problem(field, f"{field} must be one of: {', '.join(choices)}")]
+    return []
+
+
+def check_number(field: str, value: Any, low: float, high: float) -> list[Problem]:
+    """Check a number lies within bounds."""
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return [Problem(field, f"{field} must be a number")]
+    if not low <= value <= high:
+        return [Problem(field, f"{field} must be between {low:g} and {high:g}")]
+    return []
+
+
+def check_int(field: str, value: Any, low: int, high: int) -> list[Problem]:
+    """Check a whole number lies within bounds."""
+    if isinstance(value, bool) or not isinstance(value, int):
+        return [Problem(field, f"{field} must be a whole number")]
+    return check_number(field, value, low, high)
+
+
+def check_datetime(field: str, value: Any) -> list[Problem]:
+    """Check an ISO 8601 date-time with a time zone."""
+    if not isinstance(value, str):
+        return [Problem(field, f"{field} must be an ISO 8601 date-time")]
+    try:
+        parsed = datetime.fromisoformat(value)
+    except ValueError:
+        return [Problem(field, f"{field} must be an ISO 8601 date-time")]
+    if parsed.tzinfo is None:
+        return [Problem(field, f"{field} needs a time zone, e.g. 2026-01-05T10:00:00Z")]
+    return []

@@ -1,0 +1,58 @@
+"""The Person aggregate: career profile and the mentorships they take part in."""
+
+from __future__ import annotations
+
+from eventsourcing.domain import Aggregate, event
+
+from mentorlog.core.errors import OverCapacity
+
+
+class Person(Aggregate):
+    """Someone who mentors, is mentored, or runs a program."""
+
+    @event("Registered")
+    def __init__(
+        self,
+        *,
+        actor: str,
+        display_name: str,
+        career_stage: str,
+        years_experience: float,
+        tenure_years: float,
+        skills: list[str],
+        interests: list[str],
+        capacity: int,
+    ) -> None:
+        self.display_name = display_name
+        self.career_stage = career_stage
+        self.years_experience = years_experience
+        self.tenure_years = tenure_years
+        self.skills = list(skills)
+        self.interests = list(interests)
+        self.capacity = capacity
+        self.mentorships: list[str] = []
+
+    def join(self, *, actor: str, mentorship_id: str) -> None:
+        """Take a place in a mentorship, within capacity."""
+        if mentorship_id in self.mentorships:
+            return
+        if len(self.mentorships) >= self.capacity:
+            raise OverCapacity(
+                f"{self.display_name} already takes {len(self.mentorships)} "
+                f"mentorship(s), their capacity",
+                "participants",
+            )
+        self._join(actor=actor, mentorship_id=mentorship_id)
+
+    @event("MentorshipJoined")
+    def _join(self, *, actor: str, mentorship_id: str) -> None:
+        self.mentorships.append(mentorship_id)
+
+    def leave(self, *, actor: str, mentorship_id: str) -> None:
+        """Free the place a finished mentorship took."""
+        if mentorship_id in self.mentorships:
+            self._leave(actor=actor, mentorship_id=mentorship_id)
+
+    @event("MentorshipLeft")
+    def _leave(self, *, actor: str, mentorship_id: str) -> None:
+        self.mentorships.remove(mentorship_id)

@@ -1,0 +1,102 @@
+"""The Program aggregate: criteria, formats, starter goals and a connection plan."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from eventsourcing.domain import Aggregate, event
+
+from mentorlog.core.errors import InvalidInput
+from mentorlog.plugins.interfaces import Problem
+
+
+class Program(Aggregate):
+    """A mentoring program, as its admins define it."""
+
+    @event("Created")
+    def __init__(
+        self,
+        *,
+        actor: str,
+        name: str,
+        description: str,
+        eligibility: dict[str, float],
+        duration_months: int,
+        cadence_days: int,
+        formats: list[str],
+        default_framework: str,
+        admins: list[str],
+    ) -> None:
+        self.name = name
+        self.description = description
+        self.eligibility = dict(eligibility)
+        self.duration_months = duration_months
+        self.cadence_days = cadence_days
+        self.formats = list(formats)
+        self.default_framework = default_framework
+        self.admins = list(admins)
+        self.starter_goals: list[dict[str, Any]] = []
+        self.connection_plan: list[dict[str, Any]] = []
+        self.created_by = actor
+
+    def add_starter_goal(
+        self,
+        *,
+        actor: str,
+        goal_id: str,
+        title: str,
+        framework: str,
+        fields: dict[str, Any],
+        term: str,
+        locked: bool,
+    ) -> None:
+        """Add a goal that every new mentorship of the program starts with."""
+        if any(g["title"] == title for g in self.starter_goals):
+            raise InvalidInput([Problem("title", f"starter goal '{title}' exists")])
+        self._add_starter_goal(
+            actor=actor,
+            goal_id=goal_id,
+            title=title,
+            framework=framework,
+            fields=fields,
+            term=term,
+            locked=locked,
+        )
+
+    @event("StarterGoalAdded")
+    def _add_starter_goal(
+        self,
+        *,
+        actor: str,
+        goal_id: str,
+        title: str,
+        framework: str,
+        fields: dict[str, Any],
+        term: str,
+        locked: bool,
+    ) -> None:
+        self.starter_goals.append(
+            {
+                "id": goal_id,
+                "title": title,
+                "framework": framework,
+                "fields": dict(fields),
+                "term": term,
+                "locked": locked,
+            }
+        )
+
+    @event("ConnectionPlanSet")
+    def set_connection_plan(self, *, actor: str, meetings: list[dict[str, Any]]) -> None:
+        """Replace the timeline of planned meetings."""
+        self.connection_plan = [dict(m) for m in meetings]
+
+    def add_admin(self, *, actor: str, person_id: str) -> None:
+        """Make a person an admin of the program."""
+        if person_id in self.admins:
+            raise InvalidInput([Problem("personId", "already an admin")])
+        self._add_admin(actor=actor, person_id=person_id)
+
+    @event("AdminAdded")
+    def _add_admin(self, *, actor: str, person_id: str) -> None:
+        self.admins.append(person_id)

@@ -1,0 +1,1 @@
+"""Plugin interfaces, hook specifications, the plugin manager and built-in plugins."""

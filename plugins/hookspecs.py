@@ -1,0 +1,21 @@
+"""The hooks a mentorlog plugin may implement; each is a flat function."""
+
+from __future__ import annotations
+
+import pluggy
+
+from mentorlog.plugins.interfaces import Format, GoalFramework
+
+PROJECT = "mentorlog"
+hookspec = pluggy.HookspecMarker(PROJECT)
+hookimpl = pluggy.HookimplMarker(PROJECT)
+
+
+@hookspec
+def register_formats() -> list[Format]:  # type: ignore[empty-body]
+    """Return the mentoring formats this plugin adds."""
+
+
+@hookspec
+def register_goal_frameworks() -> list[GoalFramework]:  # type: ignore[empty-body]
+    """Return the goal frameworks this plugin adds."""

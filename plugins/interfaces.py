@@ -1,0 +1,208 @@
+"""What a plugin provides: formats, goal frameworks, and the values they check."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any, Literal
+
+Side = Literal["mentor", "mentee", "peer"]
+CAREER_STAGES: tuple[str, ...] = ("early", "mid", "late")
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One reason an input was refused: the field it concerns and a message."""
+
+    field: str
+    message: str
+
+
+@dataclass(frozen=True)
+class Role:
+    """A role in a format, how many people may hold it, and which side it is on."""
+
+    name: str
+    title: str
+    side: Side
+    min: int
+    max: int | None
+    description: str = ""
+
+
+@dataclass(frozen=True)
+class Candidate:
+    """A person proposed for a role, as a format sees them."""
+
+    person_id: str
+    role: str
+    career_stage: str
+    years_experience: float
+    tenure_years: float
+
+
+@dataclass(frozen=True)
+class PlannedMeeting:
+    """One meeting of a connection plan: when it falls and what it is for."""
+
+    number: int
+    title: str
+    week_start: int
+    week_end: int
+    agenda: tuple[str, ...] = ()
+
+
+def _no_extra_rules(candidates: Sequence[Candidate]) -> list[Problem]:
+    return []
+
+
+@dataclass(frozen=True)
+class Format:
+    """A mentoring format: its roles, their cardinality, and its own rules."""
+
+    name: str
+    title: str
+    description: str
+    roles: tuple[Role, ...]
+    default_cadence_days: int = 14
+    connection_plan: tuple[PlannedMeeting, ...] = ()
+    rules: Callable[[Sequence[Candidate]], list[Problem]] = _no_extra_rules
+
+    def role(self, name: str) -> Role | None:
+        """Return the role with this name, or None."""
+        return next((r for r in self.roles if r.name == name), None)
+
+    def check(self, candidates: Sequence[Candidate]) -> list[Problem]:
+        """Check roles, cardinality and the format's own rules."""
+        problems: list[Problem] = []
+        for c in candidates:
+            if self.role(c.role) is None:
+                known = ", ".join(r.name for r in self.roles)
+                problems.append(
+                    Problem(
+                        "participants",
+                        f"role '{c.role}' does not exist in format "
+                        f"'{self.name}' (roles: {known})",
+                    )
+                )
+        ids = [c.person_id for c in candidates]
+        if len(set(ids)) != len(ids):
+            problems.append(
+                Problem("participants", "a person may hold only one role")
+            )
+        for role in self.roles:
+            count = sum(1 for c in candidates if c.role == role.name)
+            if count < role.min or (role.max is not None and count > role.max):
+                wanted = (
+                    f"{role.min}" if role.max == role.min else
+                    f"{role.min}-{role.max}" if role.max is not None else
+                    f"at least {role.min}"
+                )
+                problems.append(
+                    Problem(
+                        "participants",
+                        f"format '{self.name}' needs {wanted} {role.name}(s), "
+                        f"got {count}",
+                    )
+                )
+        if problems:
+            return problems
+        return list(self.rules(candidates))
+
+
+@dataclass(frozen=True)
+class GoalField:
+    """One field of a goal framework, as clients should fill it in."""
+
+    name: str
+    type: Literal["text", "date", "boolean", "number", "key_results"]
+    required: bool
+    description: str
+
+
+@dataclass(frozen=True)
+class GoalContext:
+    """What a framework may consult when it checks a goal."""
+
+    today: date
+    actor_side: Side | None = None
+
+
+@dataclass
+class GoalFramework:
+    """A goal framework: its fields, how a goal is checked and how progress is read."""
+
+    name: str
+    title: str
+    description: str
+    fields: tuple[GoalField, ...] = field(default_factory=tuple)
+
+    def validate(self, values: Mapping[str, Any], context: GoalContext) -> list[Problem]:
+        """Check a goal's field values; the default checks required text fields."""
+        return check_required(self.fields, values)
+
+    def validate_progress(
+        self, values: Mapping[str, Any], measurement: Mapping[str, Any]
+    ) -> list[Problem]:
+        """Check a progress measurement; the default wants a percent in 0-100."""
+        return check_percent(measurement)
+
+    def progress(
+        self, values: Mapping[str, Any], measurement: Mapping[str, Any]
+    ) -> float:
+        """Turn a valid measurement into a percent complete."""
+        return float(measurement["percent"])
+
+
+def check_required(
+    fields: Sequence[GoalField], values: Mapping[str, Any]
+) -> list[Problem]:
+    """Report unknown fields, missing required ones and values of the wrong type."""
+    problems: list[Problem] = []
+    known = {f.name for f in fields}
+    for name in values:
+        if name not in known:
+            problems.append(Problem(f"fields.{name}", f"unknown field '{name}'"))
+    for f in fields:
+        value = values.get(f.name)
+        if value is None or (isinstance(value, str) and not value.strip()):
+            if f.required:
+                problems.append(Problem(f"fields.{f.name}", f"{f.name} is required"))
+            continue
+        problem = _type_problem(f, value)
+        if problem:
+            problems.append(problem)
+    return problems
+
+
+def _type_problem(f: GoalField, value: Any) -> Problem | None:
+    where = f"fields.{f.name}"
+    if f.type == "text" and not isinstance(value, str):
+        return Problem(where, f"{f.name} must be text")
+    if f.type == "boolean" and not isinstance(value, bool):
+        return Problem(where, f"{f.name} must be true or false")
+    if f.type == "number" and (
+        isinstance(value, bool) or not isinstance(value, int | float)
+    ):
+        return Problem(where, f"{f.name} must be a number")
+    if f.type == "date":
+        if not isinstance(value, str):
+            return Problem(where, f"{f.name} must be a date (YYYY-MM-DD)")
+        try:
+            date.fromisoformat(value)
+        except ValueError:
+            return Problem(where, f"{f.name} must be a date (YYYY-MM-DD)")
+    if f.type == "key_results" and not isinstance(value, list):
+        return Problem(where, f"{f.name} must be a list")
+    return None
+
+
+def check_percent(measurement: Mapping[str, Any]) -> list[Problem]:
+    """Check that a measurement carries a percent between 0 and 100."""
+    percent = measurement.get("percent")
+    if isinstance(percent, bool) or not isinstance(percent, int | float):
+        return [Problem("percent", "percent is required and must be a number")]
+    if not 0 <= percent <= 100:
+        return [Problem("percent", "percent must be between 0 and 100")]
+    return []
