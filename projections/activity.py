@@ -1,0 +1,104 @@
+"""Projections of meetings, reviews and feedback."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from mentorlog.core.mentorship import Mentorship as M
+from mentorlog.projections.base import Projection, dumps, handles, iso, oid
+
+
+class Meetings(Projection):
+    """Meetings: scheduled, held with shared notes, or cancelled."""
+
+    name = "meetings"
+    tables = ("meetings",)
+    ddl = (
+        "CREATE TABLE IF NOT EXISTS meetings ("
+        "mentorship_id TEXT NOT NULL, id TEXT NOT NULL, seq INTEGER NOT NULL, "
+        "scheduled_for TEXT NOT NULL, duration_minutes INTEGER NOT NULL, "
+        "agenda TEXT NOT NULL, plan_number INTEGER, status TEXT NOT NULL, "
+        "notes TEXT NOT NULL, reason TEXT NOT NULL, scheduled_by TEXT NOT NULL, "
+        "created_at TEXT NOT NULL, updated_at TEXT NOT NULL, "
+        "PRIMARY KEY (mentorship_id, id))",
+        "CREATE INDEX IF NOT EXISTS meetings_seq ON meetings (mentorship_id, seq)",
+    )
+
+    @handles(M.MeetingScheduled)
+    def scheduled(self, c: Any, e: Any, pos: int) -> None:
+        at = iso(e.timestamp)
+        c.execute(
+            "INSERT INTO meetings VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)",
+            (
+                oid(e), e.meeting_id, pos, e.scheduled_for, e.duration_minutes,
+                dumps(e.agenda), e.plan_number, "scheduled", "", "", e.actor, at, at,
+            ),
+        )
+
+    @handles(M.MeetingHeld)
+    def held(self, c: Any, e: Any, pos: int) -> None:
+        c.execute(
+            "UPDATE meetings SET status = 'held', notes = ?, duration_minutes = ?, "
+            "updated_at = ? WHERE mentorship_id = ? AND id = ?",
+            (e.notes, e.duration_minutes, iso(e.timestamp), oid(e), e.meeting_id),
+        )
+
+    @handles(M.MeetingCancelled)
+    def cancelled(self, c: Any, e: Any, pos: int) -> None:
+        c.execute(
+            "UPDATE meetings SET status = 'cancelled', reason = ?, updated_at = ? "
+            "WHERE mentorship_id = ? AND id = ?",
+            (e.reason, iso(e.timestamp), oid(e), e.meeting_id),
+        )
+
+
+class Reviews(Projection):
+    """Periodic reviews (check-ins)."""
+
+    name = "reviews"
+    tables = ("reviews",)
+    ddl = (
+        "CREATE TABLE IF NOT EXISTS reviews ("
+        "mentorship_id TEXT NOT NULL, id TEXT NOT NULL, seq INTEGER NOT NULL, "
+        "progress_rating INTEGER NOT NULL, went_well TEXT NOT NULL, "
+        "challenges TEXT NOT NULL, support TEXT NOT NULL, next_steps TEXT NOT NULL, "
+        "recorded_by TEXT NOT NULL, recorded_at TEXT NOT NULL, "
+        "PRIMARY KEY (mentorship_id, id))",
+        "CREATE INDEX IF NOT EXISTS reviews_seq ON reviews (mentorship_id, seq)",
+    )
+
+    @handles(M.ReviewRecorded)
+    def recorded(self, c: Any, e: Any, pos: int) -> None:
+        c.execute(
+            "INSERT INTO reviews VALUES (?,?,?,?,?,?,?,?,?,?)",
+            (
+                oid(e), e.review_id, pos, e.progress_rating, e.went_well,
+                e.challenges, dumps(e.support), e.next_steps, e.actor,
+                iso(e.timestamp),
+            ),
+        )
+
+
+class Feedback(Projection):
+    """Feedback from participants and other sources."""
+
+    name = "feedback"
+    tables = ("feedback",)
+    ddl = (
+        "CREATE TABLE IF NOT EXISTS feedback ("
+        "mentorship_id TEXT NOT NULL, id TEXT NOT NULL, seq INTEGER NOT NULL, "
+        "source TEXT NOT NULL, about_id TEXT, rating INTEGER, text TEXT NOT NULL, "
+        "given_by TEXT NOT NULL, given_at TEXT NOT NULL, "
+        "PRIMARY KEY (mentorship_id, id))",
+        "CREATE INDEX IF NOT EXISTS feedback_seq ON feedback (mentorship_id, seq)",
+    )
+
+    @handles(M.FeedbackGiven)
+    def given(self, c: Any, e: Any, pos: int) -> None:
+        c.execute(
+            "INSERT INTO feedback VALUES (?,?,?,?,?,?,?,?,?)",
+            (
+                oid(e), e.feedback_id, pos, e.source, e.about_id, e.rating, e.text,
+                e.actor, iso(e.timestamp),
+            ),
+        )

@@ -1,0 +1,77 @@
+"""What a projection is: tables it owns and a handler per event class it follows."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from datetime import datetime
+from typing import Any, ClassVar
+
+from eventsourcing.utils import get_topic
+
+Row = dict[str, Any]
+Handler = Callable[[Any, Any, Any, int], None]
+
+
+def handles(*event_classes: type) -> Callable[[Handler], Handler]:
+    """Mark a projection method as the handler of these event classes."""
+
+    def mark(method: Handler) -> Handler:
+        method.__dict__["_handles"] = event_classes
+        return method
+
+    return mark
+
+
+class Projection:
+    """A read model: its DDL, its tables, and handlers keyed by event class."""
+
+    name: ClassVar[str]
+    tables: ClassVar[tuple[str, ...]]
+    ddl: ClassVar[tuple[str, ...]]
+    handlers: ClassVar[dict[type, Handler]]
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        cls.handlers = {}
+        for value in cls.__dict__.values():
+            for event_class in getattr(value, "_handles", ()):
+                cls.handlers[event_class] = value
+
+    def topics(self) -> list[str]:
+        """The topics of the events this projection follows."""
+        return [get_topic(cls) for cls in self.handlers]
+
+    def apply(self, cursor: Any, event: Any, position: int) -> None:
+        """Apply one event, if this projection follows its class."""
+        handler = self.handlers.get(type(event))
+        if handler is not None:
+            handler(self, cursor, event, position)
+
+
+def dumps(value: Any) -> str:
+    """Encode a JSON column."""
+    return json.dumps(value, separators=(",", ":"), sort_keys=True)
+
+
+def iso(moment: datetime) -> str:
+    """Encode a timestamp column as ISO 8601 in UTC."""
+    return moment.isoformat()
+
+
+def oid(event: Any) -> str:
+    """The event's originator ID as text."""
+    return str(event.originator_id)
+
+
+def append_json(
+    cursor: Any, table: str, column: str, row_id: str, item: Any, updated_at: str
+) -> None:
+    """Append an item to a JSON list column (portable: read, then write)."""
+    cursor.execute(f"SELECT {column} FROM {table} WHERE id = ?", (row_id,))
+    items = json.loads(cursor.fetchone()[0])
+    items.append(item)
+    cursor.execute(
+        f"UPDATE {table} SET {column} = ?, updated_at = ? WHERE id = ?",
+        (dumps(items), updated_at, row_id),
+    )

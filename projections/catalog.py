@@ -1,0 +1,98 @@
+"""Projections of programs and people."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from mentorlog.core.person import Person
+from mentorlog.core.program import Program
+from mentorlog.projections.base import (
+    Projection,
+    append_json,
+    dumps,
+    handles,
+    iso,
+    oid,
+)
+
+
+class Programs(Projection):
+    """Programs with their criteria, starter goals and connection plan."""
+
+    name = "programs"
+    tables = ("programs",)
+    ddl = (
+        "CREATE TABLE IF NOT EXISTS programs ("
+        "id TEXT PRIMARY KEY, seq INTEGER NOT NULL, name TEXT NOT NULL, "
+        "description TEXT NOT NULL, eligibility TEXT NOT NULL, "
+        "duration_months INTEGER NOT NULL, cadence_days INTEGER NOT NULL, "
+        "formats TEXT NOT NULL, default_framework TEXT NOT NULL, admins TEXT NOT NULL, "
+        "starter_goals TEXT NOT NULL, connection_plan TEXT NOT NULL, "
+        "created_at TEXT NOT NULL, updated_at TEXT NOT NULL)",
+    )
+
+    @handles(Program.Created)
+    def created(self, c: Any, e: Any, pos: int) -> None:
+        c.execute(
+            "INSERT INTO programs VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+            (
+                oid(e), pos, e.name, e.description, dumps(e.eligibility),
+                e.duration_months, e.cadence_days, dumps(e.formats),
+                e.default_framework, dumps(e.admins), "[]", "[]",
+                iso(e.timestamp), iso(e.timestamp),
+            ),
+        )
+
+    @handles(Program.StarterGoalAdded)
+    def starter_goal_added(self, c: Any, e: Any, pos: int) -> None:
+        goal = {
+            "id": e.goal_id, "title": e.title, "framework": e.framework,
+            "fields": e.fields, "term": e.term, "locked": e.locked,
+        }
+        append_json(c, "programs", "starter_goals", oid(e), goal, iso(e.timestamp))
+
+    @handles(Program.ConnectionPlanSet)
+    def plan_set(self, c: Any, e: Any, pos: int) -> None:
+        c.execute(
+            "UPDATE programs SET connection_plan = ?, updated_at = ? WHERE id = ?",
+            (dumps(e.meetings), iso(e.timestamp), oid(e)),
+        )
+
+    @handles(Program.AdminAdded)
+    def admin_added(self, c: Any, e: Any, pos: int) -> None:
+        append_json(c, "programs", "admins", oid(e), e.person_id, iso(e.timestamp))
+
+
+class People(Projection):
+    """People with their career profile and how many mentorships they take."""
+
+    name = "people"
+    tables = ("people",)
+    ddl = (
+        "CREATE TABLE IF NOT EXISTS people ("
+        "id TEXT PRIMARY KEY, seq INTEGER NOT NULL, display_name TEXT NOT NULL, "
+        "career_stage TEXT NOT NULL, years_experience REAL NOT NULL, "
+        "tenure_years REAL NOT NULL, skills TEXT NOT NULL, interests TEXT NOT NULL, "
+        "capacity INTEGER NOT NULL, active_mentorships INTEGER NOT NULL, "
+        "created_at TEXT NOT NULL, updated_at TEXT NOT NULL)",
+    )
+
+    @handles(Person.Registered)
+    def registered(self, c: Any, e: Any, pos: int) -> None:
+        c.execute(
+            "INSERT INTO people VALUES (?,?,?,?,?,?,?,?,?,?,?,?)",
+            (
+                oid(e), pos, e.display_name, e.career_stage, e.years_experience,
+                e.tenure_years, dumps(e.skills), dumps(e.interests), e.capacity, 0,
+                iso(e.timestamp), iso(e.timestamp),
+            ),
+        )
+
+    @handles(Person.MentorshipJoined, Person.MentorshipLeft)
+    def load_changed(self, c: Any, e: Any, pos: int) -> None:
+        step = 1 if isinstance(e, Person.MentorshipJoined) else -1
+        c.execute(
+            "UPDATE people SET active_mentorships = active_mentorships + ?, "
+            "updated_at = ? WHERE id = ?",
+            (step, iso(e.timestamp), oid(e)),
+        )

@@ -1,0 +1,97 @@
+"""Projection of goals and milestones."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from mentorlog.core.mentorship import Mentorship as M
+from mentorlog.projections.base import Projection, dumps, handles, iso, oid
+
+
+class Goals(Projection):
+    """Each goal's current fields, status and progress."""
+
+    name = "goals"
+    tables = ("goals",)
+    ddl = (
+        "CREATE TABLE IF NOT EXISTS goals ("
+        "mentorship_id TEXT NOT NULL, id TEXT NOT NULL, seq INTEGER NOT NULL, "
+        "title TEXT NOT NULL, framework TEXT NOT NULL, fields TEXT NOT NULL, "
+        "term TEXT NOT NULL, private INTEGER NOT NULL, owner_id TEXT, "
+        "starter_goal_id TEXT, locked INTEGER NOT NULL, status TEXT NOT NULL, "
+        "progress REAL NOT NULL, set_by TEXT NOT NULL, status_note TEXT NOT NULL, "
+        "created_at TEXT NOT NULL, updated_at TEXT NOT NULL, "
+        "PRIMARY KEY (mentorship_id, id))",
+        "CREATE INDEX IF NOT EXISTS goals_seq ON goals (mentorship_id, seq)",
+    )
+
+    @handles(M.GoalSet)
+    def goal_set(self, c: Any, e: Any, pos: int) -> None:
+        at = iso(e.timestamp)
+        c.execute(
+            "INSERT INTO goals VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+            (
+                oid(e), e.goal_id, pos, e.title, e.framework, dumps(e.fields), e.term,
+                int(e.private), e.owner_id, e.starter_goal_id, int(e.locked), "open",
+                0.0, e.actor, "", at, at,
+            ),
+        )
+
+    @handles(M.GoalRevised)
+    def goal_revised(self, c: Any, e: Any, pos: int) -> None:
+        self._update(c, e, "title = ?, fields = ?", (e.title, dumps(e.fields)))
+
+    @handles(M.GoalProgressRecorded)
+    def progress_recorded(self, c: Any, e: Any, pos: int) -> None:
+        self._update(c, e, "progress = ?", (e.progress,))
+
+    @handles(M.GoalAchieved)
+    def achieved(self, c: Any, e: Any, pos: int) -> None:
+        self._update(
+            c, e, "status = 'achieved', progress = 100.0, status_note = ?", (e.note,)
+        )
+
+    @handles(M.GoalAbandoned)
+    def abandoned(self, c: Any, e: Any, pos: int) -> None:
+        self._update(c, e, "status = 'abandoned', status_note = ?", (e.reason,))
+
+    def _update(self, c: Any, e: Any, assignments: str, values: tuple[Any, ...]) -> None:
+        c.execute(
+            f"UPDATE goals SET {assignments}, updated_at = ? "
+            "WHERE mentorship_id = ? AND id = ?",
+            (*values, iso(e.timestamp), oid(e), e.goal_id),
+        )
+
+
+class Milestones(Projection):
+    """Milestones reached, and how they were celebrated."""
+
+    name = "milestones"
+    tables = ("milestones",)
+    ddl = (
+        "CREATE TABLE IF NOT EXISTS milestones ("
+        "mentorship_id TEXT NOT NULL, id TEXT NOT NULL, seq INTEGER NOT NULL, "
+        "title TEXT NOT NULL, goal_id TEXT, note TEXT NOT NULL, "
+        "reached_by TEXT NOT NULL, reached_at TEXT NOT NULL, "
+        "celebration TEXT, celebrated_at TEXT, "
+        "PRIMARY KEY (mentorship_id, id))",
+        "CREATE INDEX IF NOT EXISTS milestones_seq ON milestones (mentorship_id, seq)",
+    )
+
+    @handles(M.MilestoneReached)
+    def reached(self, c: Any, e: Any, pos: int) -> None:
+        c.execute(
+            "INSERT INTO milestones VALUES (?,?,?,?,?,?,?,?,?,?)",
+            (
+                oid(e), e.milestone_id, pos, e.title, e.goal_id, e.note, e.actor,
+                iso(e.timestamp), None, None,
+            ),
+        )
+
+    @handles(M.MilestoneCelebrated)
+    def celebrated(self, c: Any, e: Any, pos: int) -> None:
+        c.execute(
+            "UPDATE milestones SET celebration = ?, celebrated_at = ? "
+            "WHERE mentorship_id = ? AND id = ?",
+            (e.how, iso(e.timestamp), oid(e), e.milestone_id),
+        )

@@ -1,0 +1,23 @@
+"""The projections mentorlog runs, in one place."""
+
+from __future__ import annotations
+
+from mentorlog.projections.activity import Feedback, Meetings, Reviews
+from mentorlog.projections.base import Projection
+from mentorlog.projections.catalog import People, Programs
+from mentorlog.projections.goals import Goals, Milestones
+from mentorlog.projections.mentorships import Mentorships
+
+
+def all_projections() -> list[Projection]:
+    """Return a fresh instance of every projection."""
+    return [
+        Programs(),
+        People(),
+        Mentorships(),
+        Goals(),
+        Milestones(),
+        Meetings(),
+        Reviews(),
+        Feedback(),
+    ]

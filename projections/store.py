@@ -1,0 +1,55 @@
+"""The read-model store: projection tables and tracking positions in one database."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from eventsourcing.persistence import Tracking
+from eventsourcing.sqlite import SQLiteDatastore, SQLiteTrackingRecorder
+
+from mentorlog.projections.base import Projection
+
+
+class ReadModelRecorder(SQLiteTrackingRecorder):
+    """Writes a projection's rows and its tracking position in one transaction."""
+
+    def __init__(self, datastore: SQLiteDatastore, projections: Sequence[Projection]):
+        self.projections = list(projections)
+        super().__init__(datastore)
+
+    def construct_create_table_statements(self) -> list[str]:
+        """Tracking, then every projection's tables."""
+        statements = super().construct_create_table_statements()
+        for projection in self.projections:
+            statements.extend(projection.ddl)
+        return statements
+
+    def apply_page(
+        self, projection: Projection, events: Sequence[tuple[int, Any]], last_id: int
+    ) -> None:
+        """Apply a page of (position, event) and move the position to last_id."""
+        with self.datastore.transaction(commit=True) as c:
+            for position, event in events:
+                projection.apply(c, event, position)
+            self._insert_tracking(c, Tracking(projection.name, last_id))
+
+    def position(self, name: str) -> int:
+        """The last notification ID a projection has applied (0 for none)."""
+        return self.max_tracking_id(name) or 0
+
+    def reset(self, projection: Projection) -> None:
+        """Drop a projection's rows and position, so it replays from the start."""
+        with self.datastore.transaction(commit=True) as c:
+            for table in projection.tables:
+                c.execute(f"DELETE FROM {table}")
+            c.execute("DELETE FROM tracking WHERE application_name = ?", (projection.name,))
+
+
+def open_read_models(path: Path, projections: Sequence[Projection]) -> ReadModelRecorder:
+    """Open (and create if needed) the read-model database at path."""
+    datastore = SQLiteDatastore(db_name=str(path), lock_timeout=10)
+    recorder = ReadModelRecorder(datastore, projections)
+    recorder.create_table()
+    return recorder
