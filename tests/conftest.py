@@ -1,0 +1,115 @@
+"""Shared fixtures: a fresh data directory with every service opened on it."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from mentorlog.core.application import Mentoring, person_actor
+from mentorlog.services import Services, open_services
+from mentorlog.settings import Settings
+
+SYSTEM = "system:tests"
+
+
+@pytest.fixture
+def settings(tmp_path: Path) -> Settings:
+    """Settings for an empty data directory of this test's own."""
+    return Settings(data_dir=tmp_path / "data", poll_interval=0.05)
+
+
+@pytest.fixture
+def services(settings: Settings) -> Iterator[Services]:
+    """Plugins, event store, read models and runner on the test's data dir."""
+    opened = open_services(settings)
+    yield opened
+    opened.close()
+
+
+@pytest.fixture
+def app(services: Services) -> Mentoring:
+    """The application service, the only way to change state."""
+    return services.app
+
+
+class World:
+    """A small program with people at each career stage, built through the service."""
+
+    def __init__(self, app: Mentoring) -> None:
+        self.app = app
+        self.admin = app.register_person(
+            actor=SYSTEM, display_name="Ada Admin", career_stage="late",
+            years_experience=25, tenure_years=10, capacity=0,
+        ).id
+        self.program = app.create_program(
+            actor=SYSTEM, name="Engineering mentoring", description="Grow engineers.",
+            mentor_min_years_experience=5, mentee_min_tenure_years=2,
+            formats=["one_on_one", "reverse", "circle", "peer", "group"],
+            default_framework="smart", admins=[self.admin],
+        ).id
+        self.mentor = self.person("Maya Mentor", "late", 20, 8, capacity=2)
+        self.mentee = self.person("Milo Mentee", "early", 3, 3)
+
+    def person(
+        self, name: str, stage: str, years: float, tenure: float, capacity: int = 1
+    ) -> str:
+        """Register a person and return their ID."""
+        return self.app.register_person(
+            actor=SYSTEM, display_name=name, career_stage=stage,
+            years_experience=years, tenure_years=tenure, capacity=capacity,
+        ).id
+
+    def one_on_one(self, start: bool = True) -> str:
+        """Propose (and by default start) a one-on-one mentorship."""
+        mentorship = self.app.propose_mentorship(
+            actor=SYSTEM, program_id=self.program, format="one_on_one",
+            participants=[
+                {"person_id": self.mentor, "role": "mentor"},
+                {"person_id": self.mentee, "role": "mentee"},
+            ],
+        ).id
+        if start:
+            self.app.start_mentorship(mentorship, actor=SYSTEM)
+        return mentorship
+
+    @property
+    def mentee_actor(self) -> str:
+        """The mentee, as an actor."""
+        return person_actor(self.mentee)
+
+    @property
+    def mentor_actor(self) -> str:
+        """The mentor, as an actor."""
+        return person_actor(self.mentor)
+
+
+@pytest.fixture
+def world(app: Mentoring) -> World:
+    """A program, its admin, a mentor and a mentee."""
+    return World(app)
+
+
+def postgres_dsn() -> str | None:
+    """The PostgreSQL server tests may use, if one answers; else None."""
+    import psycopg
+
+    dsn = os.environ.get("MENTORLOG_TEST_POSTGRES", "postgresql://postgres@127.0.0.1:5432/test")
+    try:
+        with psycopg.connect(dsn, connect_timeout=2):
+            return dsn
+    except psycopg.Error:
+        return None
+
+
+def require_postgres() -> str:
+    """Return the PostgreSQL DSN, skip without one, and fail under CI=true."""
+    dsn = postgres_dsn()
+    if dsn is None:
+        message = "no PostgreSQL server answers at 127.0.0.1:5432 (set MENTORLOG_TEST_POSTGRES)"
+        if os.environ.get("CI", "").lower() == "true":
+            pytest.fail(f"CI requires PostgreSQL: {message}")
+        pytest.skip(message)
+    return dsn
