@@ -1,0 +1,196 @@
+"""The `mentorlog` command line: serve, demo, plugins, projections, schema."""
+
+from __future__ import annotations
+
+import functools
+import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from typing import Any, TypeVar
+
+import click
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
+from rich.table import Table
+
+from mentorlog.core.errors import MentorlogError
+from mentorlog.plugins.manager import PluginError
+from mentorlog.services import DataDirError, Services, open_services
+from mentorlog.settings import Settings
+
+F = TypeVar("F", bound=Callable[..., Any])
+console = Console()
+
+
+def data_option(command: F) -> F:
+    """Add the --data option every command takes."""
+    return click.option(
+        "--data",
+        "data_dir",
+        type=click.Path(file_okay=False, path_type=str),
+        envvar="MENTORLOG_DATA",
+        default=None,
+        help="Data directory (default ./mentorlog-data, env MENTORLOG_DATA).",
+    )(command)
+
+
+@contextmanager
+def opened(data_dir: str | None, create: bool = True) -> Iterator[Services]:
+    """Open services for the data dir, turning known failures into clean exits."""
+    try:
+        services = open_services(Settings.from_env(data_dir), create=create)
+    except (DataDirError, PluginError) as exc:
+        raise click.ClickException(str(exc)) from None
+    try:
+        yield services
+    except MentorlogError as exc:
+        raise click.ClickException(f"{exc.code}: {exc.message}") from None
+    finally:
+        services.close()
+
+
+def clean_errors(command: F) -> F:
+    """Report domain, plugin and data-dir errors as messages, not tracebacks."""
+
+    @functools.wraps(command)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return command(*args, **kwargs)
+        except (DataDirError, PluginError) as exc:
+            raise click.ClickException(str(exc)) from None
+
+    return wrapper  # type: ignore[return-value]
+
+
+@click.group()
+@click.version_option(package_name="mentorlog")
+def main() -> None:
+    """mentorlog: mentoring programs as verifiable, append-only event histories."""
+
+
+@main.command()
+@data_option
+@click.option("--host", default="127.0.0.1", show_default=True, help="Interface to bind.")
+@click.option("--port", default=8000, show_default=True, type=click.IntRange(1, 65535))
+@clean_errors
+def serve(data_dir: str | None, host: str, port: int) -> None:
+    """Serve the GraphQL API at /graphql."""
+    import uvicorn
+
+    from mentorlog.app import create_app
+
+    settings = Settings.from_env(data_dir)
+    services = open_services(settings)
+    console.print(
+        f"mentorlog serving {settings.data_dir} at http://{host}:{port}/graphql"
+    )
+    uvicorn.run(
+        create_app(settings, services),
+        host=host,
+        port=port,
+        loop="uvloop",
+        http="httptools",
+        log_level="info",
+    )
+
+
+@main.command()
+@data_option
+def demo(data_dir: str | None) -> None:
+    """Load a realistic demo program into the data directory."""
+    from mentorlog.demo import load_demo
+
+    with opened(data_dir) as services:
+        existing = services.app.recorder.max_notification_id() or 0
+        if existing:
+            console.print(
+                f"{services.settings.data_dir} already holds {existing} events; "
+                "the demo is not loaded twice."
+            )
+            return
+        ids = load_demo(services.app)
+        services.runner.catch_up()
+        head = services.app.recorder.max_notification_id()
+        console.print(
+            f"Demo loaded into {services.settings.data_dir}: {head} events, "
+            f"program {ids['program']}."
+        )
+
+
+@main.command()
+@data_option
+def plugins(data_dir: str | None) -> None:
+    """List loaded plugins, the formats and the goal frameworks they add."""
+    try:
+        from mentorlog.plugins.manager import load_catalog
+
+        settings = Settings.from_env(data_dir)
+        catalog = load_catalog(settings.disabled_plugins, settings.skip_failing_plugins)
+    except PluginError as exc:
+        raise click.ClickException(str(exc)) from None
+    table = Table(title="Plugins")
+    for column in ("plugin", "distribution", "version", "hooks"):
+        table.add_column(column)
+    for info in catalog.plugins:
+        table.add_row(info.name, info.distribution, info.version, ", ".join(info.hooks))
+    console.print(table)
+    formats = Table(title="Formats")
+    formats.add_column("name")
+    formats.add_column("roles")
+    for fmt in catalog.formats.values():
+        roles = ", ".join(
+            f"{r.name} {r.min}-{r.max if r.max is not None else 'n'}" for r in fmt.roles
+        )
+        formats.add_row(fmt.name, roles)
+    console.print(formats)
+    frameworks = Table(title="Goal frameworks")
+    frameworks.add_column("name")
+    frameworks.add_column("fields")
+    for fw in catalog.frameworks.values():
+        frameworks.add_row(fw.name, ", ".join(f.name for f in fw.fields))
+    console.print(frameworks)
+    for message in catalog.skipped:
+        console.print(f"[yellow]skipped:[/] {message}")
+
+
+@main.group()
+def projections() -> None:
+    """Rebuild the read models or show how far behind they are."""
+
+
+@projections.command()
+@data_option
+def rebuild(data_dir: str | None) -> None:
+    """Drop every read model and replay the whole event log."""
+    with opened(data_dir, create=False) as services:
+        head = services.runner.head()
+        with Progress(
+            TextColumn("replaying"), BarColumn(), MofNCompleteColumn(), console=console
+        ) as bar:
+            task = bar.add_task("replay", total=max(head, 1))
+            read = services.runner.rebuild(
+                progress=lambda done, total: bar.update(task, completed=done, total=total)
+            )
+            bar.update(task, completed=max(head, 1))
+        console.print(f"Rebuilt {len(services.runner.projections)} projections from {read} events.")
+
+
+@projections.command()
+@data_option
+def status(data_dir: str | None) -> None:
+    """Show each projection's position and lag behind the event log."""
+    with opened(data_dir, create=False) as services:
+        table = Table(title="Projections")
+        for column in ("projection", "position", "head", "behind"):
+            table.add_column(column, justify="right" if column != "projection" else "left")
+        for lag in services.runner.status():
+            table.add_row(lag.name, str(lag.position), str(lag.head), str(lag.behind))
+        console.print(table)
+
+
+@main.command()
+def schema() -> None:
+    """Print the GraphQL schema (SDL)."""
+    from mentorlog.schema import sdl
+
+    sys.stdout.write(sdl())
