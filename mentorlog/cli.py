@@ -19,7 +19,7 @@ from mentorlog.services import DataDirError, Services, open_services
 from mentorlog.settings import Settings
 
 F = TypeVar("F", bound=Callable[..., Any])
-console = Console()
+console = Console(soft_wrap=True)
 
 
 def data_option(command: F) -> F:

@@ -1,0 +1,126 @@
+"""The command line, run as users run it."""
+
+from __future__ import annotations
+
+import sqlite3
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from mentorlog.cli import main
+
+
+def run(*args: str) -> subprocess.CompletedProcess[str]:
+    """Run the real `mentorlog` command in a subprocess."""
+    return subprocess.run(
+        [sys.executable, "-m", "mentorlog", *args],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+
+
+@pytest.fixture(scope="module")
+def demo_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A data dir with the demo loaded once for this module."""
+    data = tmp_path_factory.mktemp("demo") / "data"
+    result = CliRunner().invoke(main, ["demo", "--data", str(data)])
+    assert result.exit_code == 0, result.output
+    return data
+
+
+def test_demo_covers_every_format_framework_and_a_completed_mentorship(
+    demo_dir: Path,
+) -> None:
+    with sqlite3.connect(demo_dir / "views.db") as con:
+        formats = {row[0] for row in con.execute("SELECT format FROM mentorships")}
+        frameworks = {row[0] for row in con.execute("SELECT framework FROM goals")}
+        statuses = {row[0] for row in con.execute("SELECT status FROM mentorships")}
+        people = con.execute("SELECT count(*) FROM people").fetchone()[0]
+        stages = {row[0] for row in con.execute("SELECT career_stage FROM people")}
+        counts = [
+            con.execute(f"SELECT count(*) FROM {t}").fetchone()[0]
+            for t in ("meetings", "reviews", "milestones", "feedback")
+        ]
+    assert formats == {"one_on_one", "reverse", "circle", "peer", "group"}
+    assert frameworks == {"plain", "smart", "smarty", "okr"}
+    assert {"active", "completed"} <= statuses
+    assert people >= 12 and stages == {"early", "mid", "late"}
+    assert all(count > 0 for count in counts)
+
+
+def test_demo_is_not_loaded_twice(demo_dir: Path) -> None:
+    with sqlite3.connect(demo_dir / "events.db") as con:
+        before = con.execute("SELECT count(*) FROM stored_events").fetchone()[0]
+    result = CliRunner().invoke(main, ["demo", "--data", str(demo_dir)])
+    with sqlite3.connect(demo_dir / "events.db") as con:
+        after = con.execute("SELECT count(*) FROM stored_events").fetchone()[0]
+    assert result.exit_code == 0
+    assert "not loaded twice" in result.output
+    assert before == after
+
+
+def test_projections_status_and_rebuild(demo_dir: Path) -> None:
+    with sqlite3.connect(demo_dir / "views.db") as con:
+        before = con.execute("SELECT * FROM goals ORDER BY mentorship_id, id").fetchall()
+    rebuilt = CliRunner().invoke(main, ["projections", "rebuild", "--data", str(demo_dir)])
+    assert rebuilt.exit_code == 0, rebuilt.output
+    assert "Rebuilt 8 projections" in rebuilt.output
+    with sqlite3.connect(demo_dir / "views.db") as con:
+        after = con.execute("SELECT * FROM goals ORDER BY mentorship_id, id").fetchall()
+    assert before == after
+    status = CliRunner().invoke(main, ["projections", "status", "--data", str(demo_dir)])
+    assert status.exit_code == 0
+    assert "mentorships" in status.output and "behind" in status.output
+
+
+def test_plugins_lists_builtins_with_their_hooks() -> None:
+    result = CliRunner().invoke(main, ["plugins"])
+    assert result.exit_code == 0, result.output
+    assert "register_formats" in result.output
+    assert "register_goal_frameworks" in result.output
+    assert "smarty" in result.output and "circle" in result.output
+
+
+def test_a_directory_that_is_not_mentorlogs_is_refused(tmp_path: Path) -> None:
+    (tmp_path / "notes.txt").write_text("someone else's files")
+    result = run("projections", "status", "--data", str(tmp_path))
+    assert result.returncode == 1
+    assert "not a mentorlog data directory" in result.stderr
+    assert "Traceback" not in result.stderr
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["notes.txt"]
+
+
+def test_a_missing_directory_is_refused_for_status(tmp_path: Path) -> None:
+    result = run("projections", "status", "--data", str(tmp_path / "nowhere"))
+    assert result.returncode == 1
+    assert "does not exist" in result.stderr
+    assert not (tmp_path / "nowhere").exists()
+
+
+def test_a_corrupt_event_store_is_refused(tmp_path: Path) -> None:
+    data = tmp_path / "data"
+    assert CliRunner().invoke(main, ["demo", "--data", str(data)]).exit_code == 0
+    events = data / "events.db"
+    for extra in ("events.db-wal", "events.db-shm"):
+        (data / extra).unlink(missing_ok=True)
+    garbage = b"this is not a database" * 100
+    events.write_bytes(garbage)
+    result = run("projections", "status", "--data", str(data))
+    assert result.returncode == 1
+    assert "events.db is not a readable SQLite database" in result.stderr
+    assert "Traceback" not in result.stderr
+    assert events.read_bytes() == garbage
+
+
+def test_bad_arguments_give_usage_errors(tmp_path: Path) -> None:
+    result = run("serve", "--port", "not-a-port", "--data", str(tmp_path / "d"))
+    assert result.returncode == 2
+    assert "Invalid value for '--port'" in result.stderr
+    assert "Traceback" not in result.stderr
+    unknown = run("projections", "explode")
+    assert unknown.returncode == 2
+    assert "No such command" in unknown.stderr
