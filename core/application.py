@@ -1,4 +1,4 @@
-"""The Mentoring application: the only way to change state. Load, check, trigger, save."""
+"""The Mentoring application, the only way to change state: load, check, save."""
 
 from __future__ import annotations
 
@@ -12,8 +12,7 @@ from uuid import UUID
 
 from eventsourcing.application import AggregateNotFoundError, Application
 from eventsourcing.domain import Aggregate
-from eventsourcing.persistence import Recording, RecordConflictError
-
+from eventsourcing.persistence import RecordConflictError, Recording
 from mentorlog.core.errors import (
     Conflict,
     GoalInvalid,
@@ -76,10 +75,7 @@ class Mentoring(Application[UUID]):
     """Programs, people and mentorships, recorded as events."""
 
     name = "mentorlog"
-    snapshotting_intervals: ClassVar[dict[type[Aggregate], int]] = {
-        Mentorship: 100,
-        Person: 100,
-    }
+    snapshotting_intervals: ClassVar[dict[Any, int]] = {Mentorship: 100, Person: 100}
 
     def __init__(
         self,
@@ -95,11 +91,15 @@ class Mentoring(Application[UUID]):
 
     def _load(self, cls: type[A], aggregate_id: str | UUID, field: str) -> A:
         try:
-            uid = aggregate_id if isinstance(aggregate_id, UUID) else UUID(str(aggregate_id))
+            uid = (
+                aggregate_id
+                if isinstance(aggregate_id, UUID)
+                else UUID(str(aggregate_id))
+            )
         except ValueError:
             raise NotFound(f"'{aggregate_id}' is not a valid ID", field) from None
         try:
-            aggregate = self.repository.get(uid)
+            aggregate: Aggregate = self.repository.get(uid)
         except AggregateNotFoundError:
             raise NotFound(f"no {cls.__name__.lower()} with ID {uid}", field) from None
         if not isinstance(aggregate, cls):
@@ -182,7 +182,9 @@ class Mentoring(Application[UUID]):
         problems = [
             *check_text("name", name, max_len=200),
             *check_text("description", description, required=False, max_len=5000),
-            *check_number("mentorMinYearsExperience", mentor_min_years_experience, 0, 80),
+            *check_number(
+                "mentorMinYearsExperience", mentor_min_years_experience, 0, 80
+            ),
             *check_number("menteeMinTenureYears", mentee_min_tenure_years, 0, 80),
             *check_int("durationMonths", duration_months, 1, 120),
             *check_int("cadenceDays", cadence_days, 1, 365),
@@ -229,7 +231,10 @@ class Mentoring(Application[UUID]):
         def command() -> Recorded:
             program = self._load(Program, program_id, "programId")
             name = framework or program.default_framework
-            problems = [*check_text("title", title, max_len=200), *check_choice("term", term, GOAL_TERMS)]
+            problems = [
+                *check_text("title", title, max_len=200),
+                *check_choice("term", term, GOAL_TERMS),
+            ]
             if problems:
                 raise InvalidInput(problems)
             # Starter goals are checked as if the mentee set them.
@@ -262,7 +267,9 @@ class Mentoring(Application[UUID]):
             problems += check_int(f"{where}.weekEnd", end, 1, 520)
             problems += check_texts(f"{where}.agenda", m.get("agenda", []))
             if not problems and start > end:  # type: ignore[operator]
-                problems.append(Problem(f"{where}.weekEnd", "weekEnd is before weekStart"))
+                problems.append(
+                    Problem(f"{where}.weekEnd", "weekEnd is before weekStart")
+                )
             plan.append(
                 {
                     "number": i,
@@ -367,7 +374,11 @@ class Mentoring(Application[UUID]):
             program_id=str(program.id),
             format=format,
             participants=[
-                {"person_id": c.person_id, "role": c.role, "side": fmt.role(c.role).side}  # type: ignore[union-attr]
+                {
+                    "person_id": c.person_id,
+                    "role": c.role,
+                    "side": fmt.role(c.role).side,
+                }  # type: ignore[union-attr]
                 for c in candidates
             ],
             purpose=purpose,
@@ -375,7 +386,7 @@ class Mentoring(Application[UUID]):
         return Recorded(str(mentorship.id), self._save(mentorship))
 
     def start_mentorship(self, mentorship_id: str, *, actor: str) -> Recorded:
-        """Start a proposed mentorship: check eligibility and capacity, copy starter goals."""
+        """Start a proposal: check eligibility and capacity, copy starter goals."""
 
         def command() -> Recorded:
             mentorship = self._load(Mentorship, mentorship_id, "mentorshipId")
@@ -427,7 +438,9 @@ class Mentoring(Application[UUID]):
                         "participants",
                     )
 
-    def pause_mentorship(self, mentorship_id: str, *, actor: str, reason: str) -> Recorded:
+    def pause_mentorship(
+        self, mentorship_id: str, *, actor: str, reason: str
+    ) -> Recorded:
         """Pause an active mentorship."""
         self._raise_problems(check_text("reason", reason, required=False, max_len=2000))
         return self._on_mentorship(
@@ -443,12 +456,18 @@ class Mentoring(Application[UUID]):
     ) -> Recorded:
         """Complete a mentorship and free its participants' capacity."""
         self._raise_problems(check_text("note", note, required=False, max_len=5000))
-        return self._closing(mentorship_id, lambda m: m.complete(actor=actor, note=note), actor)
+        return self._closing(
+            mentorship_id, lambda m: m.complete(actor=actor, note=note), actor
+        )
 
-    def end_mentorship(self, mentorship_id: str, *, actor: str, reason: str) -> Recorded:
+    def end_mentorship(
+        self, mentorship_id: str, *, actor: str, reason: str
+    ) -> Recorded:
         """End a mentorship early, with a reason, and free capacity."""
         self._raise_problems(check_text("reason", reason, max_len=2000))
-        return self._closing(mentorship_id, lambda m: m.end(actor=actor, reason=reason), actor)
+        return self._closing(
+            mentorship_id, lambda m: m.end(actor=actor, reason=reason), actor
+        )
 
     def _closing(
         self, mentorship_id: str, close: Callable[[Mentorship], None], actor: str
@@ -524,12 +543,20 @@ class Mentoring(Application[UUID]):
     ) -> Recorded:
         """Set a goal in a framework; the framework checks its fields."""
         self._raise_problems(
-            [*check_text("title", title, max_len=200), *check_choice("term", term, GOAL_TERMS)]
+            [
+                *check_text("title", title, max_len=200),
+                *check_choice("term", term, GOAL_TERMS),
+            ]
         )
 
         def change(m: Mentorship) -> str:
-            name = framework or self._load(Program, m.program_id, "programId").default_framework
-            self._check_goal(self._framework(name), fields or {}, self._actor_side(m, actor))
+            name = (
+                framework
+                or self._load(Program, m.program_id, "programId").default_framework
+            )
+            self._check_goal(
+                self._framework(name), fields or {}, self._actor_side(m, actor)
+            )
             owner = owner_id or actor_person_id(actor)
             if owner is not None and m.side_of(owner) is None:
                 raise NotAParticipant("a goal's owner must be a participant", "ownerId")
@@ -569,7 +596,9 @@ class Mentoring(Application[UUID]):
             is_admin = goal["locked"] and self._is_admin(m, actor)
             m._require_changeable(goal_id, is_admin)
             self._check_goal(
-                self._framework(goal["framework"]), new_fields, self._actor_side(m, actor)
+                self._framework(goal["framework"]),
+                new_fields,
+                self._actor_side(m, actor),
             )
             m.revise_goal(
                 actor=actor,
@@ -626,7 +655,9 @@ class Mentoring(Application[UUID]):
         self._raise_problems(check_text("note", note, required=False, max_len=5000))
         return self._on_mentorship(
             mentorship_id,
-            lambda m: m.achieve_goal(actor=actor, goal_id=goal_id, note=note) or goal_id,
+            lambda m: (
+                m.achieve_goal(actor=actor, goal_id=goal_id, note=note) or goal_id
+            ),
         )
 
     def abandon_goal(
@@ -683,8 +714,10 @@ class Mentoring(Application[UUID]):
         self._raise_problems(check_text("how", how, max_len=2000))
         return self._on_mentorship(
             mentorship_id,
-            lambda m: m.celebrate_milestone(actor=actor, milestone_id=milestone_id, how=how)
-            or milestone_id,
+            lambda m: (
+                m.celebrate_milestone(actor=actor, milestone_id=milestone_id, how=how)
+                or milestone_id
+            ),
         )
 
     # -- meetings --------------------------------------------------------
@@ -718,7 +751,8 @@ class Mentoring(Application[UUID]):
                 )
                 if planned is None:
                     raise NotFound(
-                        f"the connection plan has no meeting {plan_number}", "planNumber"
+                        f"the connection plan has no meeting {plan_number}",
+                        "planNumber",
                     )
                 items = items or list(planned["agenda"])
             meeting_id = new_id()
@@ -752,13 +786,15 @@ class Mentoring(Application[UUID]):
         )
         return self._on_mentorship(
             mentorship_id,
-            lambda m: m.hold_meeting(
-                actor=actor,
-                meeting_id=meeting_id,
-                notes=notes,
-                duration_minutes=duration_minutes,
-            )
-            or meeting_id,
+            lambda m: (
+                m.hold_meeting(
+                    actor=actor,
+                    meeting_id=meeting_id,
+                    notes=notes,
+                    duration_minutes=duration_minutes,
+                )
+                or meeting_id
+            ),
         )
 
     def cancel_meeting(
@@ -768,8 +804,10 @@ class Mentoring(Application[UUID]):
         self._raise_problems(check_text("reason", reason, required=False, max_len=2000))
         return self._on_mentorship(
             mentorship_id,
-            lambda m: m.cancel_meeting(actor=actor, meeting_id=meeting_id, reason=reason)
-            or meeting_id,
+            lambda m: (
+                m.cancel_meeting(actor=actor, meeting_id=meeting_id, reason=reason)
+                or meeting_id
+            ),
         )
 
     # -- reviews and feedback -------------------------------------------
@@ -785,7 +823,7 @@ class Mentoring(Application[UUID]):
         support: Sequence[str] = (),
         next_steps: str = "",
     ) -> Recorded:
-        """Record a periodic review: a 1-5 rating, what went well, challenges, support."""
+        """Record a periodic review: rating 1-5, what went well, challenges, support."""
         problems = [
             *check_int("progressRating", progress_rating, 1, 5),
             *check_text("wentWell", went_well, required=False, max_len=5000),
@@ -821,7 +859,7 @@ class Mentoring(Application[UUID]):
         about_id: str | None = None,
         rating: int | None = None,
     ) -> Recorded:
-        """Record feedback from a participant, a manager, a peer, the program or self."""
+        """Record feedback from a participant, manager, peer, the program or self."""
         problems = [
             *check_text("text", text, max_len=5000),
             *check_choice("source", source, FEEDBACK_SOURCES),

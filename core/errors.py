@@ -8,7 +8,7 @@ from mentorlog.plugins.interfaces import Problem
 
 
 class MentorlogError(Exception):
-    """Base of every domain error; `code` is stable, `field` names the input at fault."""
+    """Base of every domain error: a stable `code`, and the `field` at fault."""
 
     code = "ERROR"
 

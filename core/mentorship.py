@@ -5,7 +5,6 @@ from __future__ import annotations
 from typing import Any
 
 from eventsourcing.domain import Aggregate, event
-
 from mentorlog.core.errors import (
     GoalLocked,
     InvalidTransition,
@@ -74,7 +73,9 @@ class Mentorship(Aggregate):
     def start(self, *, actor: str) -> None:
         """Make a proposed mentorship active."""
         if self.status != "proposed":
-            raise InvalidTransition(f"only a proposed mentorship starts, not {self.status}")
+            raise InvalidTransition(
+                f"only a proposed mentorship starts, not {self.status}"
+            )
         self._start(actor=actor)
 
     @event("Started")
@@ -84,7 +85,9 @@ class Mentorship(Aggregate):
     def pause(self, *, actor: str, reason: str) -> None:
         """Pause an active mentorship."""
         if self.status != "active":
-            raise InvalidTransition(f"only an active mentorship pauses, not {self.status}")
+            raise InvalidTransition(
+                f"only an active mentorship pauses, not {self.status}"
+            )
         self._pause(actor=actor, reason=reason)
 
     @event("Paused")
@@ -95,7 +98,9 @@ class Mentorship(Aggregate):
     def resume(self, *, actor: str) -> None:
         """Resume a paused mentorship."""
         if self.status != "paused":
-            raise InvalidTransition(f"only a paused mentorship resumes, not {self.status}")
+            raise InvalidTransition(
+                f"only a paused mentorship resumes, not {self.status}"
+            )
         self._resume(actor=actor)
 
     @event("Resumed")
@@ -169,7 +174,9 @@ class Mentorship(Aggregate):
         if self.agreement is None:
             raise InvalidTransition("there is no agreement to sign yet")
         if self.side_of(person_id) is None:
-            raise NotAParticipant("only a participant can sign the agreement", "personId")
+            raise NotAParticipant(
+                "only a participant can sign the agreement", "personId"
+            )
         if person_id in self.agreement["signatures"]:
             raise InvalidTransition("this participant has already signed")
         self._sign_agreement(actor=actor, person_id=person_id)
@@ -271,7 +278,13 @@ class Mentorship(Aggregate):
 
     @event("GoalRevised")
     def _revise_goal(
-        self, *, actor: str, goal_id: str, title: str, fields: dict[str, Any], reason: str
+        self,
+        *,
+        actor: str,
+        goal_id: str,
+        title: str,
+        fields: dict[str, Any],
+        reason: str,
     ) -> None:
         self.goals[goal_id]["title"] = title
         self.goals[goal_id]["fields"] = dict(fields)
@@ -291,7 +304,11 @@ class Mentorship(Aggregate):
         if goal["status"] != "open":
             raise InvalidTransition(f"the goal is {goal['status']}", "goalId")
         self._record_goal_progress(
-            actor=actor, goal_id=goal_id, progress=progress, measurement=measurement, note=note
+            actor=actor,
+            goal_id=goal_id,
+            progress=progress,
+            measurement=measurement,
+            note=note,
         )
 
     @event("GoalProgressRecorded")
@@ -334,19 +351,35 @@ class Mentorship(Aggregate):
     # -- milestones ------------------------------------------------------
 
     def reach_milestone(
-        self, *, actor: str, milestone_id: str, title: str, goal_id: str | None, note: str
+        self,
+        *,
+        actor: str,
+        milestone_id: str,
+        title: str,
+        goal_id: str | None,
+        note: str,
     ) -> None:
         """Record a milestone reached, optionally towards a goal."""
         self._require_open("milestone")
         if goal_id is not None:
             self.goal(goal_id)
         self._reach_milestone(
-            actor=actor, milestone_id=milestone_id, title=title, goal_id=goal_id, note=note
+            actor=actor,
+            milestone_id=milestone_id,
+            title=title,
+            goal_id=goal_id,
+            note=note,
         )
 
     @event("MilestoneReached")
     def _reach_milestone(
-        self, *, actor: str, milestone_id: str, title: str, goal_id: str | None, note: str
+        self,
+        *,
+        actor: str,
+        milestone_id: str,
+        title: str,
+        goal_id: str | None,
+        note: str,
     ) -> None:
         self.milestones[milestone_id] = {
             "id": milestone_id,
@@ -432,7 +465,10 @@ class Mentorship(Aggregate):
         self._require_open("meeting record")
         self._scheduled_meeting(meeting_id)
         self._hold_meeting(
-            actor=actor, meeting_id=meeting_id, notes=notes, duration_minutes=duration_minutes
+            actor=actor,
+            meeting_id=meeting_id,
+            notes=notes,
+            duration_minutes=duration_minutes,
         )
 
     @event("MeetingHeld")

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from eventsourcing.domain import Aggregate, event
-
 from mentorlog.core.errors import OverCapacity
 
 

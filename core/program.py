@@ -5,7 +5,6 @@ from __future__ import annotations
 from typing import Any
 
 from eventsourcing.domain import Aggregate, event
-
 from mentorlog.core.errors import InvalidInput
 from mentorlog.plugins.interfaces import Problem
 
@@ -87,7 +86,9 @@ class Program(Aggregate):
         )
 
     @event("ConnectionPlanSet")
-    def set_connection_plan(self, *, actor: str, meetings: list[dict[str, Any]]) -> None:
+    def set_connection_plan(
+        self, *, actor: str, meetings: list[dict[str, Any]]
+    ) -> None:
         """Replace the timeline of planned meetings."""
         self.connection_plan = [dict(m) for m in meetings]
 

@@ -70,7 +70,9 @@ def main() -> None:
 
 @main.command()
 @data_option
-@click.option("--host", default="127.0.0.1", show_default=True, help="Interface to bind.")
+@click.option(
+    "--host", default="127.0.0.1", show_default=True, help="Interface to bind."
+)
 @click.option("--port", default=8000, show_default=True, type=click.IntRange(1, 65535))
 @clean_errors
 def serve(data_dir: str | None, host: str, port: int) -> None:
@@ -169,10 +171,15 @@ def rebuild(data_dir: str | None) -> None:
         ) as bar:
             task = bar.add_task("replay", total=max(head, 1))
             read = services.runner.rebuild(
-                progress=lambda done, total: bar.update(task, completed=done, total=total)
+                progress=lambda done, total: bar.update(
+                    task, completed=done, total=total
+                )
             )
             bar.update(task, completed=max(head, 1))
-        console.print(f"Rebuilt {len(services.runner.projections)} projections from {read} events.")
+        console.print(
+            f"Rebuilt {len(services.runner.projections)} projections "
+            f"from {read} events."
+        )
 
 
 @projections.command()
@@ -182,7 +189,9 @@ def status(data_dir: str | None) -> None:
     with opened(data_dir, create=False) as services:
         table = Table(title="Projections")
         for column in ("projection", "position", "head", "behind"):
-            table.add_column(column, justify="right" if column != "projection" else "left")
+            table.add_column(
+                column, justify="right" if column != "projection" else "left"
+            )
         for lag in services.runner.status():
             table.add_row(lag.name, str(lag.position), str(lag.head), str(lag.behind))
         console.print(table)

@@ -50,7 +50,9 @@ def prepare_data_dir(data_dir: Path, create: bool = True) -> None:
         except (OSError, ValueError) as exc:
             raise DataDirError(f"{marker} is unreadable: {exc}") from None
         if not isinstance(meta, dict) or meta.get("format") != DATA_FORMAT:
-            raise DataDirError(f"{data_dir} holds data in a format this mentorlog cannot read")
+            raise DataDirError(
+                f"{data_dir} holds data in a format this mentorlog cannot read"
+            )
         return
     if data_dir.exists() and any(data_dir.iterdir()):
         raise DataDirError(
@@ -58,7 +60,9 @@ def prepare_data_dir(data_dir: Path, create: bool = True) -> None:
             f"{MARKER}); choose an empty or new directory"
         )
     if not create:
-        raise DataDirError(f"{data_dir} does not exist; run 'mentorlog demo' or 'serve' first")
+        raise DataDirError(
+            f"{data_dir} does not exist; run 'mentorlog demo' or 'serve' first"
+        )
     data_dir.mkdir(parents=True, exist_ok=True)
     marker.write_text(json.dumps({"format": DATA_FORMAT, "created_by": __version__}))
 

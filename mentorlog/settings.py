@@ -42,7 +42,6 @@ class Settings:
         return cls(
             data_dir=Path(data_dir or env.get("MENTORLOG_DATA") or DEFAULT_DATA_DIR),
             disabled_plugins=disabled,
-            skip_failing_plugins=env.get("MENTORLOG_SKIP_FAILING_PLUGINS", "")
-            .lower()
+            skip_failing_plugins=env.get("MENTORLOG_SKIP_FAILING_PLUGINS", "").lower()
             in ("1", "true", "yes"),
         )

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import pluggy
-
 from mentorlog.plugins.interfaces import Format, GoalFramework
 
 PROJECT = "mentorlog"

@@ -88,16 +88,16 @@ class Format:
                 )
         ids = [c.person_id for c in candidates]
         if len(set(ids)) != len(ids):
-            problems.append(
-                Problem("participants", "a person may hold only one role")
-            )
+            problems.append(Problem("participants", "a person may hold only one role"))
         for role in self.roles:
             count = sum(1 for c in candidates if c.role == role.name)
             if count < role.min or (role.max is not None and count > role.max):
                 wanted = (
-                    f"{role.min}" if role.max == role.min else
-                    f"{role.min}-{role.max}" if role.max is not None else
-                    f"at least {role.min}"
+                    f"{role.min}"
+                    if role.max == role.min
+                    else f"{role.min}-{role.max}"
+                    if role.max is not None
+                    else f"at least {role.min}"
                 )
                 problems.append(
                     Problem(
@@ -138,7 +138,9 @@ class GoalFramework:
     description: str
     fields: tuple[GoalField, ...] = field(default_factory=tuple)
 
-    def validate(self, values: Mapping[str, Any], context: GoalContext) -> list[Problem]:
+    def validate(
+        self, values: Mapping[str, Any], context: GoalContext
+    ) -> list[Problem]:
         """Check a goal's field values; the default checks required text fields."""
         return check_required(self.fields, values)
 

@@ -1,4 +1,4 @@
-"""Build one plugin manager per app: built-ins, then entry points, then the block list."""
+"""One plugin manager per app: built-ins, then entry points, then the block list."""
 
 from __future__ import annotations
 
@@ -10,7 +10,6 @@ from importlib.metadata import entry_points
 from typing import Any
 
 import pluggy
-
 from mentorlog.plugins import hookspecs
 from mentorlog.plugins.interfaces import Format, GoalFramework
 
@@ -98,14 +97,16 @@ def load_catalog(disabled: Iterable[str] = (), skip_failing: bool = False) -> Ca
     catalog = Catalog(skipped=skipped)
     _collect(pm, "register_formats", catalog.formats, skip_failing, catalog.skipped)
     _collect(
-        pm, "register_goal_frameworks", catalog.frameworks, skip_failing, catalog.skipped
+        pm,
+        "register_goal_frameworks",
+        catalog.frameworks,
+        skip_failing,
+        catalog.skipped,
     )
     for name, plugin in pm.list_name_plugin():
         if plugin is None or name not in origins:
             continue
-        hooks = sorted(
-            caller.name for caller in pm.get_hookcallers(plugin) or []
-        )
+        hooks = sorted(caller.name for caller in pm.get_hookcallers(plugin) or [])
         dist, version = origins[name]
         catalog.plugins.append(PluginInfo(name, dist, version, hooks))
     return catalog

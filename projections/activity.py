@@ -30,8 +30,19 @@ class Meetings(Projection):
         c.execute(
             "INSERT INTO meetings VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)",
             (
-                oid(e), e.meeting_id, pos, e.scheduled_for, e.duration_minutes,
-                dumps(e.agenda), e.plan_number, "scheduled", "", "", e.actor, at, at,
+                oid(e),
+                e.meeting_id,
+                pos,
+                e.scheduled_for,
+                e.duration_minutes,
+                dumps(e.agenda),
+                e.plan_number,
+                "scheduled",
+                "",
+                "",
+                e.actor,
+                at,
+                at,
             ),
         )
 
@@ -72,8 +83,15 @@ class Reviews(Projection):
         c.execute(
             "INSERT INTO reviews VALUES (?,?,?,?,?,?,?,?,?,?)",
             (
-                oid(e), e.review_id, pos, e.progress_rating, e.went_well,
-                e.challenges, dumps(e.support), e.next_steps, e.actor,
+                oid(e),
+                e.review_id,
+                pos,
+                e.progress_rating,
+                e.went_well,
+                e.challenges,
+                dumps(e.support),
+                e.next_steps,
+                e.actor,
                 iso(e.timestamp),
             ),
         )
@@ -98,7 +116,14 @@ class Feedback(Projection):
         c.execute(
             "INSERT INTO feedback VALUES (?,?,?,?,?,?,?,?,?)",
             (
-                oid(e), e.feedback_id, pos, e.source, e.about_id, e.rating, e.text,
-                e.actor, iso(e.timestamp),
+                oid(e),
+                e.feedback_id,
+                pos,
+                e.source,
+                e.about_id,
+                e.rating,
+                e.text,
+                e.actor,
+                iso(e.timestamp),
             ),
         )

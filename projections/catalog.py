@@ -36,18 +36,32 @@ class Programs(Projection):
         c.execute(
             "INSERT INTO programs VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
             (
-                oid(e), pos, e.name, e.description, dumps(e.eligibility),
-                e.duration_months, e.cadence_days, dumps(e.formats),
-                e.default_framework, dumps(e.admins), "[]", "[]",
-                iso(e.timestamp), iso(e.timestamp),
+                oid(e),
+                pos,
+                e.name,
+                e.description,
+                dumps(e.eligibility),
+                e.duration_months,
+                e.cadence_days,
+                dumps(e.formats),
+                e.default_framework,
+                dumps(e.admins),
+                "[]",
+                "[]",
+                iso(e.timestamp),
+                iso(e.timestamp),
             ),
         )
 
     @handles(Program.StarterGoalAdded)
     def starter_goal_added(self, c: Any, e: Any, pos: int) -> None:
         goal = {
-            "id": e.goal_id, "title": e.title, "framework": e.framework,
-            "fields": e.fields, "term": e.term, "locked": e.locked,
+            "id": e.goal_id,
+            "title": e.title,
+            "framework": e.framework,
+            "fields": e.fields,
+            "term": e.term,
+            "locked": e.locked,
         }
         append_json(c, "programs", "starter_goals", oid(e), goal, iso(e.timestamp))
 
@@ -82,9 +96,18 @@ class People(Projection):
         c.execute(
             "INSERT INTO people VALUES (?,?,?,?,?,?,?,?,?,?,?,?)",
             (
-                oid(e), pos, e.display_name, e.career_stage, e.years_experience,
-                e.tenure_years, dumps(e.skills), dumps(e.interests), e.capacity, 0,
-                iso(e.timestamp), iso(e.timestamp),
+                oid(e),
+                pos,
+                e.display_name,
+                e.career_stage,
+                e.years_experience,
+                e.tenure_years,
+                dumps(e.skills),
+                dumps(e.interests),
+                e.capacity,
+                0,
+                iso(e.timestamp),
+                iso(e.timestamp),
             ),
         )
 

@@ -31,9 +31,23 @@ class Goals(Projection):
         c.execute(
             "INSERT INTO goals VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
             (
-                oid(e), e.goal_id, pos, e.title, e.framework, dumps(e.fields), e.term,
-                int(e.private), e.owner_id, e.starter_goal_id, int(e.locked), "open",
-                0.0, e.actor, "", at, at,
+                oid(e),
+                e.goal_id,
+                pos,
+                e.title,
+                e.framework,
+                dumps(e.fields),
+                e.term,
+                int(e.private),
+                e.owner_id,
+                e.starter_goal_id,
+                int(e.locked),
+                "open",
+                0.0,
+                e.actor,
+                "",
+                at,
+                at,
             ),
         )
 
@@ -55,7 +69,9 @@ class Goals(Projection):
     def abandoned(self, c: Any, e: Any, pos: int) -> None:
         self._update(c, e, "status = 'abandoned', status_note = ?", (e.reason,))
 
-    def _update(self, c: Any, e: Any, assignments: str, values: tuple[Any, ...]) -> None:
+    def _update(
+        self, c: Any, e: Any, assignments: str, values: tuple[Any, ...]
+    ) -> None:
         c.execute(
             f"UPDATE goals SET {assignments}, updated_at = ? "
             "WHERE mentorship_id = ? AND id = ?",
@@ -83,8 +99,16 @@ class Milestones(Projection):
         c.execute(
             "INSERT INTO milestones VALUES (?,?,?,?,?,?,?,?,?,?)",
             (
-                oid(e), e.milestone_id, pos, e.title, e.goal_id, e.note, e.actor,
-                iso(e.timestamp), None, None,
+                oid(e),
+                e.milestone_id,
+                pos,
+                e.title,
+                e.goal_id,
+                e.note,
+                e.actor,
+                iso(e.timestamp),
+                None,
+                None,
             ),
         )
 

@@ -29,7 +29,8 @@ class Mentorships(Projection):
         "status_reason TEXT NOT NULL, agreement TEXT, version INTEGER NOT NULL, "
         "created_at TEXT NOT NULL, started_at TEXT, closed_at TEXT, "
         "updated_at TEXT NOT NULL)",
-        "CREATE INDEX IF NOT EXISTS mentorships_program ON mentorships (program_id, seq)",
+        "CREATE INDEX IF NOT EXISTS mentorships_program "
+        "ON mentorships (program_id, seq)",
         "CREATE INDEX IF NOT EXISTS mentorships_status ON mentorships (status, seq)",
         "CREATE TABLE IF NOT EXISTS participants ("
         "mentorship_id TEXT NOT NULL, person_id TEXT NOT NULL, role TEXT NOT NULL, "
@@ -44,8 +45,19 @@ class Mentorships(Projection):
         c.execute(
             "INSERT INTO mentorships VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)",
             (
-                oid(e), pos, e.program_id, e.format, e.purpose, "proposed", "",
-                None, e.originator_version, at, None, None, at,
+                oid(e),
+                pos,
+                e.program_id,
+                e.format,
+                e.purpose,
+                "proposed",
+                "",
+                None,
+                e.originator_version,
+                at,
+                None,
+                None,
+                at,
             ),
         )
         c.executemany(
@@ -67,9 +79,15 @@ class Mentorships(Projection):
             "started_at = CASE WHEN ? THEN ? ELSE started_at END, "
             "closed_at = CASE WHEN ? THEN ? ELSE closed_at END WHERE id = ?",
             (
-                status, reason, e.originator_version, at,
-                isinstance(e, M.Started), at,
-                status in ("completed", "ended"), at, oid(e),
+                status,
+                reason,
+                e.originator_version,
+                at,
+                isinstance(e, M.Started),
+                at,
+                status in ("completed", "ended"),
+                at,
+                oid(e),
             ),
         )
 

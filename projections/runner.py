@@ -11,7 +11,6 @@ from typing import Any
 
 from eventsourcing.application import Application
 from eventsourcing.persistence import IntegrityError
-
 from mentorlog.projections.base import Projection
 from mentorlog.projections.store import ReadModelRecorder
 
@@ -75,8 +74,10 @@ class ProjectionRunner:
         positions = self._read_positions()
         return [Lag(p.name, positions[p.name], head) for p in self.projections]
 
-    def catch_up(self, progress: Progress | None = None, max_pages: int | None = None) -> int:
-        """Apply every event not yet applied; return how many notifications were read."""
+    def catch_up(
+        self, progress: Progress | None = None, max_pages: int | None = None
+    ) -> int:
+        """Apply every event not yet applied; return how many were read."""
         with self._lock:
             return self._catch_up(progress, max_pages)
 
@@ -102,7 +103,9 @@ class ProjectionRunner:
                 if done >= last:
                     continue
                 page = [
-                    (i, e) for i, e in decoded if i > done and type(e) in projection.handlers
+                    (i, e)
+                    for i, e in decoded
+                    if i > done and type(e) in projection.handlers
                 ]
                 try:
                     self.store.apply_page(projection, page, last)
@@ -157,7 +160,9 @@ class ProjectionRunner:
         if self._thread is not None:
             return
         self._stopping.clear()
-        self._thread = threading.Thread(target=self._follow, name="projections", daemon=True)
+        self._thread = threading.Thread(
+            target=self._follow, name="projections", daemon=True
+        )
         self._thread.start()
 
     def stop(self) -> None:

@@ -8,7 +8,6 @@ from typing import Any
 
 from eventsourcing.persistence import Tracking
 from eventsourcing.sqlite import SQLiteDatastore, SQLiteTrackingRecorder
-
 from mentorlog.projections.base import Projection
 
 
@@ -44,10 +43,14 @@ class ReadModelRecorder(SQLiteTrackingRecorder):
         with self.datastore.transaction(commit=True) as c:
             for table in projection.tables:
                 c.execute(f"DELETE FROM {table}")
-            c.execute("DELETE FROM tracking WHERE application_name = ?", (projection.name,))
+            c.execute(
+                "DELETE FROM tracking WHERE application_name = ?", (projection.name,)
+            )
 
 
-def open_read_models(path: Path, projections: Sequence[Projection]) -> ReadModelRecorder:
+def open_read_models(
+    path: Path, projections: Sequence[Projection]
+) -> ReadModelRecorder:
     """Open (and create if needed) the read-model database at path."""
     datastore = SQLiteDatastore(db_name=str(path), lock_timeout=10)
     recorder = ReadModelRecorder(datastore, projections)

@@ -7,8 +7,8 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-
 from mentorlog.core.application import Mentoring, person_actor
+
 from mentorlog.services import Services, open_services
 from mentorlog.settings import Settings
 
@@ -41,14 +41,22 @@ class World:
     def __init__(self, app: Mentoring) -> None:
         self.app = app
         self.admin = app.register_person(
-            actor=SYSTEM, display_name="Ada Admin", career_stage="late",
-            years_experience=25, tenure_years=10, capacity=0,
+            actor=SYSTEM,
+            display_name="Ada Admin",
+            career_stage="late",
+            years_experience=25,
+            tenure_years=10,
+            capacity=0,
         ).id
         self.program = app.create_program(
-            actor=SYSTEM, name="Engineering mentoring", description="Grow engineers.",
-            mentor_min_years_experience=5, mentee_min_tenure_years=2,
+            actor=SYSTEM,
+            name="Engineering mentoring",
+            description="Grow engineers.",
+            mentor_min_years_experience=5,
+            mentee_min_tenure_years=2,
             formats=["one_on_one", "reverse", "circle", "peer", "group"],
-            default_framework="smart", admins=[self.admin],
+            default_framework="smart",
+            admins=[self.admin],
         ).id
         self.mentor = self.person("Maya Mentor", "late", 20, 8, capacity=2)
         self.mentee = self.person("Milo Mentee", "early", 3, 3)
@@ -58,14 +66,20 @@ class World:
     ) -> str:
         """Register a person and return their ID."""
         return self.app.register_person(
-            actor=SYSTEM, display_name=name, career_stage=stage,
-            years_experience=years, tenure_years=tenure, capacity=capacity,
+            actor=SYSTEM,
+            display_name=name,
+            career_stage=stage,
+            years_experience=years,
+            tenure_years=tenure,
+            capacity=capacity,
         ).id
 
     def one_on_one(self, start: bool = True) -> str:
         """Propose (and by default start) a one-on-one mentorship."""
         mentorship = self.app.propose_mentorship(
-            actor=SYSTEM, program_id=self.program, format="one_on_one",
+            actor=SYSTEM,
+            program_id=self.program,
+            format="one_on_one",
             participants=[
                 {"person_id": self.mentor, "role": "mentor"},
                 {"person_id": self.mentee, "role": "mentee"},
@@ -96,7 +110,9 @@ def postgres_dsn() -> str | None:
     """The PostgreSQL server tests may use, if one answers; else None."""
     import psycopg
 
-    dsn = os.environ.get("MENTORLOG_TEST_POSTGRES", "postgresql://postgres@127.0.0.1:5432/test")
+    dsn = os.environ.get(
+        "MENTORLOG_TEST_POSTGRES", "postgresql://postgres@127.0.0.1:5432/test"
+    )
     try:
         with psycopg.connect(dsn, connect_timeout=2):
             return dsn
@@ -108,7 +124,10 @@ def require_postgres() -> str:
     """Return the PostgreSQL DSN, skip without one, and fail under CI=true."""
     dsn = postgres_dsn()
     if dsn is None:
-        message = "no PostgreSQL server answers at 127.0.0.1:5432 (set MENTORLOG_TEST_POSTGRES)"
+        message = (
+            "no PostgreSQL server answers at 127.0.0.1:5432 "
+            "(set MENTORLOG_TEST_POSTGRES)"
+        )
         if os.environ.get("CI", "").lower() == "true":
             pytest.fail(f"CI requires PostgreSQL: {message}")
         pytest.skip(message)

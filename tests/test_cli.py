@@ -65,14 +65,20 @@ def test_demo_is_not_loaded_twice(demo_dir: Path) -> None:
 
 def test_projections_status_and_rebuild(demo_dir: Path) -> None:
     with sqlite3.connect(demo_dir / "views.db") as con:
-        before = con.execute("SELECT * FROM goals ORDER BY mentorship_id, id").fetchall()
-    rebuilt = CliRunner().invoke(main, ["projections", "rebuild", "--data", str(demo_dir)])
+        before = con.execute(
+            "SELECT * FROM goals ORDER BY mentorship_id, id"
+        ).fetchall()
+    rebuilt = CliRunner().invoke(
+        main, ["projections", "rebuild", "--data", str(demo_dir)]
+    )
     assert rebuilt.exit_code == 0, rebuilt.output
     assert "Rebuilt 8 projections" in rebuilt.output
     with sqlite3.connect(demo_dir / "views.db") as con:
         after = con.execute("SELECT * FROM goals ORDER BY mentorship_id, id").fetchall()
     assert before == after
-    status = CliRunner().invoke(main, ["projections", "status", "--data", str(demo_dir)])
+    status = CliRunner().invoke(
+        main, ["projections", "status", "--data", str(demo_dir)]
+    )
     assert status.exit_code == 0
     assert "mentorships" in status.output and "behind" in status.output
 

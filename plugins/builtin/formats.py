@@ -15,14 +15,30 @@ from mentorlog.plugins.interfaces import (
 )
 
 STANDARD_PLAN = (
-    PlannedMeeting(1, "Set goals", 1, 1, ("Get to know each other", "Agree expectations", "Set goals")),
+    PlannedMeeting(
+        1,
+        "Set goals",
+        1,
+        1,
+        ("Get to know each other", "Agree expectations", "Set goals"),
+    ),
     PlannedMeeting(2, "Refine goals", 2, 3, ("Refine short-term goals", "Agree tasks")),
-    PlannedMeeting(3, "Check-in", 4, 20, ("Review progress", "Troubleshoot challenges", "Celebrate milestones")),
-    PlannedMeeting(4, "Closing meeting", 24, 26, ("Review outcomes", "Plan what comes next")),
+    PlannedMeeting(
+        3,
+        "Check-in",
+        4,
+        20,
+        ("Review progress", "Troubleshoot challenges", "Celebrate milestones"),
+    ),
+    PlannedMeeting(
+        4, "Closing meeting", 24, 26, ("Review outcomes", "Plan what comes next")
+    ),
 )
 
 MENTOR = Role("mentor", "Mentor", "mentor", 1, 1, "Guides the mentee.")
-MENTEE = Role("mentee", "Mentee", "mentee", 1, 1, "Sets goals and drives the relationship.")
+MENTEE = Role(
+    "mentee", "Mentee", "mentee", 1, 1, "Sets goals and drives the relationship."
+)
 
 
 def _reverse_rules(candidates: Sequence[Candidate]) -> list[Problem]:
@@ -56,8 +72,22 @@ FORMATS = [
         "Reverse mentoring",
         "A more junior person mentors a more senior one.",
         (
-            Role("mentor", "Mentor", "mentor", 1, 1, "The more junior person, who shares their knowledge."),
-            Role("mentee", "Mentee", "mentee", 1, 1, "The more senior person, who learns."),
+            Role(
+                "mentor",
+                "Mentor",
+                "mentor",
+                1,
+                1,
+                "The more junior person, who shares their knowledge.",
+            ),
+            Role(
+                "mentee",
+                "Mentee",
+                "mentee",
+                1,
+                1,
+                "The more senior person, who learns.",
+            ),
         ),
         default_cadence_days=14,
         connection_plan=STANDARD_PLAN,

@@ -29,13 +29,18 @@ SMART_FIELDS = (
 class Smart(GoalFramework):
     """SMART: specific, measurable, achievable, relevant, time-bound."""
 
-    def validate(self, values: Mapping[str, Any], context: GoalContext) -> list[Problem]:
+    def validate(
+        self, values: Mapping[str, Any], context: GoalContext
+    ) -> list[Problem]:
         """Check the five fields and that the due date lies in the future."""
         problems = check_required(self.fields, values)
         due = values.get("due")
-        if not problems and isinstance(due, str):
-            if date.fromisoformat(due) <= context.today:
-                problems.append(Problem("fields.due", "due must be a future date"))
+        if (
+            not problems
+            and isinstance(due, str)
+            and date.fromisoformat(due) <= context.today
+        ):
+            problems.append(Problem("fields.due", "due must be a future date"))
         return problems
 
 
@@ -43,7 +48,9 @@ class Smart(GoalFramework):
 class Smarty(Smart):
     """SMARTY: SMART plus 'yours', the mentee's confirmed ownership."""
 
-    def validate(self, values: Mapping[str, Any], context: GoalContext) -> list[Problem]:
+    def validate(
+        self, values: Mapping[str, Any], context: GoalContext
+    ) -> list[Problem]:
         """Check SMART, then that the mentee confirms the goal is theirs."""
         problems = super().validate(values, context)
         if values.get("yours") is not True:
@@ -61,7 +68,9 @@ class Smarty(Smart):
 class Okr(GoalFramework):
     """OKR: an objective with 1-5 measurable key results."""
 
-    def validate(self, values: Mapping[str, Any], context: GoalContext) -> list[Problem]:
+    def validate(
+        self, values: Mapping[str, Any], context: GoalContext
+    ) -> list[Problem]:
         """Check the objective and each key result's description and numeric target."""
         problems = check_required(self.fields, values)
         results = values.get("key_results")
@@ -76,14 +85,25 @@ class Okr(GoalFramework):
             if not isinstance(kr, dict):
                 problems.append(Problem(where, "a key result is an object"))
                 continue
-            if not isinstance(kr.get("description"), str) or not kr["description"].strip():
+            if (
+                not isinstance(kr.get("description"), str)
+                or not kr["description"].strip()
+            ):
                 problems.append(Problem(where, "a key result needs a description"))
             target = kr.get("target")
-            if isinstance(target, bool) or not isinstance(target, int | float) or target <= 0:
-                problems.append(Problem(where, "a key result needs a numeric target above 0"))
+            if (
+                isinstance(target, bool)
+                or not isinstance(target, int | float)
+                or target <= 0
+            ):
+                problems.append(
+                    Problem(where, "a key result needs a numeric target above 0")
+                )
             extra = set(kr) - {"description", "target", "unit"}
             if extra:
-                problems.append(Problem(where, f"unknown key result fields: {sorted(extra)}"))
+                problems.append(
+                    Problem(where, f"unknown key result fields: {sorted(extra)}")
+                )
         return problems
 
     def validate_progress(
@@ -94,14 +114,27 @@ class Okr(GoalFramework):
         expected = len(values.get("key_results", []))
         if not isinstance(current, list) or len(current) != expected:
             return [
-                Problem("keyResults", f"give the current value of all {expected} key results")
+                Problem(
+                    "keyResults",
+                    f"give the current value of all {expected} key results",
+                )
             ]
         for i, value in enumerate(current):
-            if isinstance(value, bool) or not isinstance(value, int | float) or value < 0:
-                return [Problem(f"keyResults.{i}", "a current value is a number of at least 0")]
+            if (
+                isinstance(value, bool)
+                or not isinstance(value, int | float)
+                or value < 0
+            ):
+                return [
+                    Problem(
+                        f"keyResults.{i}", "a current value is a number of at least 0"
+                    )
+                ]
         return []
 
-    def progress(self, values: Mapping[str, Any], measurement: Mapping[str, Any]) -> float:
+    def progress(
+        self, values: Mapping[str, Any], measurement: Mapping[str, Any]
+    ) -> float:
         """Average each key result's share of its target, capped at 100%."""
         results = values["key_results"]
         shares = [
@@ -129,7 +162,11 @@ FRAMEWORKS: list[GoalFramework] = [
         "SMARTY",
         "SMART, and Yours: the mentee confirms they own the goal.",
         SMART_FIELDS
-        + (GoalField("yours", "boolean", True, "The mentee confirms the goal is theirs."),),
+        + (
+            GoalField(
+                "yours", "boolean", True, "The mentee confirms the goal is theirs."
+            ),
+        ),
     ),
     Okr(
         "okr",
