@@ -289,6 +289,19 @@ class Mentoring(Application[UUID]):
 
         return self._retrying(command)
 
+    def add_program_admin(
+        self, program_id: str, *, actor: str, person_id: str
+    ) -> Recorded:
+        """Make a registered person an admin of the program."""
+
+        def command() -> Recorded:
+            program = self._load(Program, program_id, "programId")
+            person = self._load(Person, person_id, "personId")
+            program.add_admin(actor=actor, person_id=str(person.id))
+            return Recorded(str(program.id), self._save(program))
+
+        return self._retrying(command)
+
     # -- people ----------------------------------------------------------
 
     def register_person(

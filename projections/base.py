@@ -34,9 +34,10 @@ class Projection:
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
         cls.handlers = {}
-        for value in cls.__dict__.values():
-            for event_class in getattr(value, "_handles", ()):
-                cls.handlers[event_class] = value
+        for klass in reversed(cls.__mro__):  # inherited handlers, then overrides
+            for name, value in vars(klass).items():
+                for event_class in getattr(value, "_handles", ()):
+                    cls.handlers[event_class] = getattr(cls, name)
 
     def topics(self) -> list[str]:
         """The topics of the events this projection follows."""

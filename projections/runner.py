@@ -112,6 +112,8 @@ class ProjectionRunner:
                 except IntegrityError:
                     # Another process moved this projection on; take its position.
                     self._positions = self._read_positions()
+                    if self._positions[projection.name] == done:
+                        raise  # nobody moved it: this page itself is at fault
                     continue
                 self._positions[projection.name] = last
             read += len(notifications)
