@@ -7,8 +7,11 @@ import sqlite3
 from dataclasses import dataclass
 from pathlib import Path
 
+from eventsourcing.utils import get_topic
+
 from mentorlog import __version__
 from mentorlog.core.application import Mentoring
+from mentorlog.core.chain import ChainedSQLiteRecorder
 from mentorlog.plugins.manager import Catalog, load_catalog
 from mentorlog.projections.registry import all_projections
 from mentorlog.projections.runner import ProjectionRunner
@@ -89,6 +92,7 @@ def open_services(settings: Settings, create: bool = True) -> Services:
             "PERSISTENCE_MODULE": "eventsourcing.sqlite",
             "SQLITE_DBNAME": str(settings.events_db),
             "SQLITE_LOCK_TIMEOUT": "10",
+            "APPLICATION_RECORDER_TOPIC": get_topic(ChainedSQLiteRecorder),
         },
     )
     projections = all_projections()
