@@ -158,3 +158,16 @@ def store_digest(verdicts: Iterable[StreamVerdict]) -> str:
     for v in sorted(verdicts, key=lambda v: v.stream_id):
         digest.update(f"{v.stream_id}:{v.events}:{v.digest}\n".encode())
     return digest.hexdigest()
+
+
+def verify(
+    recorder: ChainedSQLiteRecorder, stream_ids: Sequence[str] | None = None
+) -> list[StreamVerdict]:
+    """Verify the given streams (all of them by default) against their links."""
+    verdicts = []
+    for stream_id in stream_ids if stream_ids is not None else recorder.stream_ids():
+        key = _key(UUID(stream_id)) if "-" in stream_id else stream_id
+        verdicts.append(
+            verify_stream(key, recorder.select_events(key), recorder.select_links(key))
+        )
+    return verdicts

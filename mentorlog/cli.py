@@ -7,6 +7,7 @@ import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any, TypeVar
+from uuid import UUID
 
 import click
 from rich.console import Console
@@ -203,3 +204,38 @@ def schema() -> None:
     from mentorlog.schema import sdl
 
     sys.stdout.write(sdl())
+
+
+@main.command()
+@data_option
+@click.argument("stream_id", required=False)
+@click.option("--all", "all_streams", is_flag=True, help="Verify every stream.")
+def verify(data_dir: str | None, stream_id: str | None, all_streams: bool) -> None:
+    """Verify the hash chain of one stream, or of all; print digests to keep."""
+    from mentorlog.core.chain import ChainedSQLiteRecorder, store_digest
+    from mentorlog.core.chain import verify as verify_chain
+
+    if bool(stream_id) == all_streams:
+        raise click.UsageError("give a stream ID or --all (not both)")
+    with opened(data_dir, create=False) as services:
+        recorder = services.app.recorder
+        assert isinstance(recorder, ChainedSQLiteRecorder)
+        if stream_id is not None:
+            try:
+                key = UUID(stream_id).hex
+            except ValueError:
+                raise click.BadParameter(f"'{stream_id}' is not an ID") from None
+            if key not in recorder.stream_ids():
+                raise click.ClickException(f"no stream with ID {stream_id}")
+            verdicts = verify_chain(recorder, [key])
+        else:
+            verdicts = verify_chain(recorder)
+        bad = next((v for v in verdicts if not v.ok), None)
+        if bad is not None:
+            raise click.ClickException(
+                f"stream {UUID(bad.stream_id)} is broken at sequence "
+                f"{bad.bad_version}: {bad.reason}"
+            )
+        for v in verdicts:
+            click.echo(f"{UUID(v.stream_id)}  {v.events:>6} events  {v.digest}")
+        click.echo(f"store digest: {store_digest(verdicts)}")
