@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import functools
+import json
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from datetime import UTC, datetime
 from typing import Any, TypeVar
 from uuid import UUID
 
@@ -239,3 +241,47 @@ def verify(data_dir: str | None, stream_id: str | None, all_streams: bool) -> No
         for v in verdicts:
             click.echo(f"{UUID(v.stream_id)}  {v.events:>6} events  {v.digest}")
         click.echo(f"store digest: {store_digest(verdicts)}")
+
+
+def _moment(value: str | None) -> datetime | None:
+    if value is None:
+        return None
+    try:
+        moment = datetime.fromisoformat(value)
+    except ValueError:
+        raise click.BadParameter(
+            f"'{value}' is not an ISO 8601 date-time", param_hint="--as-of"
+        ) from None
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
+@main.command()
+@data_option
+@click.argument("stream_id")
+@click.option("--as-of", "as_of", help="Only events up to this ISO 8601 moment.")
+@click.option(
+    "--json", "as_json", is_flag=True, help="Print JSON Lines, one per event."
+)
+def replay(
+    data_dir: str | None, stream_id: str, as_of: str | None, as_json: bool
+) -> None:
+    """Print a stream's events as stored: a timeline, or JSON Lines."""
+    from mentorlog.core.history import history
+
+    moment = _moment(as_of)
+    with opened(data_dir, create=False) as services:
+        entries = history(services.app, stream_id, moment)
+    if as_json:
+        for entry in entries:
+            click.echo(json.dumps(entry.as_json(), sort_keys=True))
+        return
+    console.print(f"[bold]Stream {stream_id}[/]: {len(entries)} events")
+    for e in entries:
+        when = e.occurred_at.isoformat(timespec="seconds")
+        console.print(
+            f"[bold]#{e.sequence}[/] {when} [cyan]{e.type}[/] by {e.actor}",
+            highlight=False,
+        )
+        for key, value in e.payload.items():
+            console.print(f"    {key}: {json.dumps(value)}", highlight=False)
+        console.print(f"    [dim]hash {e.hash}[/]", highlight=False)
