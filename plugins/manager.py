@@ -7,7 +7,7 @@ import logging
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from importlib.metadata import entry_points
-from typing import Any
+from typing import Any, TypeVar
 
 import pluggy
 from mentorlog.plugins import hookspecs
@@ -19,6 +19,8 @@ BUILTIN_PLUGINS = (
     "mentorlog.plugins.builtin.formats",
     "mentorlog.plugins.builtin.goal_frameworks",
 )
+HOOKS = ("register_formats", "register_goal_frameworks")
+T = TypeVar("T", Format, GoalFramework)
 
 
 class PluginError(Exception):
@@ -74,13 +76,17 @@ def build_plugin_manager(
         version = ep.dist.version if ep.dist else "?"
         if pm.is_blocked(ep.name):
             continue
+        plugin: object = None
         try:
             plugin = ep.load()
             pm.register(plugin, name=ep.name)
+            _check_hooks(pm, plugin)
         except Exception as exc:
+            if plugin is not None and pm.is_registered(plugin):
+                pm.unregister(plugin)
             message = (
-                f"plugin '{ep.name}' from distribution '{dist}' failed to load: "
-                f"{type(exc).__name__}: {exc}"
+                f"plugin '{ep.name}' from distribution '{dist}' failed to load "
+                f"(entry point '{ep.name} = {ep.value}'): {type(exc).__name__}: {exc}"
             )
             if not skip_failing:
                 raise PluginError(message) from exc
@@ -91,54 +97,94 @@ def build_plugin_manager(
     return pm, skipped, origins
 
 
+def _check_hooks(pm: pluggy.PluginManager, plugin: object) -> None:
+    """Refuse a plugin that implements a hook no hookspec declares (e.g. a typo)."""
+    for caller in pm.get_hookcallers(plugin) or []:
+        if caller.spec is None:
+            known = ", ".join(sorted(HOOKS))
+            raise PluginError(f"unknown hook '{caller.name}' (hooks: {known})")
+
+
 def load_catalog(disabled: Iterable[str] = (), skip_failing: bool = False) -> Catalog:
     """Load every plugin and collect what their hooks register."""
     pm, skipped, origins = build_plugin_manager(disabled, skip_failing)
     catalog = Catalog(skipped=skipped)
-    _collect(pm, "register_formats", catalog.formats, skip_failing, catalog.skipped)
-    _collect(
-        pm,
-        "register_goal_frameworks",
-        catalog.frameworks,
-        skip_failing,
-        catalog.skipped,
-    )
+    # Registration order: built-ins first, so a plugin that reuses a built-in
+    # name is the one blamed (and skipped), never the built-in.
     for name, plugin in pm.list_name_plugin():
         if plugin is None or name not in origins:
             continue
-        hooks = sorted(caller.name for caller in pm.get_hookcallers(plugin) or [])
         dist, version = origins[name]
+        try:
+            formats, frameworks = _contributions(pm, plugin, catalog)
+        except _HookFailed as failed:
+            message = (
+                f"plugin '{name}' from distribution '{dist}' failed in hook "
+                f"'{failed.hook}': {failed.reason}"
+            )
+            if not skip_failing:
+                raise PluginError(message) from failed.__cause__
+            log.warning("%s (skipped)", message)
+            catalog.skipped.append(message)
+            pm.unregister(plugin)
+            continue
+        catalog.formats.update((f.name, f) for f in formats)
+        catalog.frameworks.update((f.name, f) for f in frameworks)
+        hooks = sorted(caller.name for caller in pm.get_hookcallers(plugin) or [])
         catalog.plugins.append(PluginInfo(name, dist, version, hooks))
     return catalog
 
 
-def _collect(
+class _HookFailed(Exception):
+    """One hook of one plugin raised or returned something unusable."""
+
+    def __init__(self, hook: str, reason: str) -> None:
+        super().__init__(reason)
+        self.hook = hook
+        self.reason = reason
+
+
+def _contributions(
+    pm: pluggy.PluginManager, plugin: object, catalog: Catalog
+) -> tuple[list[Format], list[GoalFramework]]:
+    """Call every hook one plugin implements and check what comes back."""
+    formats = _call(pm, plugin, "register_formats", Format, catalog.formats)
+    frameworks = _call(
+        pm, plugin, "register_goal_frameworks", GoalFramework, catalog.frameworks
+    )
+    return formats, frameworks
+
+
+def _call(
     pm: pluggy.PluginManager,
+    plugin: object,
     hook_name: str,
-    into: dict[str, Any],
-    skip_failing: bool,
-    skipped: list[str],
-) -> None:
+    kind: type[T],
+    registered: dict[str, Any],
+) -> list[T]:
     caller = getattr(pm.hook, hook_name)
-    for impl in reversed(caller.get_hookimpls()):
+    items: list[T] = []
+    for impl in caller.get_hookimpls():
+        if impl.plugin is not plugin:
+            continue
         function: Callable[[], Any] = impl.function
         try:
-            items = list(function() or [])
-            for item in items:
-                if item.name in into:
-                    raise PluginError(f"'{item.name}' is already registered")
+            result = list(function() or [])
         except Exception as exc:
-            message = (
-                f"plugin '{impl.plugin_name}' failed in hook '{hook_name}': "
-                f"{type(exc).__name__}: {exc}"
-            )
-            if not skip_failing:
-                raise PluginError(message) from exc
-            log.warning("%s (skipped)", message)
-            skipped.append(message)
-            continue
-        for item in items:
-            into[item.name] = item
+            raise _HookFailed(hook_name, f"{type(exc).__name__}: {exc}") from exc
+        for item in result:
+            if not isinstance(item, kind):
+                raise _HookFailed(
+                    hook_name,
+                    f"returned {type(item).__name__}, not a {kind.__name__}",
+                )
+            if item.name in registered or any(i.name == item.name for i in items):
+                raise _HookFailed(
+                    hook_name,
+                    f"{kind.__name__} '{item.name}' is already registered",
+                )
+            items.append(item)
+    return items
 
 
 def _own_version() -> str:

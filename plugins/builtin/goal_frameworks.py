@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date
-from typing import Any
+from typing import Any, TypeGuard
 
 from mentorlog.plugins.hookspecs import hookimpl
 from mentorlog.plugins.interfaces import (
@@ -25,6 +26,15 @@ SMART_FIELDS = (
 )
 
 
+def _finite(value: Any) -> TypeGuard[int | float]:
+    """Tell whether a value is a real, finite number (not a bool, NaN or infinity)."""
+    return (
+        not isinstance(value, bool)
+        and isinstance(value, int | float)
+        and math.isfinite(value)
+    )
+
+
 @dataclass
 class Smart(GoalFramework):
     """SMART: specific, measurable, achievable, relevant, time-bound."""
@@ -35,11 +45,8 @@ class Smart(GoalFramework):
         """Check the five fields and that the due date lies in the future."""
         problems = check_required(self.fields, values)
         due = values.get("due")
-        if (
-            not problems
-            and isinstance(due, str)
-            and date.fromisoformat(due) <= context.today
-        ):
+        due_ok = not any(p.field == "fields.due" for p in problems)
+        if due_ok and isinstance(due, str) and date.fromisoformat(due) <= context.today:
             problems.append(Problem("fields.due", "due must be a future date"))
         return problems
 
@@ -91,14 +98,12 @@ class Okr(GoalFramework):
             ):
                 problems.append(Problem(where, "a key result needs a description"))
             target = kr.get("target")
-            if (
-                isinstance(target, bool)
-                or not isinstance(target, int | float)
-                or target <= 0
-            ):
+            if not _finite(target) or target <= 0:
                 problems.append(
                     Problem(where, "a key result needs a numeric target above 0")
                 )
+            if "unit" in kr and not isinstance(kr["unit"], str):
+                problems.append(Problem(where, "a key result's unit must be text"))
             extra = set(kr) - {"description", "target", "unit"}
             if extra:
                 problems.append(
@@ -120,11 +125,7 @@ class Okr(GoalFramework):
                 )
             ]
         for i, value in enumerate(current):
-            if (
-                isinstance(value, bool)
-                or not isinstance(value, int | float)
-                or value < 0
-            ):
+            if not _finite(value) or value < 0:
                 return [
                     Problem(
                         f"keyResults.{i}", "a current value is a number of at least 0"
