@@ -13,6 +13,14 @@ from uuid import UUID
 from eventsourcing.application import AggregateNotFoundError, Application
 from eventsourcing.domain import Aggregate
 from eventsourcing.persistence import RecordConflictError, Recording
+from mentorlog.core.access import (
+    ROLES,
+    Credential,
+    Principal,
+    credential_id,
+    new_token,
+    token_hash,
+)
 from mentorlog.core.errors import (
     Conflict,
     GoalInvalid,
@@ -21,6 +29,7 @@ from mentorlog.core.errors import (
     NotEligible,
     NotFound,
     ParticipantsInvalid,
+    Unauthenticated,
     UnknownFormat,
     UnknownFramework,
 )
@@ -896,6 +905,66 @@ class Mentoring(Application[UUID]):
             return feedback_id
 
         return self._on_mentorship(mentorship_id, change)
+
+    # -- access ----------------------------------------------------------
+
+    def issue_token(
+        self, *, actor: str, person_id: str, role: str, program_id: str | None = None
+    ) -> tuple[str, Recorded]:
+        """Issue a bearer token; it is returned once, only its hash is stored."""
+        self._raise_problems(check_choice("role", role, ROLES))
+        person = self._load(Person, person_id, "personId")
+        if role == "admin":
+            if program_id is None:
+                raise InvalidInput(
+                    [Problem("programId", "an admin token names a program")]
+                )
+            program = self._load(Program, program_id, "programId")
+            if str(person.id) not in program.admins:
+                raise InvalidInput(
+                    [
+                        Problem(
+                            "personId",
+                            f"{person.display_name} is not an admin "
+                            f"of '{program.name}'",
+                        )
+                    ]
+                )
+            program_id = str(program.id)
+        elif program_id is not None:
+            program_id = str(self._load(Program, program_id, "programId").id)
+        token = new_token()
+        credential = Credential(
+            actor=actor,
+            token_hash=token_hash(token),
+            person_id=str(person.id),
+            role=role,
+            program_id=program_id,
+        )
+        return token, Recorded(str(credential.id), self._save(credential))
+
+    def revoke_token(
+        self, credential: str, *, actor: str, reason: str = ""
+    ) -> Recorded:
+        """Revoke a token by its credential ID."""
+        self._raise_problems(check_text("reason", reason, required=False, max_len=2000))
+
+        def command() -> Recorded:
+            grant = self._load(Credential, credential, "credentialId")
+            grant.revoke(actor=actor, reason=reason)
+            return Recorded(str(grant.id), self._save(grant))
+
+        return self._retrying(command)
+
+    def authenticate(self, token: str) -> Principal:
+        """Return the principal a bearer token names, or raise Unauthenticated."""
+        try:
+            grant = self._load(Credential, credential_id(token), "token")
+        except NotFound:
+            raise Unauthenticated("the token is unknown") from None
+        if grant.revoked:
+            raise Unauthenticated("the token has been revoked")
+        return Principal(str(grant.id), grant.person_id, grant.role, grant.program_id)
 
     # -- reading (for the history and tests) ----------------------------
 

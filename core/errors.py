@@ -104,6 +104,18 @@ class NotAParticipant(MentorlogError):
     code = "NOT_A_PARTICIPANT"
 
 
+class Unauthenticated(MentorlogError):
+    """No token, or a token that is unknown or revoked."""
+
+    code = "UNAUTHENTICATED"
+
+
+class Forbidden(MentorlogError):
+    """The principal may not do this; reads report it as NOT_FOUND instead."""
+
+    code = "FORBIDDEN"
+
+
 class Conflict(MentorlogError):
     """Concurrent writers kept colliding; the command was not recorded."""
 
@@ -124,5 +136,7 @@ ALL_ERRORS: tuple[type[MentorlogError], ...] = (
     MentorshipClosed,
     InvalidTransition,
     NotAParticipant,
+    Unauthenticated,
+    Forbidden,
     Conflict,
 )
