@@ -23,6 +23,7 @@ from mentorlog.settings import Settings
 
 F = TypeVar("F", bound=Callable[..., Any])
 console = Console(soft_wrap=True)
+CLI_ACTOR = "system:cli"
 
 
 def data_option(command: F) -> F:
@@ -103,7 +104,7 @@ def serve(data_dir: str | None, host: str, port: int) -> None:
 @data_option
 def demo(data_dir: str | None) -> None:
     """Load a realistic demo program into the data directory."""
-    from mentorlog.demo import load_demo
+    from mentorlog.demo import demo_tokens, load_demo
 
     with opened(data_dir) as services:
         existing = services.app.recorder.max_notification_id() or 0
@@ -114,12 +115,19 @@ def demo(data_dir: str | None) -> None:
             )
             return
         ids = load_demo(services.app)
+        tokens = demo_tokens(services.app, ids)
+        path = services.settings.data_dir / "demo-tokens.json"
+        path.write_text(json.dumps(tokens, indent=2) + "\n")
+        path.chmod(0o600)
         services.runner.catch_up()
         head = services.app.recorder.max_notification_id()
         console.print(
             f"Demo loaded into {services.settings.data_dir}: {head} events, "
             f"program {ids['program']}."
         )
+        for role, secret in tokens.items():
+            console.print(f"  {role:<12} token: {secret}", highlight=False)
+        console.print(f"Tokens saved to {path}.")
 
 
 @main.command()
@@ -285,3 +293,40 @@ def replay(
         for key, value in e.payload.items():
             console.print(f"    {key}: {json.dumps(value)}", highlight=False)
         console.print(f"    [dim]hash {e.hash}[/]", highlight=False)
+
+
+@main.group()
+def token() -> None:
+    """Issue and revoke bearer tokens."""
+
+
+@token.command("create")
+@data_option
+@click.option("--person", "person_id", required=True, help="The person's ID.")
+@click.option(
+    "--role", required=True, type=click.Choice(["participant", "admin", "auditor"])
+)
+@click.option("--program", "program_id", help="The program (required for admin).")
+def token_create(
+    data_dir: str | None, person_id: str, role: str, program_id: str | None
+) -> None:
+    """Print a new token once; only its hash is stored."""
+    with opened(data_dir, create=False) as services:
+        secret, recorded = services.app.issue_token(
+            actor=CLI_ACTOR, person_id=person_id, role=role, program_id=program_id
+        )
+    click.echo(secret)
+    click.echo(
+        f"credential {recorded.id} (keep the token: it is not shown again)", err=True
+    )
+
+
+@token.command("revoke")
+@data_option
+@click.argument("credential_id")
+@click.option("--reason", default="", help="Why the token is revoked.")
+def token_revoke(data_dir: str | None, credential_id: str, reason: str) -> None:
+    """Revoke a token by its credential ID."""
+    with opened(data_dir, create=False) as services:
+        services.app.revoke_token(credential_id, actor=CLI_ACTOR, reason=reason)
+    click.echo(f"revoked {credential_id}")

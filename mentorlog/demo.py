@@ -455,3 +455,15 @@ def load_demo(app: Mentoring) -> dict[str, str]:
     )
     app.complete_mentorship(done, actor=grace, note="All goals achieved.")
     return ids
+
+
+def demo_tokens(app: Mentoring, ids: dict[str, str]) -> dict[str, str]:
+    """Issue one token per role: the admin, an auditor and a mentee."""
+    admin, _ = app.issue_token(
+        actor=DEMO, person_id=ids["ada"], role="admin", program_id=ids["program"]
+    )
+    auditor, _ = app.issue_token(actor=DEMO, person_id=ids["mei"], role="auditor")
+    participant, _ = app.issue_token(
+        actor=DEMO, person_id=ids["sam"], role="participant"
+    )
+    return {"admin": admin, "auditor": auditor, "participant": participant}

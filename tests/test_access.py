@@ -67,3 +67,50 @@ def test_bad_grants_are_refused_and_record_nothing(
     with pytest.raises(NotFound):
         app.issue_token(actor=SYSTEM, person_id="nobody", role="participant")
     assert app.recorder.max_notification_id() == head
+
+
+def test_cli_creates_and_revokes_tokens(services: Services, world: World) -> None:
+    from click.testing import CliRunner
+
+    from mentorlog.cli import main
+
+    data = str(services.settings.data_dir)
+    services.close()
+    runner = CliRunner()
+    created = runner.invoke(
+        main,
+        [
+            "token",
+            "create",
+            "--data",
+            data,
+            "--person",
+            world.mentee,
+            "--role",
+            "participant",
+        ],
+    )
+    assert created.exit_code == 0, created.output
+    secret = created.stdout.strip()
+    assert secret.startswith("mlg_")
+    credential = created.stderr.split()[1]
+    refused = runner.invoke(
+        main,
+        [
+            "token",
+            "create",
+            "--data",
+            data,
+            "--person",
+            world.mentee,
+            "--role",
+            "admin",
+            "--program",
+            world.program,
+        ],
+    )
+    assert refused.exit_code == 1 and "not an admin" in refused.output
+    revoked = runner.invoke(main, ["token", "revoke", "--data", data, credential])
+    assert revoked.exit_code == 0
+    again = runner.invoke(main, ["token", "revoke", "--data", data, credential])
+    assert again.exit_code == 1 and "already revoked" in again.output

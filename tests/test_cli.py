@@ -130,3 +130,19 @@ def test_bad_arguments_give_usage_errors(tmp_path: Path) -> None:
     unknown = run("projections", "explode")
     assert unknown.returncode == 2
     assert "No such command" in unknown.stderr
+
+
+def test_demo_writes_a_working_token_per_role(demo_dir: Path) -> None:
+    import json
+
+    from mentorlog.services import open_services
+    from mentorlog.settings import Settings
+
+    tokens = json.loads((demo_dir / "demo-tokens.json").read_text())
+    assert sorted(tokens) == ["admin", "auditor", "participant"]
+    services = open_services(Settings(data_dir=demo_dir), create=False)
+    try:
+        roles = {services.app.authenticate(t).role for t in tokens.values()}
+    finally:
+        services.close()
+    assert roles == {"admin", "auditor", "participant"}
