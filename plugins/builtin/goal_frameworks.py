@@ -60,6 +60,8 @@ class Smarty(Smart):
     ) -> list[Problem]:
         """Check SMART, then that the mentee confirms the goal is theirs."""
         problems = super().validate(values, context)
+        if any(p.field == "fields.yours" for p in problems):
+            return problems  # missing or not a boolean: already said
         if values.get("yours") is not True:
             problems.append(
                 Problem("fields.yours", "the mentee must confirm the goal is theirs")
