@@ -25,9 +25,11 @@ from mentorlog.core.errors import (
     Conflict,
     GoalInvalid,
     InvalidInput,
+    InvalidTransition,
     NotAParticipant,
     NotEligible,
     NotFound,
+    OverCapacity,
     ParticipantsInvalid,
     Unauthenticated,
     UnknownFormat,
@@ -40,6 +42,7 @@ from mentorlog.core.inputs import (
     SUPPORT_KINDS,
     check_choice,
     check_datetime,
+    check_email,
     check_int,
     check_number,
     check_text,
@@ -47,6 +50,7 @@ from mentorlog.core.inputs import (
 )
 from mentorlog.core.mentorship import Mentorship
 from mentorlog.core.person import Person
+from mentorlog.core.privacy import ERASED, KeyStore, MemoryKeyStore, Sealer
 from mentorlog.core.program import Program
 from mentorlog.plugins.interfaces import Candidate, GoalContext, GoalFramework, Problem
 from mentorlog.plugins.manager import Catalog
@@ -91,9 +95,11 @@ class Mentoring(Application[UUID]):
         catalog: Catalog,
         env: Mapping[str, str] | None = None,
         today: Callable[[], date] | None = None,
+        keys: KeyStore | None = None,
     ) -> None:
         super().__init__(dict(env) if env else None)
         self.catalog = catalog
+        self.sealer = Sealer(keys or MemoryKeyStore())
         self.today = today or (lambda: datetime.now(UTC).date())
 
     # -- plumbing --------------------------------------------------------
@@ -324,10 +330,12 @@ class Mentoring(Application[UUID]):
         skills: Sequence[str] = (),
         interests: Sequence[str] = (),
         capacity: int = 1,
+        email: str | None = None,
     ) -> Recorded:
-        """Register a person with their career profile and capacity."""
+        """Register a person; their name and email are sealed with their own key."""
         problems = [
             *check_text("displayName", display_name, max_len=200),
+            *(check_email(email) if email is not None else []),
             *check_choice("careerStage", career_stage, CAREER_STAGE_VALUES),
             *check_number("yearsExperience", years_experience, 0, 80),
             *check_number("tenureYears", tenure_years, 0, 80),
@@ -341,9 +349,12 @@ class Mentoring(Application[UUID]):
             )
         if problems:
             raise InvalidInput(problems)
+        key_id = str(uuid.uuid4())
         person = Person(
             actor=actor,
-            display_name=display_name.strip(),
+            key_id=key_id,
+            display_name=self.sealer.seal(key_id, display_name.strip()),
+            email=None if email is None else self.sealer.seal(key_id, email.strip()),
             career_stage=career_stage,
             years_experience=float(years_experience),
             tenure_years=float(tenure_years),
@@ -352,6 +363,23 @@ class Mentoring(Application[UUID]):
             capacity=capacity,
         )
         return Recorded(str(person.id), self._save(person))
+
+    def name_of(self, person: Person) -> str:
+        """The person's display name, or a placeholder once erased."""
+        return str(self.sealer.open(person.display_name, ERASED))
+
+    def erase_person(self, person_id: str, *, actor: str, reason: str = "") -> Recorded:
+        """Erase a person's personal data by destroying their key; history stays."""
+        self._raise_problems(check_text("reason", reason, required=False, max_len=2000))
+
+        def command() -> Recorded:
+            person = self._load(Person, person_id, "personId")
+            person.erase(actor=actor, reason=reason)
+            return Recorded(str(person.id), self._save(person))
+
+        recorded = self._retrying(command)
+        self.sealer.keys.destroy(recorded.id)
+        return recorded
 
     # -- mentorships: lifecycle -----------------------------------------
 
@@ -420,7 +448,11 @@ class Mentoring(Application[UUID]):
             ]
             self._check_eligibility(program, mentorship, people)
             for person in people:
-                person.join(actor=actor, mentorship_id=str(mentorship.id))
+                try:
+                    person.join(actor=actor, mentorship_id=str(mentorship.id))
+                except OverCapacity as exc:
+                    name = self.name_of(person)
+                    raise OverCapacity(f"{name} {exc.message}", exc.field) from None
             for starter in program.starter_goals:
                 mentorship.set_goal(
                     actor=actor,
@@ -447,7 +479,7 @@ class Mentoring(Application[UUID]):
                 need = rules.get("mentor_min_years_experience", 0)
                 if person.years_experience < need:
                     raise NotEligible(
-                        f"{person.display_name} has {person.years_experience:g} years "
+                        f"{self.name_of(person)} has {person.years_experience:g} years "
                         f"of experience; mentors in '{program.name}' need {need:g}",
                         "participants",
                     )
@@ -455,7 +487,7 @@ class Mentoring(Application[UUID]):
                 need = rules.get("mentee_min_tenure_years", 0)
                 if person.tenure_years < need:
                     raise NotEligible(
-                        f"{person.display_name} has {person.tenure_years:g} years of "
+                        f"{self.name_of(person)} has {person.tenure_years:g} years of "
                         f"tenure; mentees in '{program.name}' need {need:g}",
                         "participants",
                     )
@@ -582,13 +614,17 @@ class Mentoring(Application[UUID]):
             owner = owner_id or actor_person_id(actor)
             if owner is not None and m.side_of(owner) is None:
                 raise NotAParticipant("a goal's owner must be a participant", "ownerId")
+            if private and owner is None:
+                raise InvalidInput(
+                    [Problem("ownerId", "a private goal needs an owner")]
+                )
             goal_id = new_id()
             m.set_goal(
                 actor=actor,
                 goal_id=goal_id,
-                title=title.strip(),
+                title=self._maybe_seal(private, owner, title.strip()),
                 framework=name,
-                fields=dict(fields or {}),
+                fields=self._maybe_seal(private, owner, dict(fields or {})),
                 term=term,
                 private=private,
                 owner_id=owner,
@@ -614,7 +650,8 @@ class Mentoring(Application[UUID]):
 
         def change(m: Mentorship) -> str:
             goal = m.goal(goal_id)
-            new_fields = dict(goal["fields"]) if fields is None else dict(fields)
+            current = self._goal_content(goal)
+            new_fields = dict(current["fields"]) if fields is None else dict(fields)
             is_admin = goal["locked"] and self._is_admin(m, actor)
             m._require_changeable(goal_id, is_admin)
             self._check_goal(
@@ -626,8 +663,12 @@ class Mentoring(Application[UUID]):
                 actor=actor,
                 actor_is_admin=is_admin,
                 goal_id=goal_id,
-                title=(title or goal["title"]).strip(),
-                fields=new_fields,
+                title=self._maybe_seal(
+                    goal["private"],
+                    goal["owner_id"],
+                    (title or current["title"]).strip(),
+                ),
+                fields=self._maybe_seal(goal["private"], goal["owner_id"], new_fields),
                 reason=reason,
             )
             return goal_id
@@ -655,10 +696,11 @@ class Mentoring(Application[UUID]):
         def change(m: Mentorship) -> str:
             goal = m.goal(goal_id)
             framework = self._framework(goal["framework"])
-            problems = framework.validate_progress(goal["fields"], measurement)
+            content = self._goal_content(goal)
+            problems = framework.validate_progress(content["fields"], measurement)
             if problems:
                 raise GoalInvalid(problems)
-            progress = framework.progress(goal["fields"], measurement)
+            progress = framework.progress(content["fields"], measurement)
             m.record_goal_progress(
                 actor=actor,
                 goal_id=goal_id,
@@ -696,6 +738,20 @@ class Mentoring(Application[UUID]):
             return goal_id
 
         return self._on_mentorship(mentorship_id, change)
+
+    def _maybe_seal(self, private: bool, owner: str | None, value: Any) -> Any:
+        """Seal a private goal's content with its owner's key; leave others plain."""
+        return self.sealer.seal(owner, value) if private and owner else value
+
+    def _goal_content(self, goal: Mapping[str, Any]) -> dict[str, Any]:
+        """A goal's title and fields, opened if private."""
+        title = self.sealer.open(goal["title"])
+        fields = self.sealer.open(goal["fields"])
+        if title is None or fields is None:
+            raise InvalidTransition(
+                "the goal's owner was erased: its content cannot change", "goalId"
+            )
+        return {"title": title, "fields": fields}
 
     # -- milestones ------------------------------------------------------
 
@@ -925,7 +981,7 @@ class Mentoring(Application[UUID]):
                     [
                         Problem(
                             "personId",
-                            f"{person.display_name} is not an admin "
+                            f"{self.name_of(person)} is not an admin "
                             f"of '{program.name}'",
                         )
                     ]

@@ -77,3 +77,15 @@ def check_datetime(field: str, value: Any) -> list[Problem]:
     if parsed.tzinfo is None:
         return [Problem(field, f"{field} needs a time zone, e.g. 2026-01-05T10:00:00Z")]
     return []
+
+
+def check_email(value: object) -> list[Problem]:
+    """Check an email address looks like one (a name, an @ and a domain)."""
+    problems = check_text("email", value, max_len=320)
+    if problems:
+        return problems
+    assert isinstance(value, str)
+    local, _, domain = value.strip().partition("@")
+    if not local or "." not in domain or " " in value.strip():
+        return [Problem("email", "email must look like name@example.org")]
+    return []

@@ -2,19 +2,32 @@
 
 from __future__ import annotations
 
+from typing import Any
+from uuid import UUID
+
 from eventsourcing.domain import Aggregate, event
-from mentorlog.core.errors import OverCapacity
+from mentorlog.core.errors import InvalidTransition, OverCapacity
 
 
 class Person(Aggregate):
-    """Someone who mentors, is mentored, or runs a program."""
+    """Someone who mentors, is mentored, or runs a program.
+
+    Name and email are sealed with the person's own key (see core/privacy.py).
+    """
+
+    @classmethod
+    def create_id(cls, *, key_id: str, **_: object) -> UUID:
+        """The person's ID is the ID of the key that seals their personal data."""
+        return UUID(key_id)
 
     @event("Registered")
     def __init__(
         self,
         *,
         actor: str,
-        display_name: str,
+        key_id: str,
+        display_name: Any,
+        email: Any,
         career_stage: str,
         years_experience: float,
         tenure_years: float,
@@ -23,6 +36,8 @@ class Person(Aggregate):
         capacity: int,
     ) -> None:
         self.display_name = display_name
+        self.email = email
+        self.erased = False
         self.career_stage = career_stage
         self.years_experience = years_experience
         self.tenure_years = tenure_years
@@ -37,8 +52,7 @@ class Person(Aggregate):
             return
         if len(self.mentorships) >= self.capacity:
             raise OverCapacity(
-                f"{self.display_name} already takes {len(self.mentorships)} "
-                f"mentorship(s), their capacity",
+                f"already takes {len(self.mentorships)} mentorship(s), their capacity",
                 "participants",
             )
         self._join(actor=actor, mentorship_id=mentorship_id)
@@ -55,3 +69,13 @@ class Person(Aggregate):
     @event("MentorshipLeft")
     def _leave(self, *, actor: str, mentorship_id: str) -> None:
         self.mentorships.remove(mentorship_id)
+
+    def erase(self, *, actor: str, reason: str) -> None:
+        """Record that the person's personal data is erased (their key destroyed)."""
+        if self.erased:
+            raise InvalidTransition("this person is already erased")
+        self._erase(actor=actor, reason=reason)
+
+    @event("Erased")
+    def _erase(self, *, actor: str, reason: str) -> None:
+        self.erased = True

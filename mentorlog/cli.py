@@ -330,3 +330,15 @@ def token_revoke(data_dir: str | None, credential_id: str, reason: str) -> None:
     with opened(data_dir, create=False) as services:
         services.app.revoke_token(credential_id, actor=CLI_ACTOR, reason=reason)
     click.echo(f"revoked {credential_id}")
+
+
+@main.command("erase-person")
+@data_option
+@click.argument("person_id")
+@click.option("--reason", default="", help="Why the data is erased (recorded).")
+def erase_person(data_dir: str | None, person_id: str, reason: str) -> None:
+    """Erase a person's personal data by destroying their key; history stays."""
+    with opened(data_dir, create=False) as services:
+        services.app.erase_person(person_id, actor=CLI_ACTOR, reason=reason)
+        services.runner.catch_up()
+    click.echo(f"erased {person_id}: their key is destroyed")

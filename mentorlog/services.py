@@ -12,6 +12,7 @@ from eventsourcing.utils import get_topic
 from mentorlog import __version__
 from mentorlog.core.application import Mentoring
 from mentorlog.core.chain import ChainedSQLiteRecorder
+from mentorlog.core.privacy import SQLiteKeyStore
 from mentorlog.plugins.manager import Catalog, load_catalog
 from mentorlog.projections.registry import all_projections
 from mentorlog.projections.runner import ProjectionRunner
@@ -94,8 +95,9 @@ def open_services(settings: Settings, create: bool = True) -> Services:
             "SQLITE_LOCK_TIMEOUT": "10",
             "APPLICATION_RECORDER_TOPIC": get_topic(ChainedSQLiteRecorder),
         },
+        keys=SQLiteKeyStore(settings.data_dir / "keys.db"),
     )
-    projections = all_projections()
+    projections = all_projections(app.sealer)
     read_models = open_read_models(settings.views_db, projections)
     runner = ProjectionRunner(
         app, read_models, projections, poll_interval=settings.poll_interval

@@ -8,6 +8,7 @@ from datetime import datetime
 from typing import Any, ClassVar
 
 from eventsourcing.utils import get_topic
+from mentorlog.core.privacy import MemoryKeyStore, Sealer
 
 Row = dict[str, Any]
 Handler = Callable[[Any, Any, Any, int], None]
@@ -38,6 +39,9 @@ class Projection:
             for name, value in vars(klass).items():
                 for event_class in getattr(value, "_handles", ()):
                     cls.handlers[event_class] = getattr(cls, name)
+
+    def __init__(self, sealer: Sealer | None = None) -> None:
+        self.sealer = sealer or Sealer(MemoryKeyStore())
 
     def topics(self) -> list[str]:
         """The topics of the events this projection follows."""

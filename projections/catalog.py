@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from mentorlog.core.person import Person
+from mentorlog.core.privacy import ERASED
 from mentorlog.core.program import Program
 from mentorlog.projections.base import (
     Projection,
@@ -88,17 +89,19 @@ class People(Projection):
         "career_stage TEXT NOT NULL, years_experience REAL NOT NULL, "
         "tenure_years REAL NOT NULL, skills TEXT NOT NULL, interests TEXT NOT NULL, "
         "capacity INTEGER NOT NULL, active_mentorships INTEGER NOT NULL, "
-        "created_at TEXT NOT NULL, updated_at TEXT NOT NULL)",
+        "created_at TEXT NOT NULL, updated_at TEXT NOT NULL, email TEXT, "
+        "erased INTEGER NOT NULL DEFAULT 0)",
     )
 
     @handles(Person.Registered)
     def registered(self, c: Any, e: Any, pos: int) -> None:
+        name = self.sealer.open(e.display_name)
         c.execute(
-            "INSERT INTO people VALUES (?,?,?,?,?,?,?,?,?,?,?,?)",
+            "INSERT INTO people VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
             (
                 oid(e),
                 pos,
-                e.display_name,
+                ERASED if name is None else name,
                 e.career_stage,
                 e.years_experience,
                 e.tenure_years,
@@ -108,7 +111,17 @@ class People(Projection):
                 0,
                 iso(e.timestamp),
                 iso(e.timestamp),
+                self.sealer.open(e.email),
+                int(name is None),
             ),
+        )
+
+    @handles(Person.Erased)
+    def erased(self, c: Any, e: Any, pos: int) -> None:
+        c.execute(
+            "UPDATE people SET display_name = ?, email = NULL, erased = 1, "
+            "updated_at = ? WHERE id = ?",
+            (ERASED, iso(e.timestamp), oid(e)),
         )
 
     @handles(Person.MentorshipJoined, Person.MentorshipLeft)

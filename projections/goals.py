@@ -5,7 +5,10 @@ from __future__ import annotations
 from typing import Any
 
 from mentorlog.core.mentorship import Mentorship as M
+from mentorlog.core.person import Person
 from mentorlog.projections.base import Projection, dumps, handles, iso, oid
+
+ERASED_CONTENT = "[erased]"
 
 
 class Goals(Projection):
@@ -25,18 +28,25 @@ class Goals(Projection):
         "CREATE INDEX IF NOT EXISTS goals_seq ON goals (mentorship_id, seq)",
     )
 
+    def _open(self, e: Any) -> tuple[str, str]:
+        """A goal's title and fields as JSON, opened if sealed, blanked if erased."""
+        title = self.sealer.open(e.title, ERASED_CONTENT)
+        fields = self.sealer.open(e.fields, {})
+        return title, dumps(fields)
+
     @handles(M.GoalSet)
     def goal_set(self, c: Any, e: Any, pos: int) -> None:
         at = iso(e.timestamp)
+        title, fields = self._open(e)
         c.execute(
             "INSERT INTO goals VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
             (
                 oid(e),
                 e.goal_id,
                 pos,
-                e.title,
+                title,
                 e.framework,
-                dumps(e.fields),
+                fields,
                 e.term,
                 int(e.private),
                 e.owner_id,
@@ -53,7 +63,7 @@ class Goals(Projection):
 
     @handles(M.GoalRevised)
     def goal_revised(self, c: Any, e: Any, pos: int) -> None:
-        self._update(c, e, "title = ?, fields = ?", (e.title, dumps(e.fields)))
+        self._update(c, e, "title = ?, fields = ?", self._open(e))
 
     @handles(M.GoalProgressRecorded)
     def progress_recorded(self, c: Any, e: Any, pos: int) -> None:
@@ -76,6 +86,14 @@ class Goals(Projection):
             f"UPDATE goals SET {assignments}, updated_at = ? "
             "WHERE mentorship_id = ? AND id = ?",
             (*values, iso(e.timestamp), oid(e), e.goal_id),
+        )
+
+    @handles(Person.Erased)
+    def owner_erased(self, c: Any, e: Any, pos: int) -> None:
+        c.execute(
+            "UPDATE goals SET title = ?, fields = '{}', updated_at = ? "
+            "WHERE owner_id = ? AND private = 1",
+            (ERASED_CONTENT, iso(e.timestamp), oid(e)),
         )
 
 

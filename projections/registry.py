@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from mentorlog.core.privacy import Sealer
 from mentorlog.projections.activity import Feedback, Meetings, Reviews
 from mentorlog.projections.base import Projection
 from mentorlog.projections.catalog import People, Programs
@@ -9,15 +10,16 @@ from mentorlog.projections.goals import Goals, Milestones
 from mentorlog.projections.mentorships import Mentorships
 
 
-def all_projections() -> list[Projection]:
-    """Return a fresh instance of every projection."""
-    return [
-        Programs(),
-        People(),
-        Mentorships(),
-        Goals(),
-        Milestones(),
-        Meetings(),
-        Reviews(),
-        Feedback(),
+def all_projections(sealer: Sealer | None = None) -> list[Projection]:
+    """Return a fresh instance of every projection; sealer opens personal data."""
+    kinds: list[type[Projection]] = [
+        Programs,
+        People,
+        Mentorships,
+        Goals,
+        Milestones,
+        Meetings,
+        Reviews,
+        Feedback,
     ]
+    return [kind(sealer) for kind in kinds]

@@ -1,0 +1,163 @@
+"""Erasure: destroying a person's key hides their data; history replays and verifies."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from click.testing import CliRunner
+from mentorlog.core.chain import ChainedSQLiteRecorder, verify
+from mentorlog.core.errors import InvalidTransition
+from mentorlog.core.history import history
+from mentorlog.core.privacy import ERASED
+
+from mentorlog.cli import main
+from mentorlog.services import Services, open_services
+from tests.conftest import SYSTEM, World
+
+NAME = "Quentin Quarrington"
+EMAIL = "quentin@example.org"
+SECRET_GOAL = "Leave this team by spring"
+
+
+@pytest.fixture
+def erasable(services: Services, world: World) -> tuple[str, str]:
+    """A mentee with an email and a private goal, in a started mentorship."""
+    app = services.app
+    person = app.register_person(
+        actor=SYSTEM,
+        display_name=NAME,
+        career_stage="early",
+        years_experience=3,
+        tenure_years=3,
+        email=EMAIL,
+    ).id
+    mentorship = app.propose_mentorship(
+        actor=SYSTEM,
+        program_id=world.program,
+        format="one_on_one",
+        participants=[
+            {"person_id": world.mentor, "role": "mentor"},
+            {"person_id": person, "role": "mentee"},
+        ],
+    ).id
+    app.start_mentorship(mentorship, actor=SYSTEM)
+    due = (datetime.now(UTC) + timedelta(days=30)).date().isoformat()
+    app.set_goal(
+        mentorship,
+        actor=f"person:{person}",
+        title=SECRET_GOAL,
+        framework="smart",
+        private=True,
+        fields={
+            "specific": "a",
+            "measurable": "b",
+            "achievable": "c",
+            "relevant": "d",
+            "due": due,
+        },
+    )
+    app.set_goal(
+        mentorship, actor=f"person:{person}", title="Public goal", framework="plain"
+    )
+    services.runner.catch_up()
+    return person, mentorship
+
+
+def rows(services: Services, sql: str) -> list[tuple[object, ...]]:
+    """Read rows from the read models."""
+    with sqlite3.connect(services.settings.views_db) as con:
+        return con.execute(sql).fetchall()
+
+
+def test_personal_data_never_reaches_the_event_store_in_clear(
+    services: Services, erasable: tuple[str, str]
+) -> None:
+    raw = services.settings.events_db.read_bytes()
+    wal = services.settings.data_dir / "events.db-wal"
+    raw += wal.read_bytes() if wal.exists() else b""
+    for secret in (NAME, EMAIL, SECRET_GOAL):
+        assert secret.encode() not in raw
+    assert rows(
+        services, f"SELECT display_name, email FROM people WHERE id = '{erasable[0]}'"
+    ) == [(NAME, EMAIL)]
+    titles = {r[0] for r in rows(services, "SELECT title FROM goals")}
+    assert SECRET_GOAL in titles
+
+
+def test_erasure_hides_data_and_keeps_history_verifiable(
+    services: Services, erasable: tuple[str, str]
+) -> None:
+    person, mentorship = erasable
+    recorder = services.app.recorder
+    assert isinstance(recorder, ChainedSQLiteRecorder)
+    before = verify(recorder)
+    events_before = len(history(services.app, mentorship))
+    services.app.erase_person(person, actor=SYSTEM, reason="asked to be forgotten")
+    services.runner.catch_up()
+    assert rows(
+        services,
+        f"SELECT display_name, email, erased FROM people WHERE id = '{person}'",
+    ) == [(ERASED, None, 1)]
+    goals = dict(
+        rows(
+            services,
+            f"SELECT title, fields FROM goals WHERE mentorship_id = '{mentorship}'",
+        )
+    )
+    assert SECRET_GOAL not in goals and goals["[erased]"] == "{}"
+    assert "Public goal" in goals
+    # The history replays and the chain verifies, with the same digests.
+    assert len(history(services.app, mentorship)) == events_before
+    after = {v.stream_id: v for v in verify(recorder)}
+    assert all(
+        after[v.stream_id].digest == v.digest
+        for v in before
+        if v.stream_id != person.replace("-", "")
+    )
+    assert all(v.ok for v in after.values())
+    # A rebuild cannot bring the data back: the key is gone.
+    services.runner.rebuild()
+    assert rows(services, f"SELECT display_name FROM people WHERE id = '{person}'") == [
+        (ERASED,)
+    ]
+    assert SECRET_GOAL not in dict(rows(services, "SELECT title, 1 FROM goals"))
+    assert b"Quentin" not in (services.settings.data_dir / "keys.db").read_bytes()
+
+
+def test_erased_private_goal_cannot_be_revised_and_erasure_is_once(
+    services: Services, erasable: tuple[str, str]
+) -> None:
+    person, mentorship = erasable
+    services.app.erase_person(person, actor=SYSTEM)
+    goal_id = rows(
+        services,
+        f"SELECT id FROM goals WHERE private = 1 AND mentorship_id = '{mentorship}'",
+    )[0][0]
+    head = services.app.recorder.max_notification_id()
+    with pytest.raises(InvalidTransition, match="erased"):
+        services.app.revise_goal(mentorship, str(goal_id), actor=SYSTEM, title="New")
+    with pytest.raises(InvalidTransition, match="already erased"):
+        services.app.erase_person(person, actor=SYSTEM)
+    assert services.app.recorder.max_notification_id() == head
+
+
+def test_erase_person_command(services: Services, erasable: tuple[str, str]) -> None:
+    person, _ = erasable
+    data = services.settings.data_dir
+    services.close()
+    result = CliRunner().invoke(main, ["erase-person", "--data", str(data), person])
+    assert result.exit_code == 0, result.output
+    reopened = open_services(services.settings, create=False)
+    try:
+        assert reopened.app.name_of(reopened.app.get_person(person)) == ERASED
+        lines = (
+            CliRunner()
+            .invoke(main, ["replay", "--data", str(data), person, "--json"])
+            .output.splitlines()
+        )
+        assert json.loads(lines[-1])["type"] == "Erased"
+    finally:
+        reopened.close()
