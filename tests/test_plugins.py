@@ -147,6 +147,26 @@ def test_the_installed_example_is_an_entry_point_in_a_fresh_interpreter(
     ] in seen["plugins"]
 
 
+def test_mentorlog_plugins_lists_the_example_with_its_distribution_and_hooks(
+    grow_target: Path, tmp_path: Path
+) -> None:
+    env = _env_with(grow_target)
+    env["COLUMNS"] = "200"
+    result = subprocess.run(
+        [sys.executable, "-m", "mentorlog", "plugins"],
+        capture_output=True,
+        text=True,
+        env=env,
+        cwd=tmp_path,
+        timeout=120,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    row = next(line for line in result.stdout.splitlines() if "mentorlog-grow" in line)
+    assert "grow" in row.replace("mentorlog-grow", "")
+    assert "register_formats" in row and "register_goal_frameworks" in row
+    assert "speed" in result.stdout
+
+
 def test_the_example_plugins_own_tests_pass_once_installed(
     grow_target: Path,
 ) -> None:
