@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import logging
+import random
+import threading
+import time
 import uuid
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
@@ -59,6 +62,8 @@ log = logging.getLogger(__name__)
 
 A = TypeVar("A", bound=Aggregate)
 MAX_ATTEMPTS = 8
+BACKOFF_SECONDS = 0.002  # the first retry waits up to this; each next one twice as long
+LOCK_STRIPES = 64
 
 
 @dataclass(frozen=True)
@@ -101,6 +106,9 @@ class Mentoring(Application[UUID]):
         self.catalog = catalog
         self.sealer = Sealer(keys or MemoryKeyStore())
         self.today = today or (lambda: datetime.now(UTC).date())
+        # Commands on one stream in this process take turns; other processes
+        # still meet optimistic concurrency (see _retrying).
+        self._stripes = tuple(threading.Lock() for _ in range(LOCK_STRIPES))
 
     # -- plumbing --------------------------------------------------------
 
@@ -125,13 +133,29 @@ class Mentoring(Application[UUID]):
         recordings: list[Recording[UUID]] = self.save(*aggregates)
         return max((r.notification.id for r in recordings), default=0)
 
-    def _retrying(self, command: Callable[[], Recorded]) -> Recorded:
+    def _stripe(self, stream_id: str) -> threading.Lock:
+        """The lock this process's commands on one stream take turns with."""
+        try:
+            key = UUID(str(stream_id)).int
+        except ValueError:
+            key = hash(stream_id)
+        return self._stripes[key % LOCK_STRIPES]
+
+    def _retrying(
+        self, command: Callable[[], Recorded], stream_id: str | None = None
+    ) -> Recorded:
         """Run a load-check-save command, retrying when a concurrent writer won."""
+        if stream_id is not None:
+            with self._stripe(stream_id):
+                return self._retrying(command)
         for attempt in range(MAX_ATTEMPTS):
             try:
                 return command()
             except RecordConflictError:
                 log.debug("conflict on attempt %d, retrying", attempt + 1)
+            if attempt + 1 < MAX_ATTEMPTS:
+                # A random pause, so the writers that collided do not meet again.
+                time.sleep(random.uniform(0, BACKOFF_SECONDS * 2**attempt))
         raise Conflict(
             f"the command collided with concurrent changes {MAX_ATTEMPTS} times; "
             "try again"
@@ -145,7 +169,7 @@ class Mentoring(Application[UUID]):
             made = change(mentorship)
             return Recorded(made or str(mentorship.id), self._save(mentorship))
 
-        return self._retrying(command)
+        return self._retrying(command, mentorship_id)
 
     def _framework(self, name: str) -> GoalFramework:
         framework = self.catalog.framework(name)
@@ -468,7 +492,7 @@ class Mentoring(Application[UUID]):
                 )
             return Recorded(str(mentorship.id), self._save(mentorship, *people))
 
-        return self._retrying(command)
+        return self._retrying(command, mentorship_id)
 
     def _check_eligibility(
         self, program: Program, mentorship: Mentorship, people: Sequence[Person]
@@ -538,7 +562,7 @@ class Mentoring(Application[UUID]):
                     people.append(person)
             return Recorded(str(mentorship.id), self._save(mentorship, *people))
 
-        return self._retrying(command)
+        return self._retrying(command, mentorship_id)
 
     # -- agreement -------------------------------------------------------
 
