@@ -11,7 +11,9 @@ from uuid import UUID
 import pytest
 from eventsourcing.persistence import RecordConflictError, Recording
 from mentorlog.core.application import MAX_ATTEMPTS, Mentoring, Recorded
+from mentorlog.core.chain import ChainedSQLiteRecorder, verify
 from mentorlog.core.errors import Conflict, MentorlogError
+from mentorlog.core.privacy import KeyStore
 from mentorlog.plugins.manager import Catalog
 
 from mentorlog.services import Services
@@ -24,23 +26,25 @@ class Store:
 
     catalog: Catalog
     env: dict[str, str]
+    keys: KeyStore | None = None
 
     def open(self, cls: type[Mentoring] = Mentoring) -> Mentoring:
-        """Open an instance of cls on this store."""
-        return cls(self.catalog, env=self.env)
+        """Open an instance of cls on this store (as another process would)."""
+        return cls(self.catalog, env=self.env, keys=self.keys)
 
 
 @pytest.fixture
 def store(services: Services) -> Store:
-    """The test's SQLite event store, for more application instances."""
-    return Store(
-        services.catalog,
-        {
-            "PERSISTENCE_MODULE": "eventsourcing.sqlite",
-            "SQLITE_DBNAME": str(services.settings.events_db),
-            "SQLITE_LOCK_TIMEOUT": "10",
-        },
-    )
+    """The test's SQLite event store and key store, for more app instances."""
+    return Store(services.catalog, dict(services.app.env), services.app.sealer.keys)
+
+
+def assert_chains_intact(services: Services) -> None:
+    """Every stream's hash chain verifies after the concurrent writes."""
+    recorder = services.app.recorder
+    assert isinstance(recorder, ChainedSQLiteRecorder)
+    verdicts = verify(recorder)
+    assert verdicts and all(v.ok for v in verdicts), [v for v in verdicts if not v.ok]
 
 
 class CountingMentoring(Mentoring):
@@ -48,8 +52,8 @@ class CountingMentoring(Mentoring):
 
     name = Mentoring.name  # the same store: PostgreSQL names tables after the app
 
-    def __init__(self, catalog: Catalog, env: dict[str, str]) -> None:
-        super().__init__(catalog, env=env)
+    def __init__(self, catalog: Catalog, **kwargs: Any) -> None:
+        super().__init__(catalog, **kwargs)
         self.conflicts = 0
 
     def save(self, *objs: Any, **kwargs: Any) -> list[Recording[UUID]]:
@@ -64,8 +68,8 @@ class CountingMentoring(Mentoring):
 class BarrierMentoring(CountingMentoring):
     """Holds its first save at a barrier shared with other instances."""
 
-    def __init__(self, catalog: Catalog, env: dict[str, str]) -> None:
-        super().__init__(catalog, env=env)
+    def __init__(self, catalog: Catalog, **kwargs: Any) -> None:
+        super().__init__(catalog, **kwargs)
         self.barrier: threading.Barrier | None = None
 
     def save(self, *objs: Any, **kwargs: Any) -> list[Recording[UUID]]:
@@ -93,9 +97,9 @@ class InterlopingMentoring(Mentoring):
 
     name = Mentoring.name
 
-    def __init__(self, catalog: Catalog, env: dict[str, str]) -> None:
-        super().__init__(catalog, env=env)
-        self.rival = Mentoring(catalog, env=env)
+    def __init__(self, catalog: Catalog, **kwargs: Any) -> None:
+        super().__init__(catalog, **kwargs)
+        self.rival = Mentoring(catalog, **kwargs)
         self.target = ""
         self.attempts = 0
 
@@ -305,7 +309,7 @@ def racing_starts(store: Store, world: World) -> None:
 
 
 def test_threads_writing_one_mentorship_lose_nothing(
-    store: Store, world: World
+    services: Services, store: Store, world: World
 ) -> None:
     """Two threads x 25 goals and 25 reviews: all 100 recorded, none twice."""
     app = store.open(CountingMentoring)
@@ -315,30 +319,44 @@ def test_threads_writing_one_mentorship_lose_nothing(
     finally:
         app.close()
     assert app.conflicts == 0  # threads of one process take turns on a stream
+    assert_chains_intact(services)
 
 
-def test_more_threads_lose_nothing(app: Mentoring, world: World) -> None:
+def test_more_threads_lose_nothing(
+    services: Services, app: Mentoring, world: World
+) -> None:
     """Four threads x 10 goals and 10 reviews: all 80 recorded."""
     hammer(world, [app] * 4, each=10)
+    assert_chains_intact(services)
 
 
 def test_writers_in_two_processes_record_each_command_once_or_not_at_all(
-    store: Store, world: World
+    services: Services, store: Store, world: World
 ) -> None:
     """Two instances, as two processes: each command is recorded or gets CONFLICT."""
     hammer_apart(store, world)
+    assert_chains_intact(services)
 
 
-def test_a_real_conflict_is_retried(store: Store, world: World) -> None:
+def test_a_real_conflict_is_retried(
+    services: Services, store: Store, world: World
+) -> None:
     """Both commands load the same version; the loser retries and is recorded."""
     forced_conflict(store, world)
+    assert_chains_intact(services)
 
 
-def test_conflicts_beyond_the_bound_raise_conflict(store: Store, world: World) -> None:
+def test_conflicts_beyond_the_bound_raise_conflict(
+    services: Services, store: Store, world: World
+) -> None:
     """A writer that always loses gives up with CONFLICT and stores nothing."""
     conflict_beyond_the_bound(store, world)
+    assert_chains_intact(services)
 
 
-def test_racing_starts_respect_capacity(store: Store, world: World) -> None:
+def test_racing_starts_respect_capacity(
+    services: Services, store: Store, world: World
+) -> None:
     """The retry re-checks the rules: the second start finds no place left."""
     racing_starts(store, world)
+    assert_chains_intact(services)
