@@ -153,11 +153,7 @@ def stream_length(app: Mentoring, aggregate_id: str) -> int:
 def hammer(
     world: World, apps: Sequence[Mentoring], each: int = 25, may_conflict: bool = False
 ) -> int:
-    """A thread per app sets goals and records reviews on one mentorship.
-
-    Every command is recorded exactly once, or (only if may_conflict) refused
-    whole with CONFLICT; returns how many were refused.
-    """
+    """Threads write to one mentorship; each command lands once or gets CONFLICT."""
     mentorship = world.one_on_one()
     before = stream_length(world.app, mentorship)
     recorded: list[str] = []
