@@ -1,0 +1,58 @@
+"""The Starlette app: GraphQL at /graphql, /healthz, and a lifespan for the services."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import JSONResponse
+from starlette.routing import Route
+
+from mentorlog import __version__
+from mentorlog.projections.queries import ReadDatabase
+from mentorlog.schema import schema
+from mentorlog.schema.http import GraphQLView
+from mentorlog.services import Services, open_services
+from mentorlog.settings import Settings
+
+
+async def healthz(request: Request) -> JSONResponse:
+    """Answer that the process is up and which version it runs."""
+    return JSONResponse({"status": "ok", "version": __version__})
+
+
+def create_app(
+    settings: Settings, services: Services | None = None, run_projections: bool = True
+) -> Starlette:
+    """Build the app; its lifespan opens services (unless given), runs projections."""
+
+    @asynccontextmanager
+    async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        opened = services or await asyncio.to_thread(open_services, settings)
+        if run_projections:
+            await asyncio.to_thread(opened.runner.catch_up)
+            opened.runner.start()
+        read_db = await ReadDatabase(settings.views_db).open()
+        app.state.services = opened
+        app.state.read_db = read_db
+        app.state.follows_projections = run_projections
+        try:
+            yield
+        finally:
+            await read_db.close()
+            if run_projections:
+                opened.runner.stop()
+            if services is None:
+                opened.close()
+
+    view = GraphQLView(schema, graphql_ide="graphiql")
+    return Starlette(
+        routes=[
+            Route("/graphql", view, methods=["GET", "POST"]),
+            Route("/healthz", healthz, methods=["GET"]),
+        ],
+        lifespan=lifespan,
+    )

@@ -1,0 +1,312 @@
+"""Read-model queries: async, read-only SQL on the read-model database (aiosqlite).
+
+Every read the API makes goes through a `ReadDatabase` and the functions below. Lists
+are batched (`WHERE ... IN (...)`) so a request costs a handful of statements, and
+pages are keyset pages on each table's `seq` column, never in-memory slices.
+"""
+
+from __future__ import annotations
+
+import itertools
+import json
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import aiosqlite
+
+Row = dict[str, Any]
+
+# Columns stored as JSON text, decoded here so callers see Python values.
+JSON_COLUMNS = frozenset(
+    {
+        "eligibility",
+        "formats",
+        "admins",
+        "starter_goals",
+        "connection_plan",
+        "skills",
+        "interests",
+        "agreement",
+        "fields",
+        "agenda",
+        "support",
+    }
+)
+BOOL_COLUMNS = frozenset({"private", "locked"})
+IN_CHUNK = 500  # SQLite's bound-variable limit is far above this.
+
+ENTITY_TABLES = ("goals", "milestones", "meetings", "reviews", "feedback")
+
+
+class ReadDatabase:
+    """A small pool of read-only aiosqlite connections to the read-model database."""
+
+    def __init__(self, path: Path, size: int = 2) -> None:
+        self.path = Path(path)
+        self.size = max(1, size)
+        self._connections: list[aiosqlite.Connection] = []
+        self._next = itertools.count()
+
+    async def open(self) -> ReadDatabase:
+        """Open the pool's connections (read-only; the runner is the only writer)."""
+        for _ in range(self.size):
+            connection = await aiosqlite.connect(
+                f"file:{self.path}?mode=ro", uri=True, check_same_thread=False
+            )
+            connection.row_factory = aiosqlite.Row
+            await connection.execute("PRAGMA query_only = ON")
+            self._connections.append(connection)
+        return self
+
+    async def close(self) -> None:
+        """Close every connection of the pool."""
+        connections, self._connections = self._connections, []
+        for connection in connections:
+            await connection.close()
+
+    async def fetch(self, sql: str, params: Sequence[Any] = ()) -> list[Row]:
+        """Run one SELECT and return its rows as dicts, JSON columns decoded."""
+        if not self._connections:
+            raise RuntimeError("the read database is not open")
+        connection = self._connections[next(self._next) % len(self._connections)]
+        async with connection.execute(sql, tuple(params)) as cursor:
+            rows = await cursor.fetchall()
+        return [_decode(dict(row)) for row in rows]
+
+
+def _decode(row: Row) -> Row:
+    for key, value in row.items():
+        if key in JSON_COLUMNS and isinstance(value, str):
+            row[key] = json.loads(value)
+        elif key in BOOL_COLUMNS and value is not None:
+            row[key] = bool(value)
+    return row
+
+
+def _chunks(values: Sequence[Any]) -> Iterable[Sequence[Any]]:
+    for start in range(0, len(values), IN_CHUNK):
+        yield values[start : start + IN_CHUNK]
+
+
+def _marks(values: Sequence[Any]) -> str:
+    return ",".join("?" * len(values))
+
+
+async def _rows_in(
+    db: ReadDatabase, table: str, column: str, values: Sequence[Any], order: str = "seq"
+) -> list[Row]:
+    unique = list(dict.fromkeys(values))
+    rows: list[Row] = []
+    for chunk in _chunks(unique):
+        rows += await db.fetch(
+            f"SELECT * FROM {table} WHERE {column} IN ({_marks(chunk)}) "
+            f"ORDER BY {order}",
+            chunk,
+        )
+    return rows
+
+
+# -- by ID ---------------------------------------------------------------------------
+
+
+async def programs_by_id(db: ReadDatabase, ids: Sequence[str]) -> dict[str, Row]:
+    """Programs keyed by ID (missing IDs are absent)."""
+    return {r["id"]: r for r in await _rows_in(db, "programs", "id", ids)}
+
+
+async def people_by_id(db: ReadDatabase, ids: Sequence[str]) -> dict[str, Row]:
+    """People keyed by ID (missing IDs are absent)."""
+    return {r["id"]: r for r in await _rows_in(db, "people", "id", ids)}
+
+
+async def mentorships_by_id(db: ReadDatabase, ids: Sequence[str]) -> dict[str, Row]:
+    """Mentorships keyed by ID (missing IDs are absent)."""
+    return {r["id"]: r for r in await _rows_in(db, "mentorships", "id", ids)}
+
+
+async def entities_by_key(
+    db: ReadDatabase, table: str, keys: Sequence[tuple[str, str]]
+) -> dict[tuple[str, str], Row]:
+    """Rows of a per-mentorship table keyed by (mentorship ID, ID)."""
+    if table not in ENTITY_TABLES:
+        raise ValueError(f"{table} is not a per-mentorship table")
+    wanted = set(keys)
+    rows = await _rows_in(db, table, "mentorship_id", [m for m, _ in keys])
+    return {
+        (r["mentorship_id"], r["id"]): r
+        for r in rows
+        if (r["mentorship_id"], r["id"]) in wanted
+    }
+
+
+# -- by mentorship / person ----------------------------------------------------------
+
+
+async def rows_by_mentorship(
+    db: ReadDatabase, table: str, mentorship_ids: Sequence[str]
+) -> dict[str, list[Row]]:
+    """Rows of a per-mentorship table (or participants), grouped by mentorship."""
+    if table not in (*ENTITY_TABLES, "participants"):
+        raise ValueError(f"{table} is not a per-mentorship table")
+    order = "mentorship_id, position" if table == "participants" else "seq"
+    grouped: dict[str, list[Row]] = {m: [] for m in mentorship_ids}
+    for row in await _rows_in(db, table, "mentorship_id", mentorship_ids, order):
+        grouped[row["mentorship_id"]].append(row)
+    return grouped
+
+
+async def mentorships_of_people(
+    db: ReadDatabase, person_ids: Sequence[str]
+) -> dict[str, list[Row]]:
+    """Each person's mentorships (any status), oldest first."""
+    grouped: dict[str, list[Row]] = {p: [] for p in person_ids}
+    unique = list(dict.fromkeys(person_ids))
+    for chunk in _chunks(unique):
+        rows = await db.fetch(
+            "SELECT p.person_id AS participant_person_id, m.* FROM participants p "
+            "JOIN mentorships m ON m.id = p.mentorship_id "
+            f"WHERE p.person_id IN ({_marks(chunk)}) ORDER BY m.seq",
+            chunk,
+        )
+        for row in rows:
+            grouped[row.pop("participant_person_id")].append(row)
+    return grouped
+
+
+# -- keyset pages --------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class PageRequest:
+    """Which slice: at most `first` after `after`, or `last` before `before`."""
+
+    first: int | None = None
+    after: int | None = None
+    last: int | None = None
+    before: int | None = None
+
+
+@dataclass(frozen=True)
+class Page:
+    """A slice of rows in `seq` order, and whether rows lie beyond either end."""
+
+    rows: list[Row]
+    has_next: bool
+    has_previous: bool
+
+
+@dataclass(frozen=True)
+class MentorshipFilter:
+    """Conditions on mentorships; None means any."""
+
+    program_id: str | None = None
+    format: str | None = None
+    status: str | None = None
+    participant_id: str | None = None
+
+    def where(self) -> tuple[list[str], list[Any]]:
+        """The SQL conditions and their parameters."""
+        conditions: list[str] = []
+        params: list[Any] = []
+        for column, value in (
+            ("program_id", self.program_id),
+            ("format", self.format),
+            ("status", self.status),
+        ):
+            if value is not None:
+                conditions.append(f"{column} = ?")
+                params.append(value)
+        if self.participant_id is not None:
+            conditions.append(
+                "id IN (SELECT mentorship_id FROM participants WHERE person_id = ?)"
+            )
+            params.append(self.participant_id)
+        return conditions, params
+
+
+async def page(
+    db: ReadDatabase,
+    table: str,
+    request: PageRequest,
+    conditions: Sequence[str] = (),
+    params: Sequence[Any] = (),
+) -> Page:
+    """Return one keyset page of a table ordered by `seq` (Relay cursor semantics)."""
+    if table not in ("programs", "people", "mentorships"):
+        raise ValueError(f"{table} has no pages")
+    if (request.first is None) == (request.last is None):
+        raise ValueError("give exactly one of first and last")
+    where = list(conditions)
+    values = list(params)
+    if request.after is not None:
+        where.append("seq > ?")
+        values.append(request.after)
+    if request.before is not None:
+        where.append("seq < ?")
+        values.append(request.before)
+    clause = f"WHERE {' AND '.join(where)}" if where else ""
+    forward = request.first is not None
+    size: int = request.first if forward else request.last  # type: ignore[assignment]
+    rows = await db.fetch(
+        f"SELECT * FROM {table} {clause} ORDER BY seq {'ASC' if forward else 'DESC'} "
+        "LIMIT ?",
+        [*values, size + 1],
+    )
+    more = len(rows) > size
+    rows = rows[:size]
+    if not forward:
+        rows.reverse()
+    # Beyond the cursor we came from: one cheap EXISTS, only when a cursor was given.
+    beyond = False
+    edge = request.after if forward else request.before
+    if edge is not None:
+        beyond_where = [*conditions, "seq <= ?" if forward else "seq >= ?"]
+        beyond = bool(
+            await db.fetch(
+                f"SELECT 1 FROM {table} WHERE {' AND '.join(beyond_where)} LIMIT 1",
+                [*params, edge],
+            )
+        )
+    if forward:
+        return Page(rows, has_next=more, has_previous=beyond)
+    return Page(rows, has_next=beyond, has_previous=more)
+
+
+async def page_programs(db: ReadDatabase, request: PageRequest) -> Page:
+    """A keyset page of programs, oldest first."""
+    return await page(db, "programs", request)
+
+
+async def page_people(
+    db: ReadDatabase, request: PageRequest, career_stage: str | None = None
+) -> Page:
+    """A keyset page of people, oldest first, optionally at one career stage."""
+    if career_stage is None:
+        return await page(db, "people", request)
+    return await page(db, "people", request, ["career_stage = ?"], [career_stage])
+
+
+async def page_mentorships(
+    db: ReadDatabase, request: PageRequest, where: MentorshipFilter | None = None
+) -> Page:
+    """A keyset page of mentorships matching the filter, oldest first."""
+    conditions, params = (where or MentorshipFilter()).where()
+    return await page(db, "mentorships", request, conditions, params)
+
+
+# -- positions -----------------------------------------------------------------------
+
+
+async def projection_position(db: ReadDatabase, names: Sequence[str]) -> int:
+    """The notification ID every named projection has reached (0 if any has none)."""
+    if not names:
+        return 0
+    rows = await db.fetch(
+        "SELECT application_name, MAX(notification_id) AS position FROM tracking "
+        f"WHERE application_name IN ({_marks(names)}) GROUP BY application_name",
+        list(names),
+    )
+    positions = {r["application_name"]: r["position"] or 0 for r in rows}
+    return min(positions.get(name, 0) for name in names)

@@ -1,0 +1,162 @@
+"""GraphQL over HTTP: Strawberry's ASGI view with the spec's media types and statuses.
+
+Responses use `application/graphql-response+json` unless the client prefers
+`application/json`. With the former, a request error (the document does not parse or
+validate, so nothing ran) answers 400 and carries no `data`; with the latter every
+well-formed request answers 200. A mutation sent with GET answers 405.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from cross_web import AsyncHTTPRequestAdapter, HTTPException
+from graphql import ExecutionResult
+from mentorlog.schema.context import ACTOR_HEADER, Context
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.types import Receive, Scope, Send
+from strawberry.asgi import GraphQL
+from strawberry.http import GraphQLHTTPResponse, GraphQLRequestData
+from strawberry.schema.exceptions import InvalidOperationTypeError
+
+GRAPHQL_RESPONSE = "application/graphql-response+json"
+JSON = "application/json"
+MEDIA_TYPE_HEADER = "x-mentorlog-media-type"
+
+
+def negotiate(accept: str | None) -> str | None:
+    """The response media type for an Accept header; None when neither is acceptable."""
+    if not accept or not accept.strip():
+        return GRAPHQL_RESPONSE
+    best: tuple[float, int, str] | None = None
+    for part in accept.split(","):
+        media, *params = (p.strip() for p in part.split(";"))
+        quality = 1.0
+        for param in params:
+            key, _, value = param.partition("=")
+            if key.strip() == "q":
+                try:
+                    quality = float(value)
+                except ValueError:
+                    quality = 0.0
+        for rank, offered in enumerate((JSON, GRAPHQL_RESPONSE)):
+            if quality > 0 and media.lower() in (offered, "*/*", "application/*"):
+                # Exact names beat wildcards; on a tie the newer media type wins.
+                exact = 2 if media.lower() == offered else 0
+                candidate = (quality, exact + rank, offered)
+                if best is None or candidate > best:
+                    best = candidate
+    return best[2] if best else None
+
+
+def is_request_error(result: ExecutionResult) -> bool:
+    """True when the document failed to parse or validate, so execution never began."""
+    return (
+        result.data is None
+        and bool(result.errors)
+        and all(error.path is None for error in result.errors or [])
+    )
+
+
+class GraphQLView(GraphQL[Context, None]):
+    """Strawberry's ASGI view, speaking the GraphQL-over-HTTP spec's media types."""
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        """Serve HTTP (answering failures as GraphQL errors); defer the rest."""
+        if scope["type"] != "http":
+            await super().__call__(scope, receive, send)
+            return
+        request = Request(scope=scope, receive=receive)
+        media_type = negotiate(request.headers.get("accept"))
+        try:
+            if media_type is None:
+                raise HTTPException(
+                    406, f"this endpoint answers with {GRAPHQL_RESPONSE} or {JSON}"
+                )
+            response = await self.run(request)
+        except HTTPException as error:
+            headers = {"Allow": "POST"} if error.status_code == 405 else None
+            response = JSONResponse(
+                {"errors": [{"message": error.reason}]},
+                status_code=error.status_code,
+                media_type=media_type or JSON,
+                headers=headers,
+            )
+        await response(scope, receive, send)
+
+    async def get_context(self, request: Any, response: Any) -> Context:
+        """Build the request's context from the services the app's lifespan opened."""
+        state = request.app.state
+        return Context(
+            services=state.services,
+            db=state.read_db,
+            actor_header=request.headers.get(ACTOR_HEADER),
+            follows_projections=state.follows_projections,
+            request=request,
+            response=response,
+        )
+
+    async def get_sub_response(self, request: Any) -> Response:
+        """A sub-response that remembers the negotiated media type."""
+        sub_response = await super().get_sub_response(request)
+        media_type = negotiate(request.headers.get("accept")) or JSON
+        sub_response.headers[MEDIA_TYPE_HEADER] = media_type
+        return sub_response
+
+    async def execute_single(  # type: ignore[override]
+        self,
+        request: Any,
+        request_adapter: AsyncHTTPRequestAdapter,
+        sub_response: Response,
+        context: Context,
+        root_value: None,
+        request_data: GraphQLRequestData,
+    ) -> ExecutionResult:
+        """Execute one operation; a mutation over GET is 405, not 400."""
+        try:
+            return await super().execute_single(
+                request=request,
+                request_adapter=request_adapter,
+                sub_response=sub_response,
+                context=context,
+                root_value=root_value,
+                request_data=request_data,
+            )
+        except HTTPException as error:
+            if isinstance(error.__cause__, InvalidOperationTypeError) and (
+                request_adapter.method == "GET"
+            ):
+                raise HTTPException(
+                    405, "mutations need POST; GET serves queries only"
+                ) from error
+            raise
+
+    async def process_result(
+        self, request: Any, result: ExecutionResult
+    ) -> GraphQLHTTPResponse:
+        """Leave `data` out of a request error's response, as the spec asks."""
+        processed = await super().process_result(request, result)
+        if is_request_error(result):
+            processed.pop("data", None)
+        return processed
+
+    def create_response(
+        self,
+        response_data: GraphQLHTTPResponse | list[GraphQLHTTPResponse],
+        sub_response: Response,
+    ) -> Response:
+        """Set the negotiated media type, and 400 for request errors under it."""
+        media_type = sub_response.headers.get(MEDIA_TYPE_HEADER, JSON)
+        del sub_response.headers[MEDIA_TYPE_HEADER]
+        response = super().create_response(response_data, sub_response)
+        response.headers["content-type"] = f"{media_type}; charset=utf-8"
+        single = response_data if isinstance(response_data, dict) else None
+        if (
+            media_type == GRAPHQL_RESPONSE
+            and single is not None
+            and "data" not in single
+            and not sub_response.status_code
+        ):
+            response.status_code = 400
+        return response
