@@ -132,13 +132,16 @@ async def entities_by_key(
     """Rows of a per-mentorship table keyed by (mentorship ID, ID)."""
     if table not in ENTITY_TABLES:
         raise ValueError(f"{table} is not a per-mentorship table")
-    wanted = set(keys)
-    rows = await _rows_in(db, table, "mentorship_id", [m for m, _ in keys])
-    return {
-        (r["mentorship_id"], r["id"]): r
-        for r in rows
-        if (r["mentorship_id"], r["id"]) in wanted
-    }
+    unique = list(dict.fromkeys(keys))
+    found: dict[tuple[str, str], Row] = {}
+    for chunk in _chunks(unique):
+        pairs = ",".join("(?,?)" for _ in chunk)
+        rows = await db.fetch(
+            f"SELECT * FROM {table} WHERE (mentorship_id, id) IN (VALUES {pairs})",
+            [part for key in chunk for part in key],
+        )
+        found |= {(r["mentorship_id"], r["id"]): r for r in rows}
+    return found
 
 
 # -- by mentorship / person ----------------------------------------------------------

@@ -70,7 +70,7 @@ class GraphQLView(GraphQL[Context, None]):
         request = Request(scope=scope, receive=receive)
         media_type = negotiate(request.headers.get("accept"))
         try:
-            if media_type is None:
+            if media_type is None and not self._wants_graphiql(request):
                 raise HTTPException(
                     406, f"this endpoint answers with {GRAPHQL_RESPONSE} or {JSON}"
                 )
@@ -84,6 +84,14 @@ class GraphQLView(GraphQL[Context, None]):
                 headers=headers,
             )
         await response(scope, receive, send)
+
+    @staticmethod
+    def _wants_graphiql(request: Request) -> bool:
+        return (
+            request.method == "GET"
+            and "query" not in request.query_params
+            and "text/html" in request.headers.get("accept", "")
+        )
 
     async def get_context(self, request: Any, response: Any) -> Context:
         """Build the request's context from the services the app's lifespan opened."""

@@ -8,6 +8,7 @@ from typing import Any
 
 import httpx
 import pytest
+from starlette.applications import Starlette
 
 from mentorlog.app import create_app
 from mentorlog.services import Services
@@ -25,9 +26,12 @@ def gid(type_name: str, node_id: str) -> str:
 class Api:
     """Talk to /graphql like a client does."""
 
-    def __init__(self, client: httpx.AsyncClient, services: Services) -> None:
+    def __init__(
+        self, client: httpx.AsyncClient, services: Services, app: Starlette
+    ) -> None:
         self.client = client
         self.services = services
+        self.app = app
 
     async def post(
         self,
@@ -91,4 +95,4 @@ async def api_fixture(settings: Settings, services: Services) -> AsyncIterator[A
         async with httpx.AsyncClient(
             transport=transport, base_url="http://mentorlog.test"
         ) as client:
-            yield Api(client, services)
+            yield Api(client, services, app)

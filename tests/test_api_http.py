@@ -1,0 +1,194 @@
+"""GraphQL over HTTP: methods, media types, status codes, limits, masking, lifespan."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+
+import httpx
+import pytest
+from mentorlog.schema.http import GRAPHQL_RESPONSE, negotiate
+
+from mentorlog.app import create_app
+from mentorlog.services import Services
+from mentorlog.settings import Settings
+from tests.conftest import World
+from tests.test_api_support import Api, api_fixture, gid  # noqa: F401
+
+JSON = "application/json"
+
+
+def _media_type(response: httpx.Response) -> str:
+    return response.headers["content-type"].split(";")[0]
+
+
+async def test_get_serves_queries(api: Api) -> None:
+    response = await api.client.get(
+        "/graphql", params={"query": "{ formats { name } }"}
+    )
+    assert response.status_code == 200
+    assert _media_type(response) == GRAPHQL_RESPONSE
+    assert {"name": "peer"} in response.json()["data"]["formats"]
+
+
+async def test_get_refuses_mutations_and_records_nothing(
+    api: Api, world: World
+) -> None:
+    await api.settle()
+    before = api.head()
+    query = (
+        'mutation { registerPerson(input: {displayName: "Eve", careerStage: MID, '
+        "yearsExperience: 5, tenureYears: 1}) { person { id } } }"
+    )
+    response = await api.client.get(
+        "/graphql",
+        params={"query": query},
+        headers={"X-Mentorlog-Actor": "system:tests"},
+    )
+    assert response.status_code == 405
+    assert response.headers["allow"] == "POST"
+    assert "POST" in response.json()["errors"][0]["message"]
+    assert api.head() == before
+
+
+@pytest.mark.parametrize(
+    "accept", [None, GRAPHQL_RESPONSE, "*/*", f"{JSON};q=0.5, {GRAPHQL_RESPONSE}"]
+)
+async def test_request_errors_are_400_under_graphql_response_json(
+    api: Api, accept: str | None
+) -> None:
+    headers = {"accept": accept} if accept else {}
+    for query in ("{ formats { name }", "{ noSuchField }"):
+        response = await api.post(query, headers=headers)
+        assert response.status_code == 400
+        assert _media_type(response) == GRAPHQL_RESPONSE
+        body = response.json()
+        assert body["errors"] and "data" not in body
+
+
+async def test_application_json_answers_200_for_request_errors(api: Api) -> None:
+    response = await api.post("{ formats { name }", headers={"accept": JSON})
+    assert response.status_code == 200
+    assert _media_type(response) == JSON
+    assert "Syntax Error" in response.json()["errors"][0]["message"]
+    ok = await api.post("{ formats { name } }", headers={"accept": JSON})
+    assert (ok.status_code, _media_type(ok)) == (200, JSON)
+
+
+async def test_field_errors_keep_data_and_200(api: Api) -> None:
+    response = await api.post(
+        "{ formats { name } mentorships(first: 1000) { edges { cursor } } }"
+    )
+    assert response.status_code == 200
+    body = response.json()
+    assert body["data"] is None or "formats" in body["data"]
+    assert "between 0 and 100" in body["errors"][0]["message"]
+
+
+async def test_unacceptable_media_types_and_bodies(api: Api) -> None:
+    response = await api.post("{ formats { name } }", headers={"accept": "text/csv"})
+    assert response.status_code == 406
+    response = await api.client.post(
+        "/graphql", content=b"{not json", headers={"content-type": JSON}
+    )
+    assert response.status_code == 400
+    response = await api.client.post("/graphql", json={"variables": {}})
+    assert response.status_code == 400
+    response = await api.client.put("/graphql", json={"query": "{ formats { name } }"})
+    assert response.status_code == 405
+
+
+def test_negotiation() -> None:
+    assert negotiate(None) == GRAPHQL_RESPONSE
+    assert negotiate(JSON) == JSON
+    assert negotiate(f"{GRAPHQL_RESPONSE}, {JSON}") == GRAPHQL_RESPONSE
+    assert negotiate(f"{GRAPHQL_RESPONSE};q=0.8, {JSON}") == JSON
+    assert negotiate(f"{JSON}, */*;q=0.1") == JSON
+    assert negotiate("application/*") == GRAPHQL_RESPONSE
+    assert negotiate("text/html") is None
+    assert negotiate(f"{GRAPHQL_RESPONSE};q=0") is None
+
+
+async def test_graphiql_for_browsers_and_healthz(api: Api) -> None:
+    response = await api.client.get("/graphql", headers={"accept": "text/html"})
+    assert response.status_code == 200
+    assert "graphiql" in response.text.lower()
+    health = await api.client.get("/healthz")
+    assert health.status_code == 200
+    assert health.json()["status"] == "ok"
+
+
+async def test_unexpected_errors_are_masked(
+    api: Api, world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    async def broken(sql: str, params: Any = ()) -> Any:
+        raise RuntimeError("secret: /var/lib/disk is full")
+
+    monkeypatch.setattr(api.app.state.read_db, "fetch", broken)
+    response = await api.post("{ mentorships { edges { cursor } } formats { name } }")
+    body = response.json()
+    assert response.status_code == 200
+    assert [e["message"] for e in body["errors"]] == ["Unexpected error."]
+    assert "secret" not in response.text
+    assert body["data"] is None or body["data"].get("formats")
+
+
+async def test_depth_and_alias_limits(api: Api) -> None:
+    hop = "mentorships { edges { node { program { "
+    deep = "{ " + hop * 5 + "name" + " } } } }" * 5 + " }"
+    response = await api.post(deep)
+    assert response.status_code == 400
+    assert "exceeds maximum operation depth" in response.json()["errors"][0]["message"]
+    aliases = "{ " + " ".join(f"f{n}: formats {{ name }}" for n in range(40)) + " }"
+    response = await api.post(aliases)
+    assert response.status_code == 400
+
+
+async def test_lifespan_opens_and_closes_its_own_services(settings: Settings) -> None:
+    app = create_app(settings)
+    async with app.router.lifespan_context(app):
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(
+            transport=transport, base_url="http://t"
+        ) as client:
+            payload = (
+                await client.post(
+                    "/graphql",
+                    json={
+                        "query": 'mutation { createProgram(input: {name: "P"}) '
+                        "{ program { name } userErrors { code } } }"
+                    },
+                    headers={"X-Mentorlog-Actor": "system:tests"},
+                )
+            ).json()
+        services: Services = app.state.services
+        assert payload["data"]["createProgram"]["program"] == {"name": "P"}
+    assert services.runner._thread is None
+
+
+async def test_projections_run_elsewhere(
+    settings: Settings, services: Services, world: World
+) -> None:
+    """With run_projections=False the app waits on the stored tracking positions."""
+    app = create_app(settings, services, run_projections=False)
+    mentorship = gid("Mentorship", world.one_on_one(start=False))
+    services.runner.catch_up()
+    async with app.router.lifespan_context(app):
+        services.runner.start()  # stands in for a projection worker process
+        try:
+            transport = httpx.ASGITransport(app=app)
+            async with httpx.AsyncClient(transport=transport, base_url="http://t") as c:
+                response = await c.post(
+                    "/graphql",
+                    json={
+                        "query": "mutation($id: ID!) { startMentorship(input: "
+                        "{mentorshipId: $id}) { mentorship { status } "
+                        "userErrors { code } } }",
+                        "variables": {"id": mentorship},
+                    },
+                    headers={"X-Mentorlog-Actor": "system:tests"},
+                )
+        finally:
+            await asyncio.to_thread(services.runner.stop)
+    payload = response.json()["data"]["startMentorship"]
+    assert payload == {"mentorship": {"status": "ACTIVE"}, "userErrors": []}
