@@ -86,6 +86,12 @@ class SetConnectionPlanInput:
     )
 
 
+@strawberry.input(description="A registered person to make an admin of a program.")
+class AddProgramAdminInput:
+    program_id: ID = strawberry.field(description=PROGRAM_ID)
+    person_id: ID = strawberry.field(description="The person's global ID.")
+
+
 # -- people -----------------------------------------------------------------------
 
 
@@ -105,6 +111,11 @@ class RegisterPersonInput:
     )
     capacity: int = strawberry.field(
         default=1, description="How many mentorships they take at once."
+    )
+    email: str | None = strawberry.field(
+        default=None,
+        description="Contact email; stored sealed with the person's own key, "
+        "so erasing them erases it.",
     )
 
 

@@ -197,6 +197,22 @@ class Mutation:
             program=await _program(info, recorded), user_errors=errors
         )
 
+    @strawberry.mutation(description="Make a registered person an admin of a program.")
+    async def add_program_admin(
+        self, info: Info, input: Annotated[i.AddProgramAdminInput, _arg(INPUT)]
+    ) -> p.AddProgramAdminPayload:
+        recorded, errors = await perform(
+            info,
+            lambda app, actor: app.add_program_admin(
+                ids.decode(input.program_id, "Program", "programId"),
+                actor=actor,
+                person_id=ids.decode(input.person_id, "Person", "personId"),
+            ),
+        )
+        return p.AddProgramAdminPayload(
+            program=await _program(info, recorded), user_errors=errors
+        )
+
     # -- people --------------------------------------------------------------------
 
     @strawberry.mutation(description="Register a person with their career profile.")
@@ -213,6 +229,7 @@ class Mutation:
                 skills=input.skills,
                 interests=input.interests,
                 capacity=input.capacity,
+                email=input.email,
             )
 
         recorded, errors = await perform(info, command)

@@ -46,6 +46,14 @@ class SetConnectionPlanPayload:
     user_errors: list[UserError] = strawberry.field(description=USER_ERRORS)
 
 
+@strawberry.type(description="The result of addProgramAdmin.")
+class AddProgramAdminPayload:
+    program: Program | None = strawberry.field(
+        description="The program, with its new admin. Null when refused."
+    )
+    user_errors: list[UserError] = strawberry.field(description=USER_ERRORS)
+
+
 @strawberry.type(description="The result of registerPerson.")
 class RegisterPersonPayload:
     person: Person | None = strawberry.field(

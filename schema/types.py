@@ -335,6 +335,9 @@ class Person(relay.Node):
     active_mentorships: int = strawberry.field(
         description="How many started, unfinished mentorships they take part in."
     )
+    erased: bool = strawberry.field(
+        description="Whether their personal data was erased (the name is a stand-in)."
+    )
     created_at: datetime = strawberry.field(description="When they were registered.")
     updated_at: datetime = strawberry.field(
         description="When their record last changed."
@@ -353,6 +356,7 @@ class Person(relay.Node):
             interests=list(row["interests"]),
             capacity=row["capacity"],
             active_mentorships=row["active_mentorships"],
+            erased=bool(row["erased"]),
             created_at=_at(row["created_at"]),
             updated_at=_at(row["updated_at"]),
         )

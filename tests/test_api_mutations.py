@@ -29,8 +29,9 @@ async def _person(api: Api, name: str, stage: str, years: float, tenure: float) 
             "tenureYears": tenure,
             "skills": ["python"],
             "capacity": 2,
+            "email": f"{name.split()[0].lower()}@example.org",
         },
-        "person { id displayName careerStage skills activeMentorships }",
+        "person { id displayName careerStage skills activeMentorships erased }",
     )
     assert payload["userErrors"] == []
     assert payload["person"]["displayName"] == name
@@ -59,6 +60,15 @@ async def test_every_command_through_the_api(api: Api, world: World) -> None:
     program = created["program"]
     assert program["formatNames"] == ["one_on_one", "peer"]
     assert program["admins"] == [{"displayName": "Ada Admin"}]
+
+    other_admin = await _person(api, "Olu Organiser", "MID", 10, 4)
+    added = await api.mutate(
+        "addProgramAdmin",
+        {"programId": program["id"], "personId": other_admin},
+        "program { admins { id } }",
+    )
+    assert added["userErrors"] == []
+    assert added["program"]["admins"] == [{"id": admin}, {"id": other_admin}]
 
     starter = await api.mutate(
         "addStarterGoal",

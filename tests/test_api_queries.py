@@ -355,3 +355,14 @@ async def test_a_page_of_100_mentorships_is_a_handful_of_queries(
     # One page, one IN query per loader (participants, goals, program, people...).
     assert len(statements) <= 7, statements
     assert all(" IN (" in sql for sql in statements[1:])
+
+
+async def test_an_erased_person_reads_as_erased(api: Api, world: World) -> None:
+    world.app.erase_person(world.mentee, actor=SYSTEM, reason="Asked to be forgotten")
+    await api.settle()
+    data = await api.gql(
+        "query($id: ID!) { person(id: $id) { displayName erased } }",
+        {"id": gid("Person", world.mentee)},
+    )
+    assert data["person"]["erased"] is True
+    assert data["person"]["displayName"] != "Milo Mentee"
