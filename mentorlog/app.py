@@ -31,7 +31,11 @@ def create_app(
 
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
-        opened = services or await asyncio.to_thread(open_services, settings)
+        opened: Services = (
+            services
+            if services is not None
+            else await asyncio.to_thread(open_services, settings)
+        )
         if run_projections:
             await asyncio.to_thread(opened.runner.catch_up)
             opened.runner.start()

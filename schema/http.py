@@ -11,7 +11,6 @@ from __future__ import annotations
 from typing import Any
 
 from cross_web import AsyncHTTPRequestAdapter, HTTPException
-from graphql import ExecutionResult
 from mentorlog.schema.context import ACTOR_HEADER, Context
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
@@ -19,6 +18,7 @@ from starlette.types import Receive, Scope, Send
 from strawberry.asgi import GraphQL
 from strawberry.http import GraphQLHTTPResponse, GraphQLRequestData
 from strawberry.schema.exceptions import InvalidOperationTypeError
+from strawberry.types.execution import ExecutionResult
 
 GRAPHQL_RESPONSE = "application/graphql-response+json"
 JSON = "application/json"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from typing import Annotated
 
 import strawberry
@@ -119,7 +120,7 @@ class Query:
     ) -> list[relay.Node | None]:
         if len(ids) > MAX_PAGE_SIZE:
             raise ClientError(f"ask for at most {MAX_PAGE_SIZE} IDs at once")
-        return [await _node(info, value) for value in ids]
+        return list(await asyncio.gather(*(_node(info, value) for value in ids)))
 
     @strawberry.field(description="Programs, oldest first.")
     async def programs(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import threading
 from typing import Any
 
 import httpx
@@ -161,9 +162,12 @@ async def test_lifespan_opens_and_closes_its_own_services(settings: Settings) ->
                     headers={"X-Mentorlog-Actor": "system:tests"},
                 )
             ).json()
-        services: Services = app.state.services
+        read_db = app.state.read_db
         assert payload["data"]["createProgram"]["program"] == {"name": "P"}
-    assert services.runner._thread is None
+        assert "projections" in {t.name for t in threading.enumerate()}
+    assert "projections" not in {t.name for t in threading.enumerate()}
+    with pytest.raises(RuntimeError, match="not open"):
+        await read_db.fetch("SELECT 1")
 
 
 async def test_projections_run_elsewhere(
