@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
+import functools
+import inspect
 import logging
 import random
 import threading
 import time
 import uuid
 from collections.abc import Callable, Mapping, Sequence
+from contextvars import ContextVar
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
-from typing import Any, ClassVar, TypeVar
+from typing import Any, ClassVar, ParamSpec, TypeVar, cast
 from uuid import UUID
 
 from eventsourcing.application import AggregateNotFoundError, Application
@@ -27,8 +30,10 @@ from mentorlog.core.access import (
 from mentorlog.core.errors import (
     Conflict,
     GoalInvalid,
+    IdempotencyKeyReused,
     InvalidInput,
     InvalidTransition,
+    MentorlogError,
     NotAParticipant,
     NotEligible,
     NotFound,
@@ -37,6 +42,13 @@ from mentorlog.core.errors import (
     Unauthenticated,
     UnknownFormat,
     UnknownFramework,
+)
+from mentorlog.core.idempotency import (
+    MAX_KEY_LENGTH,
+    Claim,
+    IdempotencyKey,
+    fingerprint,
+    first_position,
 )
 from mentorlog.core.inputs import (
     CAREER_STAGE_VALUES,
@@ -61,6 +73,7 @@ from mentorlog.plugins.manager import Catalog
 log = logging.getLogger(__name__)
 
 A = TypeVar("A", bound=Aggregate)
+P = ParamSpec("P")
 MAX_ATTEMPTS = 8
 BACKOFF_SECONDS = 0.002  # the first retry waits up to this; each next one twice as long
 LOCK_STRIPES = 64
@@ -87,6 +100,43 @@ def actor_person_id(actor: str) -> str | None:
 def new_id() -> str:
     """Return a fresh ID for an entity inside a stream."""
     return uuid.uuid4().hex[:12]
+
+
+# The idempotency key of the command running in this thread, if it carries one.
+_CLAIM: ContextVar[Claim | None] = ContextVar("mentorlog_claim", default=None)
+
+
+def idempotent(method: Callable[P, Recorded]) -> Callable[P, Recorded]:
+    """Let a command carry `idempotency_key`: a retry returns what it recorded."""
+    signature = inspect.signature(method)
+    command = method.__name__.lstrip("_")
+
+    @functools.wraps(method)
+    def run(*args: P.args, **kwargs: P.kwargs) -> Recorded:
+        key = kwargs.get("idempotency_key")
+        if key is None:
+            token = _CLAIM.set(None)  # a command called by another runs unclaimed
+            try:
+                return method(*args, **kwargs)
+            finally:
+                _CLAIM.reset(token)
+        bound = signature.bind(*args, **kwargs)
+        bound.apply_defaults()
+        arguments = {
+            name: value
+            for name, value in bound.arguments.items()
+            if name not in ("self", "idempotency_key")
+        }
+        claim = Claim(
+            actor=str(arguments["actor"]),
+            key=key,  # type: ignore[arg-type]
+            command=command,
+            fingerprint=fingerprint(command, arguments),
+        )
+        app = cast(Mentoring, args[0])
+        return app._idempotently(claim, lambda: method(*args, **kwargs))
+
+    return run
 
 
 class Mentoring(Application[UUID]):
@@ -133,6 +183,59 @@ class Mentoring(Application[UUID]):
         recordings: list[Recording[UUID]] = self.save(*aggregates)
         return max((r.notification.id for r in recordings), default=0)
 
+    def _commit(self, made: str, *aggregates: Aggregate) -> Recorded:
+        """Save the aggregates, and the command's idempotency key last, at once."""
+        claim = _CLAIM.get()
+        if claim is not None:
+            used = IdempotencyKey(
+                actor=claim.actor,
+                key=claim.key,
+                command=claim.command,
+                fingerprint=claim.fingerprint,
+                result_id=made,
+            )
+            aggregates = (*aggregates, used)
+        return Recorded(made, self._save(*aggregates))
+
+    def _claimed(self, claim: Claim) -> Recorded | None:
+        """What the claim's key already recorded, or None if it is unused."""
+        try:
+            used: Aggregate = self.repository.get(claim.id)
+        except AggregateNotFoundError:
+            return None
+        if not isinstance(used, IdempotencyKey) or not claim.matches(used):
+            raise IdempotencyKeyReused(
+                f"the idempotency key '{claim.key}' was already used for "
+                "another command or with other arguments",
+                "idempotencyKey",
+            )
+        # The key is saved last, so its first event is where the command ended.
+        position = first_position(self.recorder, claim.id)
+        if position is None:
+            position = self.recorder.max_notification_id() or 0
+        return Recorded(used.result_id, position)
+
+    def _idempotently(self, claim: Claim, run: Callable[[], Recorded]) -> Recorded:
+        """Run a command under an idempotency key, at most once per key."""
+        self._raise_problems(
+            check_text("idempotencyKey", claim.key, max_len=MAX_KEY_LENGTH)
+        )
+        token = _CLAIM.set(claim)
+        try:
+            found = self._claimed(claim)
+            if found is not None:
+                return found
+            try:
+                return run()
+            except (MentorlogError, RecordConflictError):
+                # A duplicate may have won the race: then its result is ours.
+                found = self._claimed(claim)
+                if found is None:
+                    raise
+                return found
+        finally:
+            _CLAIM.reset(token)
+
     def _stripe(self, stream_id: str) -> threading.Lock:
         """The lock this process's commands on one stream take turns with."""
         try:
@@ -148,7 +251,12 @@ class Mentoring(Application[UUID]):
         if stream_id is not None:
             with self._stripe(stream_id):
                 return self._retrying(command)
+        claim = _CLAIM.get()
         for attempt in range(MAX_ATTEMPTS):
+            # A duplicate of this command may have been recorded meanwhile.
+            found = self._claimed(claim) if claim is not None else None
+            if found is not None:
+                return found
             try:
                 return command()
             except RecordConflictError:
@@ -167,7 +275,7 @@ class Mentoring(Application[UUID]):
         def command() -> Recorded:
             mentorship = self._load(Mentorship, mentorship_id, "mentorshipId")
             made = change(mentorship)
-            return Recorded(made or str(mentorship.id), self._save(mentorship))
+            return self._commit(made or str(mentorship.id), mentorship)
 
         return self._retrying(command, mentorship_id)
 
@@ -203,6 +311,7 @@ class Mentoring(Application[UUID]):
 
     # -- programs --------------------------------------------------------
 
+    @idempotent
     def create_program(
         self,
         *,
@@ -216,6 +325,7 @@ class Mentoring(Application[UUID]):
         formats: Sequence[str] = ("one_on_one",),
         default_framework: str = "smart",
         admins: Sequence[str] = (),
+        idempotency_key: str | None = None,
     ) -> Recorded:
         """Create a program with its criteria, formats and default framework."""
         problems = [
@@ -252,8 +362,9 @@ class Mentoring(Application[UUID]):
             default_framework=default_framework,
             admins=[str(UUID(a)) for a in admins],
         )
-        return Recorded(str(program.id), self._save(program))
+        return self._commit(str(program.id), program)
 
+    @idempotent
     def add_starter_goal(
         self,
         program_id: str,
@@ -264,6 +375,7 @@ class Mentoring(Application[UUID]):
         fields: Mapping[str, Any] | None = None,
         term: str = "short",
         locked: bool = False,
+        idempotency_key: str | None = None,
     ) -> Recorded:
         """Add a starter goal that each new mentorship of the program receives."""
 
@@ -288,12 +400,18 @@ class Mentoring(Application[UUID]):
                 term=term,
                 locked=locked,
             )
-            return Recorded(goal_id, self._save(program))
+            return self._commit(goal_id, program)
 
         return self._retrying(command)
 
+    @idempotent
     def set_connection_plan(
-        self, program_id: str, *, actor: str, meetings: Sequence[Mapping[str, Any]]
+        self,
+        program_id: str,
+        *,
+        actor: str,
+        meetings: Sequence[Mapping[str, Any]],
+        idempotency_key: str | None = None,
     ) -> Recorded:
         """Replace the program's connection plan (a timeline of planned meetings)."""
         plan: list[dict[str, Any]] = []
@@ -324,12 +442,18 @@ class Mentoring(Application[UUID]):
         def command() -> Recorded:
             program = self._load(Program, program_id, "programId")
             program.set_connection_plan(actor=actor, meetings=plan)
-            return Recorded(str(program.id), self._save(program))
+            return self._commit(str(program.id), program)
 
         return self._retrying(command)
 
+    @idempotent
     def add_program_admin(
-        self, program_id: str, *, actor: str, person_id: str
+        self,
+        program_id: str,
+        *,
+        actor: str,
+        person_id: str,
+        idempotency_key: str | None = None,
     ) -> Recorded:
         """Make a registered person an admin of the program."""
 
@@ -337,12 +461,13 @@ class Mentoring(Application[UUID]):
             program = self._load(Program, program_id, "programId")
             person = self._load(Person, person_id, "personId")
             program.add_admin(actor=actor, person_id=str(person.id))
-            return Recorded(str(program.id), self._save(program))
+            return self._commit(str(program.id), program)
 
         return self._retrying(command)
 
     # -- people ----------------------------------------------------------
 
+    @idempotent
     def register_person(
         self,
         *,
@@ -355,6 +480,7 @@ class Mentoring(Application[UUID]):
         interests: Sequence[str] = (),
         capacity: int = 1,
         email: str | None = None,
+        idempotency_key: str | None = None,
     ) -> Recorded:
         """Register a person; their name and email are sealed with their own key."""
         problems = [
@@ -386,27 +512,50 @@ class Mentoring(Application[UUID]):
             interests=list(interests),
             capacity=capacity,
         )
-        return Recorded(str(person.id), self._save(person))
+        return self._commit(str(person.id), person)
 
     def name_of(self, person: Person) -> str:
         """The person's display name, or a placeholder once erased."""
         return str(self.sealer.open(person.display_name, ERASED))
 
-    def erase_person(self, person_id: str, *, actor: str, reason: str = "") -> Recorded:
+    def erase_person(
+        self,
+        person_id: str,
+        *,
+        actor: str,
+        reason: str = "",
+        idempotency_key: str | None = None,
+    ) -> Recorded:
         """Erase a person's personal data by destroying their key; history stays."""
+        recorded = self._erase_person(
+            person_id, actor=actor, reason=reason, idempotency_key=idempotency_key
+        )
+        # Also on a retry: the first run may have stopped before the key went.
+        self.sealer.keys.destroy(recorded.id)
+        return recorded
+
+    @idempotent
+    def _erase_person(
+        self,
+        person_id: str,
+        *,
+        actor: str,
+        reason: str,
+        idempotency_key: str | None = None,
+    ) -> Recorded:
+        """Record the erasure (the key is destroyed by erase_person)."""
         self._raise_problems(check_text("reason", reason, required=False, max_len=2000))
 
         def command() -> Recorded:
             person = self._load(Person, person_id, "personId")
             person.erase(actor=actor, reason=reason)
-            return Recorded(str(person.id), self._save(person))
+            return self._commit(str(person.id), person)
 
-        recorded = self._retrying(command)
-        self.sealer.keys.destroy(recorded.id)
-        return recorded
+        return self._retrying(command)
 
     # -- mentorships: lifecycle -----------------------------------------
 
+    @idempotent
     def propose_mentorship(
         self,
         *,
@@ -415,6 +564,7 @@ class Mentoring(Application[UUID]):
         format: str,
         participants: Sequence[Mapping[str, str]],
         purpose: str = "",
+        idempotency_key: str | None = None,
     ) -> Recorded:
         """Propose a mentorship in a format, with people in roles."""
         program = self._load(Program, program_id, "programId")
@@ -457,9 +607,12 @@ class Mentoring(Application[UUID]):
             ],
             purpose=purpose,
         )
-        return Recorded(str(mentorship.id), self._save(mentorship))
+        return self._commit(str(mentorship.id), mentorship)
 
-    def start_mentorship(self, mentorship_id: str, *, actor: str) -> Recorded:
+    @idempotent
+    def start_mentorship(
+        self, mentorship_id: str, *, actor: str, idempotency_key: str | None = None
+    ) -> Recorded:
         """Start a proposal: check eligibility and capacity, copy starter goals."""
 
         def command() -> Recorded:
@@ -490,7 +643,7 @@ class Mentoring(Application[UUID]):
                     starter_goal_id=starter["id"],
                     locked=starter["locked"],
                 )
-            return Recorded(str(mentorship.id), self._save(mentorship, *people))
+            return self._commit(str(mentorship.id), mentorship, *people)
 
         return self._retrying(command, mentorship_id)
 
@@ -516,8 +669,14 @@ class Mentoring(Application[UUID]):
                         "participants",
                     )
 
+    @idempotent
     def pause_mentorship(
-        self, mentorship_id: str, *, actor: str, reason: str
+        self,
+        mentorship_id: str,
+        *,
+        actor: str,
+        reason: str,
+        idempotency_key: str | None = None,
     ) -> Recorded:
         """Pause an active mentorship."""
         self._raise_problems(check_text("reason", reason, required=False, max_len=2000))
@@ -525,12 +684,21 @@ class Mentoring(Application[UUID]):
             mentorship_id, lambda m: m.pause(actor=actor, reason=reason)
         )
 
-    def resume_mentorship(self, mentorship_id: str, *, actor: str) -> Recorded:
+    @idempotent
+    def resume_mentorship(
+        self, mentorship_id: str, *, actor: str, idempotency_key: str | None = None
+    ) -> Recorded:
         """Resume a paused mentorship."""
         return self._on_mentorship(mentorship_id, lambda m: m.resume(actor=actor))
 
+    @idempotent
     def complete_mentorship(
-        self, mentorship_id: str, *, actor: str, note: str = ""
+        self,
+        mentorship_id: str,
+        *,
+        actor: str,
+        note: str = "",
+        idempotency_key: str | None = None,
     ) -> Recorded:
         """Complete a mentorship and free its participants' capacity."""
         self._raise_problems(check_text("note", note, required=False, max_len=5000))
@@ -538,8 +706,14 @@ class Mentoring(Application[UUID]):
             mentorship_id, lambda m: m.complete(actor=actor, note=note), actor
         )
 
+    @idempotent
     def end_mentorship(
-        self, mentorship_id: str, *, actor: str, reason: str
+        self,
+        mentorship_id: str,
+        *,
+        actor: str,
+        reason: str,
+        idempotency_key: str | None = None,
     ) -> Recorded:
         """End a mentorship early, with a reason, and free capacity."""
         self._raise_problems(check_text("reason", reason, max_len=2000))
@@ -560,12 +734,13 @@ class Mentoring(Application[UUID]):
                     person = self._load(Person, person_id, "participants")
                     person.leave(actor=actor, mentorship_id=str(mentorship.id))
                     people.append(person)
-            return Recorded(str(mentorship.id), self._save(mentorship, *people))
+            return self._commit(str(mentorship.id), mentorship, *people)
 
         return self._retrying(command, mentorship_id)
 
     # -- agreement -------------------------------------------------------
 
+    @idempotent
     def record_agreement(
         self,
         mentorship_id: str,
@@ -575,6 +750,7 @@ class Mentoring(Application[UUID]):
         confidentiality: str,
         schedule: str,
         outcomes: Sequence[str],
+        idempotency_key: str | None = None,
     ) -> Recorded:
         """Record the expectations agreement; each participant then signs it."""
         self._raise_problems(
@@ -596,7 +772,10 @@ class Mentoring(Application[UUID]):
             ),
         )
 
-    def sign_agreement(self, mentorship_id: str, *, actor: str) -> Recorded:
+    @idempotent
+    def sign_agreement(
+        self, mentorship_id: str, *, actor: str, idempotency_key: str | None = None
+    ) -> Recorded:
         """Sign the agreement as the acting participant."""
         person_id = actor_person_id(actor)
         if person_id is None:
@@ -607,6 +786,7 @@ class Mentoring(Application[UUID]):
 
     # -- goals -----------------------------------------------------------
 
+    @idempotent
     def set_goal(
         self,
         mentorship_id: str,
@@ -618,6 +798,7 @@ class Mentoring(Application[UUID]):
         term: str = "short",
         private: bool = False,
         owner_id: str | None = None,
+        idempotency_key: str | None = None,
     ) -> Recorded:
         """Set a goal in a framework; the framework checks its fields."""
         self._raise_problems(
@@ -657,6 +838,7 @@ class Mentoring(Application[UUID]):
 
         return self._on_mentorship(mentorship_id, change)
 
+    @idempotent
     def revise_goal(
         self,
         mentorship_id: str,
@@ -666,6 +848,7 @@ class Mentoring(Application[UUID]):
         title: str | None = None,
         fields: Mapping[str, Any] | None = None,
         reason: str = "",
+        idempotency_key: str | None = None,
     ) -> Recorded:
         """Revise a goal's title or fields; the framework checks the result."""
         if title is not None:
@@ -699,6 +882,7 @@ class Mentoring(Application[UUID]):
 
         return self._on_mentorship(mentorship_id, change)
 
+    @idempotent
     def record_goal_progress(
         self,
         mentorship_id: str,
@@ -708,6 +892,7 @@ class Mentoring(Application[UUID]):
         percent: float | None = None,
         key_results: Sequence[float] | None = None,
         note: str = "",
+        idempotency_key: str | None = None,
     ) -> Recorded:
         """Record progress: a percent, or the current value of each key result."""
         self._raise_problems(check_text("note", note, required=False, max_len=5000))
@@ -736,8 +921,15 @@ class Mentoring(Application[UUID]):
 
         return self._on_mentorship(mentorship_id, change)
 
+    @idempotent
     def achieve_goal(
-        self, mentorship_id: str, goal_id: str, *, actor: str, note: str = ""
+        self,
+        mentorship_id: str,
+        goal_id: str,
+        *,
+        actor: str,
+        note: str = "",
+        idempotency_key: str | None = None,
     ) -> Recorded:
         """Mark a goal achieved."""
         self._raise_problems(check_text("note", note, required=False, max_len=5000))
@@ -748,8 +940,15 @@ class Mentoring(Application[UUID]):
             ),
         )
 
+    @idempotent
     def abandon_goal(
-        self, mentorship_id: str, goal_id: str, *, actor: str, reason: str
+        self,
+        mentorship_id: str,
+        goal_id: str,
+        *,
+        actor: str,
+        reason: str,
+        idempotency_key: str | None = None,
     ) -> Recorded:
         """Abandon a goal, with a reason."""
         self._raise_problems(check_text("reason", reason, max_len=2000))
@@ -779,6 +978,7 @@ class Mentoring(Application[UUID]):
 
     # -- milestones ------------------------------------------------------
 
+    @idempotent
     def reach_milestone(
         self,
         mentorship_id: str,
@@ -787,6 +987,7 @@ class Mentoring(Application[UUID]):
         title: str,
         goal_id: str | None = None,
         note: str = "",
+        idempotency_key: str | None = None,
     ) -> Recorded:
         """Record a milestone reached."""
         self._raise_problems(
@@ -809,8 +1010,15 @@ class Mentoring(Application[UUID]):
 
         return self._on_mentorship(mentorship_id, change)
 
+    @idempotent
     def celebrate_milestone(
-        self, mentorship_id: str, milestone_id: str, *, actor: str, how: str
+        self,
+        mentorship_id: str,
+        milestone_id: str,
+        *,
+        actor: str,
+        how: str,
+        idempotency_key: str | None = None,
     ) -> Recorded:
         """Record how a milestone was celebrated."""
         self._raise_problems(check_text("how", how, max_len=2000))
@@ -824,6 +1032,7 @@ class Mentoring(Application[UUID]):
 
     # -- meetings --------------------------------------------------------
 
+    @idempotent
     def schedule_meeting(
         self,
         mentorship_id: str,
@@ -833,6 +1042,7 @@ class Mentoring(Application[UUID]):
         agenda: Sequence[str] = (),
         duration_minutes: int = 60,
         plan_number: int | None = None,
+        idempotency_key: str | None = None,
     ) -> Recorded:
         """Schedule a meeting; with a plan number, the plan's agenda is the default."""
         self._raise_problems(
@@ -870,6 +1080,7 @@ class Mentoring(Application[UUID]):
 
         return self._on_mentorship(mentorship_id, change)
 
+    @idempotent
     def hold_meeting(
         self,
         mentorship_id: str,
@@ -878,6 +1089,7 @@ class Mentoring(Application[UUID]):
         actor: str,
         notes: str = "",
         duration_minutes: int = 60,
+        idempotency_key: str | None = None,
     ) -> Recorded:
         """Record that a meeting was held, with shared notes."""
         self._raise_problems(
@@ -899,8 +1111,15 @@ class Mentoring(Application[UUID]):
             ),
         )
 
+    @idempotent
     def cancel_meeting(
-        self, mentorship_id: str, meeting_id: str, *, actor: str, reason: str = ""
+        self,
+        mentorship_id: str,
+        meeting_id: str,
+        *,
+        actor: str,
+        reason: str = "",
+        idempotency_key: str | None = None,
     ) -> Recorded:
         """Cancel a scheduled meeting."""
         self._raise_problems(check_text("reason", reason, required=False, max_len=2000))
@@ -914,6 +1133,7 @@ class Mentoring(Application[UUID]):
 
     # -- reviews and feedback -------------------------------------------
 
+    @idempotent
     def record_review(
         self,
         mentorship_id: str,
@@ -924,6 +1144,7 @@ class Mentoring(Application[UUID]):
         challenges: str = "",
         support: Sequence[str] = (),
         next_steps: str = "",
+        idempotency_key: str | None = None,
     ) -> Recorded:
         """Record a periodic review: rating 1-5, what went well, challenges, support."""
         problems = [
@@ -951,6 +1172,7 @@ class Mentoring(Application[UUID]):
 
         return self._on_mentorship(mentorship_id, change)
 
+    @idempotent
     def give_feedback(
         self,
         mentorship_id: str,
@@ -960,6 +1182,7 @@ class Mentoring(Application[UUID]):
         source: str = "participant",
         about_id: str | None = None,
         rating: int | None = None,
+        idempotency_key: str | None = None,
     ) -> Recorded:
         """Record feedback from a participant, manager, peer, the program or self."""
         problems = [
@@ -1021,10 +1244,16 @@ class Mentoring(Application[UUID]):
             role=role,
             program_id=program_id,
         )
-        return token, Recorded(str(credential.id), self._save(credential))
+        return token, self._commit(str(credential.id), credential)
 
+    @idempotent
     def revoke_token(
-        self, credential: str, *, actor: str, reason: str = ""
+        self,
+        credential: str,
+        *,
+        actor: str,
+        reason: str = "",
+        idempotency_key: str | None = None,
     ) -> Recorded:
         """Revoke a token by its credential ID."""
         self._raise_problems(check_text("reason", reason, required=False, max_len=2000))
@@ -1032,7 +1261,7 @@ class Mentoring(Application[UUID]):
         def command() -> Recorded:
             grant = self._load(Credential, credential, "credentialId")
             grant.revoke(actor=actor, reason=reason)
-            return Recorded(str(grant.id), self._save(grant))
+            return self._commit(str(grant.id), grant)
 
         return self._retrying(command)
 

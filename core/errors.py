@@ -122,6 +122,12 @@ class Conflict(MentorlogError):
     code = "CONFLICT"
 
 
+class IdempotencyKeyReused(MentorlogError):
+    """The idempotency key was already used for a different command or arguments."""
+
+    code = "IDEMPOTENCY_KEY_REUSED"
+
+
 ALL_ERRORS: tuple[type[MentorlogError], ...] = (
     MentorlogError,
     InvalidInput,
@@ -139,4 +145,5 @@ ALL_ERRORS: tuple[type[MentorlogError], ...] = (
     Unauthenticated,
     Forbidden,
     Conflict,
+    IdempotencyKeyReused,
 )

@@ -22,6 +22,7 @@ from tests.test_concurrency import (
     hammer,
     racing_starts,
 )
+from tests.test_idempotency import racing_creations, racing_instances
 from tests.test_lifecycle import live_a_mentorship
 
 
@@ -135,3 +136,17 @@ def test_racing_starts_respect_capacity_on_postgres(
 ) -> None:
     """Two starts race for a mentee's one place; the retry finds none left."""
     racing_starts(pg_store, pg_world)
+
+
+def test_instances_racing_with_one_key_record_once_on_postgres(
+    pg_store: Store, pg_world: World
+) -> None:
+    """Racing duplicates under one idempotency key: one review, one result."""
+    racing_instances(pg_store, pg_world)
+
+
+def test_instances_racing_to_create_with_one_key_record_once_on_postgres(
+    pg_store: Store, pg_world: World
+) -> None:
+    """Racing creations under one key conflict on the key alone."""
+    racing_creations(pg_store, pg_world)

@@ -16,6 +16,7 @@ from eventsourcing.domain import Aggregate, AggregateCreated
 from eventsourcing.persistence import Recording
 from mentorlog.core.access import Credential
 from mentorlog.core.application import Mentoring
+from mentorlog.core.idempotency import IdempotencyKey, idempotency_key_id
 from mentorlog.core.mentorship import Mentorship
 from mentorlog.core.person import Person
 from mentorlog.core.program import Program
@@ -352,6 +353,20 @@ def token_issued(app: Mentoring, w: World) -> str:
 def token_revoked(app: Mentoring, w: World) -> str:
     """A token revoked."""
     return app.revoke_token(token_issued(app, w), actor=SYSTEM, reason="Lost").id
+
+
+@recipe(IdempotencyKey.Used)
+def idempotency_key_used(app: Mentoring, w: World) -> str:
+    """A review recorded under an idempotency key, and the retry recording nothing."""
+    mentorship = w.one_on_one()
+    for _attempt in range(2):
+        app.record_review(
+            mentorship,
+            actor=w.mentor_actor,
+            progress_rating=3,
+            idempotency_key="review-1",
+        )
+    return str(idempotency_key_id(w.mentor_actor, "review-1"))
 
 
 # -- the tests ---------------------------------------------------------------

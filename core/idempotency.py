@@ -1,0 +1,115 @@
+"""Idempotency keys: a client's retried command is recorded once, not twice."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+from uuid import NAMESPACE_URL, UUID, uuid5
+
+from eventsourcing.domain import Aggregate, event
+from eventsourcing.persistence import ApplicationRecorder
+
+IDEMPOTENCY_KEYS = uuid5(NAMESPACE_URL, "https://mentorlog.dev/idempotency-keys")
+MAX_KEY_LENGTH = 200
+
+
+def idempotency_key_id(actor: str, key: str) -> UUID:
+    """The key's stream ID: one per actor and key, so actors cannot collide."""
+    return uuid5(IDEMPOTENCY_KEYS, f"{actor}\n{key}")
+
+
+def _canonical(value: Any) -> Any:
+    """A JSON-ready form of an argument: mappings sorted, sequences as lists."""
+    if isinstance(value, Mapping):
+        return {str(k): _canonical(v) for k, v in value.items()}
+    if isinstance(value, list | tuple | set | frozenset):
+        items = [_canonical(v) for v in value]
+        return sorted(items, key=repr) if isinstance(value, set | frozenset) else items
+    if value is None or isinstance(value, str | int | float | bool):
+        return value
+    return repr(value)
+
+
+def fingerprint(command: str, arguments: Mapping[str, Any]) -> str:
+    """The SHA-256 of a command's name and arguments, in canonical JSON."""
+    text = json.dumps(
+        {"command": command, "arguments": _canonical(arguments)},
+        sort_keys=True,
+        separators=(",", ":"),
+    )
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+@dataclass(frozen=True)
+class Claim:
+    """A command run under an idempotency key: who, which key, what was asked."""
+
+    actor: str
+    key: str
+    command: str
+    fingerprint: str
+
+    @property
+    def id(self) -> UUID:
+        """The key's stream ID."""
+        return idempotency_key_id(self.actor, self.key)
+
+    def matches(self, used: IdempotencyKey) -> bool:
+        """True when the key was used for this very command and arguments."""
+        return (used.command, used.fingerprint) == (self.command, self.fingerprint)
+
+
+class IdempotencyKey(Aggregate):
+    """A key a client sent with a command, and what that command recorded."""
+
+    @classmethod
+    def create_id(cls, *, actor: str, key: str, **_: object) -> UUID:
+        """Derive the ID from the actor and the key, so a retry finds it."""
+        return idempotency_key_id(actor, key)
+
+    @event("Used")
+    def __init__(
+        self, *, actor: str, key: str, command: str, fingerprint: str, result_id: str
+    ) -> None:
+        self.actor = actor
+        self.key = key
+        self.command = command
+        self.fingerprint = fingerprint
+        self.result_id = result_id
+
+
+def first_position(recorder: ApplicationRecorder, stream_id: UUID) -> int | None:
+    """The notification ID of a stream's first event, or None if unknown."""
+    from eventsourcing.sqlite import SQLiteApplicationRecorder
+
+    if isinstance(recorder, SQLiteApplicationRecorder):
+        with recorder.datastore.transaction(commit=False) as c:
+            c.execute(
+                f"SELECT rowid FROM {recorder.events_table_name} "
+                "WHERE originator_id = ? AND originator_version = 1",
+                (stream_id.hex,),
+            )
+            row = c.fetchone()
+        return int(row[0]) if row else None
+    try:
+        from eventsourcing.postgres import PostgresApplicationRecorder
+    except ImportError:  # pragma: no cover - psycopg is a dependency
+        return None
+    if isinstance(recorder, PostgresApplicationRecorder):
+        from psycopg.sql import SQL, Identifier
+
+        statement = SQL(
+            "SELECT notification_id FROM {schema}.{table} "
+            "WHERE originator_id = %s AND originator_version = 1"
+        ).format(
+            schema=Identifier(recorder.datastore.schema),
+            table=Identifier(recorder.events_table_name),
+        )
+        with recorder.datastore.transaction(commit=False) as curs:
+            curs.execute(statement, (stream_id,))
+            found = curs.fetchone()
+        return int(found["notification_id"]) if found else None
+    return None
