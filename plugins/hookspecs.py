@@ -3,7 +3,13 @@
 from __future__ import annotations
 
 import pluggy
-from mentorlog.plugins.interfaces import Format, GoalFramework
+from mentorlog.plugins.interfaces import (
+    Contribution,
+    Format,
+    GoalFramework,
+    Profile,
+    ProgramProfile,
+)
 
 PROJECT = "mentorlog"
 hookspec = pluggy.HookspecMarker(PROJECT)
@@ -18,3 +24,10 @@ def register_formats() -> list[Format]:  # type: ignore[empty-body]
 @hookspec
 def register_goal_frameworks() -> list[GoalFramework]:  # type: ignore[empty-body]
     """Return the goal frameworks this plugin adds."""
+
+
+@hookspec
+def match_score(  # type: ignore[empty-body]
+    mentor: Profile, mentee: Profile, program: ProgramProfile
+) -> list[Contribution]:
+    """Return weighted, explained contributions to how well a mentor suits a mentee."""

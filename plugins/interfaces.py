@@ -1,8 +1,9 @@
-"""What a plugin provides: formats, goal frameworks, and the values they check."""
+"""What a plugin provides: formats, goal frameworks, match scores, and their values."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+import math
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any, Literal
@@ -208,3 +209,92 @@ def check_percent(measurement: Mapping[str, Any]) -> list[Problem]:
     if not 0 <= percent <= 100:
         return [Problem("percent", "percent must be between 0 and 100")]
     return []
+
+
+def _strings(values: Iterable[str]) -> tuple[str, ...]:
+    if isinstance(values, str):
+        return (values,)
+    return tuple(values)
+
+
+@dataclass(frozen=True)
+class Profile:
+    """A person as matching sees them: career, skills, interests and free places."""
+
+    person_id: str
+    career_stage: str
+    years_experience: float
+    tenure_years: float
+    skills: tuple[str, ...] = ()
+    interests: tuple[str, ...] = ()
+    capacity: int = 1
+    active_mentorships: int = 0
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "skills", _strings(self.skills))
+        object.__setattr__(self, "interests", _strings(self.interests))
+
+    @property
+    def free_places(self) -> int:
+        """How many more mentorships this person can take."""
+        return max(0, self.capacity - self.active_mentorships)
+
+
+@dataclass(frozen=True)
+class ProgramProfile:
+    """A program as matching sees it: its eligibility criteria and formats."""
+
+    id: str
+    eligibility: Mapping[str, float] = field(default_factory=dict)
+    formats: tuple[str, ...] = ()
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "eligibility", dict(self.eligibility))
+        object.__setattr__(self, "formats", _strings(self.formats))
+
+
+@dataclass(frozen=True)
+class Contribution:
+    """One explained part of a match: its name, weight, score in 0..1 and why."""
+
+    name: str
+    weight: float
+    score: float
+    explanation: str
+
+    def __post_init__(self) -> None:
+        if not (math.isfinite(self.weight) and self.weight >= 0):
+            raise ValueError(
+                f"contribution '{self.name}': weight must be a finite number >= 0, "
+                f"got {self.weight!r}"
+            )
+        if not (math.isfinite(self.score) and 0 <= self.score <= 1):
+            raise ValueError(
+                f"contribution '{self.name}': score must be between 0 and 1, "
+                f"got {self.score!r}"
+            )
+
+    @property
+    def impact(self) -> float:
+        """How far this pulls a match from neutral: weight * |score - 0.5|."""
+        return self.weight * abs(self.score - 0.5)
+
+
+@dataclass(frozen=True)
+class Match:
+    """How well a mentor suits a mentee: the weighted mean and what it is made of."""
+
+    total: float
+    contributions: tuple[Contribution, ...]
+
+    @classmethod
+    def of(cls, contributions: Iterable[Contribution]) -> Match:
+        """Weigh contributions into a total in 0..1, listed by impact, largest first."""
+        ordered = sorted(contributions, key=lambda c: c.impact, reverse=True)
+        weight = sum(c.weight for c in ordered)
+        total = sum(c.weight * c.score for c in ordered) / weight if weight else 0.0
+        return cls(min(1.0, max(0.0, total)), tuple(ordered))
+
+    def contribution(self, name: str) -> Contribution | None:
+        """Return the first contribution with this name, or None."""
+        return next((c for c in self.contributions if c.name == name), None)

@@ -11,15 +11,23 @@ from typing import Any, TypeVar
 
 import pluggy
 from mentorlog.plugins import hookspecs
-from mentorlog.plugins.interfaces import Format, GoalFramework
+from mentorlog.plugins.interfaces import (
+    Contribution,
+    Format,
+    GoalFramework,
+    Match,
+    Profile,
+    ProgramProfile,
+)
 
 log = logging.getLogger(__name__)
 
 BUILTIN_PLUGINS = (
     "mentorlog.plugins.builtin.formats",
     "mentorlog.plugins.builtin.goal_frameworks",
+    "mentorlog.plugins.builtin.matching",
 )
-HOOKS = ("register_formats", "register_goal_frameworks")
+HOOKS = ("register_formats", "register_goal_frameworks", "match_score")
 T = TypeVar("T", Format, GoalFramework)
 
 
@@ -37,14 +45,47 @@ class PluginInfo:
     hooks: list[str]
 
 
+@dataclass(frozen=True)
+class Scorer:
+    """One plugin's match_score implementation and where it comes from."""
+
+    plugin: str
+    distribution: str
+    function: Callable[..., Any]
+    argnames: tuple[str, ...]
+
+    def __call__(
+        self, mentor: Profile, mentee: Profile, program: ProgramProfile
+    ) -> list[Contribution]:
+        """Call the hook and check what it returns, naming the plugin if it fails."""
+        given = {"mentor": mentor, "mentee": mentee, "program": program}
+        try:
+            result = list(self.function(**{n: given[n] for n in self.argnames}) or [])
+        except Exception as exc:
+            raise PluginError(self._failed(f"{type(exc).__name__}: {exc}")) from exc
+        for item in result:
+            if not isinstance(item, Contribution):
+                raise PluginError(
+                    self._failed(f"returned {type(item).__name__}, not a Contribution")
+                )
+        return result
+
+    def _failed(self, reason: str) -> str:
+        return (
+            f"plugin '{self.plugin}' from distribution '{self.distribution}' "
+            f"failed in hook 'match_score': {reason}"
+        )
+
+
 @dataclass
 class Catalog:
-    """Formats and goal frameworks collected from every loaded plugin."""
+    """Formats, goal frameworks and match scorers collected from every plugin."""
 
     formats: dict[str, Format] = field(default_factory=dict)
     frameworks: dict[str, GoalFramework] = field(default_factory=dict)
     plugins: list[PluginInfo] = field(default_factory=list)
     skipped: list[str] = field(default_factory=list)
+    scorers: list[Scorer] = field(default_factory=list)
 
     def format(self, name: str) -> Format | None:
         """Return the format with this name, or None."""
@@ -53,6 +94,13 @@ class Catalog:
     def framework(self, name: str) -> GoalFramework | None:
         """Return the goal framework with this name, or None."""
         return self.frameworks.get(name)
+
+    def match(self, mentor: Profile, mentee: Profile, program: ProgramProfile) -> Match:
+        """Ask every plugin's match_score and weigh the contributions into a Match."""
+        contributions: list[Contribution] = []
+        for scorer in self.scorers:
+            contributions += scorer(mentor, mentee, program)
+        return Match.of(contributions)
 
 
 def build_plugin_manager(
@@ -130,6 +178,7 @@ def load_catalog(disabled: Iterable[str] = (), skip_failing: bool = False) -> Ca
             continue
         catalog.formats.update((f.name, f) for f in formats)
         catalog.frameworks.update((f.name, f) for f in frameworks)
+        catalog.scorers += _scorers(pm, plugin, name, dist)
         hooks = sorted(caller.name for caller in pm.get_hookcallers(plugin) or [])
         catalog.plugins.append(PluginInfo(name, dist, version, hooks))
     return catalog
@@ -185,6 +234,17 @@ def _call(
                 )
             items.append(item)
     return items
+
+
+def _scorers(
+    pm: pluggy.PluginManager, plugin: object, name: str, dist: str
+) -> list[Scorer]:
+    """The match_score implementations of one plugin, to be called per match."""
+    return [
+        Scorer(name, dist, impl.function, tuple(impl.argnames))
+        for impl in pm.hook.match_score.get_hookimpls()
+        if impl.plugin is plugin
+    ]
 
 
 def _own_version() -> str:

@@ -33,6 +33,7 @@ DOCS = ROOT / "docs" / "plugins.md"
 SYSTEM = "system:tests"
 BUILTIN_FORMATS = {"one_on_one", "reverse", "circle", "peer", "group"}
 BUILTIN_FRAMEWORKS = {"plain", "smart", "smarty", "okr"}
+BUILTIN_PLUGINS = ["formats", "goal_frameworks", "matching"]
 
 
 # -- the example distribution, installed into a temporary directory ----------
@@ -143,7 +144,7 @@ def test_the_installed_example_is_an_entry_point_in_a_fresh_interpreter(
     assert [
         "grow",
         "mentorlog-grow",
-        ["register_formats", "register_goal_frameworks"],
+        ["match_score", "register_formats", "register_goal_frameworks"],
     ] in seen["plugins"]
 
 
@@ -164,6 +165,7 @@ def test_mentorlog_plugins_lists_the_example_with_its_distribution_and_hooks(
     row = next(line for line in result.stdout.splitlines() if "mentorlog-grow" in line)
     assert "grow" in row.replace("mentorlog-grow", "")
     assert "register_formats" in row and "register_goal_frameworks" in row
+    assert "match_score" in row
     assert "speed" in result.stdout
 
 
@@ -285,7 +287,7 @@ def test_mentorlog_disable_plugins_disables_plugins_and_built_ins(
     try:
         assert set(services.catalog.formats) == BUILTIN_FORMATS
         assert services.catalog.frameworks == {}
-        assert [p.name for p in services.catalog.plugins] == ["formats"]
+        assert [p.name for p in services.catalog.plugins] == ["formats", "matching"]
         with pytest.raises(UnknownFormat):
             services.app.create_program(
                 actor=SYSTEM, name="Speed day", formats=["speed"]
@@ -487,6 +489,136 @@ def test_register_goal_frameworks_adds_a_framework_the_service_uses(
     assert app.recorder.max_notification_id() == before
 
 
+MATCH_SCORE_ONLY = '''
+    """A plugin that prefers mentors who share the mentee's time zone."""
+    from mentorlog import hookimpl
+    from mentorlog.plugins.interfaces import Contribution
+
+
+    @hookimpl
+    def match_score(mentor, mentee):
+        """Score the pair on a shared time zone, if the mentee gives one."""
+        zones = [i for i in mentee.interests if i.startswith("tz:")]
+        if not zones:
+            return []
+        shared = zones[0] in mentor.skills
+        return [
+            Contribution(
+                "time_zone",
+                3.0,
+                1.0 if shared else 0.0,
+                f"Same time zone ({zones[0][3:]})." if shared else "Other time zone.",
+            )
+        ]
+'''
+
+
+def _profiles(
+    mentor_zone: str, mentee_zone: str | None = "tz:CET"
+) -> tuple[interfaces.Profile, interfaces.Profile, interfaces.ProgramProfile]:
+    mentor = interfaces.Profile("m", "late", 20, 6, ("python", mentor_zone), (), 2)
+    interests = ("python", mentee_zone) if mentee_zone else ("python",)
+    mentee = interfaces.Profile("e", "early", 2, 2, (), interests)
+    return mentor, mentee, interfaces.ProgramProfile("p", {}, ("one_on_one",))
+
+
+def test_match_score_adds_a_weighted_explained_contribution(
+    make_dist: MakeDist, app_factory: Callable[..., Services]
+) -> None:
+    make_dist("mentorlog-tz", "mentorlog_tz_plugin", MATCH_SCORE_ONLY, "tz")
+    services = app_factory()
+    catalog = services.catalog
+    info = next(p for p in catalog.plugins if p.name == "tz")
+    assert (info.distribution, info.hooks) == ("mentorlog-tz", ["match_score"])
+    assert [s.plugin for s in catalog.scorers] == ["matching", "tz"]
+    assert set(catalog.formats) == BUILTIN_FORMATS
+
+    same = catalog.match(*_profiles("tz:CET"))
+    other = catalog.match(*_profiles("tz:PST"))
+    # Weight 3 at score 1 or 0 moves the total more than anything but eligibility.
+    assert [c.name for c in same.contributions][:2] == ["eligibility", "time_zone"]
+    assert [c.name for c in other.contributions][:2] == ["eligibility", "time_zone"]
+    assert same.contribution("time_zone") == interfaces.Contribution(
+        "time_zone", 3.0, 1.0, "Same time zone (CET)."
+    )
+    assert other.contribution("time_zone") == interfaces.Contribution(
+        "time_zone", 3.0, 0.0, "Other time zone."
+    )
+    # Weighed in with the built-in contributions: a weighted mean.
+    builtin = load_catalog(disabled=["tz"])
+    for match, zone, score in ((same, "tz:CET", 1), (other, "tz:PST", 0)):
+        alone = builtin.match(*_profiles(zone))
+        weights = sum(c.weight for c in alone.contributions)
+        expected = (alone.total * weights + 3 * score) / (weights + 3)
+        assert match.total == pytest.approx(expected)
+        assert match.contributions[2:] == alone.contributions[1:]
+    assert other.total < same.total
+    # No opinion, no contribution: the mentee gives no time zone.
+    plain = catalog.match(*_profiles("tz:CET", None))
+    assert plain.contribution("time_zone") is None
+    assert plain == builtin.match(*_profiles("tz:CET", None))
+
+
+MATCH_SCORE_RAISES = """
+    from mentorlog import hookimpl
+
+
+    @hookimpl
+    def match_score(mentor, mentee, program):
+        return [program.eligibility["coaching"]]
+"""
+
+MATCH_SCORE_WRONG_TYPE = """
+    from mentorlog import hookimpl
+
+
+    @hookimpl
+    def match_score(mentor, mentee, program):
+        return [{"name": "vibes", "score": 1}]
+"""
+
+MATCH_SCORE_OUT_OF_RANGE = """
+    from mentorlog import hookimpl
+    from mentorlog.plugins.interfaces import Contribution
+
+
+    @hookimpl
+    def match_score(mentor, mentee, program):
+        return [Contribution("vibes", 1.0, 7.0, "Great vibes.")]
+"""
+
+
+@pytest.mark.parametrize(
+    ("source", "reason"),
+    [
+        pytest.param(MATCH_SCORE_RAISES, "KeyError: 'coaching'", id="raises"),
+        pytest.param(
+            MATCH_SCORE_WRONG_TYPE, "returned dict, not a Contribution", id="wrong-type"
+        ),
+        pytest.param(
+            MATCH_SCORE_OUT_OF_RANGE, "score must be between 0 and 1", id="range"
+        ),
+    ],
+)
+@pytest.mark.parametrize("skip_failing", [False, True])
+def test_a_failing_match_score_raises_when_called_naming_plugin_and_hook(
+    make_dist: MakeDist, source: str, reason: str, skip_failing: bool
+) -> None:
+    make_dist("mentorlog-coach", "mentorlog_coach_plugin", source, "coach")
+    catalog = load_catalog(skip_failing=skip_failing)
+    assert catalog.skipped == []
+    assert "coach" in {p.name for p in catalog.plugins}
+    with pytest.raises(PluginError) as failed:
+        catalog.match(*_profiles("tz:CET"))
+    message = str(failed.value)
+    assert message.startswith(
+        "plugin 'coach' from distribution 'mentorlog-coach' failed in hook "
+        "'match_score': "
+    )
+    assert reason in message
+    assert load_catalog(disabled=["coach"]).match(*_profiles("tz:CET")).total > 0
+
+
 @pytest.fixture
 def app_factory(tmp_path: Path) -> Iterator[Callable[..., Services]]:
     """Open services on a fresh data dir once the test has set up its plugins."""
@@ -516,6 +648,11 @@ HOOK_RAISES = """
     @hookimpl
     def register_goal_frameworks():
         return [GoalFramework("stretch", "Stretch", "A stretch goal.", ())]
+
+
+    @hookimpl
+    def match_score(mentor, mentee):
+        return []
 
 
     @hookimpl
@@ -558,12 +695,24 @@ REUSES_A_BUILT_IN_NAME = """
         ]
 """
 
+MATCH_SCORE_WITH_AN_UNKNOWN_ARGUMENT = """
+    from mentorlog import hookimpl
+
+
+    @hookimpl
+    def match_score(mentor, mentee, programme):
+        return []
+"""
+
 FAILING = [
     pytest.param(FAILS_ON_IMPORT, "failed to load", id="import-error"),
     pytest.param(HOOK_RAISES, "hook 'register_formats'", id="hook-raises"),
     pytest.param(RETURNS_WRONG_TYPE, "hook 'register_formats'", id="wrong-type"),
     pytest.param(MISSPELT_HOOK, "unknown hook 'register_format'", id="misspelt"),
     pytest.param(REUSES_A_BUILT_IN_NAME, "hook 'register_formats'", id="duplicate"),
+    pytest.param(
+        MATCH_SCORE_WITH_AN_UNKNOWN_ARGUMENT, "programme", id="unknown-argument"
+    ),
 ]
 
 
@@ -597,7 +746,8 @@ def test_skip_failing_skips_the_plugin_with_a_warning(
     assert "plugin 'broken'" in warnings[0] and where in warnings[0]
     assert "mentorlog-broken" in warnings[0]
     assert catalog.skipped == [warnings[0].removesuffix(" (skipped)")]
-    assert [p.name for p in catalog.plugins] == ["formats", "goal_frameworks"]
+    assert [p.name for p in catalog.plugins] == BUILTIN_PLUGINS
+    assert [s.plugin for s in catalog.scorers] == ["matching"]
     # All or nothing: a plugin that fails in one hook adds nothing from another.
     assert set(catalog.formats) == BUILTIN_FORMATS
     assert set(catalog.frameworks) == BUILTIN_FRAMEWORKS

@@ -11,7 +11,7 @@ from mentorlog.plugins.manager import load_catalog
 from mentorlog_grow.speed import SPEED_CADENCE_DAYS
 
 
-def test_the_entry_point_adds_the_format_and_both_hooks() -> None:
+def test_the_entry_point_adds_the_format_and_every_hook() -> None:
     catalog = load_catalog()
     speed = catalog.format("speed")
     assert speed is not None
@@ -23,7 +23,11 @@ def test_the_entry_point_adds_the_format_and_both_hooks() -> None:
     ]
     info = next(p for p in catalog.plugins if p.name == "grow")
     assert info.distribution == "mentorlog-grow"
-    assert info.hooks == ["register_formats", "register_goal_frameworks"]
+    assert info.hooks == [
+        "match_score",
+        "register_formats",
+        "register_goal_frameworks",
+    ]
 
 
 def test_disabling_the_plugin_removes_the_format() -> None:

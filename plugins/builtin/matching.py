@@ -1,0 +1,210 @@
+"""Built-in match scores: interests, career stage, eligibility and free places."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from mentorlog.plugins.hookspecs import hookimpl
+from mentorlog.plugins.interfaces import (
+    CAREER_STAGES,
+    Contribution,
+    Profile,
+    ProgramProfile,
+)
+
+INTERESTS_WEIGHT = 2.0
+STAGE_WEIGHT = 1.0
+ELIGIBILITY_WEIGHT = 4.0
+CAPACITY_WEIGHT = 1.0
+# Years more than the mentee that make a same-stage mentor clearly more experienced.
+SENIOR_BY_YEARS = 3.0
+
+
+@hookimpl
+def match_score(
+    mentor: Profile, mentee: Profile, program: ProgramProfile
+) -> list[Contribution]:
+    """Score interests, career stage, eligibility and free places."""
+    return [
+        interests(mentor, mentee),
+        career_stage(mentor, mentee, program),
+        eligibility(mentor, mentee, program),
+        capacity(mentor, mentee),
+    ]
+
+
+def _normal(words: Iterable[str]) -> dict[str, str]:
+    """Map each word, folded for comparison, to how it was first written."""
+    seen: dict[str, str] = {}
+    for word in words:
+        key = " ".join(word.split()).casefold()
+        if key:
+            seen.setdefault(key, " ".join(word.split()))
+    return seen
+
+
+def _listing(words: list[str]) -> str:
+    return ", ".join(words)
+
+
+def interests(mentor: Profile, mentee: Profile) -> Contribution:
+    """The share of the mentee's interests the mentor has as skills."""
+    wanted = _normal(mentee.interests)
+    offered = _normal(mentor.skills)
+    if not wanted:
+        return Contribution(
+            "interests",
+            0.0,
+            0.0,
+            "The mentee lists no interests, so skills and interests are not compared.",
+        )
+    shared = [wanted[k] for k in wanted if k in offered]
+    count, of = len(shared), len(wanted)
+    plural = "interest" if of == 1 else "interests"
+    if shared:
+        explanation = (
+            f"Shares {count} of the mentee's {of} {plural}: {_listing(shared)}."
+        )
+    else:
+        explanation = (
+            f"Shares none of the mentee's {of} {plural} "
+            f"({_listing(list(wanted.values()))})."
+        )
+    return Contribution("interests", INTERESTS_WEIGHT, count / of, explanation)
+
+
+def _stage(profile: Profile) -> int | None:
+    try:
+        return CAREER_STAGES.index(profile.career_stage)
+    except ValueError:
+        return None
+
+
+def _years(value: float) -> str:
+    return f"{value:g} year" + ("" if value == 1 else "s")
+
+
+def career_stage(
+    mentor: Profile, mentee: Profile, program: ProgramProfile
+) -> Contribution:
+    """A mentor a stage or more ahead is best; peers suit a program with peers."""
+    ahead, behind = _stage(mentor), _stage(mentee)
+    more = mentor.years_experience - mentee.years_experience
+    if ahead is None or behind is None:
+        ahead, behind = (1, 0) if more > 0 else (0, 0) if more == 0 else (0, 1)
+    stages = (
+        f"the mentor is {mentor.career_stage} career, the mentee {mentee.career_stage}"
+    )
+    if ahead > behind:
+        return Contribution(
+            "career_stage",
+            STAGE_WEIGHT,
+            1.0,
+            f"The mentor is further along: {stages}.",
+        )
+    if ahead < behind:
+        if "reverse" in program.formats:
+            return Contribution(
+                "career_stage",
+                STAGE_WEIGHT,
+                0.75,
+                f"The mentor is at an earlier career stage ({stages}), "
+                "which suits the program's reverse mentoring.",
+            )
+        return Contribution(
+            "career_stage",
+            STAGE_WEIGHT,
+            0.0,
+            f"The mentor is at an earlier career stage than the mentee ({stages}).",
+        )
+    if more >= SENIOR_BY_YEARS:
+        return Contribution(
+            "career_stage",
+            STAGE_WEIGHT,
+            0.75,
+            f"Both are {mentor.career_stage} career; the mentor has "
+            f"{_years(more)} more experience.",
+        )
+    if "peer" in program.formats:
+        return Contribution(
+            "career_stage",
+            STAGE_WEIGHT,
+            1.0,
+            f"Both are {mentor.career_stage} career with similar experience: "
+            "a good pair for the program's peer mentoring.",
+        )
+    return Contribution(
+        "career_stage",
+        STAGE_WEIGHT,
+        0.5,
+        f"Both are {mentor.career_stage} career with similar experience: "
+        "more peers than mentor and mentee.",
+    )
+
+
+def eligibility(
+    mentor: Profile, mentee: Profile, program: ProgramProfile
+) -> Contribution:
+    """Whether the mentor and the mentee meet the program's criteria."""
+    need_years = float(program.eligibility.get("mentor_min_years_experience", 0))
+    need_tenure = float(program.eligibility.get("mentee_min_tenure_years", 0))
+    if not need_years and not need_tenure:
+        return Contribution(
+            "eligibility",
+            ELIGIBILITY_WEIGHT,
+            1.0,
+            "The program sets no eligibility criteria.",
+        )
+    mentor_ok = mentor.years_experience >= need_years
+    mentee_ok = mentee.tenure_years >= need_tenure
+    mentor_says = (
+        f"the mentor has {_years(mentor.years_experience)} of experience "
+        f"(mentors need {_years(need_years)})"
+    )
+    mentee_says = (
+        f"the mentee has {_years(mentee.tenure_years)} of tenure "
+        f"(mentees need {_years(need_tenure)})"
+    )
+    if mentor_ok and mentee_ok:
+        return Contribution(
+            "eligibility",
+            ELIGIBILITY_WEIGHT,
+            1.0,
+            f"Both meet the program's criteria: {mentor_says} and {mentee_says}.",
+        )
+    failing = [
+        s for s, ok in ((mentor_says, mentor_ok), (mentee_says, mentee_ok)) if not ok
+    ]
+    return Contribution(
+        "eligibility",
+        ELIGIBILITY_WEIGHT,
+        0.0,
+        f"Not eligible for the program: {' and '.join(failing)}.",
+    )
+
+
+def capacity(mentor: Profile, mentee: Profile) -> Contribution:
+    """The mentor's share of places still free; none free on either side is zero."""
+    if mentee.free_places == 0:
+        return Contribution(
+            "capacity",
+            CAPACITY_WEIGHT,
+            0.0,
+            f"The mentee has no place free: {mentee.active_mentorships} of "
+            f"{mentee.capacity} taken.",
+        )
+    if mentor.free_places == 0:
+        return Contribution(
+            "capacity",
+            CAPACITY_WEIGHT,
+            0.0,
+            f"The mentor has no place free: {mentor.active_mentorships} of "
+            f"{mentor.capacity} taken.",
+        )
+    return Contribution(
+        "capacity",
+        CAPACITY_WEIGHT,
+        mentor.free_places / mentor.capacity,
+        f"The mentor has {mentor.free_places} of {mentor.capacity} "
+        f"place{'' if mentor.capacity == 1 else 's'} free.",
+    )
