@@ -1057,10 +1057,8 @@ class Mentoring(Application[UUID]):
             items = list(agenda)
             if plan_number is not None:
                 program = self._load(Program, m.program_id, "programId")
-                planned = next(
-                    (p for p in program.connection_plan if p["number"] == plan_number),
-                    None,
-                )
+                plan = program.connection_plan or self._format_plan(m.format)
+                planned = next((p for p in plan if p["number"] == plan_number), None)
                 if planned is None:
                     raise NotFound(
                         f"the connection plan has no meeting {plan_number}",
@@ -1079,6 +1077,20 @@ class Mentoring(Application[UUID]):
             return meeting_id
 
         return self._on_mentorship(mentorship_id, change)
+
+    def _format_plan(self, format: str) -> list[dict[str, Any]]:
+        """The format's connection plan, shaped like a program's."""
+        fmt = self.catalog.format(format)
+        return [
+            {
+                "number": p.number,
+                "title": p.title,
+                "week_start": p.week_start,
+                "week_end": p.week_end,
+                "agenda": list(p.agenda),
+            }
+            for p in (fmt.connection_plan if fmt else ())
+        ]
 
     @idempotent
     def hold_meeting(
