@@ -97,6 +97,7 @@ def test_interests_without_any_explain_but_do_not_count(catalog: Catalog) -> Non
         (("mid", 8), ("early", 6), (), 1.0, "mentor is mid career, the mentee early"),
         (("mid", 12), ("mid", 7), (), 0.75, "the mentor has 5 years more"),
         (("mid", 9), ("mid", 7), (), 0.5, "more peers than mentor and mentee"),
+        (("mid", 5), ("mid", 9), ("peer",), 0.25, "the mentee has 4 years more"),
         (("mid", 9), ("mid", 7), ("peer",), 1.0, "the program's peer mentoring"),
         (("early", 2), ("late", 20), (), 0.0, "at an earlier career stage"),
         (("early", 2), ("late", 20), ("reverse",), 0.75, "reverse mentoring"),

@@ -125,6 +125,14 @@ def career_stage(
             f"Both are {mentor.career_stage} career; the mentor has "
             f"{_years(more)} more experience.",
         )
+    if more <= -SENIOR_BY_YEARS:
+        return Contribution(
+            "career_stage",
+            STAGE_WEIGHT,
+            0.25,
+            f"Both are {mentor.career_stage} career, but the mentee has "
+            f"{_years(-more)} more experience.",
+        )
     if "peer" in program.formats:
         return Contribution(
             "career_stage",
