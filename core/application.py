@@ -1101,13 +1101,15 @@ class Mentoring(Application[UUID]):
         actor: str,
         notes: str = "",
         duration_minutes: int = 60,
+        attended: Sequence[str] | None = None,
         idempotency_key: str | None = None,
     ) -> Recorded:
-        """Record that a meeting was held, with shared notes."""
+        """Record that a meeting was held: shared notes, who attended (default all)."""
         self._raise_problems(
             [
                 *check_text("notes", notes, required=False, max_len=20000),
                 *check_int("durationMinutes", duration_minutes, 1, 24 * 60),
+                *([] if attended is None else check_texts("attended", attended)),
             ]
         )
         return self._on_mentorship(
@@ -1118,6 +1120,9 @@ class Mentoring(Application[UUID]):
                     meeting_id=meeting_id,
                     notes=notes,
                     duration_minutes=duration_minutes,
+                    attended=None
+                    if attended is None
+                    else list(dict.fromkeys(attended)),
                 )
                 or meeting_id
             ),

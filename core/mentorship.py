@@ -7,17 +7,29 @@ from typing import Any
 from eventsourcing.domain import Aggregate, event
 from mentorlog.core.errors import (
     GoalLocked,
+    InvalidInput,
     InvalidTransition,
     MentorshipClosed,
     NotAParticipant,
     NotFound,
 )
+from mentorlog.plugins.interfaces import Problem
 
 OPEN_STATES = ("proposed", "active", "paused")
 
 
 class Mentorship(Aggregate):
     """A mentoring relationship in one format, from proposal to its end."""
+
+    # v2: each meeting names who attended (snapshots of v1 lack it).
+    class_version = 2
+
+    @staticmethod
+    def upcast_v1_v2(state: dict[str, Any]) -> None:
+        """Give a v1 snapshot's meetings their attendance: all, if held."""
+        everyone = [p["person_id"] for p in state["participants"]]
+        for meeting in state["meetings"].values():
+            meeting["attended"] = list(everyone) if meeting["status"] == "held" else []
 
     @event("Proposed")
     def __init__(
@@ -448,6 +460,7 @@ class Mentorship(Aggregate):
             "status": "scheduled",
             "notes": "",
             "reason": "",
+            "attended": [],
         }
 
     def _scheduled_meeting(self, meeting_id: str) -> dict[str, Any]:
@@ -459,26 +472,67 @@ class Mentorship(Aggregate):
         return meeting
 
     def hold_meeting(
-        self, *, actor: str, meeting_id: str, notes: str, duration_minutes: int
+        self,
+        *,
+        actor: str,
+        meeting_id: str,
+        notes: str,
+        duration_minutes: int,
+        attended: list[str] | None = None,
     ) -> None:
-        """Record that a scheduled meeting took place, with shared notes."""
+        """Record that a scheduled meeting took place: notes, who attended (all)."""
         self._require_open("meeting record")
         self._scheduled_meeting(meeting_id)
+        everyone = self.person_ids()
+        if attended is None:
+            attended = everyone
+        strangers = [p for p in attended if p not in everyone]
+        if strangers:
+            raise NotAParticipant(
+                f"not a participant: {', '.join(strangers)}", "attended"
+            )
+        if not attended:
+            raise InvalidInput(
+                [Problem("attended", "name at least one participant who attended")]
+            )
         self._hold_meeting(
             actor=actor,
             meeting_id=meeting_id,
             notes=notes,
             duration_minutes=duration_minutes,
+            absent=[p for p in everyone if p not in attended],
         )
 
-    @event("MeetingHeld")
+    class MeetingHeld(Aggregate.Event):
+        """A scheduled meeting took place; v2 names the participants absent."""
+
+        class_version = 2
+        actor: str
+        meeting_id: str
+        notes: str
+        duration_minutes: int
+        absent: list[str]
+
+        @staticmethod
+        def upcast_v1_v2(state: dict[str, Any]) -> None:
+            """v1 knew no absence: every participant attended a held meeting."""
+            state["absent"] = []
+
+    @event(MeetingHeld)
     def _hold_meeting(
-        self, *, actor: str, meeting_id: str, notes: str, duration_minutes: int
+        self,
+        *,
+        actor: str,
+        meeting_id: str,
+        notes: str,
+        duration_minutes: int,
+        absent: list[str],
     ) -> None:
         meeting = self.meetings[meeting_id]
         meeting["status"] = "held"
         meeting["notes"] = notes
         meeting["duration_minutes"] = duration_minutes
+        meeting["attended"] = [p for p in self.person_ids() if p not in absent]
 
     def cancel_meeting(self, *, actor: str, meeting_id: str, reason: str) -> None:
         """Cancel a scheduled meeting, with a reason."""

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 from mentorlog.core.mentorship import Mentorship as M
@@ -9,10 +10,10 @@ from mentorlog.projections.base import Projection, dumps, handles, iso, oid
 
 
 class Meetings(Projection):
-    """Meetings: scheduled, held with shared notes, or cancelled."""
+    """Meetings: scheduled, held with shared notes and attendance, or cancelled."""
 
     name = "meetings"
-    tables = ("meetings",)
+    tables = ("meetings", "meeting_rosters")
     ddl = (
         "CREATE TABLE IF NOT EXISTS meetings ("
         "mentorship_id TEXT NOT NULL, id TEXT NOT NULL, seq INTEGER NOT NULL, "
@@ -20,15 +21,26 @@ class Meetings(Projection):
         "agenda TEXT NOT NULL, plan_number INTEGER, status TEXT NOT NULL, "
         "notes TEXT NOT NULL, reason TEXT NOT NULL, scheduled_by TEXT NOT NULL, "
         "created_at TEXT NOT NULL, updated_at TEXT NOT NULL, "
+        "attended TEXT NOT NULL, "
         "PRIMARY KEY (mentorship_id, id))",
         "CREATE INDEX IF NOT EXISTS meetings_seq ON meetings (mentorship_id, seq)",
+        # Who takes part in each mentorship, to name a held meeting's attendees.
+        "CREATE TABLE IF NOT EXISTS meeting_rosters ("
+        "mentorship_id TEXT PRIMARY KEY, person_ids TEXT NOT NULL)",
     )
+
+    @handles(M.Proposed)
+    def proposed(self, c: Any, e: Any, pos: int) -> None:
+        c.execute(
+            "INSERT INTO meeting_rosters VALUES (?,?)",
+            (oid(e), dumps([p["person_id"] for p in e.participants])),
+        )
 
     @handles(M.MeetingScheduled)
     def scheduled(self, c: Any, e: Any, pos: int) -> None:
         at = iso(e.timestamp)
         c.execute(
-            "INSERT INTO meetings VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)",
+            "INSERT INTO meetings VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
             (
                 oid(e),
                 e.meeting_id,
@@ -43,15 +55,27 @@ class Meetings(Projection):
                 e.actor,
                 at,
                 at,
+                "[]",
             ),
         )
 
     @handles(M.MeetingHeld)
     def held(self, c: Any, e: Any, pos: int) -> None:
         c.execute(
+            "SELECT person_ids FROM meeting_rosters WHERE mentorship_id = ?", (oid(e),)
+        )
+        attended = [p for p in json.loads(c.fetchone()[0]) if p not in e.absent]
+        c.execute(
             "UPDATE meetings SET status = 'held', notes = ?, duration_minutes = ?, "
-            "updated_at = ? WHERE mentorship_id = ? AND id = ?",
-            (e.notes, e.duration_minutes, iso(e.timestamp), oid(e), e.meeting_id),
+            "attended = ?, updated_at = ? WHERE mentorship_id = ? AND id = ?",
+            (
+                e.notes,
+                e.duration_minutes,
+                dumps(attended),
+                iso(e.timestamp),
+                oid(e),
+                e.meeting_id,
+            ),
         )
 
     @handles(M.MeetingCancelled)
