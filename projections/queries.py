@@ -32,6 +32,7 @@ JSON_COLUMNS = frozenset(
         "fields",
         "agenda",
         "support",
+        "attended",
     }
 )
 BOOL_COLUMNS = frozenset({"private", "locked"})

@@ -15,13 +15,23 @@ GOAL_ID = "The goal's global ID."
 MEETING_ID = "The meeting's global ID."
 
 
+@strawberry.input(description="What every command input carries.")
+class CommandInput:
+    idempotency_key: str | None = strawberry.field(
+        default=None,
+        description="Any string unique to this change, chosen by the client; "
+        "retrying with the same key records the change once and returns "
+        "the same result.",
+    )
+
+
 # -- programs ---------------------------------------------------------------------
 
 
 @strawberry.input(
     description="A new program's criteria, formats and default framework."
 )
-class CreateProgramInput:
+class CreateProgramInput(CommandInput):
     name: str = strawberry.field(description="The program's name.")
     description: str = strawberry.field(default="", description="What it is for.")
     mentor_min_years_experience: float = strawberry.field(
@@ -51,7 +61,7 @@ class CreateProgramInput:
 @strawberry.input(
     description="A goal every new mentorship of a program will start with."
 )
-class AddStarterGoalInput:
+class AddStarterGoalInput(CommandInput):
     program_id: ID = strawberry.field(description=PROGRAM_ID)
     title: str = strawberry.field(description="The goal's title.")
     framework: str | None = strawberry.field(
@@ -79,7 +89,7 @@ class PlannedMeetingInput:
 
 
 @strawberry.input(description="A program's new connection plan, replacing the old one.")
-class SetConnectionPlanInput:
+class SetConnectionPlanInput(CommandInput):
     program_id: ID = strawberry.field(description=PROGRAM_ID)
     meetings: list[PlannedMeetingInput] = strawberry.field(
         description="The planned meetings, in order; they are numbered from 1."
@@ -87,7 +97,7 @@ class SetConnectionPlanInput:
 
 
 @strawberry.input(description="A registered person to make an admin of a program.")
-class AddProgramAdminInput:
+class AddProgramAdminInput(CommandInput):
     program_id: ID = strawberry.field(description=PROGRAM_ID)
     person_id: ID = strawberry.field(description="The person's global ID.")
 
@@ -96,7 +106,7 @@ class AddProgramAdminInput:
 
 
 @strawberry.input(description="A person's career profile and capacity.")
-class RegisterPersonInput:
+class RegisterPersonInput(CommandInput):
     display_name: str = strawberry.field(description="The name to show.")
     career_stage: CareerStage = strawberry.field(
         description="Early, mid or late career."
@@ -131,7 +141,7 @@ class ParticipantInput:
 @strawberry.input(
     description="A proposed mentorship: program, format and people in roles."
 )
-class ProposeMentorshipInput:
+class ProposeMentorshipInput(CommandInput):
     program_id: ID = strawberry.field(description=PROGRAM_ID)
     format: str = strawberry.field(
         description="The format's name; the program enables it."
@@ -145,29 +155,29 @@ class ProposeMentorshipInput:
 
 
 @strawberry.input(description="Which proposed mentorship to start.")
-class StartMentorshipInput:
+class StartMentorshipInput(CommandInput):
     mentorship_id: ID = strawberry.field(description=MENTORSHIP_ID)
 
 
 @strawberry.input(description="Which active mentorship to pause, and why.")
-class PauseMentorshipInput:
+class PauseMentorshipInput(CommandInput):
     mentorship_id: ID = strawberry.field(description=MENTORSHIP_ID)
     reason: str = strawberry.field(default="", description="Why it pauses.")
 
 
 @strawberry.input(description="Which paused mentorship to resume.")
-class ResumeMentorshipInput:
+class ResumeMentorshipInput(CommandInput):
     mentorship_id: ID = strawberry.field(description=MENTORSHIP_ID)
 
 
 @strawberry.input(description="Which mentorship completed, with a closing note.")
-class CompleteMentorshipInput:
+class CompleteMentorshipInput(CommandInput):
     mentorship_id: ID = strawberry.field(description=MENTORSHIP_ID)
     note: str = strawberry.field(default="", description="A closing note.")
 
 
 @strawberry.input(description="Which mentorship ends early, and why.")
-class EndMentorshipInput:
+class EndMentorshipInput(CommandInput):
     mentorship_id: ID = strawberry.field(description=MENTORSHIP_ID)
     reason: str = strawberry.field(description="Why it ends.")
 
@@ -176,7 +186,7 @@ class EndMentorshipInput:
 
 
 @strawberry.input(description="The expectations agreement the participants will sign.")
-class RecordAgreementInput:
+class RecordAgreementInput(CommandInput):
     mentorship_id: ID = strawberry.field(description=MENTORSHIP_ID)
     communication: str = strawberry.field(description="How they communicate.")
     confidentiality: str = strawberry.field(description="What stays between them.")
@@ -187,7 +197,7 @@ class RecordAgreementInput:
 @strawberry.input(
     description="Which mentorship's agreement the acting participant signs."
 )
-class SignAgreementInput:
+class SignAgreementInput(CommandInput):
     mentorship_id: ID = strawberry.field(description=MENTORSHIP_ID)
 
 
@@ -195,7 +205,7 @@ class SignAgreementInput:
 
 
 @strawberry.input(description="A new goal in a goal framework.")
-class SetGoalInput:
+class SetGoalInput(CommandInput):
     mentorship_id: ID = strawberry.field(description=MENTORSHIP_ID)
     title: str = strawberry.field(description="The goal's title.")
     framework: str | None = strawberry.field(
@@ -217,7 +227,7 @@ class SetGoalInput:
 
 
 @strawberry.input(description="A goal's new title or fields, with a reason.")
-class ReviseGoalInput:
+class ReviseGoalInput(CommandInput):
     goal_id: ID = strawberry.field(description=GOAL_ID)
     title: str | None = strawberry.field(
         default=None, description="The new title; unchanged if null."
@@ -231,7 +241,7 @@ class ReviseGoalInput:
 @strawberry.input(
     description="Progress on a goal: a percent, or each key result's value."
 )
-class RecordGoalProgressInput:
+class RecordGoalProgressInput(CommandInput):
     goal_id: ID = strawberry.field(description=GOAL_ID)
     percent: float | None = strawberry.field(
         default=None, description="Percent complete, 0-100 (most frameworks)."
@@ -243,13 +253,13 @@ class RecordGoalProgressInput:
 
 
 @strawberry.input(description="Which goal was achieved.")
-class AchieveGoalInput:
+class AchieveGoalInput(CommandInput):
     goal_id: ID = strawberry.field(description=GOAL_ID)
     note: str = strawberry.field(default="", description="A note on the achievement.")
 
 
 @strawberry.input(description="Which goal is abandoned, and why.")
-class AbandonGoalInput:
+class AbandonGoalInput(CommandInput):
     goal_id: ID = strawberry.field(description=GOAL_ID)
     reason: str = strawberry.field(description="Why it is abandoned.")
 
@@ -258,7 +268,7 @@ class AbandonGoalInput:
 
 
 @strawberry.input(description="A milestone reached, optionally towards a goal.")
-class ReachMilestoneInput:
+class ReachMilestoneInput(CommandInput):
     mentorship_id: ID = strawberry.field(description=MENTORSHIP_ID)
     title: str = strawberry.field(description="What was reached.")
     goal_id: ID | None = strawberry.field(
@@ -268,7 +278,7 @@ class ReachMilestoneInput:
 
 
 @strawberry.input(description="How a milestone was celebrated.")
-class CelebrateMilestoneInput:
+class CelebrateMilestoneInput(CommandInput):
     milestone_id: ID = strawberry.field(description="The milestone's global ID.")
     how: str = strawberry.field(description="How it was celebrated.")
 
@@ -277,7 +287,7 @@ class CelebrateMilestoneInput:
 
 
 @strawberry.input(description="A meeting to schedule.")
-class ScheduleMeetingInput:
+class ScheduleMeetingInput(CommandInput):
     mentorship_id: ID = strawberry.field(description=MENTORSHIP_ID)
     scheduled_for: datetime = strawberry.field(
         description="When it is, with a time zone, e.g. 2026-01-05T10:00:00Z."
@@ -295,16 +305,20 @@ class ScheduleMeetingInput:
 
 
 @strawberry.input(description="A meeting that took place, with shared notes.")
-class HoldMeetingInput:
+class HoldMeetingInput(CommandInput):
     meeting_id: ID = strawberry.field(description=MEETING_ID)
     notes: str = strawberry.field(default="", description="Shared notes.")
     duration_minutes: int = strawberry.field(
         default=60, description="How long it actually took, in minutes."
     )
+    attended: list[ID] | None = strawberry.field(
+        default=None,
+        description="Global IDs of the participants who came; everyone if null.",
+    )
 
 
 @strawberry.input(description="A scheduled meeting to cancel.")
-class CancelMeetingInput:
+class CancelMeetingInput(CommandInput):
     meeting_id: ID = strawberry.field(description=MEETING_ID)
     reason: str = strawberry.field(default="", description="Why it is cancelled.")
 
@@ -313,7 +327,7 @@ class CancelMeetingInput:
 
 
 @strawberry.input(description="A periodic review (check-in).")
-class RecordReviewInput:
+class RecordReviewInput(CommandInput):
     mentorship_id: ID = strawberry.field(description=MENTORSHIP_ID)
     progress_rating: int = strawberry.field(description="Progress so far, 1 to 5.")
     went_well: str = strawberry.field(default="", description="What went well.")
@@ -325,7 +339,7 @@ class RecordReviewInput:
 
 
 @strawberry.input(description="Feedback on a mentorship or one of its participants.")
-class GiveFeedbackInput:
+class GiveFeedbackInput(CommandInput):
     mentorship_id: ID = strawberry.field(description=MENTORSHIP_ID)
     text: str = strawberry.field(description="The feedback itself.")
     source: FeedbackSource = strawberry.field(

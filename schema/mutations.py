@@ -132,6 +132,7 @@ class Mutation:
         def command(app: Mentoring, actor: str) -> Recorded:
             return app.create_program(
                 actor=actor,
+                idempotency_key=input.idempotency_key,
                 name=input.name,
                 description=input.description,
                 mentor_min_years_experience=input.mentor_min_years_experience,
@@ -158,6 +159,7 @@ class Mutation:
             return app.add_starter_goal(
                 ids.decode(input.program_id, "Program", "programId"),
                 actor=actor,
+                idempotency_key=input.idempotency_key,
                 title=input.title,
                 framework=input.framework,
                 fields=input.fields,  # type: ignore[arg-type]
@@ -181,6 +183,7 @@ class Mutation:
             return app.set_connection_plan(
                 ids.decode(input.program_id, "Program", "programId"),
                 actor=actor,
+                idempotency_key=input.idempotency_key,
                 meetings=[
                     {
                         "title": m.title,
@@ -206,6 +209,7 @@ class Mutation:
             lambda app, actor: app.add_program_admin(
                 ids.decode(input.program_id, "Program", "programId"),
                 actor=actor,
+                idempotency_key=input.idempotency_key,
                 person_id=ids.decode(input.person_id, "Person", "personId"),
             ),
         )
@@ -222,6 +226,7 @@ class Mutation:
         def command(app: Mentoring, actor: str) -> Recorded:
             return app.register_person(
                 actor=actor,
+                idempotency_key=input.idempotency_key,
                 display_name=input.display_name,
                 career_stage=input.career_stage.value,
                 years_experience=input.years_experience,
@@ -250,6 +255,7 @@ class Mutation:
         def command(app: Mentoring, actor: str) -> Recorded:
             return app.propose_mentorship(
                 actor=actor,
+                idempotency_key=input.idempotency_key,
                 program_id=ids.decode(input.program_id, "Program", "programId"),
                 format=input.format,
                 participants=[
@@ -279,6 +285,7 @@ class Mutation:
             lambda app, actor: app.start_mentorship(
                 ids.decode(input.mentorship_id, "Mentorship", "mentorshipId"),
                 actor=actor,
+                idempotency_key=input.idempotency_key,
             ),
         )
         return p.StartMentorshipPayload(
@@ -294,6 +301,7 @@ class Mutation:
             lambda app, actor: app.pause_mentorship(
                 ids.decode(input.mentorship_id, "Mentorship", "mentorshipId"),
                 actor=actor,
+                idempotency_key=input.idempotency_key,
                 reason=input.reason,
             ),
         )
@@ -310,6 +318,7 @@ class Mutation:
             lambda app, actor: app.resume_mentorship(
                 ids.decode(input.mentorship_id, "Mentorship", "mentorshipId"),
                 actor=actor,
+                idempotency_key=input.idempotency_key,
             ),
         )
         return p.ResumeMentorshipPayload(
@@ -327,6 +336,7 @@ class Mutation:
             lambda app, actor: app.complete_mentorship(
                 ids.decode(input.mentorship_id, "Mentorship", "mentorshipId"),
                 actor=actor,
+                idempotency_key=input.idempotency_key,
                 note=input.note,
             ),
         )
@@ -343,6 +353,7 @@ class Mutation:
             lambda app, actor: app.end_mentorship(
                 ids.decode(input.mentorship_id, "Mentorship", "mentorshipId"),
                 actor=actor,
+                idempotency_key=input.idempotency_key,
                 reason=input.reason,
             ),
         )
@@ -363,6 +374,7 @@ class Mutation:
             lambda app, actor: app.record_agreement(
                 ids.decode(input.mentorship_id, "Mentorship", "mentorshipId"),
                 actor=actor,
+                idempotency_key=input.idempotency_key,
                 communication=input.communication,
                 confidentiality=input.confidentiality,
                 schedule=input.schedule,
@@ -382,6 +394,7 @@ class Mutation:
             lambda app, actor: app.sign_agreement(
                 ids.decode(input.mentorship_id, "Mentorship", "mentorshipId"),
                 actor=actor,
+                idempotency_key=input.idempotency_key,
             ),
         )
         return p.SignAgreementPayload(
@@ -399,6 +412,7 @@ class Mutation:
             lambda app, actor: app.set_goal(
                 ids.decode(input.mentorship_id, "Mentorship", "mentorshipId"),
                 actor=actor,
+                idempotency_key=input.idempotency_key,
                 title=input.title,
                 framework=input.framework,
                 fields=input.fields,  # type: ignore[arg-type]
@@ -425,6 +439,7 @@ class Mutation:
                 m,
                 g,
                 actor=actor,
+                idempotency_key=input.idempotency_key,
                 title=input.title,
                 fields=input.fields,  # type: ignore[arg-type]
                 reason=input.reason,
@@ -448,6 +463,7 @@ class Mutation:
                 m,
                 g,
                 actor=actor,
+                idempotency_key=input.idempotency_key,
                 percent=input.percent,
                 key_results=input.key_results,
                 note=input.note,
@@ -465,7 +481,13 @@ class Mutation:
 
         def command(app: Mentoring, actor: str) -> Recorded:
             m, g = ids.decode_scoped(input.goal_id, "Goal", "goalId")
-            return app.achieve_goal(m, g, actor=actor, note=input.note)
+            return app.achieve_goal(
+                m,
+                g,
+                actor=actor,
+                note=input.note,
+                idempotency_key=input.idempotency_key,
+            )
 
         recorded, errors = await perform(info, command)
         goal = await _scoped(info, Goal, mentorship_id, recorded)
@@ -482,7 +504,13 @@ class Mutation:
 
         def command(app: Mentoring, actor: str) -> Recorded:
             m, g = ids.decode_scoped(input.goal_id, "Goal", "goalId")
-            return app.abandon_goal(m, g, actor=actor, reason=input.reason)
+            return app.abandon_goal(
+                m,
+                g,
+                actor=actor,
+                reason=input.reason,
+                idempotency_key=input.idempotency_key,
+            )
 
         recorded, errors = await perform(info, command)
         goal = await _scoped(info, Goal, mentorship_id, recorded)
@@ -510,6 +538,7 @@ class Mutation:
             return app.reach_milestone(
                 mentorship_id,
                 actor=actor,
+                idempotency_key=input.idempotency_key,
                 title=input.title,
                 goal_id=goal_id,
                 note=input.note,
@@ -529,7 +558,9 @@ class Mutation:
 
         def command(app: Mentoring, actor: str) -> Recorded:
             m, x = ids.decode_scoped(input.milestone_id, "Milestone", "milestoneId")
-            return app.celebrate_milestone(m, x, actor=actor, how=input.how)
+            return app.celebrate_milestone(
+                m, x, actor=actor, how=input.how, idempotency_key=input.idempotency_key
+            )
 
         recorded, errors = await perform(info, command)
         milestone = await _scoped(info, Milestone, mentorship_id, recorded)
@@ -549,6 +580,7 @@ class Mutation:
             lambda app, actor: app.schedule_meeting(
                 ids.decode(input.mentorship_id, "Mentorship", "mentorshipId"),
                 actor=actor,
+                idempotency_key=input.idempotency_key,
                 scheduled_for=input.scheduled_for.isoformat(),
                 agenda=input.agenda,
                 duration_minutes=input.duration_minutes,
@@ -570,8 +602,12 @@ class Mutation:
                 m,
                 x,
                 actor=actor,
+                idempotency_key=input.idempotency_key,
                 notes=input.notes,
                 duration_minutes=input.duration_minutes,
+                attended=None
+                if input.attended is None
+                else _decode_all(input.attended, "Person", "attended"),
             )
 
         recorded, errors = await perform(info, command)
@@ -586,7 +622,13 @@ class Mutation:
 
         def command(app: Mentoring, actor: str) -> Recorded:
             m, x = ids.decode_scoped(input.meeting_id, "Meeting", "meetingId")
-            return app.cancel_meeting(m, x, actor=actor, reason=input.reason)
+            return app.cancel_meeting(
+                m,
+                x,
+                actor=actor,
+                reason=input.reason,
+                idempotency_key=input.idempotency_key,
+            )
 
         recorded, errors = await perform(info, command)
         meeting = await _scoped(info, Meeting, mentorship_id, recorded)
@@ -603,6 +645,7 @@ class Mutation:
             lambda app, actor: app.record_review(
                 ids.decode(input.mentorship_id, "Mentorship", "mentorshipId"),
                 actor=actor,
+                idempotency_key=input.idempotency_key,
                 progress_rating=input.progress_rating,
                 went_well=input.went_well,
                 challenges=input.challenges,
@@ -626,6 +669,7 @@ class Mutation:
             lambda app, actor: app.give_feedback(
                 ids.decode(input.mentorship_id, "Mentorship", "mentorshipId"),
                 actor=actor,
+                idempotency_key=input.idempotency_key,
                 text=input.text,
                 source=input.source.value,
                 about_id=_optional(input.about_id, "Person", "aboutId"),

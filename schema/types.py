@@ -704,6 +704,7 @@ class Meeting(relay.Node):
     notes: str = strawberry.field(description="Shared notes, once held.")
     reason: str = strawberry.field(description="Why it was cancelled, if it was.")
     scheduled_by: Actor = strawberry.field(description="Who scheduled it.")
+    attendee_ids: strawberry.Private[list[str]]
     created_at: datetime = strawberry.field(description="When it was scheduled.")
     updated_at: datetime = strawberry.field(description="When it last changed.")
     mentorship_id: strawberry.Private[str]
@@ -721,6 +722,7 @@ class Meeting(relay.Node):
             notes=row["notes"],
             reason=row["reason"],
             scheduled_by=Actor.parse(row["scheduled_by"]),
+            attendee_ids=list(row["attended"]),
             created_at=_at(row["created_at"]),
             updated_at=_at(row["updated_at"]),
             mentorship_id=row["mentorship_id"],
@@ -733,6 +735,11 @@ class Meeting(relay.Node):
         """Load meetings by node ID."""
         rows = await _load_scoped(info, "Meeting", node_ids)
         return [cls.from_row(r) if r else None for r in rows]
+
+    @strawberry.field(description="Who attended, once held (empty before).")
+    async def attended(self, info: Info) -> list[Person]:
+        rows = await info.context.loaders.person.load_many(self.attendee_ids)
+        return [Person.from_row(r) for r in rows if r]
 
     @strawberry.field(description=MENTORSHIP_FIELD)
     async def mentorship(self, info: Info) -> Mentorship | None:

@@ -254,8 +254,13 @@ async def test_every_command_through_the_api(api: Api, world: World) -> None:
 
     held = await api.mutate(
         "holdMeeting",
-        {"meetingId": meeting["id"], "notes": "Good start", "durationMinutes": 45},
-        "meeting { status notes durationMinutes }",
+        {
+            "meetingId": meeting["id"],
+            "notes": "Good start",
+            "durationMinutes": 45,
+            "attended": [mentee],
+        },
+        "meeting { status notes durationMinutes attended { id } }",
         actor=mentor,
     )
     assert held["userErrors"] == []
@@ -263,6 +268,7 @@ async def test_every_command_through_the_api(api: Api, world: World) -> None:
         "status": "HELD",
         "notes": "Good start",
         "durationMinutes": 45,
+        "attended": [{"id": mentee}],
     }
 
     other = await api.mutate(
@@ -561,3 +567,24 @@ async def test_projection_timeout_says_the_fact_was_recorded(
         "query($id: ID!) { mentorship(id: $id) { status } }", {"id": mentorship}
     )
     assert data["mentorship"]["status"] == "ACTIVE"
+
+
+async def test_a_retried_mutation_records_once(api: Api, world: World) -> None:
+    mentorship = await _started(api, world)
+    review = {"mentorshipId": mentorship, "progressRating": 4, "idempotencyKey": "r-1"}
+    first = await api.mutate("recordReview", review, "review { id }")
+    head = api.head()
+    again = await api.mutate("recordReview", review, "review { id }")
+    assert again == first
+    assert first["userErrors"] == []
+    assert api.head() == head
+    errors = await _refused(
+        api,
+        "recordReview",
+        {**review, "progressRating": 2},
+        "review { id }",
+        "system:tests",
+    )
+    assert [(e["code"], e["field"]) for e in errors] == [
+        ("IDEMPOTENCY_KEY_REUSED", "idempotencyKey")
+    ]
