@@ -4,10 +4,12 @@ from __future__ import annotations
 
 from mentorlog.core.privacy import Sealer
 from mentorlog.projections.activity import Feedback, Meetings, Reviews
+from mentorlog.projections.activity_log import Activity
 from mentorlog.projections.base import Projection
 from mentorlog.projections.catalog import People, Programs
 from mentorlog.projections.goals import Goals, Milestones
 from mentorlog.projections.mentorships import Mentorships
+from mentorlog.projections.metrics import ProgramMetrics
 
 
 def all_projections(sealer: Sealer | None = None) -> list[Projection]:
@@ -21,5 +23,7 @@ def all_projections(sealer: Sealer | None = None) -> list[Projection]:
         Meetings,
         Reviews,
         Feedback,
+        Activity,
+        ProgramMetrics,
     ]
     return [kind(sealer) for kind in kinds]
