@@ -73,6 +73,7 @@ from mentorlog.plugins.manager import Catalog
 log = logging.getLogger(__name__)
 
 A = TypeVar("A", bound=Aggregate)
+FINGERPRINT_KEY = "mentorlog:idempotency-fingerprints"
 P = ParamSpec("P")
 MAX_ATTEMPTS = 8
 BACKOFF_SECONDS = 0.002  # the first retry waits up to this; each next one twice as long
@@ -120,6 +121,7 @@ def idempotent(method: Callable[P, Recorded]) -> Callable[P, Recorded]:
                 return method(*args, **kwargs)
             finally:
                 _CLAIM.reset(token)
+        app = cast(Mentoring, args[0])
         bound = signature.bind(*args, **kwargs)
         bound.apply_defaults()
         arguments = {
@@ -131,9 +133,8 @@ def idempotent(method: Callable[P, Recorded]) -> Callable[P, Recorded]:
             actor=str(arguments["actor"]),
             key=key,  # type: ignore[arg-type]
             command=command,
-            fingerprint=fingerprint(command, arguments),
+            fingerprint=fingerprint(command, arguments, app.fingerprint_secret),
         )
-        app = cast(Mentoring, args[0])
         return app._idempotently(claim, lambda: method(*args, **kwargs))
 
     return run
@@ -155,6 +156,8 @@ class Mentoring(Application[UUID]):
         super().__init__(dict(env) if env else None)
         self.catalog = catalog
         self.sealer = Sealer(keys or MemoryKeyStore())
+        # Idempotency fingerprints are keyed with a secret kept beside the keys.
+        self.fingerprint_secret = self.sealer.keys.create(FINGERPRINT_KEY)
         self.today = today or (lambda: datetime.now(UTC).date())
         # Commands on one stream in this process take turns; other processes
         # still meet optimistic concurrency (see _retrying).

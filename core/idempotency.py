@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import hmac
 import json
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -33,14 +34,18 @@ def _canonical(value: Any) -> Any:
     return repr(value)
 
 
-def fingerprint(command: str, arguments: Mapping[str, Any]) -> str:
-    """The SHA-256 of a command's name and arguments, in canonical JSON."""
+def fingerprint(command: str, arguments: Mapping[str, Any], secret: bytes = b"") -> str:
+    """A keyed SHA-256 (HMAC) of a command's name and arguments, in canonical JSON.
+
+    Keyed, because the arguments may hold personal data (a name, a private goal):
+    without the secret, a stored fingerprint cannot be used to test a guess.
+    """
     text = json.dumps(
         {"command": command, "arguments": _canonical(arguments)},
         sort_keys=True,
         separators=(",", ":"),
     )
-    return hashlib.sha256(text.encode()).hexdigest()
+    return hmac.new(secret, text.encode(), hashlib.sha256).hexdigest()
 
 
 @dataclass(frozen=True)
