@@ -28,6 +28,8 @@ class Projection:
     """A read model: its DDL, its tables, and handlers keyed by event class."""
 
     name: ClassVar[str]
+    # Bump when the tables' shape or meaning changes: the projection then replays.
+    version: ClassVar[int] = 1
     tables: ClassVar[tuple[str, ...]]
     ddl: ClassVar[tuple[str, ...]]
     handlers: ClassVar[dict[type, Handler]]

@@ -19,11 +19,40 @@ class ReadModelRecorder(SQLiteTrackingRecorder):
         super().__init__(datastore)
 
     def construct_create_table_statements(self) -> list[str]:
-        """Tracking, then every projection's tables."""
+        """Tracking, the projections' versions, then every projection's tables."""
         statements = super().construct_create_table_statements()
+        statements.append(
+            "CREATE TABLE IF NOT EXISTS projection_versions ("
+            "name TEXT PRIMARY KEY, version INTEGER NOT NULL)"
+        )
         for projection in self.projections:
             statements.extend(projection.ddl)
         return statements
+
+    def migrate(self) -> list[str]:
+        """Drop and re-create each projection whose shape changed; it then replays."""
+        rebuilt = []
+        with self.datastore.transaction(commit=True) as c:
+            c.execute("SELECT name, version FROM projection_versions")
+            known = {row[0]: row[1] for row in c.fetchall()}
+            for projection in self.projections:
+                if known.get(projection.name) == projection.version:
+                    continue
+                for table in projection.tables:
+                    c.execute(f"DROP TABLE IF EXISTS {table}")
+                for statement in projection.ddl:
+                    c.execute(statement)
+                c.execute(
+                    "DELETE FROM tracking WHERE application_name = ?",
+                    (projection.name,),
+                )
+                c.execute(
+                    "INSERT INTO projection_versions VALUES (?, ?) "
+                    "ON CONFLICT (name) DO UPDATE SET version = excluded.version",
+                    (projection.name, projection.version),
+                )
+                rebuilt.append(projection.name)
+        return rebuilt
 
     def apply_page(
         self, projection: Projection, events: Sequence[tuple[int, Any]], last_id: int
@@ -55,4 +84,5 @@ def open_read_models(
     datastore = SQLiteDatastore(db_name=str(path), lock_timeout=10)
     recorder = ReadModelRecorder(datastore, projections)
     recorder.create_table()
+    recorder.migrate()
     return recorder
