@@ -3,13 +3,17 @@
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Protocol, runtime_checkable
 from uuid import UUID
 
-from eventsourcing.persistence import StoredEvent
+from eventsourcing.persistence import ProgrammingError, StoredEvent
+from eventsourcing.postgres import PostgresApplicationRecorder, PostgresDatastore
 from eventsourcing.sqlite import SQLiteApplicationRecorder, SQLiteCursor
+from psycopg import Cursor
+from psycopg.rows import DictRow
+from psycopg.sql import SQL, Identifier
 
 GENESIS = "0" * 64
 LINKS_TABLE = "event_links"
@@ -41,6 +45,39 @@ def chain(stored_events: Iterable[StoredEvent], previous: str = GENESIS) -> list
     return hashes
 
 
+def new_links(
+    stored_events: Sequence[StoredEvent], previous: Callable[[str, int], str]
+) -> list[tuple[str, int, str]]:
+    """(stream, version, hash) of each new event; previous(stream, version) seeds."""
+    heads: dict[str, str] = {}
+    links = []
+    for stored in stored_events:
+        key = _key(stored.originator_id)
+        head = heads.get(key)
+        if head is None:
+            head = previous(key, stored.originator_version)
+        heads[key] = link(head, stored)
+        links.append((key, stored.originator_version, heads[key]))
+    return links
+
+
+@runtime_checkable
+class ChainedRecorder(Protocol):
+    """A recorder that keeps the hash chain: what verify and history read."""
+
+    def select_events(self, originator_id: UUID | str) -> Sequence[StoredEvent]:
+        """A stream's stored events, in order."""
+        ...
+
+    def select_links(self, originator_id: UUID | str) -> list[tuple[int, str]]:
+        """Return (version, hash) of a stream's recorded links, in order."""
+        ...
+
+    def stream_ids(self) -> list[str]:
+        """Every stream that has an event or a link (hex IDs), sorted."""
+        ...
+
+
 class ChainedSQLiteRecorder(SQLiteApplicationRecorder):
     """Records each event's chain hash in the same transaction as the event."""
 
@@ -57,17 +94,10 @@ class ChainedSQLiteRecorder(SQLiteApplicationRecorder):
         self, c: SQLiteCursor, stored_events: Sequence[StoredEvent], **kwargs: Any
     ) -> Sequence[int] | None:
         ids = super()._insert_events(c, stored_events, **kwargs)
-        heads: dict[str, str] = {}
-        for stored in stored_events:
-            key = _key(stored.originator_id)
-            previous = heads.get(key)
-            if previous is None:
-                previous = self._previous_hash(c, key, stored.originator_version)
-            heads[key] = link(previous, stored)
-            c.execute(
-                f"INSERT INTO {LINKS_TABLE} VALUES (?,?,?)",
-                (key, stored.originator_version, heads[key]),
-            )
+        links = new_links(
+            stored_events, lambda key, version: self._previous_hash(c, key, version)
+        )
+        c.executemany(f"INSERT INTO {LINKS_TABLE} VALUES (?,?,?)", links)
         return ids
 
     def _previous_hash(self, c: SQLiteCursor, key: str, version: int) -> str:
@@ -99,6 +129,89 @@ class ChainedSQLiteRecorder(SQLiteApplicationRecorder):
                 f"UNION SELECT originator_id FROM {LINKS_TABLE}"
             )
             return sorted(row[0] for row in c.fetchall())
+
+
+class ChainedPostgresRecorder(PostgresApplicationRecorder):
+    """Records each event's chain hash in the same transaction as the event."""
+
+    def __init__(
+        self, datastore: PostgresDatastore, *, events_table_name: str = "stored_events"
+    ) -> None:
+        if datastore.enable_db_functions:
+            raise ProgrammingError(
+                "the hash chain needs the recorder's own inserts; "
+                "unset POSTGRES_ENABLE_DB_FUNCTIONS"
+            )
+        super().__init__(datastore, events_table_name=events_table_name)
+        names = {
+            "links": Identifier(datastore.schema, LINKS_TABLE),
+            "events": Identifier(datastore.schema, self.events_table_name),
+        }
+        self.sql_create_statements.append(
+            SQL(
+                "CREATE TABLE IF NOT EXISTS {links} ("
+                "originator_id text NOT NULL, originator_version bigint NOT NULL, "
+                "hash text NOT NULL, PRIMARY KEY (originator_id, originator_version))"
+            ).format(**names)
+        )
+        self._select_heads = SQL(
+            "SELECT l.originator_id, l.hash FROM {links} l "
+            "JOIN unnest(%s::text[], %s::bigint[]) AS p(originator_id, version) "
+            "ON l.originator_id = p.originator_id "
+            "AND l.originator_version = p.version - 1"
+        ).format(**names)
+        self._insert_links = SQL(
+            "INSERT INTO {links} (originator_id, originator_version, hash) "
+            "SELECT * FROM unnest(%s::text[], %s::bigint[], %s::text[])"
+        ).format(**names)
+        self._select_links = SQL(
+            "SELECT originator_version, hash FROM {links} "
+            "WHERE originator_id = %s ORDER BY originator_version"
+        ).format(**names)
+        self._select_stream_ids = SQL(
+            "SELECT replace(originator_id::text, '-', '') AS id FROM {events} "
+            "UNION SELECT originator_id FROM {links}"
+        ).format(**names)
+
+    def _insert_stored_events(
+        self,
+        curs: Cursor[DictRow],
+        stored_events: Sequence[StoredEvent],
+        **kwargs: Any,
+    ) -> None:
+        # After the events (and under the table lock the events insert takes), so
+        # a stream's previous link is committed, or in this very batch.
+        super()._insert_stored_events(curs, stored_events, **kwargs)
+        firsts: dict[str, int] = {}
+        for stored in stored_events:
+            firsts.setdefault(_key(stored.originator_id), stored.originator_version)
+        wanted = {key: version for key, version in firsts.items() if version > 1}
+        with curs.connection.cursor() as c:
+            heads: dict[str, str] = {}
+            if wanted:
+                c.execute(self._select_heads, (list(wanted), list(wanted.values())))
+                heads = {row["originator_id"]: row["hash"] for row in c.fetchall()}
+            links = new_links(stored_events, lambda key, _: heads.get(key, GENESIS))
+            c.execute(
+                self._insert_links,
+                (
+                    [key for key, _, _ in links],
+                    [version for _, version, _ in links],
+                    [digest for _, _, digest in links],
+                ),
+            )
+
+    def select_links(self, originator_id: UUID | str) -> list[tuple[int, str]]:
+        """Return (version, hash) of a stream's recorded links, in order."""
+        with self.datastore.transaction(commit=False) as c:
+            c.execute(self._select_links, (_key(originator_id),))
+            return [(row["originator_version"], row["hash"]) for row in c.fetchall()]
+
+    def stream_ids(self) -> list[str]:
+        """Every stream that has an event or a link (hex IDs), sorted."""
+        with self.datastore.transaction(commit=False) as c:
+            c.execute(self._select_stream_ids)
+            return sorted(row["id"] for row in c.fetchall())
 
 
 def _key(originator_id: UUID | str) -> str:
@@ -161,7 +274,7 @@ def store_digest(verdicts: Iterable[StreamVerdict]) -> str:
 
 
 def verify(
-    recorder: ChainedSQLiteRecorder, stream_ids: Sequence[str] | None = None
+    recorder: ChainedRecorder, stream_ids: Sequence[str] | None = None
 ) -> list[StreamVerdict]:
     """Verify the given streams (all of them by default) against their links."""
     verdicts = []

@@ -8,10 +8,13 @@ import os
 import sqlite3
 import threading
 from pathlib import Path
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+
+if TYPE_CHECKING:
+    from eventsourcing.postgres import PostgresDatastore
 
 ERASED = "Erased person"
 SEALED = "sealed"
@@ -106,6 +109,66 @@ class SQLiteKeyStore:
         if changed:
             with self._connect() as con:
                 con.execute("VACUUM")
+        return changed
+
+
+class PostgresKeyStore:
+    """Keys in a PostgreSQL table; destruction nulls the key and vacuums the table."""
+
+    def __init__(self, datastore: PostgresDatastore, table: str = "person_keys"):
+        from psycopg.sql import SQL, Identifier
+
+        self.datastore = datastore
+        name = Identifier(datastore.schema, table)
+        self._vacuum = SQL("VACUUM {}").format(name)
+        self._select = SQL("SELECT key, destroyed FROM {} WHERE person_id = %s").format(
+            name
+        )
+        self._insert = SQL(
+            "INSERT INTO {} (person_id, key, destroyed) VALUES (%s, %s, false) "
+            "ON CONFLICT (person_id) DO NOTHING"
+        ).format(name)
+        self._destroy = SQL(
+            "UPDATE {} SET key = NULL, destroyed = true "
+            "WHERE person_id = %s AND NOT destroyed"
+        ).format(name)
+        with datastore.transaction(commit=True) as c:
+            c.execute(
+                SQL(
+                    "CREATE TABLE IF NOT EXISTS {} (person_id text PRIMARY KEY, "
+                    "key bytea, destroyed boolean NOT NULL)"
+                ).format(name)
+            )
+
+    def create(self, person_id: str) -> bytes:
+        """Make (or return) the person's key."""
+        with self.datastore.transaction(commit=True) as c:
+            row = c.execute(self._select, (person_id,)).fetchone()
+            if row is None:
+                key = AESGCM.generate_key(bit_length=256)
+                c.execute(self._insert, (person_id, key))
+                row = c.execute(self._select, (person_id,)).fetchone()
+        assert row is not None
+        if row["destroyed"]:
+            raise KeyError(f"the key of {person_id} was destroyed")
+        return bytes(row["key"])
+
+    def get(self, person_id: str) -> bytes | None:
+        """Return the person's key, or None once destroyed."""
+        with self.datastore.transaction(commit=False) as c:
+            row = c.execute(self._select, (person_id,)).fetchone()
+        if row is None or row["destroyed"]:
+            return None
+        return bytes(row["key"])
+
+    def destroy(self, person_id: str) -> bool:
+        """Null the key; keep a tombstone so it is never made again."""
+        with self.datastore.transaction(commit=True) as c:
+            changed = c.execute(self._destroy, (person_id,)).rowcount > 0
+        if changed:
+            # Dead row versions still hold the key until vacuumed (autocommit).
+            with self.datastore.get_connection() as connection:
+                connection.execute(self._vacuum)
         return changed
 
 

@@ -1,4 +1,5 @@
-"""Open the parts for one data directory: plugins, event store, read models, runner."""
+"""Open the parts for one data directory or database: plugins, event store, read
+models, runner. `Settings.database_url` picks PostgreSQL; without it, SQLite files."""
 
 from __future__ import annotations
 
@@ -7,23 +8,47 @@ import sqlite3
 from dataclasses import dataclass
 from pathlib import Path
 
+import psycopg
+from eventsourcing.persistence import PersistenceError
 from eventsourcing.utils import get_topic
+from psycopg.sql import SQL, Identifier
 
 from mentorlog import __version__
 from mentorlog.core.application import Mentoring
-from mentorlog.core.chain import ChainedSQLiteRecorder
-from mentorlog.core.privacy import SQLiteKeyStore
+from mentorlog.core.chain import (
+    LINKS_TABLE,
+    ChainedPostgresRecorder,
+    ChainedSQLiteRecorder,
+)
+from mentorlog.core.privacy import PostgresKeyStore, SQLiteKeyStore
 from mentorlog.plugins.manager import Catalog, load_catalog
+from mentorlog.projections.pg_queries import PostgresReadDatabase
+from mentorlog.projections.pg_store import (
+    TRACKING_TABLE,
+    AdvisoryLock,
+    PostgresListener,
+    PostgresReadModelRecorder,
+    SchemaDatastore,
+    lock_key,
+    open_pg_read_models,
+)
+from mentorlog.projections.queries import ReadDatabase
 from mentorlog.projections.registry import all_projections
 from mentorlog.projections.runner import ProjectionRunner
 from mentorlog.projections.store import ReadModelRecorder, open_read_models
-from mentorlog.settings import MARKER, Settings
+from mentorlog.settings import MARKER, PostgresURL, Settings
 
 DATA_FORMAT = 1
+META_TABLE = "mentorlog_meta"
+CONNECT_TIMEOUT = 10  # seconds, for every PostgreSQL connection
 
 
 class DataDirError(Exception):
     """The data directory cannot be used: not mentorlog's, unreadable or corrupt."""
+
+
+class DatabaseError(DataDirError):
+    """The PostgreSQL database cannot be used: unreachable, refused, not mentorlog's."""
 
 
 @dataclass
@@ -33,8 +58,17 @@ class Services:
     settings: Settings
     catalog: Catalog
     app: Mentoring
-    read_models: ReadModelRecorder
+    read_models: ReadModelRecorder | PostgresReadModelRecorder
     runner: ProjectionRunner
+
+    def read_database(self, size: int = 2) -> ReadDatabase | PostgresReadDatabase:
+        """A not-yet-opened async reader of the read models: `await db.open()`."""
+        postgres = self.settings.postgres
+        if postgres is None:
+            return ReadDatabase(self.settings.views_db, size=size)
+        return PostgresReadDatabase(
+            postgres.connection_kwargs(), postgres.schema, size=size
+        )
 
     def close(self) -> None:
         """Stop the runner and close the databases."""
@@ -82,7 +116,13 @@ def _check_sqlite(path: Path) -> None:
 
 
 def open_services(settings: Settings, create: bool = True) -> Services:
-    """Open the event store, the read models and the runner for settings.data_dir."""
+    """Open the event store, the read models and the runner the settings name."""
+    try:
+        postgres = settings.postgres
+    except ValueError as exc:
+        raise DatabaseError(str(exc)) from None
+    if postgres is not None:
+        return _open_postgres(settings, postgres, create)
     prepare_data_dir(settings.data_dir, create=create)
     _check_sqlite(settings.events_db)
     _check_sqlite(settings.views_db)
@@ -102,4 +142,132 @@ def open_services(settings: Settings, create: bool = True) -> Services:
     runner = ProjectionRunner(
         app, read_models, projections, poll_interval=settings.poll_interval
     )
+    return Services(settings, catalog, app, read_models, runner)
+
+
+def prepare_database(
+    postgres: PostgresURL, table_names: set[str], create: bool
+) -> None:
+    """Check the database answers and its schema is mentorlog's (or new), marking it."""
+    schema = Identifier(postgres.schema)
+    meta = Identifier(postgres.schema, META_TABLE)
+    try:
+        with psycopg.connect(
+            **postgres.connection_kwargs(),
+            autocommit=True,
+            connect_timeout=CONNECT_TIMEOUT,
+        ) as connection:
+            found = {
+                row[0]
+                for row in connection.execute(
+                    "SELECT table_name FROM information_schema.tables "
+                    "WHERE table_schema = %s",
+                    (postgres.schema,),
+                )
+            }
+            if META_TABLE in found:
+                row = connection.execute(
+                    SQL("SELECT value FROM {} WHERE key = 'format'").format(meta)
+                ).fetchone()
+                if row is None or row[0] != str(DATA_FORMAT):
+                    raise DatabaseError(
+                        f"schema '{postgres.schema}' of {postgres.where} holds data "
+                        "in a format this mentorlog cannot read"
+                    )
+                return
+            if not create:
+                raise DatabaseError(
+                    f"schema '{postgres.schema}' of {postgres.where} holds no "
+                    "mentorlog data; run 'mentorlog demo' or 'serve' first"
+                )
+            clashes = sorted(found & table_names)
+            if clashes:
+                raise DatabaseError(
+                    f"schema '{postgres.schema}' of {postgres.where} is not "
+                    f"mentorlog's (it has {', '.join(clashes)} but no {META_TABLE}); "
+                    "choose another schema"
+                )
+            with connection.transaction():
+                # Processes starting together take turns (IF NOT EXISTS races).
+                connection.execute(
+                    "SELECT pg_advisory_xact_lock(%s)",
+                    (lock_key(postgres.schema, "ddl"),),
+                )
+                connection.execute(SQL("CREATE SCHEMA IF NOT EXISTS {}").format(schema))
+                connection.execute(
+                    SQL(
+                        "CREATE TABLE IF NOT EXISTS {} "
+                        "(key text PRIMARY KEY, value text NOT NULL)"
+                    ).format(meta)
+                )
+                connection.execute(
+                    SQL(
+                        "INSERT INTO {} VALUES ('format', %s), ('created_by', %s) "
+                        "ON CONFLICT (key) DO NOTHING"
+                    ).format(meta),
+                    (str(DATA_FORMAT), __version__),
+                )
+    except psycopg.Error as exc:
+        raise DatabaseError(
+            f"cannot use PostgreSQL {postgres.where}: {_first_line(exc)}"
+        ) from None
+
+
+def _first_line(exc: BaseException) -> str:
+    text = str(exc).strip()
+    return text.splitlines()[0] if text else type(exc).__name__
+
+
+def _open_postgres(settings: Settings, postgres: PostgresURL, create: bool) -> Services:
+    """Open everything in one PostgreSQL schema: events, links, keys, read models."""
+    catalog = load_catalog(settings.disabled_plugins, settings.skip_failing_plugins)
+    tables = {t for p in all_projections() for t in p.tables}
+    tables |= {TRACKING_TABLE, LINKS_TABLE, "person_keys"}
+    tables |= {f"{Mentoring.name}_events", f"{Mentoring.name}_snapshots"}
+    prepare_database(postgres, tables, create)
+    env = {
+        **postgres.eventsourcing_env(),
+        "APPLICATION_RECORDER_TOPIC": get_topic(ChainedPostgresRecorder),
+        "POSTGRES_CONNECT_TIMEOUT": str(CONNECT_TIMEOUT),
+        "POSTGRES_POOL_SIZE": "2",
+        "POSTGRES_MAX_OVERFLOW": "8",
+    }
+    datastore = SchemaDatastore(
+        dbname=postgres.dbname,
+        host=postgres.host,
+        port=postgres.port,
+        user=postgres.user,
+        password=postgres.password,
+        schema=postgres.schema,
+        connect_timeout=CONNECT_TIMEOUT,
+        pool_size=1,
+        max_overflow=7,
+        idle_in_transaction_session_timeout=60,
+    )
+    app: Mentoring | None = None
+    try:
+        app = Mentoring(catalog, env=env, keys=PostgresKeyStore(datastore))
+        projections = all_projections(app.sealer)
+        read_models = open_pg_read_models(datastore, projections)
+        recorder = app.recorder
+        assert isinstance(recorder, ChainedPostgresRecorder)
+        runner = ProjectionRunner(
+            app,
+            read_models,
+            projections,
+            poll_interval=settings.poll_interval,
+            wakeup=PostgresListener(
+                read_models.connect, [recorder.channel_name, read_models.channel]
+            ),
+            leader=AdvisoryLock(
+                read_models.connect, lock_key(postgres.schema, "projections")
+            ),
+        )
+    except (PersistenceError, psycopg.Error) as exc:
+        if app is not None:
+            app.close()
+        datastore.close()
+        raise DatabaseError(
+            f"cannot use PostgreSQL {postgres.where}: {_first_line(exc)}"
+        ) from None
     return Services(settings, catalog, app, read_models, runner)

@@ -2,12 +2,90 @@
 
 from __future__ import annotations
 
+import getpass
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
+from urllib.parse import parse_qsl, unquote, urlsplit
 
 DEFAULT_DATA_DIR = "./mentorlog-data"
+DEFAULT_SCHEMA = "public"
 MARKER = "mentorlog.json"
+URL_SCHEMES = ("postgresql", "postgres")
+# Query parameters a database URL may carry; libpq's others go in PG* variables.
+URL_PARAMETERS = ("schema", "host", "port", "user", "password", "dbname")
+
+
+@dataclass(frozen=True)
+class PostgresURL:
+    """A PostgreSQL database URL, taken apart: server, database, user and schema."""
+
+    host: str
+    port: str
+    dbname: str
+    user: str
+    password: str
+    schema: str
+
+    @classmethod
+    def parse(cls, url: str, schema: str | None = None) -> PostgresURL:
+        """Parse postgresql://user:password@host:port/dbname?schema=name."""
+        parts = urlsplit(url)
+        if parts.scheme not in URL_SCHEMES:
+            raise ValueError(
+                f"'{parts.scheme or url}' is not a PostgreSQL URL; expected "
+                "postgresql://user:password@host:port/dbname?schema=name"
+            )
+        query = dict(parse_qsl(parts.query, keep_blank_values=True))
+        unknown = sorted(set(query) - set(URL_PARAMETERS))
+        if unknown:
+            raise ValueError(
+                f"the database URL has unsupported parameters: {', '.join(unknown)} "
+                "(set PGSSLMODE and the other PG* variables instead)"
+            )
+        try:
+            port = parts.port
+        except ValueError:
+            raise ValueError(f"the database URL has a bad port: {url}") from None
+        dbname = query.get("dbname") or unquote(parts.path.lstrip("/"))
+        user = query.get("user") or unquote(parts.username or "")
+        if not dbname:
+            raise ValueError("the database URL names no database: add /dbname")
+        return cls(
+            host=query.get("host") or unquote(parts.hostname or ""),
+            port=query.get("port") or str(port or 5432),
+            dbname=dbname,
+            user=user or os.environ.get("PGUSER") or getpass.getuser(),
+            password=query.get("password") or unquote(parts.password or ""),
+            schema=schema or query.get("schema") or DEFAULT_SCHEMA,
+        )
+
+    @property
+    def where(self) -> str:
+        """Where the database is, for messages (no password)."""
+        host = self.host or "the local socket"
+        return f"database '{self.dbname}' on {host}:{self.port} as '{self.user}'"
+
+    def connection_kwargs(self) -> dict[str, str]:
+        """Keyword arguments for psycopg.connect."""
+        kwargs = {"dbname": self.dbname, "port": self.port, "user": self.user}
+        if self.host:
+            kwargs["host"] = self.host
+        if self.password:
+            kwargs["password"] = self.password
+        return kwargs
+
+    def eventsourcing_env(self) -> dict[str, str]:
+        """The POSTGRES_* keys eventsourcing's PostgreSQL module reads."""
+        return {
+            "PERSISTENCE_MODULE": "eventsourcing.postgres",
+            "POSTGRES_DBNAME": self.dbname,
+            "POSTGRES_HOST": self.host,
+            "POSTGRES_PORT": self.port,
+            "POSTGRES_USER": self.user,
+            "POSTGRES_PASSWORD": self.password,
+            "POSTGRES_SCHEMA": self.schema,
+        }
 
 
 @dataclass(frozen=True)
@@ -19,6 +97,10 @@ class Settings:
     skip_failing_plugins: bool = False
     poll_interval: float = 0.2
     write_timeout: float = 5.0
+    # postgresql://user:password@host:port/dbname?schema=name; None: SQLite files.
+    database_url: str | None = None
+    # The PostgreSQL schema; overrides the URL's ?schema= (default "public").
+    database_schema: str | None = None
 
     @property
     def events_db(self) -> Path:
@@ -30,9 +112,20 @@ class Settings:
         """The SQLite file of the read models and their tracking positions."""
         return self.data_dir / "views.db"
 
+    @property
+    def postgres(self) -> PostgresURL | None:
+        """The parsed database URL, or None for the SQLite default."""
+        if not self.database_url:
+            return None
+        return PostgresURL.parse(self.database_url, self.database_schema)
+
     @classmethod
-    def from_env(cls, data_dir: str | os.PathLike[str] | None = None) -> Settings:
-        """Build settings from an explicit data dir or the environment."""
+    def from_env(
+        cls,
+        data_dir: str | os.PathLike[str] | None = None,
+        database_url: str | None = None,
+    ) -> Settings:
+        """Build settings from an explicit data dir (or URL) or the environment."""
         env = os.environ
         disabled = tuple(
             name.strip()
@@ -44,4 +137,6 @@ class Settings:
             disabled_plugins=disabled,
             skip_failing_plugins=env.get("MENTORLOG_SKIP_FAILING_PLUGINS", "").lower()
             in ("1", "true", "yes"),
+            database_url=database_url or env.get("MENTORLOG_DATABASE_URL") or None,
+            database_schema=env.get("MENTORLOG_DATABASE_SCHEMA") or None,
         )

@@ -1,4 +1,10 @@
-"""The runner: catches projections up in pages, then follows new events."""
+"""The runner: catches projections up in pages, then follows new events.
+
+On SQLite the follower polls. Given a `wakeup` (PostgreSQL LISTEN/NOTIFY) it is also
+woken as soon as events are recorded; given a `leader` lock (a PostgreSQL advisory
+lock) only the process holding it applies events, while the others wait, keep their
+positions fresh for read-your-writes, and take over when the holder stops or dies.
+"""
 
 from __future__ import annotations
 
@@ -7,7 +13,7 @@ import logging
 import threading
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Protocol
 
 from eventsourcing.application import Application
 from eventsourcing.persistence import IntegrityError
@@ -16,6 +22,45 @@ from mentorlog.projections.store import ReadModelRecorder
 
 log = logging.getLogger(__name__)
 Progress = Callable[[int, int], None]
+
+
+class ReadModelStore(Protocol):
+    """Where projections keep their rows and positions (SQLite or PostgreSQL)."""
+
+    def apply_page(
+        self, projection: Projection, events: Sequence[tuple[int, Any]], last_id: int
+    ) -> None:
+        """Apply a page of (position, event) and move the position to last_id."""
+
+    def position(self, name: str) -> int:
+        """The last notification ID a projection has applied (0 for none)."""
+
+    def reset(self, projection: Projection) -> None:
+        """Drop a projection's rows and position."""
+
+
+class Wakeup(Protocol):
+    """Calls back when new events may have been recorded (e.g. LISTEN/NOTIFY)."""
+
+    def start(self, wake: Callable[[], None]) -> None:
+        """Begin calling wake on each notification."""
+
+    def stop(self) -> None:
+        """Stop calling back."""
+
+
+class Leader(Protocol):
+    """A lock that lets one process at a time apply events (e.g. advisory lock)."""
+
+    def acquire(self) -> bool:
+        """Take the lock if free, without waiting; True while this process holds it."""
+
+    def release(self) -> None:
+        """Give the lock up."""
+
+
+class ProjectionsBusy(RuntimeError):
+    """Another process holds the projections' lock."""
 
 
 @dataclass(frozen=True)
@@ -38,16 +83,21 @@ class ProjectionRunner:
     def __init__(
         self,
         app: Application[Any],
-        store: ReadModelRecorder,
+        store: ReadModelRecorder | ReadModelStore,
         projections: Sequence[Projection],
         page_size: int = 500,
         poll_interval: float = 0.2,
+        wakeup: Wakeup | None = None,
+        leader: Leader | None = None,
     ) -> None:
         self.app = app
         self.store = store
         self.projections = list(projections)
         self.page_size = page_size
         self.poll_interval = poll_interval
+        self.wakeup = wakeup
+        self.leader = leader
+        self._leading = False
         self._topics = {t for p in self.projections for t in p.topics()}
         self._lock = threading.Lock()
         self._changed = threading.Condition()
@@ -57,7 +107,35 @@ class ProjectionRunner:
         self._positions = self._read_positions()
 
     def _read_positions(self) -> dict[str, int]:
-        return {p.name: self.store.position(p.name) for p in self.projections}
+        names = [p.name for p in self.projections]
+        positions = getattr(self.store, "positions", None)
+        if positions is not None:  # one query for all (PostgreSQL)
+            return dict(positions(names))
+        return {name: self.store.position(name) for name in names}
+
+    @property
+    def leading(self) -> bool:
+        """True when this runner may apply events (always, without a leader lock)."""
+        return self.leader is None or self._leading
+
+    def _lead(self) -> bool:
+        """Hold the leader lock if there is one; on taking it, re-read positions."""
+        if self.leader is None:
+            return True
+        leading = self.leader.acquire()
+        if leading and not self._leading:
+            log.info("projections: this process now applies events")
+            self._positions = self._read_positions()
+        self._leading = leading
+        return leading
+
+    def _refresh(self) -> None:
+        """Take the positions another process reached, waking those who wait."""
+        positions = self._read_positions()
+        if positions != self._positions:
+            self._positions = positions
+            with self._changed:
+                self._changed.notify_all()
 
     @property
     def position(self) -> int:
@@ -77,8 +155,15 @@ class ProjectionRunner:
     def catch_up(
         self, progress: Progress | None = None, max_pages: int | None = None
     ) -> int:
-        """Apply every event not yet applied; return how many were read."""
+        """Apply every event not yet applied; return how many were read.
+
+        With a leader lock held by another process, apply nothing and return 0 (the
+        holder applies them); the positions it reached are read instead.
+        """
         with self._lock:
+            if not self._lead():
+                self._refresh()
+                return 0
             return self._catch_up(progress, max_pages)
 
     def _catch_up(self, progress: Progress | None, max_pages: int | None) -> int:
@@ -127,6 +212,11 @@ class ProjectionRunner:
     def rebuild(self, progress: Progress | None = None) -> int:
         """Drop every read model and replay the whole log."""
         with self._lock:
+            if not self._lead():
+                raise ProjectionsBusy(
+                    "another process is running the projections; stop it before "
+                    "rebuilding"
+                )
             for projection in self.projections:
                 self.store.reset(projection)
             self._positions = self._read_positions()
@@ -158,7 +248,7 @@ class ProjectionRunner:
         self._wake.set()
 
     def start(self) -> None:
-        """Follow the log in a background thread (polling: SQLite has no LISTEN)."""
+        """Follow the log in a background thread: polling, and woken by a wakeup."""
         if self._thread is not None:
             return
         self._stopping.clear()
@@ -166,14 +256,22 @@ class ProjectionRunner:
             target=self._follow, name="projections", daemon=True
         )
         self._thread.start()
+        if self.wakeup is not None:
+            self.wakeup.start(self.poke)
 
     def stop(self) -> None:
-        """Stop following and wait for the thread to finish its page."""
+        """Stop following, wait for the thread's page, and give up the leader lock."""
         self._stopping.set()
         self._wake.set()
+        if self.wakeup is not None:
+            self.wakeup.stop()
         if self._thread is not None:
             self._thread.join(timeout=10)
             self._thread = None
+        if self.leader is not None:
+            with self._lock:
+                self.leader.release()
+                self._leading = False
 
     def _follow(self) -> None:
         while not self._stopping.is_set():
