@@ -173,25 +173,41 @@ class ChainedPostgresRecorder(PostgresApplicationRecorder):
             "UNION SELECT originator_id FROM {links}"
         ).format(**names)
 
+    def insert_events(
+        self, stored_events: Sequence[StoredEvent], **kwargs: Any
+    ) -> Sequence[int] | None:
+        """Insert the events and their links in one transaction."""
+        # Each stream's previous link is read first, outside the insert's pipeline:
+        # it is committed, since the writer loaded that version to make this one.
+        return super().insert_events(
+            stored_events, chain_heads=self._heads(stored_events), **kwargs
+        )
+
+    def _heads(self, stored_events: Sequence[StoredEvent]) -> dict[str, str]:
+        """The recorded hash before each stream's first event in the batch."""
+        firsts: dict[str, int] = {}
+        for stored in stored_events:
+            firsts.setdefault(_key(stored.originator_id), stored.originator_version)
+        wanted = {key: version for key, version in firsts.items() if version > 1}
+        if not wanted:
+            return {}
+        with self.datastore.get_connection() as connection:
+            rows = connection.execute(
+                self._select_heads, (list(wanted), list(wanted.values()))
+            ).fetchall()
+        return {row["originator_id"]: row["hash"] for row in rows}
+
     def _insert_stored_events(
         self,
         curs: Cursor[DictRow],
         stored_events: Sequence[StoredEvent],
         **kwargs: Any,
     ) -> None:
-        # After the events (and under the table lock the events insert takes), so
-        # a stream's previous link is committed, or in this very batch.
         super()._insert_stored_events(curs, stored_events, **kwargs)
-        firsts: dict[str, int] = {}
-        for stored in stored_events:
-            firsts.setdefault(_key(stored.originator_id), stored.originator_version)
-        wanted = {key: version for key, version in firsts.items() if version > 1}
+        heads: dict[str, str] = kwargs.get("chain_heads") or {}
+        links = new_links(stored_events, lambda key, _: heads.get(key, GENESIS))
+        # Not prepared: a conflict aborts the pipeline this statement is queued in.
         with curs.connection.cursor() as c:
-            heads: dict[str, str] = {}
-            if wanted:
-                c.execute(self._select_heads, (list(wanted), list(wanted.values())))
-                heads = {row["originator_id"]: row["hash"] for row in c.fetchall()}
-            links = new_links(stored_events, lambda key, _: heads.get(key, GENESIS))
             c.execute(
                 self._insert_links,
                 (
@@ -199,6 +215,7 @@ class ChainedPostgresRecorder(PostgresApplicationRecorder):
                     [version for _, version, _ in links],
                     [digest for _, _, digest in links],
                 ),
+                prepare=False,
             )
 
     def select_links(self, originator_id: UUID | str) -> list[tuple[int, str]]:
