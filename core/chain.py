@@ -45,6 +45,12 @@ def chain(stored_events: Iterable[StoredEvent], previous: str = GENESIS) -> list
     return hashes
 
 
+def advisory_lock_key(schema: str, purpose: str) -> int:
+    """A signed 64-bit PostgreSQL advisory lock key for one purpose in one schema."""
+    digest = hashlib.sha256(f"mentorlog:{purpose}:{schema}".encode()).digest()
+    return int.from_bytes(digest[:8], "big", signed=True)
+
+
 def new_links(
     stored_events: Sequence[StoredEvent], previous: Callable[[str, int], str]
 ) -> list[tuple[str, int, str]]:
@@ -172,6 +178,12 @@ class ChainedPostgresRecorder(PostgresApplicationRecorder):
             "SELECT replace(originator_id::text, '-', '') AS id FROM {events} "
             "UNION SELECT originator_id FROM {links}"
         ).format(**names)
+
+    def _create_table(self, curs: Cursor[DictRow]) -> None:
+        # Processes starting together take turns: CREATE ... IF NOT EXISTS races.
+        key = advisory_lock_key(self.datastore.schema, "ddl")
+        curs.execute("SELECT pg_advisory_xact_lock(%s)", (key,))
+        super()._create_table(curs)
 
     def insert_events(
         self, stored_events: Sequence[StoredEvent], **kwargs: Any

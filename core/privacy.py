@@ -140,11 +140,18 @@ class PostgresKeyStore:
                 ).format(name)
             )
 
+    def _row(self, person_id: str) -> Any:
+        """The person's (key, destroyed) row, in one statement (autocommit)."""
+        with self.datastore.get_connection() as connection:
+            return connection.execute(
+                self._select, (person_id,), prepare=True
+            ).fetchone()
+
     def create(self, person_id: str) -> bytes:
         """Make (or return) the person's key."""
-        with self.datastore.transaction(commit=True) as c:
-            row = c.execute(self._select, (person_id,)).fetchone()
-            if row is None:
+        row = self._row(person_id)
+        if row is None:
+            with self.datastore.transaction(commit=True) as c:
                 key = AESGCM.generate_key(bit_length=256)
                 c.execute(self._insert, (person_id, key))
                 row = c.execute(self._select, (person_id,)).fetchone()
@@ -155,8 +162,7 @@ class PostgresKeyStore:
 
     def get(self, person_id: str) -> bytes | None:
         """Return the person's key, or None once destroyed."""
-        with self.datastore.transaction(commit=False) as c:
-            row = c.execute(self._select, (person_id,)).fetchone()
+        row = self._row(person_id)
         if row is None or row["destroyed"]:
             return None
         return bytes(row["key"])

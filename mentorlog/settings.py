@@ -33,8 +33,8 @@ class PostgresURL:
         parts = urlsplit(url)
         if parts.scheme not in URL_SCHEMES:
             raise ValueError(
-                f"'{parts.scheme or url}' is not a PostgreSQL URL; expected "
-                "postgresql://user:password@host:port/dbname?schema=name"
+                f"the database URL's scheme '{parts.scheme}' is not PostgreSQL's; "
+                "expected postgresql://user:password@host:port/dbname?schema=name"
             )
         query = dict(parse_qsl(parts.query, keep_blank_values=True))
         unknown = sorted(set(query) - set(URL_PARAMETERS))
@@ -46,7 +46,7 @@ class PostgresURL:
         try:
             port = parts.port
         except ValueError:
-            raise ValueError(f"the database URL has a bad port: {url}") from None
+            raise ValueError("the database URL has a bad port") from None
         dbname = query.get("dbname") or unquote(parts.path.lstrip("/"))
         user = query.get("user") or unquote(parts.username or "")
         if not dbname:

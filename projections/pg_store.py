@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import contextlib
 import functools
-import hashlib
 import logging
 import re
 import threading
@@ -20,6 +19,7 @@ from typing import Any, LiteralString, cast
 import psycopg
 from eventsourcing.persistence import ProgrammingError, Tracking
 from eventsourcing.postgres import PostgresDatastore, PostgresTrackingRecorder
+from mentorlog.core.chain import advisory_lock_key
 from mentorlog.projections.base import Projection
 from psycopg import Connection, Cursor
 from psycopg.rows import DictRow, TupleRow, tuple_row
@@ -67,10 +67,7 @@ def postgres_ddl(statement: str) -> str:
     return _TYPE_WORDS.sub(rename, statement)
 
 
-def lock_key(schema: str, purpose: str) -> int:
-    """A signed 64-bit advisory lock key for one purpose in one schema."""
-    digest = hashlib.sha256(f"mentorlog:{purpose}:{schema}".encode()).digest()
-    return int.from_bytes(digest[:8], "big", signed=True)
+lock_key = advisory_lock_key  # one key per (schema, purpose), shared with core
 
 
 class SchemaDatastore(PostgresDatastore):
@@ -91,12 +88,14 @@ class SchemaDatastore(PostgresDatastore):
 class QmarkCursor:
     """A psycopg cursor that takes ? placeholders and returns rows as tuples."""
 
-    def __init__(self, cursor: Cursor[TupleRow]) -> None:
+    def __init__(self, cursor: Cursor[TupleRow], prepare: bool | None = None) -> None:
         self.cursor = cursor
+        self.prepare = prepare
 
     def execute(self, sql: str, params: Sequence[Any] = ()) -> QmarkCursor:
         """Run one statement."""
-        self.cursor.execute(cast(LiteralString, to_pyformat(sql)), tuple(params))
+        query = cast(LiteralString, to_pyformat(sql))
+        self.cursor.execute(query, tuple(params), prepare=self.prepare)
         return self
 
     def executemany(self, sql: str, rows: Iterable[Sequence[Any]]) -> QmarkCursor:
@@ -203,8 +202,13 @@ class PostgresReadModelRecorder(PostgresTrackingRecorder):
     ) -> None:
         """Apply a page of (position, event) and move the position to last_id."""
         with self.datastore.transaction(commit=True) as curs:
-            with curs.connection.cursor(row_factory=tuple_row) as raw:
-                cursor = QmarkCursor(raw)
+            connection = curs.connection
+            # Pipelined: statements go out without waiting for each reply; a
+            # handler that reads (fetchone) waits for what it needs.
+            with connection.pipeline(), connection.cursor(row_factory=tuple_row) as raw:
+                # Unprepared: psycopg may lose track of statements prepared in a
+                # pipeline that an error aborts.
+                cursor = QmarkCursor(raw, prepare=False)
                 for position, event in events:
                     projection.apply(cursor, event, position)
             self._insert_tracking(curs, Tracking(projection.name, last_id))

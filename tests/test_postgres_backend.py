@@ -15,12 +15,14 @@ from urllib.parse import urlsplit, urlunsplit
 import psycopg
 import pytest
 from click.testing import CliRunner
+from eventsourcing.persistence import IntegrityError
 from mentorlog.core.chain import ChainedPostgresRecorder, ChainedRecorder, verify
 from mentorlog.core.privacy import ERASED, PostgresKeyStore
 from mentorlog.projections import queries
 from mentorlog.projections.pg_queries import PostgresReadDatabase
 from mentorlog.projections.pg_store import (
     PostgresReadModelRecorder,
+    open_pg_read_models,
     postgres_ddl,
     to_pyformat,
 )
@@ -36,7 +38,7 @@ from mentorlog.settings import PostgresURL, Settings
 from tests.conftest import SYSTEM, World, require_postgres
 from tests.test_concurrency import Store, forced_conflict, hammer_apart
 from tests.test_lifecycle import live_a_mentorship
-from tests.test_projections import record_everything
+from tests.test_projections import Clashing, Fragile, goal, record_everything
 
 ROOT = Path(__file__).resolve().parent.parent
 Dump = dict[str, list[tuple[Any, ...]]]
@@ -208,11 +210,12 @@ def test_without_a_url_sqlite_is_the_default(tmp_path: Path) -> None:
     [
         ("postgresql://postgres@127.0.0.1:1/test", "'test' on 127.0.0.1:1"),
         ("postgresql://postgres@127.0.0.1:5432/no_such_db", "'no_such_db'"),
-        ("mysql://root@127.0.0.1/test", "not a PostgreSQL URL"),
+        ("mysql://root:secret@127.0.0.1/test", "scheme 'mysql' is not"),
+        ("postgresql://u:secret@127.0.0.1:99999/test", "bad port"),
         ("postgresql://postgres@127.0.0.1/test?sslcert=x", "sslcert"),
         ("postgresql://postgres@127.0.0.1:5432/", "names no database"),
     ],
-    ids=["unreachable", "no-database", "scheme", "parameter", "no-dbname"],
+    ids=["unreachable", "no-database", "scheme", "port", "parameter", "no-dbname"],
 )
 def test_a_bad_url_gives_a_clear_error(
     url: str, expected: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
@@ -222,7 +225,7 @@ def test_a_bad_url_gives_a_clear_error(
     settings = Settings(data_dir=tmp_path / "data", database_url=url)
     with pytest.raises(DatabaseError) as info:
         open_services(settings)
-    assert expected in str(info.value)
+    assert expected in str(info.value) and "secret" not in str(info.value)
     assert info.value.__cause__ is None and info.value.__suppress_context__
     monkeypatch.setenv("MENTORLOG_DATABASE_URL", url)
     result = CliRunner().invoke(main, ["projections", "status"])
@@ -416,6 +419,39 @@ def test_catch_up_builds_the_same_rows_as_sqlite(
         assert on_postgres[table] == rows, table
     services.runner.rebuild()
     assert pg_dump(services) == on_postgres
+
+
+def test_a_page_and_its_position_roll_back_together(services: Services) -> None:
+    """A failing handler or a handler's clash leaves rows and position as they were."""
+    app, world = services.app, World(services.app)
+    datastore = services.read_models.datastore
+    store = open_pg_read_models(datastore, [Fragile(), Clashing()])  # type: ignore[arg-type]
+    fragile = ProjectionRunner(app, store, [Fragile()])
+    clashing = ProjectionRunner(app, store, [Clashing()])
+    mentorship = world.one_on_one()
+    goal(app, world, mentorship, "a")
+    before = goal(app, world, mentorship, "b")
+    fragile.catch_up()
+    goal(app, world, mentorship, "c")
+    head = goal(app, world, mentorship, "boom")
+    with pytest.raises(RuntimeError, match="boom"):
+        fragile.catch_up()
+    assert pg_rows(services, "SELECT title FROM fragile ORDER BY title") == [
+        ("a",),
+        ("b",),
+    ]
+    assert store.position("fragile") == before
+    with pytest.raises(IntegrityError):
+        clashing.catch_up()
+    assert store.position("clashing") == 0
+    assert pg_rows(services, "SELECT count(*) FROM clashing") == [(0,)]
+    # The pool's sessions are sound after the failures.
+    try:
+        Fragile.fail_on = None
+        assert fragile.catch_up() == head - before
+        assert services.runner.catch_up() == head
+    finally:
+        Fragile.fail_on = "boom"
 
 
 async def test_postgres_read_database_fetches_what_sqlite_does(
