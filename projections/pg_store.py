@@ -21,7 +21,7 @@ from eventsourcing.persistence import ProgrammingError, Tracking
 from eventsourcing.postgres import PostgresDatastore, PostgresTrackingRecorder
 from mentorlog.core.chain import advisory_lock_key
 from mentorlog.projections.base import Projection
-from psycopg import Connection, Cursor
+from psycopg import Connection, Cursor, Pipeline
 from psycopg.rows import DictRow, TupleRow, tuple_row
 from psycopg.sql import SQL, Composed, Identifier
 
@@ -88,9 +88,15 @@ class SchemaDatastore(PostgresDatastore):
 class QmarkCursor:
     """A psycopg cursor that takes ? placeholders and returns rows as tuples."""
 
-    def __init__(self, cursor: Cursor[TupleRow], prepare: bool | None = None) -> None:
+    def __init__(
+        self,
+        cursor: Cursor[TupleRow],
+        prepare: bool | None = None,
+        pipeline: Pipeline | None = None,
+    ) -> None:
         self.cursor = cursor
         self.prepare = prepare
+        self.pipeline = pipeline
 
     def execute(self, sql: str, params: Sequence[Any] = ()) -> QmarkCursor:
         """Run one statement."""
@@ -118,7 +124,9 @@ class QmarkCursor:
 
     @property
     def rowcount(self) -> int:
-        """Rows the last statement touched."""
+        """Rows the last statement touched (waiting for it, when pipelined)."""
+        if self.pipeline is not None:
+            self.pipeline.sync()
         return self.cursor.rowcount
 
 
@@ -205,10 +213,13 @@ class PostgresReadModelRecorder(PostgresTrackingRecorder):
             connection = curs.connection
             # Pipelined: statements go out without waiting for each reply; a
             # handler that reads (fetchone) waits for what it needs.
-            with connection.pipeline(), connection.cursor(row_factory=tuple_row) as raw:
+            with (
+                connection.pipeline() as pipeline,
+                connection.cursor(row_factory=tuple_row) as raw,
+            ):
                 # Unprepared: psycopg may lose track of statements prepared in a
                 # pipeline that an error aborts.
-                cursor = QmarkCursor(raw, prepare=False)
+                cursor = QmarkCursor(raw, prepare=False, pipeline=pipeline)
                 for position, event in events:
                     projection.apply(cursor, event, position)
             self._insert_tracking(curs, Tracking(projection.name, last_id))
@@ -220,9 +231,9 @@ class PostgresReadModelRecorder(PostgresTrackingRecorder):
 
     def positions(self, names: Sequence[str]) -> dict[str, int]:
         """Each named projection's position, in one query (0 for none)."""
-        with self.datastore.transaction(commit=False) as curs:
-            curs.execute(self._positions, (list(names),))
-            found = {r["application_name"]: r["notification_id"] for r in curs}
+        with self.datastore.get_connection() as connection:
+            rows = connection.execute(self._positions, (list(names),), prepare=True)
+            found = {r["application_name"]: r["notification_id"] for r in rows}
         return {name: found.get(name) or 0 for name in names}
 
     def reset(self, projection: Projection) -> None:
