@@ -8,7 +8,7 @@ from typing import Any
 from uuid import UUID
 
 from eventsourcing.application import Application
-from mentorlog.core.chain import ChainedSQLiteRecorder, chain
+from mentorlog.core.chain import ChainedRecorder, chain
 from mentorlog.core.errors import NotFound
 
 ENVELOPE = ("originator_id", "originator_version", "timestamp", "originator_topic")
@@ -48,7 +48,7 @@ def history(
     stored = list(app.recorder.select_events(uid))  # type: ignore[attr-defined]
     if not stored:
         raise NotFound(f"no stream with ID {uid}", "id")
-    if isinstance(app.recorder, ChainedSQLiteRecorder):
+    if isinstance(app.recorder, ChainedRecorder):
         recorded = dict(app.recorder.select_links(uid))
         hashes = [recorded.get(s.originator_version, "") for s in stored]
     else:

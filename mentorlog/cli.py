@@ -18,6 +18,7 @@ from rich.table import Table
 
 from mentorlog.core.errors import MentorlogError
 from mentorlog.plugins.manager import PluginError
+from mentorlog.projections.runner import ProjectionsBusy
 from mentorlog.services import DataDirError, Services, open_services
 from mentorlog.settings import Settings
 
@@ -27,7 +28,15 @@ CLI_ACTOR = "system:cli"
 
 
 def data_option(command: F) -> F:
-    """Add the --data option every command takes."""
+    """Add the --data and --database-url options every command takes."""
+    command = click.option(
+        "--database-url",
+        "database_url",
+        envvar="MENTORLOG_DATABASE_URL",
+        default=None,
+        help="postgresql://... to use PostgreSQL instead of the embedded SQLite "
+        "(env MENTORLOG_DATABASE_URL; ?schema=name picks a schema).",
+    )(command)
     return click.option(
         "--data",
         "data_dir",
@@ -38,17 +47,28 @@ def data_option(command: F) -> F:
     )(command)
 
 
+def settings_for(data_dir: str | None, database_url: str | None) -> Settings:
+    """Settings from the command's options and the environment."""
+    return Settings.from_env(data_dir, database_url=database_url)
+
+
 @contextmanager
-def opened(data_dir: str | None, create: bool = True) -> Iterator[Services]:
+def opened(
+    data_dir: str | None,
+    database_url: str | None,
+    create: bool = True,
+) -> Iterator[Services]:
     """Open services for the data dir, turning known failures into clean exits."""
     try:
-        services = open_services(Settings.from_env(data_dir), create=create)
+        services = open_services(settings_for(data_dir, database_url), create=create)
     except (DataDirError, PluginError) as exc:
         raise click.ClickException(str(exc)) from None
     try:
         yield services
     except MentorlogError as exc:
         raise click.ClickException(f"{exc.code}: {exc.message}") from None
+    except ProjectionsBusy as exc:
+        raise click.ClickException(str(exc)) from None
     finally:
         services.close()
 
@@ -79,16 +99,16 @@ def main() -> None:
 )
 @click.option("--port", default=8000, show_default=True, type=click.IntRange(1, 65535))
 @clean_errors
-def serve(data_dir: str | None, host: str, port: int) -> None:
+def serve(data_dir: str | None, database_url: str | None, host: str, port: int) -> None:
     """Serve the GraphQL API at /graphql."""
     import uvicorn
 
     from mentorlog.app import create_app
 
-    settings = Settings.from_env(data_dir)
+    settings = settings_for(data_dir, database_url)
     services = open_services(settings)
     console.print(
-        f"mentorlog serving {settings.data_dir} at http://{host}:{port}/graphql"
+        f"mentorlog serving {settings.store_name} at http://{host}:{port}/graphql"
     )
     uvicorn.run(
         create_app(settings, services),
@@ -102,27 +122,28 @@ def serve(data_dir: str | None, host: str, port: int) -> None:
 
 @main.command()
 @data_option
-def demo(data_dir: str | None) -> None:
+def demo(data_dir: str | None, database_url: str | None) -> None:
     """Load a realistic demo program into the data directory."""
     from mentorlog.demo import demo_tokens, load_demo
 
-    with opened(data_dir) as services:
+    with opened(data_dir, database_url) as services:
         existing = services.app.recorder.max_notification_id() or 0
         if existing:
             console.print(
-                f"{services.settings.data_dir} already holds {existing} events; "
+                f"{services.settings.store_name} already holds {existing} events; "
                 "the demo is not loaded twice."
             )
             return
         ids = load_demo(services.app)
         tokens = demo_tokens(services.app, ids)
         path = services.settings.data_dir / "demo-tokens.json"
+        path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(json.dumps(tokens, indent=2) + "\n")
         path.chmod(0o600)
         services.runner.catch_up()
         head = services.app.recorder.max_notification_id()
         console.print(
-            f"Demo loaded into {services.settings.data_dir}: {head} events, "
+            f"Demo loaded into {services.settings.store_name}: {head} events, "
             f"program {ids['program']}."
         )
         for role, secret in tokens.items():
@@ -132,12 +153,12 @@ def demo(data_dir: str | None) -> None:
 
 @main.command()
 @data_option
-def plugins(data_dir: str | None) -> None:
+def plugins(data_dir: str | None, database_url: str | None) -> None:
     """List loaded plugins, the formats and the goal frameworks they add."""
     try:
         from mentorlog.plugins.manager import load_catalog
 
-        settings = Settings.from_env(data_dir)
+        settings = settings_for(data_dir, database_url)
         catalog = load_catalog(settings.disabled_plugins, settings.skip_failing_plugins)
     except PluginError as exc:
         raise click.ClickException(str(exc)) from None
@@ -173,9 +194,9 @@ def projections() -> None:
 
 @projections.command()
 @data_option
-def rebuild(data_dir: str | None) -> None:
+def rebuild(data_dir: str | None, database_url: str | None) -> None:
     """Drop every read model and replay the whole event log."""
-    with opened(data_dir, create=False) as services:
+    with opened(data_dir, database_url, create=False) as services:
         head = services.runner.head()
         with Progress(
             TextColumn("replaying"), BarColumn(), MofNCompleteColumn(), console=console
@@ -195,9 +216,9 @@ def rebuild(data_dir: str | None) -> None:
 
 @projections.command()
 @data_option
-def status(data_dir: str | None) -> None:
+def status(data_dir: str | None, database_url: str | None) -> None:
     """Show each projection's position and lag behind the event log."""
-    with opened(data_dir, create=False) as services:
+    with opened(data_dir, database_url, create=False) as services:
         table = Table(title="Projections")
         for column in ("projection", "position", "head", "behind"):
             table.add_column(
@@ -220,16 +241,21 @@ def schema() -> None:
 @data_option
 @click.argument("stream_id", required=False)
 @click.option("--all", "all_streams", is_flag=True, help="Verify every stream.")
-def verify(data_dir: str | None, stream_id: str | None, all_streams: bool) -> None:
+def verify(
+    data_dir: str | None,
+    database_url: str | None,
+    stream_id: str | None,
+    all_streams: bool,
+) -> None:
     """Verify the hash chain of one stream, or of all; print digests to keep."""
-    from mentorlog.core.chain import ChainedSQLiteRecorder, store_digest
+    from mentorlog.core.chain import ChainedRecorder, store_digest
     from mentorlog.core.chain import verify as verify_chain
 
     if bool(stream_id) == all_streams:
         raise click.UsageError("give a stream ID or --all (not both)")
-    with opened(data_dir, create=False) as services:
+    with opened(data_dir, database_url, create=False) as services:
         recorder = services.app.recorder
-        assert isinstance(recorder, ChainedSQLiteRecorder)
+        assert isinstance(recorder, ChainedRecorder)
         if stream_id is not None:
             try:
                 key = UUID(stream_id).hex
@@ -271,13 +297,17 @@ def _moment(value: str | None) -> datetime | None:
     "--json", "as_json", is_flag=True, help="Print JSON Lines, one per event."
 )
 def replay(
-    data_dir: str | None, stream_id: str, as_of: str | None, as_json: bool
+    data_dir: str | None,
+    database_url: str | None,
+    stream_id: str,
+    as_of: str | None,
+    as_json: bool,
 ) -> None:
     """Print a stream's events as stored: a timeline, or JSON Lines."""
     from mentorlog.core.history import history
 
     moment = _moment(as_of)
-    with opened(data_dir, create=False) as services:
+    with opened(data_dir, database_url, create=False) as services:
         entries = history(services.app, stream_id, moment)
     if as_json:
         for entry in entries:
@@ -308,10 +338,14 @@ def token() -> None:
 )
 @click.option("--program", "program_id", help="The program (required for admin).")
 def token_create(
-    data_dir: str | None, person_id: str, role: str, program_id: str | None
+    data_dir: str | None,
+    database_url: str | None,
+    person_id: str,
+    role: str,
+    program_id: str | None,
 ) -> None:
     """Print a new token once; only its hash is stored."""
-    with opened(data_dir, create=False) as services:
+    with opened(data_dir, database_url, create=False) as services:
         secret, recorded = services.app.issue_token(
             actor=CLI_ACTOR, person_id=person_id, role=role, program_id=program_id
         )
@@ -325,9 +359,11 @@ def token_create(
 @data_option
 @click.argument("credential_id")
 @click.option("--reason", default="", help="Why the token is revoked.")
-def token_revoke(data_dir: str | None, credential_id: str, reason: str) -> None:
+def token_revoke(
+    data_dir: str | None, database_url: str | None, credential_id: str, reason: str
+) -> None:
     """Revoke a token by its credential ID."""
-    with opened(data_dir, create=False) as services:
+    with opened(data_dir, database_url, create=False) as services:
         services.app.revoke_token(credential_id, actor=CLI_ACTOR, reason=reason)
     click.echo(f"revoked {credential_id}")
 
@@ -336,9 +372,11 @@ def token_revoke(data_dir: str | None, credential_id: str, reason: str) -> None:
 @data_option
 @click.argument("person_id")
 @click.option("--reason", default="", help="Why the data is erased (recorded).")
-def erase_person(data_dir: str | None, person_id: str, reason: str) -> None:
+def erase_person(
+    data_dir: str | None, database_url: str | None, person_id: str, reason: str
+) -> None:
     """Erase a person's personal data by destroying their key; history stays."""
-    with opened(data_dir, create=False) as services:
+    with opened(data_dir, database_url, create=False) as services:
         services.app.erase_person(person_id, actor=CLI_ACTOR, reason=reason)
         services.runner.catch_up()
     click.echo(f"erased {person_id}: their key is destroyed")

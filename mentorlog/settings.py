@@ -101,6 +101,9 @@ class Settings:
     database_url: str | None = None
     # The PostgreSQL schema; overrides the URL's ?schema= (default "public").
     database_schema: str | None = None
+    # The API answers introspection queries and serves GraphiQL (both default on).
+    introspection: bool = True
+    graphiql: bool = True
 
     @property
     def events_db(self) -> Path:
@@ -111,6 +114,14 @@ class Settings:
     def views_db(self) -> Path:
         """The SQLite file of the read models and their tracking positions."""
         return self.data_dir / "views.db"
+
+    @property
+    def store_name(self) -> str:
+        """Where the data lives, for messages (never shows a password)."""
+        pg = self.postgres
+        if pg is None:
+            return str(self.data_dir)
+        return f"postgresql://{pg.host}:{pg.port}/{pg.dbname} (schema {pg.schema})"
 
     @property
     def postgres(self) -> PostgresURL | None:
@@ -139,4 +150,13 @@ class Settings:
             in ("1", "true", "yes"),
             database_url=database_url or env.get("MENTORLOG_DATABASE_URL") or None,
             database_schema=env.get("MENTORLOG_DATABASE_SCHEMA") or None,
+            introspection=_switch(env.get("MENTORLOG_INTROSPECTION")),
+            graphiql=_switch(env.get("MENTORLOG_GRAPHIQL")),
         )
+
+
+def _switch(value: str | None, default: bool = True) -> bool:
+    """An on/off environment variable: 0, false, no or off turn it off."""
+    if value is None or not value.strip():
+        return default
+    return value.strip().lower() not in ("0", "false", "no", "off")
