@@ -1,8 +1,24 @@
-"""Who may read and change what: one place for the rules of access."""
+"""Who may read and change what: one place for the rules of access.
+
+Reads: auditors read everything; a program admin reads their program, its
+mentorships and the people in them; a participant reads the mentorships they take
+part in (within their token's program, if it names one), those mentorships'
+programs, and the people they meet there (partners, and the programs' admins).
+Private content (a private goal's title, fields and notes) is for its owner alone.
+
+`ReadScope` states the read rules as data, so the read models can apply them in
+SQL (projections/queries.py) and the predicates below apply them in Python.
+
+Writes: auditors never write; admins run ADMIN_COMMANDS in their program (and
+ADMIN_ANYWHERE_COMMANDS, which are not about one program); participants run
+PARTICIPANT_COMMANDS on mentorships they may read; commands on a private goal are
+for its owner.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Collection
+from dataclasses import dataclass
 
 from mentorlog.core.access import Principal
 
@@ -35,7 +51,6 @@ ADMIN_COMMANDS = frozenset(
         "add_starter_goal",
         "set_connection_plan",
         "add_program_admin",
-        "register_person",
         "propose_mentorship",
         "start_mentorship",
         "pause_mentorship",
@@ -45,8 +60,56 @@ ADMIN_COMMANDS = frozenset(
         "revise_goal",
         "abandon_goal",
         "give_feedback",
+        "erase_person",
+        "issue_token",
+        "revoke_token",
     }
 )
+# Commands any admin may run: they are about no program yet (a new program, or a
+# person who joins programs later). The creator of a program becomes its admin.
+ADMIN_ANYWHERE_COMMANDS = frozenset({"create_program", "register_person"})
+# Commands on one goal: on a private goal only its owner may run them.
+GOAL_COMMANDS = frozenset(
+    {"revise_goal", "record_goal_progress", "achieve_goal", "abandon_goal"}
+)
+
+
+@dataclass(frozen=True)
+class ReadScope:
+    """What a principal may read, as data: everything, a program, own mentorships.
+
+    A mentorship is readable when `everything` is set, or when it is in
+    `program_id` (if set) and, with `own_only`, the viewer takes part in it; a
+    scope that sets neither reads no mentorship.
+    """
+
+    viewer_id: str
+    everything: bool = False
+    program_id: str | None = None
+    own_only: bool = False
+
+    def allows_mentorship(
+        self, program_id: str, participant_ids: Collection[str]
+    ) -> bool:
+        """True when a mentorship of that program with those people is readable."""
+        if self.everything:
+            return True
+        if self.program_id is None and not self.own_only:
+            return False
+        if self.program_id is not None and program_id != self.program_id:
+            return False
+        return not self.own_only or self.viewer_id in participant_ids
+
+
+def read_scope(principal: Principal) -> ReadScope:
+    """The read rules for a principal (see the module docstring)."""
+    if principal.is_auditor:
+        return ReadScope(principal.person_id, everything=True)
+    if principal.role == "admin":
+        return ReadScope(principal.person_id, program_id=principal.program_id)
+    return ReadScope(
+        principal.person_id, program_id=principal.program_id, own_only=True
+    )
 
 
 def may_command(
@@ -59,45 +122,79 @@ def may_command(
     if principal.is_auditor:
         return False
     if principal.role == "admin":
+        if command in ADMIN_ANYWHERE_COMMANDS:
+            return True
         return (
             command in ADMIN_COMMANDS
             and program_id is not None
             and principal.administers(program_id)
         )
-    return command in PARTICIPANT_COMMANDS and principal.person_id in participant_ids
+    return (
+        command in PARTICIPANT_COMMANDS
+        and program_id is not None
+        and read_scope(principal).allows_mentorship(program_id, participant_ids)
+    )
+
+
+def may_command_goal(principal: Principal, private: bool, owner_id: str | None) -> bool:
+    """True when the principal may change a goal they may otherwise command on."""
+    return not private or may_read_private(principal, owner_id)
 
 
 def may_read_mentorship(
     principal: Principal, program_id: str, participant_ids: Collection[str]
 ) -> bool:
     """True when the principal may see a mentorship at all."""
-    if principal.is_auditor:
-        return True
-    if principal.role == "admin":
-        return principal.administers(program_id)
-    return principal.person_id in participant_ids
+    return read_scope(principal).allows_mentorship(program_id, participant_ids)
 
 
 def may_read_private(principal: Principal, owner_id: str | None) -> bool:
-    """Private content (private goals, notes) is for its owner alone."""
+    """Private content (private goals and their notes) is for its owner alone."""
     return owner_id is not None and principal.person_id == owner_id
 
 
 def may_read_program(principal: Principal, program_id: str, joined: bool) -> bool:
-    """Admins see their program, auditors all, participants those they take part in."""
+    """Admins see their program, auditors all, participants those they take part in.
+
+    `joined`: the principal takes part in a mentorship of the program that they may
+    read (so a participant token bound to one program sees only that program).
+    """
     if principal.is_auditor:
         return True
     if principal.role == "admin":
         return principal.administers(program_id)
-    return joined
+    return joined and principal.program_id in (None, program_id)
 
 
-def may_read_person(
-    principal: Principal, person_id: str, shares_mentorship: bool, in_program: bool
+def may_read_person(principal: Principal, person_id: str, related: bool) -> bool:
+    """People see themselves, and those related to what they may read.
+
+    `related`: the person takes part in a mentorship the principal may read, or
+    administers a program the principal may read.
+    """
+    return principal.is_auditor or principal.person_id == person_id or related
+
+
+def may_verify(principal: Principal) -> bool:
+    """Only auditors verify the hash chains."""
+    return principal.is_auditor
+
+
+def may_issue_token(principal: Principal, role: str, program_id: str | None) -> bool:
+    """Admins issue participant and admin tokens for their program; never auditor."""
+    return (
+        role in ("participant", "admin")
+        and program_id is not None
+        and may_command(principal, "issue_token", program_id)
+    )
+
+
+def may_revoke_token(
+    principal: Principal, credential_id: str, program_id: str | None
 ) -> bool:
-    """People see themselves and their partners; admins their program; auditors all."""
-    if principal.is_auditor or principal.person_id == person_id:
+    """Anyone but an auditor revokes their own token; admins those of their program."""
+    if principal.is_auditor:
+        return False
+    if credential_id == principal.credential_id:
         return True
-    if principal.role == "admin":
-        return in_program
-    return shares_mentorship
+    return program_id is not None and may_command(principal, "revoke_token", program_id)

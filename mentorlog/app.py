@@ -12,15 +12,14 @@ from starlette.responses import JSONResponse
 from starlette.routing import Route
 
 from mentorlog import __version__
-from mentorlog.projections.queries import ReadDatabase
-from mentorlog.schema import schema
+from mentorlog.schema.api import make_schema
 from mentorlog.schema.http import GraphQLView
 from mentorlog.services import Services, open_services
 from mentorlog.settings import Settings
 
 
 async def healthz(request: Request) -> JSONResponse:
-    """Answer that the process is up and which version it runs."""
+    """Answer that the process is up and which version it runs (no token needed)."""
     return JSONResponse({"status": "ok", "version": __version__})
 
 
@@ -39,7 +38,7 @@ def create_app(
         if run_projections:
             await asyncio.to_thread(opened.runner.catch_up)
             opened.runner.start()
-        read_db = await ReadDatabase(settings.views_db).open()
+        read_db = await opened.read_database().open()
         app.state.services = opened
         app.state.read_db = read_db
         app.state.follows_projections = run_projections
@@ -52,7 +51,10 @@ def create_app(
             if services is None:
                 opened.close()
 
-    view = GraphQLView(schema, graphql_ide="graphiql")
+    view = GraphQLView(
+        make_schema(introspection=settings.introspection),
+        graphql_ide="graphiql" if settings.graphiql else None,
+    )
     return Starlette(
         routes=[
             Route("/graphql", view, methods=["GET", "POST"]),

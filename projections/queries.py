@@ -1,6 +1,6 @@
 """Read-model queries: async, read-only SQL on the read-model database (aiosqlite).
 
-Every read the API makes goes through a `ReadDatabase` and the functions below. Lists
+Every read the API makes goes through a `Reader` and the functions below. Lists
 are batched (`WHERE ... IN (...)`) so a request costs a handful of statements, and
 pages are keyset pages on each table's `seq` column, never in-memory slices.
 """
@@ -12,9 +12,10 @@ import json
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 import aiosqlite
+from mentorlog.core.policy import ReadScope
 
 Row = dict[str, Any]
 
@@ -39,6 +40,15 @@ BOOL_COLUMNS = frozenset({"private", "locked"})
 IN_CHUNK = 500  # SQLite's bound-variable limit is far above this.
 
 ENTITY_TABLES = ("goals", "milestones", "meetings", "reviews", "feedback")
+NOTHING = "1 = 0"  # portable: PostgreSQL has no integer truth values
+
+
+class Reader(Protocol):
+    """What the queries need of a read database (SQLite or PostgreSQL)."""
+
+    async def fetch(self, sql: str, params: Sequence[Any] = ()) -> list[Row]:
+        """Run one SELECT and return its rows as dicts, JSON columns decoded."""
+        ...
 
 
 class ReadDatabase:
@@ -96,50 +106,137 @@ def _marks(values: Sequence[Any]) -> str:
 
 
 async def _rows_in(
-    db: ReadDatabase, table: str, column: str, values: Sequence[Any], order: str = "seq"
+    db: Reader,
+    table: str,
+    column: str,
+    values: Sequence[Any],
+    order: str = "seq",
+    scoped: Conditions = ([], []),
 ) -> list[Row]:
     unique = list(dict.fromkeys(values))
+    conditions, params = scoped
+    extra = "".join(f" AND {c}" for c in conditions)
     rows: list[Row] = []
     for chunk in _chunks(unique):
         rows += await db.fetch(
-            f"SELECT * FROM {table} WHERE {column} IN ({_marks(chunk)}) "
+            f"SELECT * FROM {table} WHERE {column} IN ({_marks(chunk)}){extra} "
             f"ORDER BY {order}",
-            chunk,
+            [*chunk, *params],
         )
     return rows
+
+
+# -- read scopes (core/policy.py's rules, as SQL) -------------------------------------
+
+Conditions = tuple[list[str], list[Any]]
+
+
+def mentorship_conditions(
+    scope: ReadScope | None, table: str = "mentorships"
+) -> Conditions:
+    """SQL conditions on `table` (mentorships) that keep what the scope may read."""
+    if scope is None or scope.everything:
+        return [], []
+    conditions: list[str] = []
+    params: list[Any] = []
+    if scope.program_id is not None:
+        conditions.append(f"{table}.program_id = ?")
+        params.append(scope.program_id)
+    if scope.own_only:
+        conditions.append(
+            f"{table}.id IN "
+            "(SELECT mentorship_id FROM participants WHERE person_id = ?)"
+        )
+        params.append(scope.viewer_id)
+    return conditions or [NOTHING], params
+
+
+def program_conditions(scope: ReadScope | None, table: str = "programs") -> Conditions:
+    """Conditions on programs: an admin's program, or those of readable mentorships."""
+    if scope is None or scope.everything:
+        return [], []
+    if not scope.own_only:
+        if scope.program_id is None:
+            return [NOTHING], []
+        return [f"{table}.id = ?"], [scope.program_id]
+    inner, params = mentorship_conditions(scope, "m")
+    return [
+        f"{table}.id IN (SELECT m.program_id FROM mentorships m "
+        f"WHERE {' AND '.join(inner)})"
+    ], params
+
+
+def people_conditions(scope: ReadScope | None, table: str = "people") -> Conditions:
+    """Conditions on people: the viewer, readable partners and programs' admins."""
+    if scope is None or scope.everything:
+        return [], []
+    in_mentorships, m_params = mentorship_conditions(scope, "m")
+    in_programs, p_params = program_conditions(scope, "pr")
+    # Admins are a JSON list of IDs; LIKE on the quoted ID is portable SQL.
+    return [
+        f"({table}.id = ? "
+        f"OR {table}.id IN (SELECT pa.person_id FROM participants pa "
+        f"JOIN mentorships m ON m.id = pa.mentorship_id "
+        f"WHERE {' AND '.join(in_mentorships)}) "
+        f"OR EXISTS (SELECT 1 FROM programs pr WHERE {' AND '.join(in_programs)} "
+        f"AND pr.admins LIKE '%\"' || {table}.id || '\"%'))"
+    ], [scope.viewer_id, *m_params, *p_params]
 
 
 # -- by ID ---------------------------------------------------------------------------
 
 
-async def programs_by_id(db: ReadDatabase, ids: Sequence[str]) -> dict[str, Row]:
-    """Programs keyed by ID (missing IDs are absent)."""
-    return {r["id"]: r for r in await _rows_in(db, "programs", "id", ids)}
+async def programs_by_id(
+    db: Reader, ids: Sequence[str], scope: ReadScope | None = None
+) -> dict[str, Row]:
+    """Programs keyed by ID (missing and unreadable IDs are absent)."""
+    scoped = program_conditions(scope)
+    return {
+        r["id"]: r for r in await _rows_in(db, "programs", "id", ids, "seq", scoped)
+    }
 
 
-async def people_by_id(db: ReadDatabase, ids: Sequence[str]) -> dict[str, Row]:
-    """People keyed by ID (missing IDs are absent)."""
-    return {r["id"]: r for r in await _rows_in(db, "people", "id", ids)}
+async def people_by_id(
+    db: Reader, ids: Sequence[str], scope: ReadScope | None = None
+) -> dict[str, Row]:
+    """People keyed by ID (missing and unreadable IDs are absent)."""
+    scoped = people_conditions(scope)
+    return {r["id"]: r for r in await _rows_in(db, "people", "id", ids, "seq", scoped)}
 
 
-async def mentorships_by_id(db: ReadDatabase, ids: Sequence[str]) -> dict[str, Row]:
-    """Mentorships keyed by ID (missing IDs are absent)."""
-    return {r["id"]: r for r in await _rows_in(db, "mentorships", "id", ids)}
+async def mentorships_by_id(
+    db: Reader, ids: Sequence[str], scope: ReadScope | None = None
+) -> dict[str, Row]:
+    """Mentorships keyed by ID (missing and unreadable IDs are absent)."""
+    scoped = mentorship_conditions(scope)
+    rows = await _rows_in(db, "mentorships", "id", ids, "seq", scoped)
+    return {r["id"]: r for r in rows}
 
 
 async def entities_by_key(
-    db: ReadDatabase, table: str, keys: Sequence[tuple[str, str]]
+    db: Reader,
+    table: str,
+    keys: Sequence[tuple[str, str]],
+    scope: ReadScope | None = None,
 ) -> dict[tuple[str, str], Row]:
-    """Rows of a per-mentorship table keyed by (mentorship ID, ID)."""
+    """Rows of a per-mentorship table keyed by (mentorship ID, ID), if readable."""
     if table not in ENTITY_TABLES:
         raise ValueError(f"{table} is not a per-mentorship table")
     unique = list(dict.fromkeys(keys))
+    conditions, params = mentorship_conditions(scope)
+    extra = (
+        " AND mentorship_id IN (SELECT mentorships.id FROM mentorships "
+        f"WHERE {' AND '.join(conditions)})"
+        if conditions
+        else ""
+    )
     found: dict[tuple[str, str], Row] = {}
     for chunk in _chunks(unique):
         pairs = ",".join("(?,?)" for _ in chunk)
         rows = await db.fetch(
-            f"SELECT * FROM {table} WHERE (mentorship_id, id) IN (VALUES {pairs})",
-            [part for key in chunk for part in key],
+            f"SELECT * FROM {table} WHERE (mentorship_id, id) IN (VALUES {pairs})"
+            + extra,
+            [*(part for key in chunk for part in key), *params],
         )
         found |= {(r["mentorship_id"], r["id"]): r for r in rows}
     return found
@@ -149,7 +246,7 @@ async def entities_by_key(
 
 
 async def rows_by_mentorship(
-    db: ReadDatabase, table: str, mentorship_ids: Sequence[str]
+    db: Reader, table: str, mentorship_ids: Sequence[str]
 ) -> dict[str, list[Row]]:
     """Rows of a per-mentorship table (or participants), grouped by mentorship."""
     if table not in (*ENTITY_TABLES, "participants"):
@@ -162,17 +259,19 @@ async def rows_by_mentorship(
 
 
 async def mentorships_of_people(
-    db: ReadDatabase, person_ids: Sequence[str]
+    db: Reader, person_ids: Sequence[str], scope: ReadScope | None = None
 ) -> dict[str, list[Row]]:
-    """Each person's mentorships (any status), oldest first."""
+    """Each person's readable mentorships (any status), oldest first."""
     grouped: dict[str, list[Row]] = {p: [] for p in person_ids}
     unique = list(dict.fromkeys(person_ids))
+    conditions, params = mentorship_conditions(scope, "m")
+    extra = "".join(f" AND {c}" for c in conditions)
     for chunk in _chunks(unique):
         rows = await db.fetch(
             "SELECT p.person_id AS participant_person_id, m.* FROM participants p "
             "JOIN mentorships m ON m.id = p.mentorship_id "
-            f"WHERE p.person_id IN ({_marks(chunk)}) ORDER BY m.seq",
-            chunk,
+            f"WHERE p.person_id IN ({_marks(chunk)}){extra} ORDER BY m.seq",
+            [*chunk, *params],
         )
         for row in rows:
             grouped[row.pop("participant_person_id")].append(row)
@@ -209,6 +308,8 @@ class MentorshipFilter:
     format: str | None = None
     status: str | None = None
     participant_id: str | None = None
+    # Active, and quiet (no interaction, start or resumption) since before this.
+    quiet_before: str | None = None
 
     def where(self) -> tuple[list[str], list[Any]]:
         """The SQL conditions and their parameters."""
@@ -227,11 +328,17 @@ class MentorshipFilter:
                 "id IN (SELECT mentorship_id FROM participants WHERE person_id = ?)"
             )
             params.append(self.participant_id)
+        if self.quiet_before is not None:
+            conditions.append(
+                "id IN (SELECT mentorship_id FROM activity "
+                "WHERE status = 'active' AND quiet_since < ?)"
+            )
+            params.append(self.quiet_before)
         return conditions, params
 
 
 async def page(
-    db: ReadDatabase,
+    db: Reader,
     table: str,
     request: PageRequest,
     conditions: Sequence[str] = (),
@@ -278,32 +385,60 @@ async def page(
     return Page(rows, has_next=beyond, has_previous=more)
 
 
-async def page_programs(db: ReadDatabase, request: PageRequest) -> Page:
-    """A keyset page of programs, oldest first."""
-    return await page(db, "programs", request)
+async def page_programs(
+    db: Reader, request: PageRequest, scope: ReadScope | None = None
+) -> Page:
+    """A keyset page of readable programs, oldest first."""
+    conditions, params = program_conditions(scope)
+    return await page(db, "programs", request, conditions, params)
 
 
 async def page_people(
-    db: ReadDatabase, request: PageRequest, career_stage: str | None = None
+    db: Reader,
+    request: PageRequest,
+    career_stage: str | None = None,
+    scope: ReadScope | None = None,
 ) -> Page:
-    """A keyset page of people, oldest first, optionally at one career stage."""
-    if career_stage is None:
-        return await page(db, "people", request)
-    return await page(db, "people", request, ["career_stage = ?"], [career_stage])
+    """A keyset page of readable people, oldest first, maybe at one career stage."""
+    conditions, params = people_conditions(scope)
+    if career_stage is not None:
+        conditions, params = [*conditions, "career_stage = ?"], [*params, career_stage]
+    return await page(db, "people", request, conditions, params)
 
 
 async def page_mentorships(
-    db: ReadDatabase, request: PageRequest, where: MentorshipFilter | None = None
+    db: Reader,
+    request: PageRequest,
+    where: MentorshipFilter | None = None,
+    scope: ReadScope | None = None,
 ) -> Page:
-    """A keyset page of mentorships matching the filter, oldest first."""
+    """A keyset page of readable mentorships matching the filter, oldest first."""
     conditions, params = (where or MentorshipFilter()).where()
-    return await page(db, "mentorships", request, conditions, params)
+    visible, visible_params = mentorship_conditions(scope)
+    return await page(
+        db, "mentorships", request, [*conditions, *visible], [*params, *visible_params]
+    )
+
+
+# -- activity and metrics ------------------------------------------------------------
+
+
+async def activity_by_mentorship(db: Reader, ids: Sequence[str]) -> dict[str, Row]:
+    """Each mentorship's activity row (last interaction, quiet since), by ID."""
+    rows = await _rows_in(db, "activity", "mentorship_id", ids)
+    return {r["mentorship_id"]: r for r in rows}
+
+
+async def metrics_by_program(db: Reader, ids: Sequence[str]) -> dict[str, Row]:
+    """Each program's metrics row, by ID."""
+    rows = await _rows_in(db, "program_metrics", "program_id", ids)
+    return {r["program_id"]: r for r in rows}
 
 
 # -- positions -----------------------------------------------------------------------
 
 
-async def projection_position(db: ReadDatabase, names: Sequence[str]) -> int:
+async def projection_position(db: Reader, names: Sequence[str]) -> int:
     """The notification ID every named projection has reached (0 if any has none)."""
     if not names:
         return 0

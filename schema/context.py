@@ -1,4 +1,4 @@
-"""The per-request context: services, the read database, loaders and the actor."""
+"""The per-request context: services, the read database, loaders and the principal."""
 
 from __future__ import annotations
 
@@ -6,55 +6,36 @@ import asyncio
 from dataclasses import dataclass, field
 from typing import Any
 
-from mentorlog.core.application import person_actor
+from mentorlog.core.access import Principal
+from mentorlog.core.policy import ReadScope, read_scope
 from mentorlog.projections import queries
-from mentorlog.projections.queries import ReadDatabase
-from mentorlog.schema.ids import parse_global_id
+from mentorlog.projections.queries import Reader
 from mentorlog.schema.loaders import Loaders
 from strawberry.types import Info as StrawberryInfo
 
 from mentorlog.services import Services
 
-ACTOR_HEADER = "X-Mentorlog-Actor"
-SYSTEM_PREFIX = "system:"
-MAX_SYSTEM_NAME = 100
-
 
 @dataclass
 class Context:
-    """What every resolver of one request can reach."""
+    """What every resolver of one request can reach, and who is asking."""
 
     services: Services
-    db: ReadDatabase
-    actor_header: str | None = None
+    db: Reader
+    principal: Principal
     follows_projections: bool = True
     request: Any = None
     response: Any = None
+    scope: ReadScope = field(init=False)
     loaders: Loaders = field(init=False)
 
     def __post_init__(self) -> None:
-        self.loaders = Loaders(self.db)
+        self.scope = read_scope(self.principal)
+        self.loaders = Loaders(self.db, self.scope)
 
     def refresh(self) -> None:
         """Forget what this request has read, so later reads see a new write."""
-        self.loaders = Loaders(self.db)
-
-    async def actor(self) -> tuple[str | None, str]:
-        """The core actor string for the header, or None and why it is refused."""
-        value = (self.actor_header or "").strip()
-        if not value:
-            return None, f"send the {ACTOR_HEADER} header: a Person ID or system:<name>"
-        if value.startswith(SYSTEM_PREFIX):
-            name = value.removeprefix(SYSTEM_PREFIX)
-            if name.strip() and len(name) <= MAX_SYSTEM_NAME and name.isprintable():
-                return value, ""
-            return None, f"{ACTOR_HEADER}: system:<name> needs a short, printable name"
-        parsed = parse_global_id(value)
-        if parsed is None or parsed[0] != "Person":
-            return None, f"{ACTOR_HEADER} is neither a Person ID nor system:<name>"
-        if await self.loaders.person.load(parsed[1]) is None:
-            return None, f"{ACTOR_HEADER} names no registered person"
-        return person_actor(parsed[1]), ""
+        self.loaders = Loaders(self.db, self.scope)
 
     async def wait_for(self, position: int) -> bool:
         """Wait until the read models reach position; False on timeout."""

@@ -86,3 +86,34 @@ class GoalFieldType(Enum):
     KEY_RESULTS = strawberry.enum_value(
         "key_results", description="A list of {description, target, unit} objects."
     )
+
+
+@strawberry.enum(description="A kind of interaction between a mentorship's people.")
+class InteractionKind(Enum):
+    MEETING_HELD = strawberry.enum_value("meeting_held", description="A meeting held.")
+    REVIEW = strawberry.enum_value("review", description="A review recorded.")
+    GOAL_PROGRESS = strawberry.enum_value(
+        "goal_progress", description="Progress on a goal recorded."
+    )
+    GOAL_ACHIEVED = strawberry.enum_value(
+        "goal_achieved", description="A goal achieved."
+    )
+    FEEDBACK = strawberry.enum_value("feedback", description="Feedback given.")
+
+
+@strawberry.enum(description="What a token lets its person do.")
+class TokenRole(Enum):
+    PARTICIPANT = strawberry.enum_value(
+        "participant",
+        description="Read and change the mentorships they take part in.",
+    )
+    ADMIN = strawberry.enum_value(
+        "admin",
+        description="Run one program: its mentorships' progress, status and "
+        "metadata, never private content.",
+    )
+    AUDITOR = strawberry.enum_value(
+        "auditor",
+        description="Read every event's metadata and public payload, verify the "
+        "hash chains; never change anything.",
+    )

@@ -1,13 +1,26 @@
-"""Errors: domain failures as `UserError`s, client mistakes shown, the rest masked."""
+"""Errors: domain failures as `UserError`s, client mistakes shown, the rest masked.
+
+An unexpected failure inside a resolver reaches the client as "Unexpected error"
+with an error ID; the server log holds the same ID with the traceback, so a report
+from a client leads to its cause without the response leaking it.
+"""
 
 from __future__ import annotations
+
+import logging
+import uuid
+from collections.abc import Callable
 
 import strawberry
 from graphql import GraphQLError
 from mentorlog.core.errors import MentorlogError
+from strawberry.extensions import MaskErrors
 
-ACTOR_REQUIRED = "ACTOR_REQUIRED"
 PROJECTION_TIMEOUT = "PROJECTION_TIMEOUT"
+INTERNAL = "INTERNAL_SERVER_ERROR"
+UNAUTHENTICATED = "UNAUTHENTICATED"
+
+log = logging.getLogger("mentorlog.api")
 
 
 @strawberry.type(description="Why a mutation was refused; nothing was recorded.")
@@ -17,8 +30,9 @@ class UserError:
     )
     message: str = strawberry.field(description="What is wrong, for people to read.")
     code: str = strawberry.field(
-        description="A stable code for programs, e.g. NOT_FOUND, GOAL_INVALID, "
-        "GOAL_LOCKED, MENTORSHIP_CLOSED, ACTOR_REQUIRED, PROJECTION_TIMEOUT."
+        description="A stable code for programs, e.g. NOT_FOUND (also for what your "
+        "token may not change), FORBIDDEN (a command your token may not run at "
+        "all), GOAL_INVALID, GOAL_LOCKED, MENTORSHIP_CLOSED, PROJECTION_TIMEOUT."
     )
 
 
@@ -40,3 +54,33 @@ def should_mask(error: GraphQLError) -> bool:
     if original is None or isinstance(original, GraphQLError | ClientError):
         return False
     return error.path is not None
+
+
+class MaskWithErrorId(MaskErrors):
+    """Mask unexpected errors; log each with an ID the client's error also carries."""
+
+    def __init__(self, should_mask_error: Callable[[GraphQLError], bool]) -> None:
+        super().__init__(should_mask_error=should_mask_error)
+
+    def anonymise_error(self, error: GraphQLError) -> GraphQLError:
+        """The client's view of an unexpected error: a message and an error ID."""
+        error_id = uuid.uuid4().hex[:16]
+        original = error.original_error
+        log.error(
+            "unexpected error %s at %s: %r",
+            error_id,
+            ".".join(str(p) for p in error.path or []),
+            original,
+            exc_info=(type(original), original, original.__traceback__)
+            if original is not None
+            else None,
+        )
+        return GraphQLError(
+            message=f"Unexpected error (error ID {error_id}).",
+            nodes=error.nodes,
+            source=error.source,
+            positions=error.positions,
+            path=error.path,
+            original_error=None,
+            extensions={"code": INTERNAL, "errorId": error_id},
+        )

@@ -4,14 +4,23 @@ Responses use `application/graphql-response+json` unless the client prefers
 `application/json`. With the former, a request error (the document does not parse or
 validate, so nothing ran) answers 400 and carries no `data`; with the latter every
 well-formed request answers 200. A mutation sent with GET answers 405.
+
+Every operation needs `Authorization: Bearer <token>`; without one, or with an
+unknown or revoked token, the answer is 401 with a GraphQL-shaped error whose code
+is UNAUTHENTICATED, before the document is even parsed. Only the GraphiQL page
+(when enabled) is served without a token; it sends none of its own.
 """
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any
 
 from cross_web import AsyncHTTPRequestAdapter, HTTPException
-from mentorlog.schema.context import ACTOR_HEADER, Context
+from mentorlog.core.access import Principal
+from mentorlog.core.errors import Unauthenticated
+from mentorlog.schema.context import Context
+from mentorlog.schema.errors import UNAUTHENTICATED
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.types import Receive, Scope, Send
@@ -23,6 +32,7 @@ from strawberry.types.execution import ExecutionResult
 GRAPHQL_RESPONSE = "application/graphql-response+json"
 JSON = "application/json"
 MEDIA_TYPE_HEADER = "x-mentorlog-media-type"
+MAX_TOKEN_LENGTH = 512
 
 
 def negotiate(accept: str | None) -> str | None:
@@ -69,12 +79,31 @@ class GraphQLView(GraphQL[Context, None]):
             return
         request = Request(scope=scope, receive=receive)
         media_type = negotiate(request.headers.get("accept"))
+        graphiql = self._wants_graphiql(request)
         try:
-            if media_type is None and not self._wants_graphiql(request):
+            if media_type is None and not graphiql:
                 raise HTTPException(
                     406, f"this endpoint answers with {GRAPHQL_RESPONSE} or {JSON}"
                 )
-            response = await self.run(request)
+            if graphiql:
+                response = await self.render_graphql_ide(request)
+            else:
+                request.state.principal = await self._authenticate(request)
+                response = await self.run(request)
+        except Unauthenticated as error:
+            response = JSONResponse(
+                {
+                    "errors": [
+                        {
+                            "message": error.message,
+                            "extensions": {"code": UNAUTHENTICATED},
+                        }
+                    ]
+                },
+                status_code=401,
+                media_type=media_type or JSON,
+                headers={"WWW-Authenticate": 'Bearer realm="mentorlog"'},
+            )
         except HTTPException as error:
             headers = {"Allow": "POST"} if error.status_code == 405 else None
             response = JSONResponse(
@@ -85,13 +114,26 @@ class GraphQLView(GraphQL[Context, None]):
             )
         await response(scope, receive, send)
 
-    @staticmethod
-    def _wants_graphiql(request: Request) -> bool:
+    def _wants_graphiql(self, request: Request) -> bool:
         return (
-            request.method == "GET"
+            self.graphql_ide is not None
+            and request.method == "GET"
             and "query" not in request.query_params
             and "text/html" in request.headers.get("accept", "")
         )
+
+    @staticmethod
+    async def _authenticate(request: Request) -> Principal:
+        """The principal of the request's bearer token, or raise Unauthenticated."""
+        scheme, _, token = request.headers.get("authorization", "").partition(" ")
+        token = token.strip()
+        if scheme.lower() != "bearer" or not token:
+            raise Unauthenticated("send the header Authorization: Bearer <token>")
+        if len(token) > MAX_TOKEN_LENGTH or not token.isprintable():
+            raise Unauthenticated("the token is unknown")
+        app = request.app.state.services.app
+        principal: Principal = await asyncio.to_thread(app.authenticate, token)
+        return principal
 
     async def get_context(self, request: Any, response: Any) -> Context:
         """Build the request's context from the services the app's lifespan opened."""
@@ -99,7 +141,7 @@ class GraphQLView(GraphQL[Context, None]):
         return Context(
             services=state.services,
             db=state.read_db,
-            actor_header=request.headers.get(ACTOR_HEADER),
+            principal=request.state.principal,
             follows_projections=state.follows_projections,
             request=request,
             response=response,

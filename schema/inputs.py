@@ -5,7 +5,13 @@ from __future__ import annotations
 from datetime import datetime
 
 import strawberry
-from mentorlog.schema.enums import CareerStage, FeedbackSource, GoalTerm, SupportKind
+from mentorlog.schema.enums import (
+    CareerStage,
+    FeedbackSource,
+    GoalTerm,
+    SupportKind,
+    TokenRole,
+)
 from strawberry.scalars import JSON
 
 ID = strawberry.ID
@@ -54,7 +60,9 @@ class CreateProgramInput(CommandInput):
         default="smart", description="The goal framework goals use by default."
     )
     admins: list[ID] = strawberry.field(
-        default_factory=list, description="Global IDs of the people who administer it."
+        default_factory=list,
+        description="Global IDs of the people who administer it; whoever creates "
+        "it is one of them.",
     )
 
 
@@ -349,3 +357,34 @@ class GiveFeedbackInput(CommandInput):
         default=None, description="The global ID of the participant it is about."
     )
     rating: int | None = strawberry.field(default=None, description="A 1-5 rating.")
+
+
+# -- people and tokens ------------------------------------------------------------
+
+
+@strawberry.input(description="Whose personal data to erase, and why.")
+class ErasePersonInput(CommandInput):
+    person_id: ID = strawberry.field(description="The person's global ID.")
+    reason: str = strawberry.field(default="", description="Why, for the record.")
+
+
+@strawberry.input(
+    description="Whom a new token names, in which role and program. A token cannot "
+    "be issued twice, so this input takes no idempotency key."
+)
+class IssueTokenInput:
+    person_id: ID = strawberry.field(description="The person's global ID.")
+    role: TokenRole = strawberry.field(
+        description="PARTICIPANT or ADMIN (auditor tokens come from the CLI)."
+    )
+    program_id: ID = strawberry.field(
+        description="The program it is bound to: one you administer."
+    )
+
+
+@strawberry.input(description="Which token to revoke, and why.")
+class RevokeTokenInput(CommandInput):
+    credential_id: str = strawberry.field(
+        description="The token's credential ID (see Query.viewer, issueToken)."
+    )
+    reason: str = strawberry.field(default="", description="Why, for the record.")

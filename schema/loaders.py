@@ -1,20 +1,27 @@
-"""Per-request DataLoaders: each batches its keys into one `WHERE ... IN (...)`."""
+"""Per-request DataLoaders: each batches its keys into one `WHERE ... IN (...)`.
+
+The loaders of programs, people, mentorships and the objects inside mentorships
+read through the request's `ReadScope`: what the principal may not read is absent,
+exactly like what does not exist. Lists inside a mentorship are unscoped, since
+only a readable mentorship reaches them.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Sequence
 from typing import Any
 
+from mentorlog.core.policy import ReadScope
 from mentorlog.projections import queries
-from mentorlog.projections.queries import ReadDatabase, Row
+from mentorlog.projections.queries import Reader, Row
 from strawberry.dataloader import DataLoader
 
 Key = tuple[str, str]
 
 
 def _by_id(
-    db: ReadDatabase,
-    fetch: Callable[[ReadDatabase, Sequence[str]], Awaitable[dict[str, Row]]],
+    db: Reader,
+    fetch: Callable[[Reader, Sequence[str]], Awaitable[dict[str, Row]]],
 ) -> DataLoader[str, Row | None]:
     async def load(ids: list[str]) -> list[Row | None]:
         found = await fetch(db, ids)
@@ -23,15 +30,15 @@ def _by_id(
     return DataLoader(load_fn=load)
 
 
-def _by_key(db: ReadDatabase, table: str) -> DataLoader[Key, Row | None]:
+def _by_key(db: Reader, table: str, scope: ReadScope) -> DataLoader[Key, Row | None]:
     async def load(keys: list[Key]) -> list[Row | None]:
-        found = await queries.entities_by_key(db, table, keys)
+        found = await queries.entities_by_key(db, table, keys, scope)
         return [found.get(k) for k in keys]
 
     return DataLoader(load_fn=load)
 
 
-def _lists(db: ReadDatabase, table: str) -> DataLoader[str, list[Row]]:
+def _lists(db: Reader, table: str) -> DataLoader[str, list[Row]]:
     async def load(ids: list[str]) -> list[list[Row]]:
         grouped = await queries.rows_by_mentorship(db, table, ids)
         return [grouped[i] for i in ids]
@@ -42,15 +49,20 @@ def _lists(db: ReadDatabase, table: str) -> DataLoader[str, list[Row]]:
 class Loaders:
     """The DataLoaders of one request (or of the reads after one mutation)."""
 
-    def __init__(self, db: ReadDatabase) -> None:
-        self.program = _by_id(db, queries.programs_by_id)
-        self.person = _by_id(db, queries.people_by_id)
-        self.mentorship = _by_id(db, queries.mentorships_by_id)
-        self.goal = _by_key(db, "goals")
-        self.milestone = _by_key(db, "milestones")
-        self.meeting = _by_key(db, "meetings")
-        self.review = _by_key(db, "reviews")
-        self.feedback = _by_key(db, "feedback")
+    def __init__(self, db: Reader, scope: ReadScope) -> None:
+        self.program = _by_id(db, lambda d, ids: queries.programs_by_id(d, ids, scope))
+        self.person = _by_id(db, lambda d, ids: queries.people_by_id(d, ids, scope))
+        self.mentorship = _by_id(
+            db, lambda d, ids: queries.mentorships_by_id(d, ids, scope)
+        )
+        # Activity and metrics hang off objects already read through the scope.
+        self.activity = _by_id(db, queries.activity_by_mentorship)
+        self.metrics = _by_id(db, queries.metrics_by_program)
+        self.goal = _by_key(db, "goals", scope)
+        self.milestone = _by_key(db, "milestones", scope)
+        self.meeting = _by_key(db, "meetings", scope)
+        self.review = _by_key(db, "reviews", scope)
+        self.feedback = _by_key(db, "feedback", scope)
         self.participants = _lists(db, "participants")
         self.goals = _lists(db, "goals")
         self.milestones = _lists(db, "milestones")
@@ -59,7 +71,7 @@ class Loaders:
         self.feedback_given = _lists(db, "feedback")
 
         async def mentorships_of(ids: list[str]) -> list[list[Row]]:
-            grouped = await queries.mentorships_of_people(db, ids)
+            grouped = await queries.mentorships_of_people(db, ids, scope)
             return [grouped[i] for i in ids]
 
         self.mentorships_of_person: DataLoader[str, list[Row]] = DataLoader(

@@ -1,29 +1,31 @@
 """The Mutation type: one mutation per command of the Mentoring service.
 
-Each runs its command in a worker thread (the event store is synchronous), maps domain
-errors to `userErrors`, then waits until the read models hold the new facts, so the
-payload reads its own write.
+Each runs its command in a worker thread (the event store is synchronous) as the
+token's person, after checking the token may run it on its target (see
+schema/authorize.py); it maps domain errors to `userErrors`, then waits until the
+read models hold the new facts, so the payload reads its own write.
 """
 
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from typing import Annotated, Any
 
 import strawberry
+from mentorlog.core.access import Principal
 from mentorlog.core.application import Mentoring, Recorded
 from mentorlog.core.errors import MentorlogError, NotFound
+from mentorlog.core.policy import ReadScope, may_command, may_issue_token
+from mentorlog.projections import queries
+from mentorlog.schema import authorize as auth
 from mentorlog.schema import ids
 from mentorlog.schema import inputs as i
 from mentorlog.schema import payloads as p
+from mentorlog.schema.authorize import Command
 from mentorlog.schema.context import Info
-from mentorlog.schema.errors import (
-    ACTOR_REQUIRED,
-    PROJECTION_TIMEOUT,
-    UserError,
-    user_errors,
-)
+from mentorlog.schema.errors import PROJECTION_TIMEOUT, UserError, user_errors
+from mentorlog.schema.loaders import Loaders
 from mentorlog.schema.types import Feedback as FeedbackType
 from mentorlog.schema.types import (
     Goal,
@@ -35,19 +37,20 @@ from mentorlog.schema.types import (
 )
 from mentorlog.schema.types import Review as ReviewType
 
-Command = Callable[[Mentoring, str], Recorded]
+Check = Callable[[], Awaitable[None]]
 
 
 async def perform(
-    info: Info, command: Command
+    info: Info, command: Command, check: Check | None = None
 ) -> tuple[Recorded | None, list[UserError]]:
-    """Run a command as the request's actor; return what it recorded, or why not."""
+    """Run a command as the token's person; return what it recorded, or why not."""
     context = info.context
-    actor, problem = await context.actor()
-    if actor is None:
-        return None, [UserError(field=None, message=problem, code=ACTOR_REQUIRED)]
     try:
-        recorded = await asyncio.to_thread(command, context.services.app, actor)
+        if check is not None:
+            await check()
+        recorded = await asyncio.to_thread(
+            command, context.services.app, context.principal
+        )
     except MentorlogError as error:
         return None, user_errors(error)
     context.refresh()
@@ -69,13 +72,32 @@ def _optional(value: str | None, type_name: str, field: str) -> str | None:
     return ids.decode(value, type_name, field) if value is not None else None
 
 
+def _creator(info: Info) -> Loaders:
+    """Loaders that show the creator what they just created, wherever it is."""
+    principal = info.context.principal
+    return Loaders(info.context.db, ReadScope(principal.person_id, everything=True))
+
+
 async def _program(
-    info: Info, recorded: Recorded | None, program_id: str | None = None
+    info: Info,
+    recorded: Recorded | None,
+    program_id: str | None = None,
+    loaders: Loaders | None = None,
 ) -> Program | None:
     if recorded is None:
         return None
-    row = await info.context.loaders.program.load(program_id or recorded.id)
+    loader = (loaders or info.context.loaders).program
+    row = await loader.load(program_id or recorded.id)
     return Program.from_row(row) if row else None
+
+
+async def _person(
+    info: Info, recorded: Recorded | None, loaders: Loaders | None = None
+) -> Person | None:
+    if recorded is None:
+        return None
+    row = await (loaders or info.context.loaders).person.load(recorded.id)
+    return Person.from_row(row) if row else None
 
 
 async def _mentorship(info: Info, recorded: Recorded | None) -> Mentorship | None:
@@ -96,12 +118,12 @@ async def _scoped(
     return cls.from_row(row) if row else None
 
 
-def _scoped_id(value: str, type_name: str, field: str) -> tuple[str | None, str | None]:
-    """Decode for the payload; a bad ID gives (None, None); the command reports it."""
+def _scoped_id(value: str, type_name: str, field: str) -> str | None:
+    """The mentorship of a scoped ID, for the payload; None if malformed."""
     try:
-        return ids.decode_scoped(value, type_name, field)
+        return ids.decode_scoped(value, type_name, field)[0]
     except NotFound:
-        return None, None
+        return None
 
 
 def _decoded(value: str, type_name: str = "Mentorship") -> str | None:
@@ -112,6 +134,16 @@ def _decoded(value: str, type_name: str = "Mentorship") -> str | None:
         return None
 
 
+async def _related(info: Info, value: str, field: str) -> str:
+    """A person the token may read (in their program), or the NotFound of a stranger."""
+    person_id = ids.decode(value, "Person", field)
+    context = info.context
+    found = await queries.people_by_id(context.db, [person_id], context.scope)
+    if person_id not in found:
+        raise NotFound(f"no person with ID {person_id}", field)
+    return person_id
+
+
 def _arg(description: str) -> Any:
     return strawberry.argument(description=description)
 
@@ -120,18 +152,28 @@ INPUT = "What the command needs."
 
 
 @strawberry.type(
-    description="Record facts; each mutation runs one command of the service."
+    description="Record facts; each mutation runs one command of the service as "
+    "the token's person. A target the token may not change is refused exactly like "
+    "an unknown ID (NOT_FOUND), and nothing is recorded."
 )
 class Mutation:
     # -- programs -------------------------------------------------------------------
 
-    @strawberry.mutation(description="Create a program with its criteria and formats.")
+    @strawberry.mutation(
+        description="Create a program with its criteria and formats (admins only); "
+        "its creator administers it."
+    )
     async def create_program(
         self, info: Info, input: Annotated[i.CreateProgramInput, _arg(INPUT)]
     ) -> p.CreateProgramPayload:
-        def command(app: Mentoring, actor: str) -> Recorded:
+        def command(app: Mentoring, principal: Principal) -> Recorded:
+            auth.anywhere(principal, "create_program", "create programs")
+            admins = [
+                principal.person_id,
+                *_decode_all(input.admins, "Person", "admins"),
+            ]
             return app.create_program(
-                actor=actor,
+                actor=principal.actor,
                 idempotency_key=input.idempotency_key,
                 name=input.name,
                 description=input.description,
@@ -141,12 +183,13 @@ class Mutation:
                 cadence_days=input.cadence_days,
                 formats=input.formats,
                 default_framework=input.default_framework,
-                admins=_decode_all(input.admins, "Person", "admins"),
+                admins=list(dict.fromkeys(admins)),
             )
 
         recorded, errors = await perform(info, command)
         return p.CreateProgramPayload(
-            program=await _program(info, recorded), user_errors=errors
+            program=await _program(info, recorded, loaders=_creator(info)),
+            user_errors=errors,
         )
 
     @strawberry.mutation(
@@ -155,9 +198,11 @@ class Mutation:
     async def add_starter_goal(
         self, info: Info, input: Annotated[i.AddStarterGoalInput, _arg(INPUT)]
     ) -> p.AddStarterGoalPayload:
-        def command(app: Mentoring, actor: str) -> Recorded:
-            return app.add_starter_goal(
-                ids.decode(input.program_id, "Program", "programId"),
+        command = auth.on_program(
+            "add_starter_goal",
+            input.program_id,
+            lambda app, program_id, actor: app.add_starter_goal(
+                program_id,
                 actor=actor,
                 idempotency_key=input.idempotency_key,
                 title=input.title,
@@ -165,8 +210,8 @@ class Mutation:
                 fields=input.fields,  # type: ignore[arg-type]
                 term=input.term.value,
                 locked=input.locked,
-            )
-
+            ),
+        )
         recorded, errors = await perform(info, command)
         program = await _program(info, recorded, _decoded(input.program_id, "Program"))
         starters = program.starter_goals if program and recorded else []
@@ -179,22 +224,25 @@ class Mutation:
     async def set_connection_plan(
         self, info: Info, input: Annotated[i.SetConnectionPlanInput, _arg(INPUT)]
     ) -> p.SetConnectionPlanPayload:
-        def command(app: Mentoring, actor: str) -> Recorded:
-            return app.set_connection_plan(
-                ids.decode(input.program_id, "Program", "programId"),
+        plan = [
+            {
+                "title": m.title,
+                "week_start": m.week_start,
+                "week_end": m.week_end,
+                "agenda": m.agenda,
+            }
+            for m in input.meetings
+        ]
+        command = auth.on_program(
+            "set_connection_plan",
+            input.program_id,
+            lambda app, program_id, actor: app.set_connection_plan(
+                program_id,
                 actor=actor,
                 idempotency_key=input.idempotency_key,
-                meetings=[
-                    {
-                        "title": m.title,
-                        "week_start": m.week_start,
-                        "week_end": m.week_end,
-                        "agenda": m.agenda,
-                    }
-                    for m in input.meetings
-                ],
-            )
-
+                meetings=plan,
+            ),
+        )
         recorded, errors = await perform(info, command)
         return p.SetConnectionPlanPayload(
             program=await _program(info, recorded), user_errors=errors
@@ -204,28 +252,33 @@ class Mutation:
     async def add_program_admin(
         self, info: Info, input: Annotated[i.AddProgramAdminInput, _arg(INPUT)]
     ) -> p.AddProgramAdminPayload:
-        recorded, errors = await perform(
-            info,
-            lambda app, actor: app.add_program_admin(
-                ids.decode(input.program_id, "Program", "programId"),
+        command = auth.on_program(
+            "add_program_admin",
+            input.program_id,
+            lambda app, program_id, actor: app.add_program_admin(
+                program_id,
                 actor=actor,
                 idempotency_key=input.idempotency_key,
                 person_id=ids.decode(input.person_id, "Person", "personId"),
             ),
         )
+        recorded, errors = await perform(info, command)
         return p.AddProgramAdminPayload(
             program=await _program(info, recorded), user_errors=errors
         )
 
     # -- people --------------------------------------------------------------------
 
-    @strawberry.mutation(description="Register a person with their career profile.")
+    @strawberry.mutation(
+        description="Register a person with their career profile (admins only)."
+    )
     async def register_person(
         self, info: Info, input: Annotated[i.RegisterPersonInput, _arg(INPUT)]
     ) -> p.RegisterPersonPayload:
-        def command(app: Mentoring, actor: str) -> Recorded:
+        def command(app: Mentoring, principal: Principal) -> Recorded:
+            auth.anywhere(principal, "register_person", "register people")
             return app.register_person(
-                actor=actor,
+                actor=principal.actor,
                 idempotency_key=input.idempotency_key,
                 display_name=input.display_name,
                 career_stage=input.career_stage.value,
@@ -238,11 +291,91 @@ class Mutation:
             )
 
         recorded, errors = await perform(info, command)
-        person = None
-        if recorded is not None:
-            row = await info.context.loaders.person.load(recorded.id)
-            person = Person.from_row(row) if row else None
-        return p.RegisterPersonPayload(person=person, user_errors=errors)
+        return p.RegisterPersonPayload(
+            person=await _person(info, recorded, _creator(info)), user_errors=errors
+        )
+
+    @strawberry.mutation(
+        description="Erase a person's personal data (name, email, private goals) by "
+        "destroying their key; the history stays and still verifies. For an admin "
+        "of a program the person takes part in or administers."
+    )
+    async def erase_person(
+        self, info: Info, input: Annotated[i.ErasePersonInput, _arg(INPUT)]
+    ) -> p.ErasePersonPayload:
+        target: list[str] = []
+
+        async def check() -> None:
+            target.append(await _related(info, input.person_id, "personId"))
+
+        def command(app: Mentoring, principal: Principal) -> Recorded:
+            if not may_command(principal, "erase_person", principal.program_id):
+                raise NotFound(f"no person with ID {target[0]}", "personId")
+            return app.erase_person(
+                target[0],
+                actor=principal.actor,
+                reason=input.reason,
+                idempotency_key=input.idempotency_key,
+            )
+
+        recorded, errors = await perform(info, command, check)
+        return p.ErasePersonPayload(
+            person=await _person(info, recorded), user_errors=errors
+        )
+
+    @strawberry.mutation(
+        description="Issue a bearer token for a person in your program, as a "
+        "participant or (if they administer it) an admin of it. Admins only."
+    )
+    async def issue_token(
+        self, info: Info, input: Annotated[i.IssueTokenInput, _arg(INPUT)]
+    ) -> p.IssueTokenPayload:
+        target: list[str] = []
+        issued: list[str] = []
+
+        async def check() -> None:
+            target.append(await _related(info, input.person_id, "personId"))
+
+        def command(app: Mentoring, principal: Principal) -> Recorded:
+            program_id = ids.decode(input.program_id, "Program", "programId")
+            if not may_issue_token(principal, input.role.value, program_id):
+                raise NotFound(f"no program with ID {program_id}", "programId")
+            token, recorded = app.issue_token(
+                actor=principal.actor,
+                person_id=target[0],
+                role=input.role.value,
+                program_id=program_id,
+            )
+            issued.append(token)
+            return recorded
+
+        recorded, errors = await perform(info, command, check)
+        return p.IssueTokenPayload(
+            token=issued[0] if recorded else None,
+            credential_id=recorded.id if recorded else None,
+            user_errors=errors,
+        )
+
+    @strawberry.mutation(
+        description="Revoke a token: your own, or (as an admin) one bound to your "
+        "program. It authenticates nobody from then on."
+    )
+    async def revoke_token(
+        self, info: Info, input: Annotated[i.RevokeTokenInput, _arg(INPUT)]
+    ) -> p.RevokeTokenPayload:
+        def command(app: Mentoring, principal: Principal) -> Recorded:
+            auth.credential(app, principal, input.credential_id)
+            return app.revoke_token(
+                input.credential_id,
+                actor=principal.actor,
+                reason=input.reason,
+                idempotency_key=input.idempotency_key,
+            )
+
+        recorded, errors = await perform(info, command)
+        return p.RevokeTokenPayload(
+            credential_id=recorded.id if recorded else None, user_errors=errors
+        )
 
     # -- mentorship lifecycle ------------------------------------------------------
 
@@ -252,11 +385,13 @@ class Mutation:
     async def propose_mentorship(
         self, info: Info, input: Annotated[i.ProposeMentorshipInput, _arg(INPUT)]
     ) -> p.ProposeMentorshipPayload:
-        def command(app: Mentoring, actor: str) -> Recorded:
-            return app.propose_mentorship(
+        command = auth.on_program(
+            "propose_mentorship",
+            input.program_id,
+            lambda app, program_id, actor: app.propose_mentorship(
                 actor=actor,
                 idempotency_key=input.idempotency_key,
-                program_id=ids.decode(input.program_id, "Program", "programId"),
+                program_id=program_id,
                 format=input.format,
                 participants=[
                     {
@@ -266,8 +401,8 @@ class Mutation:
                     for x in input.participants
                 ],
                 purpose=input.purpose,
-            )
-
+            ),
+        )
         recorded, errors = await perform(info, command)
         return p.ProposeMentorshipPayload(
             mentorship=await _mentorship(info, recorded), user_errors=errors
@@ -280,14 +415,14 @@ class Mutation:
     async def start_mentorship(
         self, info: Info, input: Annotated[i.StartMentorshipInput, _arg(INPUT)]
     ) -> p.StartMentorshipPayload:
-        recorded, errors = await perform(
-            info,
-            lambda app, actor: app.start_mentorship(
-                ids.decode(input.mentorship_id, "Mentorship", "mentorshipId"),
-                actor=actor,
-                idempotency_key=input.idempotency_key,
+        command = auth.on_mentorship(
+            "start_mentorship",
+            input.mentorship_id,
+            lambda app, mentorship_id, actor: app.start_mentorship(
+                mentorship_id, actor=actor, idempotency_key=input.idempotency_key
             ),
         )
+        recorded, errors = await perform(info, command)
         return p.StartMentorshipPayload(
             mentorship=await _mentorship(info, recorded), user_errors=errors
         )
@@ -296,15 +431,17 @@ class Mutation:
     async def pause_mentorship(
         self, info: Info, input: Annotated[i.PauseMentorshipInput, _arg(INPUT)]
     ) -> p.PauseMentorshipPayload:
-        recorded, errors = await perform(
-            info,
-            lambda app, actor: app.pause_mentorship(
-                ids.decode(input.mentorship_id, "Mentorship", "mentorshipId"),
+        command = auth.on_mentorship(
+            "pause_mentorship",
+            input.mentorship_id,
+            lambda app, mentorship_id, actor: app.pause_mentorship(
+                mentorship_id,
                 actor=actor,
                 idempotency_key=input.idempotency_key,
                 reason=input.reason,
             ),
         )
+        recorded, errors = await perform(info, command)
         return p.PauseMentorshipPayload(
             mentorship=await _mentorship(info, recorded), user_errors=errors
         )
@@ -313,14 +450,14 @@ class Mutation:
     async def resume_mentorship(
         self, info: Info, input: Annotated[i.ResumeMentorshipInput, _arg(INPUT)]
     ) -> p.ResumeMentorshipPayload:
-        recorded, errors = await perform(
-            info,
-            lambda app, actor: app.resume_mentorship(
-                ids.decode(input.mentorship_id, "Mentorship", "mentorshipId"),
-                actor=actor,
-                idempotency_key=input.idempotency_key,
+        command = auth.on_mentorship(
+            "resume_mentorship",
+            input.mentorship_id,
+            lambda app, mentorship_id, actor: app.resume_mentorship(
+                mentorship_id, actor=actor, idempotency_key=input.idempotency_key
             ),
         )
+        recorded, errors = await perform(info, command)
         return p.ResumeMentorshipPayload(
             mentorship=await _mentorship(info, recorded), user_errors=errors
         )
@@ -331,15 +468,17 @@ class Mutation:
     async def complete_mentorship(
         self, info: Info, input: Annotated[i.CompleteMentorshipInput, _arg(INPUT)]
     ) -> p.CompleteMentorshipPayload:
-        recorded, errors = await perform(
-            info,
-            lambda app, actor: app.complete_mentorship(
-                ids.decode(input.mentorship_id, "Mentorship", "mentorshipId"),
+        command = auth.on_mentorship(
+            "complete_mentorship",
+            input.mentorship_id,
+            lambda app, mentorship_id, actor: app.complete_mentorship(
+                mentorship_id,
                 actor=actor,
                 idempotency_key=input.idempotency_key,
                 note=input.note,
             ),
         )
+        recorded, errors = await perform(info, command)
         return p.CompleteMentorshipPayload(
             mentorship=await _mentorship(info, recorded), user_errors=errors
         )
@@ -348,15 +487,17 @@ class Mutation:
     async def end_mentorship(
         self, info: Info, input: Annotated[i.EndMentorshipInput, _arg(INPUT)]
     ) -> p.EndMentorshipPayload:
-        recorded, errors = await perform(
-            info,
-            lambda app, actor: app.end_mentorship(
-                ids.decode(input.mentorship_id, "Mentorship", "mentorshipId"),
+        command = auth.on_mentorship(
+            "end_mentorship",
+            input.mentorship_id,
+            lambda app, mentorship_id, actor: app.end_mentorship(
+                mentorship_id,
                 actor=actor,
                 idempotency_key=input.idempotency_key,
                 reason=input.reason,
             ),
         )
+        recorded, errors = await perform(info, command)
         return p.EndMentorshipPayload(
             mentorship=await _mentorship(info, recorded), user_errors=errors
         )
@@ -369,10 +510,11 @@ class Mutation:
     async def record_agreement(
         self, info: Info, input: Annotated[i.RecordAgreementInput, _arg(INPUT)]
     ) -> p.RecordAgreementPayload:
-        recorded, errors = await perform(
-            info,
-            lambda app, actor: app.record_agreement(
-                ids.decode(input.mentorship_id, "Mentorship", "mentorshipId"),
+        command = auth.on_mentorship(
+            "record_agreement",
+            input.mentorship_id,
+            lambda app, mentorship_id, actor: app.record_agreement(
+                mentorship_id,
                 actor=actor,
                 idempotency_key=input.idempotency_key,
                 communication=input.communication,
@@ -381,22 +523,23 @@ class Mutation:
                 outcomes=input.outcomes,
             ),
         )
+        recorded, errors = await perform(info, command)
         return p.RecordAgreementPayload(
             mentorship=await _mentorship(info, recorded), user_errors=errors
         )
 
-    @strawberry.mutation(description="Sign the agreement as the acting participant.")
+    @strawberry.mutation(description="Sign the agreement as the token's person.")
     async def sign_agreement(
         self, info: Info, input: Annotated[i.SignAgreementInput, _arg(INPUT)]
     ) -> p.SignAgreementPayload:
-        recorded, errors = await perform(
-            info,
-            lambda app, actor: app.sign_agreement(
-                ids.decode(input.mentorship_id, "Mentorship", "mentorshipId"),
-                actor=actor,
-                idempotency_key=input.idempotency_key,
+        command = auth.on_mentorship(
+            "sign_agreement",
+            input.mentorship_id,
+            lambda app, mentorship_id, actor: app.sign_agreement(
+                mentorship_id, actor=actor, idempotency_key=input.idempotency_key
             ),
         )
+        recorded, errors = await perform(info, command)
         return p.SignAgreementPayload(
             mentorship=await _mentorship(info, recorded), user_errors=errors
         )
@@ -407,10 +550,11 @@ class Mutation:
     async def set_goal(
         self, info: Info, input: Annotated[i.SetGoalInput, _arg(INPUT)]
     ) -> p.SetGoalPayload:
-        recorded, errors = await perform(
-            info,
-            lambda app, actor: app.set_goal(
-                ids.decode(input.mentorship_id, "Mentorship", "mentorshipId"),
+        command = auth.on_mentorship(
+            "set_goal",
+            input.mentorship_id,
+            lambda app, mentorship_id, actor: app.set_goal(
+                mentorship_id,
                 actor=actor,
                 idempotency_key=input.idempotency_key,
                 title=input.title,
@@ -421,31 +565,32 @@ class Mutation:
                 owner_id=_optional(input.owner_id, "Person", "ownerId"),
             ),
         )
+        recorded, errors = await perform(info, command)
         goal = await _scoped(info, Goal, _decoded(input.mentorship_id), recorded)
         return p.SetGoalPayload(goal=goal, user_errors=errors)
 
     @strawberry.mutation(
         description="Revise a goal's title or fields, with a reason; locked starter "
-        "goals need a program admin."
+        "goals need a program admin, private goals their owner."
     )
     async def revise_goal(
         self, info: Info, input: Annotated[i.ReviseGoalInput, _arg(INPUT)]
     ) -> p.ReviseGoalPayload:
-        mentorship_id, goal_id = _scoped_id(input.goal_id, "Goal", "goalId")
-
-        def command(app: Mentoring, actor: str) -> Recorded:
-            m, g = ids.decode_scoped(input.goal_id, "Goal", "goalId")
-            return app.revise_goal(
-                m,
-                g,
+        command = auth.on_goal(
+            "revise_goal",
+            input.goal_id,
+            lambda app, mentorship_id, goal_id, actor: app.revise_goal(
+                mentorship_id,
+                goal_id,
                 actor=actor,
                 idempotency_key=input.idempotency_key,
                 title=input.title,
                 fields=input.fields,  # type: ignore[arg-type]
                 reason=input.reason,
-            )
-
+            ),
+        )
         recorded, errors = await perform(info, command)
+        mentorship_id = _scoped_id(input.goal_id, "Goal", "goalId")
         goal = await _scoped(info, Goal, mentorship_id, recorded)
         return p.ReviseGoalPayload(goal=goal, user_errors=errors)
 
@@ -455,21 +600,21 @@ class Mutation:
     async def record_goal_progress(
         self, info: Info, input: Annotated[i.RecordGoalProgressInput, _arg(INPUT)]
     ) -> p.RecordGoalProgressPayload:
-        mentorship_id, _ = _scoped_id(input.goal_id, "Goal", "goalId")
-
-        def command(app: Mentoring, actor: str) -> Recorded:
-            m, g = ids.decode_scoped(input.goal_id, "Goal", "goalId")
-            return app.record_goal_progress(
-                m,
-                g,
+        command = auth.on_goal(
+            "record_goal_progress",
+            input.goal_id,
+            lambda app, mentorship_id, goal_id, actor: app.record_goal_progress(
+                mentorship_id,
+                goal_id,
                 actor=actor,
                 idempotency_key=input.idempotency_key,
                 percent=input.percent,
                 key_results=input.key_results,
                 note=input.note,
-            )
-
+            ),
+        )
         recorded, errors = await perform(info, command)
+        mentorship_id = _scoped_id(input.goal_id, "Goal", "goalId")
         goal = await _scoped(info, Goal, mentorship_id, recorded)
         return p.RecordGoalProgressPayload(goal=goal, user_errors=errors)
 
@@ -477,19 +622,19 @@ class Mutation:
     async def achieve_goal(
         self, info: Info, input: Annotated[i.AchieveGoalInput, _arg(INPUT)]
     ) -> p.AchieveGoalPayload:
-        mentorship_id, _ = _scoped_id(input.goal_id, "Goal", "goalId")
-
-        def command(app: Mentoring, actor: str) -> Recorded:
-            m, g = ids.decode_scoped(input.goal_id, "Goal", "goalId")
-            return app.achieve_goal(
-                m,
-                g,
+        command = auth.on_goal(
+            "achieve_goal",
+            input.goal_id,
+            lambda app, mentorship_id, goal_id, actor: app.achieve_goal(
+                mentorship_id,
+                goal_id,
                 actor=actor,
                 note=input.note,
                 idempotency_key=input.idempotency_key,
-            )
-
+            ),
+        )
         recorded, errors = await perform(info, command)
+        mentorship_id = _scoped_id(input.goal_id, "Goal", "goalId")
         goal = await _scoped(info, Goal, mentorship_id, recorded)
         return p.AchieveGoalPayload(goal=goal, user_errors=errors)
 
@@ -500,19 +645,19 @@ class Mutation:
     async def abandon_goal(
         self, info: Info, input: Annotated[i.AbandonGoalInput, _arg(INPUT)]
     ) -> p.AbandonGoalPayload:
-        mentorship_id, _ = _scoped_id(input.goal_id, "Goal", "goalId")
-
-        def command(app: Mentoring, actor: str) -> Recorded:
-            m, g = ids.decode_scoped(input.goal_id, "Goal", "goalId")
-            return app.abandon_goal(
-                m,
-                g,
+        command = auth.on_goal(
+            "abandon_goal",
+            input.goal_id,
+            lambda app, mentorship_id, goal_id, actor: app.abandon_goal(
+                mentorship_id,
+                goal_id,
                 actor=actor,
                 reason=input.reason,
                 idempotency_key=input.idempotency_key,
-            )
-
+            ),
+        )
         recorded, errors = await perform(info, command)
+        mentorship_id = _scoped_id(input.goal_id, "Goal", "goalId")
         goal = await _scoped(info, Goal, mentorship_id, recorded)
         return p.AbandonGoalPayload(goal=goal, user_errors=errors)
 
@@ -524,10 +669,7 @@ class Mutation:
     async def reach_milestone(
         self, info: Info, input: Annotated[i.ReachMilestoneInput, _arg(INPUT)]
     ) -> p.ReachMilestonePayload:
-        def command(app: Mentoring, actor: str) -> Recorded:
-            mentorship_id = ids.decode(
-                input.mentorship_id, "Mentorship", "mentorshipId"
-            )
+        def run(app: Mentoring, mentorship_id: str, actor: str) -> Recorded:
             goal_id = None
             if input.goal_id is not None:
                 goal_mentorship, goal_id = ids.decode_scoped(
@@ -544,6 +686,7 @@ class Mutation:
                 note=input.note,
             )
 
+        command = auth.on_mentorship("reach_milestone", input.mentorship_id, run)
         recorded, errors = await perform(info, command)
         milestone = await _scoped(
             info, Milestone, _decoded(input.mentorship_id), recorded
@@ -554,15 +697,21 @@ class Mutation:
     async def celebrate_milestone(
         self, info: Info, input: Annotated[i.CelebrateMilestoneInput, _arg(INPUT)]
     ) -> p.CelebrateMilestonePayload:
-        mentorship_id, _ = _scoped_id(input.milestone_id, "Milestone", "milestoneId")
-
-        def command(app: Mentoring, actor: str) -> Recorded:
-            m, x = ids.decode_scoped(input.milestone_id, "Milestone", "milestoneId")
-            return app.celebrate_milestone(
-                m, x, actor=actor, how=input.how, idempotency_key=input.idempotency_key
-            )
-
+        command = auth.on_scoped(
+            "celebrate_milestone",
+            input.milestone_id,
+            "Milestone",
+            "milestoneId",
+            lambda app, mentorship_id, milestone_id, actor: app.celebrate_milestone(
+                mentorship_id,
+                milestone_id,
+                actor=actor,
+                how=input.how,
+                idempotency_key=input.idempotency_key,
+            ),
+        )
         recorded, errors = await perform(info, command)
+        mentorship_id = _scoped_id(input.milestone_id, "Milestone", "milestoneId")
         milestone = await _scoped(info, Milestone, mentorship_id, recorded)
         return p.CelebrateMilestonePayload(milestone=milestone, user_errors=errors)
 
@@ -575,10 +724,11 @@ class Mutation:
     async def schedule_meeting(
         self, info: Info, input: Annotated[i.ScheduleMeetingInput, _arg(INPUT)]
     ) -> p.ScheduleMeetingPayload:
-        recorded, errors = await perform(
-            info,
-            lambda app, actor: app.schedule_meeting(
-                ids.decode(input.mentorship_id, "Mentorship", "mentorshipId"),
+        command = auth.on_mentorship(
+            "schedule_meeting",
+            input.mentorship_id,
+            lambda app, mentorship_id, actor: app.schedule_meeting(
+                mentorship_id,
                 actor=actor,
                 idempotency_key=input.idempotency_key,
                 scheduled_for=input.scheduled_for.isoformat(),
@@ -587,6 +737,7 @@ class Mutation:
                 plan_number=input.plan_number,
             ),
         )
+        recorded, errors = await perform(info, command)
         meeting = await _scoped(info, Meeting, _decoded(input.mentorship_id), recorded)
         return p.ScheduleMeetingPayload(meeting=meeting, user_errors=errors)
 
@@ -594,13 +745,14 @@ class Mutation:
     async def hold_meeting(
         self, info: Info, input: Annotated[i.HoldMeetingInput, _arg(INPUT)]
     ) -> p.HoldMeetingPayload:
-        mentorship_id, _ = _scoped_id(input.meeting_id, "Meeting", "meetingId")
-
-        def command(app: Mentoring, actor: str) -> Recorded:
-            m, x = ids.decode_scoped(input.meeting_id, "Meeting", "meetingId")
-            return app.hold_meeting(
-                m,
-                x,
+        command = auth.on_scoped(
+            "hold_meeting",
+            input.meeting_id,
+            "Meeting",
+            "meetingId",
+            lambda app, mentorship_id, meeting_id, actor: app.hold_meeting(
+                mentorship_id,
+                meeting_id,
                 actor=actor,
                 idempotency_key=input.idempotency_key,
                 notes=input.notes,
@@ -608,9 +760,10 @@ class Mutation:
                 attended=None
                 if input.attended is None
                 else _decode_all(input.attended, "Person", "attended"),
-            )
-
+            ),
+        )
         recorded, errors = await perform(info, command)
+        mentorship_id = _scoped_id(input.meeting_id, "Meeting", "meetingId")
         meeting = await _scoped(info, Meeting, mentorship_id, recorded)
         return p.HoldMeetingPayload(meeting=meeting, user_errors=errors)
 
@@ -618,19 +771,21 @@ class Mutation:
     async def cancel_meeting(
         self, info: Info, input: Annotated[i.CancelMeetingInput, _arg(INPUT)]
     ) -> p.CancelMeetingPayload:
-        mentorship_id, _ = _scoped_id(input.meeting_id, "Meeting", "meetingId")
-
-        def command(app: Mentoring, actor: str) -> Recorded:
-            m, x = ids.decode_scoped(input.meeting_id, "Meeting", "meetingId")
-            return app.cancel_meeting(
-                m,
-                x,
+        command = auth.on_scoped(
+            "cancel_meeting",
+            input.meeting_id,
+            "Meeting",
+            "meetingId",
+            lambda app, mentorship_id, meeting_id, actor: app.cancel_meeting(
+                mentorship_id,
+                meeting_id,
                 actor=actor,
                 reason=input.reason,
                 idempotency_key=input.idempotency_key,
-            )
-
+            ),
+        )
         recorded, errors = await perform(info, command)
+        mentorship_id = _scoped_id(input.meeting_id, "Meeting", "meetingId")
         meeting = await _scoped(info, Meeting, mentorship_id, recorded)
         return p.CancelMeetingPayload(meeting=meeting, user_errors=errors)
 
@@ -640,10 +795,11 @@ class Mutation:
     async def record_review(
         self, info: Info, input: Annotated[i.RecordReviewInput, _arg(INPUT)]
     ) -> p.RecordReviewPayload:
-        recorded, errors = await perform(
-            info,
-            lambda app, actor: app.record_review(
-                ids.decode(input.mentorship_id, "Mentorship", "mentorshipId"),
+        command = auth.on_mentorship(
+            "record_review",
+            input.mentorship_id,
+            lambda app, mentorship_id, actor: app.record_review(
+                mentorship_id,
                 actor=actor,
                 idempotency_key=input.idempotency_key,
                 progress_rating=input.progress_rating,
@@ -653,6 +809,7 @@ class Mutation:
                 next_steps=input.next_steps,
             ),
         )
+        recorded, errors = await perform(info, command)
         review = await _scoped(
             info, ReviewType, _decoded(input.mentorship_id), recorded
         )
@@ -664,10 +821,11 @@ class Mutation:
     async def give_feedback(
         self, info: Info, input: Annotated[i.GiveFeedbackInput, _arg(INPUT)]
     ) -> p.GiveFeedbackPayload:
-        recorded, errors = await perform(
-            info,
-            lambda app, actor: app.give_feedback(
-                ids.decode(input.mentorship_id, "Mentorship", "mentorshipId"),
+        command = auth.on_mentorship(
+            "give_feedback",
+            input.mentorship_id,
+            lambda app, mentorship_id, actor: app.give_feedback(
+                mentorship_id,
                 actor=actor,
                 idempotency_key=input.idempotency_key,
                 text=input.text,
@@ -676,6 +834,7 @@ class Mutation:
                 rating=input.rating,
             ),
         )
+        recorded, errors = await perform(info, command)
         feedback = await _scoped(
             info, FeedbackType, _decoded(input.mentorship_id), recorded
         )

@@ -218,3 +218,32 @@ class GiveFeedbackPayload:
         description="The feedback given. Null when refused."
     )
     user_errors: list[UserError] = strawberry.field(description=USER_ERRORS)
+
+
+@strawberry.type(description="The result of erasePerson.")
+class ErasePersonPayload:
+    person: Person | None = strawberry.field(
+        description="The person, now erased. Null when refused."
+    )
+    user_errors: list[UserError] = strawberry.field(description=USER_ERRORS)
+
+
+@strawberry.type(description="The result of issueToken.")
+class IssueTokenPayload:
+    token: str | None = strawberry.field(
+        description="The bearer token. Shown this once: only its hash is stored. "
+        "Null when refused."
+    )
+    credential_id: str | None = strawberry.field(
+        description="The token's credential ID, to revoke it later."
+    )
+    user_errors: list[UserError] = strawberry.field(description=USER_ERRORS)
+
+
+@strawberry.type(description="The result of revokeToken.")
+class RevokeTokenPayload:
+    credential_id: str | None = strawberry.field(
+        description="The credential revoked; its token authenticates nobody now. "
+        "Null when refused."
+    )
+    user_errors: list[UserError] = strawberry.field(description=USER_ERRORS)

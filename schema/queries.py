@@ -3,16 +3,20 @@
 from __future__ import annotations
 
 import asyncio
+from datetime import UTC, datetime, timedelta
 from typing import Annotated
 
 import strawberry
 from mentorlog.core.errors import NotFound
+from mentorlog.core.history import history
 from mentorlog.projections.queries import MentorshipFilter as Where
 from mentorlog.schema import ids
+from mentorlog.schema.audit import StoreVerification, StreamVerification, Viewer
 from mentorlog.schema.context import Info
 from mentorlog.schema.enums import CareerStage, MentorshipStatus
 from mentorlog.schema.errors import ClientError
 from mentorlog.schema.pagination import MAX_PAGE_SIZE
+from mentorlog.schema.replay import replay
 from mentorlog.schema.types import (
     AFTER,
     BEFORE,
@@ -29,6 +33,8 @@ from mentorlog.schema.types import (
     ProgramConnection,
 )
 from strawberry import relay
+
+MAX_QUIET_DAYS = 3650
 
 First = Annotated[int | None, strawberry.argument(description=FIRST)]
 After = Annotated[str | None, strawberry.argument(description=AFTER)]
@@ -52,6 +58,12 @@ class MentorshipFilter:
     participant_id: strawberry.ID | None = strawberry.field(
         default=None, description="Only mentorships this person takes part in."
     )
+    quiet_for_days: int | None = strawberry.field(
+        default=None,
+        description="Only active mentorships whose people have not interacted (held "
+        "a meeting, reviewed, recorded goal progress or feedback) for more than this "
+        "many days, counting from the start or resumption: the ones to nudge.",
+    )
 
     def to_query(self) -> Where:
         """The read-model filter, with global IDs decoded."""
@@ -68,11 +80,20 @@ class MentorshipFilter:
             )
         except NotFound as error:
             raise ClientError(f"filter.{error.field}: {error.message}") from None
+        quiet_before = None
+        if self.quiet_for_days is not None:
+            if not 0 <= self.quiet_for_days <= MAX_QUIET_DAYS:
+                raise ClientError(
+                    f"filter.quietForDays must be between 0 and {MAX_QUIET_DAYS}"
+                )
+            since = datetime.now(UTC) - timedelta(days=self.quiet_for_days)
+            quiet_before = since.isoformat()
         return Where(
             program_id=program,
             format=self.format,
             status=self.status.value if self.status else None,
             participant_id=person,
+            quiet_before=quiet_before,
         )
 
 
@@ -93,12 +114,32 @@ async def _one(info: Info, value: str, type_name: str) -> relay.Node | None:
 
 
 ID_ARG = "A global ID."
+AS_OF_ARG = (
+    "Show the mentorship as it was at this moment (with a time zone), rebuilt by "
+    "replaying its events; null if it did not exist yet. Leave out for now."
+)
+
+
+async def _as_of(info: Info, found: Mentorship, as_of: datetime) -> Mentorship | None:
+    """The mentorship as it was at a moment, replayed from its events."""
+    if as_of.tzinfo is None:
+        raise ClientError("asOf needs a time zone, e.g. 2026-01-31T12:00:00Z")
+    app = info.context.services.app
+    entries = await asyncio.to_thread(history, app, found.id, as_of)
+    replayed = replay(found.id, entries, as_of, app.sealer.open)
+    return Mentorship.from_replay(replayed) if replayed else None
 
 
 @strawberry.type(
-    description="Read programs, people, mentorships and the plugin catalog."
+    description="Read programs, people, mentorships, their histories and the plugin "
+    "catalog; verify the hash chains. Every read shows only what your token may "
+    "read: what you may not read is null or left out, as if it did not exist."
 )
 class Query:
+    @strawberry.field(description="Who your token names: person, role and program.")
+    def viewer(self, info: Info) -> Viewer:
+        return Viewer.of(info.context.principal)
+
     @strawberry.field(description="Any object by its global ID; null if none has it.")
     async def node(
         self,
@@ -181,13 +222,44 @@ class Query:
         where = filter.to_query() if filter else Where()
         return await MentorshipConnection.load(info, where, first, after, last, before)
 
-    @strawberry.field(description="A mentorship by its global ID; null if none has it.")
+    @strawberry.field(
+        description="A mentorship by its global ID, now or at a past moment; null if "
+        "none has it."
+    )
     async def mentorship(
         self,
         info: Info,
         id: Annotated[strawberry.ID, strawberry.argument(description=ID_ARG)],
+        as_of: Annotated[
+            datetime | None, strawberry.argument(description=AS_OF_ARG)
+        ] = None,
     ) -> Mentorship | None:
-        return await _one(info, id, "Mentorship")  # type: ignore[return-value]
+        found = await _one(info, id, "Mentorship")
+        if found is None or as_of is None:
+            return found  # type: ignore[return-value]
+        return await _as_of(info, found, as_of)  # type: ignore[arg-type]
+
+    @strawberry.field(
+        description="Verify one mentorship's hash chain: recompute each event's link "
+        "and compare it with the stored one. Auditors only; null for others and for "
+        "an unknown mentorship."
+    )
+    async def verify(
+        self,
+        info: Info,
+        mentorship_id: Annotated[
+            strawberry.ID,
+            strawberry.argument(description="The mentorship's global ID."),
+        ],
+    ) -> StreamVerification | None:
+        return await StreamVerification.of_mentorship(info, mentorship_id)
+
+    @strawberry.field(
+        description="Verify every stream of the store (mentorships, programs, people, "
+        "credentials...) and digest the whole. Auditors only; null for others."
+    )
+    async def verify_all(self, info: Info) -> StoreVerification | None:
+        return await StoreVerification.of_store(info)
 
     @strawberry.field(description="Every mentoring format the loaded plugins provide.")
     def formats(self, info: Info) -> list[Format]:

@@ -2,14 +2,19 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Iterable
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Annotated, Any
 
 import strawberry
+from mentorlog.core.history import history as stream_history
+from mentorlog.core.policy import may_read_private
 from mentorlog.plugins import interfaces as plugin
 from mentorlog.projections import queries
+from mentorlog.projections.activity_log import days_since
 from mentorlog.projections.queries import MentorshipFilter, Row
+from mentorlog.schema import history as events
 from mentorlog.schema.context import Info
 from mentorlog.schema.enums import (
     CareerStage,
@@ -17,12 +22,14 @@ from mentorlog.schema.enums import (
     GoalFieldType,
     GoalStatus,
     GoalTerm,
+    InteractionKind,
     MeetingStatus,
     MentorshipStatus,
     RoleSide,
     SupportKind,
 )
 from mentorlog.schema.pagination import encode_cursor, page_info, page_request
+from mentorlog.schema.replay import Replayed
 from strawberry import relay
 from strawberry.scalars import JSON
 
@@ -317,6 +324,71 @@ class Program(relay.Node):
         )
         return await MentorshipConnection.load(info, where, first, after, last, before)
 
+    @strawberry.field(
+        description="How the program is doing: mentorships by status, completion, "
+        "ratings, goals and meetings. Only its admins and auditors see it; null "
+        "for others."
+    )
+    async def metrics(self, info: Info) -> ProgramMetrics | None:
+        context = info.context
+        if not (context.scope.everything or context.principal.administers(self.id)):
+            return None
+        row = await context.loaders.metrics.load(self.id)
+        return ProgramMetrics.from_row(row) if row else None
+
+
+@strawberry.type(
+    description="A program's figures, kept current by the program_metrics read model."
+)
+class ProgramMetrics:
+    proposed: int = strawberry.field(description="Mentorships proposed, not started.")
+    active: int = strawberry.field(description="Mentorships running.")
+    paused: int = strawberry.field(description="Mentorships paused.")
+    completed: int = strawberry.field(description="Mentorships completed.")
+    ended: int = strawberry.field(description="Mentorships ended early.")
+    reviews: int = strawberry.field(description="Reviews (check-ins) recorded.")
+    rated_feedback: int = strawberry.field(description="Feedback given with a rating.")
+    goals_set: int = strawberry.field(description="Goals set.")
+    goals_achieved: int = strawberry.field(description="Goals achieved.")
+    goals_abandoned: int = strawberry.field(description="Goals abandoned.")
+    meetings_held: int = strawberry.field(description="Meetings held.")
+    completion_rate: float | None = strawberry.field(
+        description="Of the mentorships that closed, the share that completed rather "
+        "than ended, 0-1; null before any closed."
+    )
+    average_progress_rating: float | None = strawberry.field(
+        description="The average review rating, 1-5; null without reviews."
+    )
+    satisfaction: float | None = strawberry.field(
+        description="The average rating of rated feedback, 1-5; null without any."
+    )
+    goal_achievement_rate: float | None = strawberry.field(
+        description="Goals achieved of goals set, 0-1; null before any was set."
+    )
+    updated_at: datetime = strawberry.field(description="When the figures changed.")
+
+    @classmethod
+    def from_row(cls, row: Row) -> ProgramMetrics:
+        """Build from a `program_metrics` row."""
+        return cls(
+            proposed=row["proposed"],
+            active=row["active"],
+            paused=row["paused"],
+            completed=row["completed"],
+            ended=row["ended"],
+            reviews=row["reviews"],
+            rated_feedback=row["rated_feedback"],
+            goals_set=row["goals_set"],
+            goals_achieved=row["goals_achieved"],
+            goals_abandoned=row["goals_abandoned"],
+            meetings_held=row["meetings_held"],
+            completion_rate=row["completion_rate"],
+            average_progress_rating=row["avg_progress_rating"],
+            satisfaction=row["satisfaction"],
+            goal_achievement_rate=row["goal_rate"],
+            updated_at=_at(row["updated_at"]),
+        )
+
 
 @strawberry.type(description="Someone who mentors, is mentored, or runs a program.")
 class Person(relay.Node):
@@ -438,6 +510,46 @@ class Agreement:
 
 
 @strawberry.type(
+    description="When a mentorship's people last interacted, for nudging quiet ones."
+)
+class Activity:
+    last_kind: InteractionKind | None = strawberry.field(
+        description="The kind of the last interaction; null before the first."
+    )
+    last_at: datetime | None = strawberry.field(
+        description="When the last interaction was recorded."
+    )
+    last_by: Actor | None = strawberry.field(description="Who recorded it.")
+    quiet_since: datetime = strawberry.field(
+        description="Since when nothing happened: the last interaction, or the start "
+        "or resumption if later (time paused does not count)."
+    )
+    quiet_days: int = strawberry.field(
+        description="Whole days quiet, up to now (or the moment an asOf view shows)."
+    )
+    interactions: int = strawberry.field(description="How many interactions so far.")
+
+    @classmethod
+    def from_row(cls, row: Row, now: datetime) -> Activity:
+        """Build from an `activity` row, counting quiet days up to now."""
+        return cls(
+            last_kind=InteractionKind(row["last_kind"]) if row["last_kind"] else None,
+            last_at=_when(row["last_at"]),
+            last_by=Actor.parse(row["last_by"]) if row["last_by"] else None,
+            quiet_since=_at(row["quiet_since"]),
+            quiet_days=days_since(row["quiet_since"], now),
+            interactions=row["interactions"],
+        )
+
+
+TYPES_ARG = "Only events of these types; all when left out."
+AS_OF = (
+    "Null for the current state; else the moment this view shows, rebuilt by "
+    "replaying the mentorship's events up to it."
+)
+
+
+@strawberry.type(
     description="A mentoring relationship in one format, from proposal to end."
 )
 class Mentorship(relay.Node):
@@ -465,10 +577,11 @@ class Mentorship(relay.Node):
         description="When its lifecycle last changed."
     )
     program_id: strawberry.Private[str]
+    replay: strawberry.Private[Replayed | None] = None
 
     @classmethod
-    def from_row(cls, row: Row) -> Mentorship:
-        """Build from a `mentorships` row."""
+    def from_row(cls, row: Row, replay: Replayed | None = None) -> Mentorship:
+        """Build from a `mentorships` row (or a replayed one)."""
         return cls(
             id=row["id"],
             format_name=row["format"],
@@ -484,7 +597,13 @@ class Mentorship(relay.Node):
             closed_at=_when(row["closed_at"]),
             updated_at=_at(row["updated_at"]),
             program_id=row["program_id"],
+            replay=replay,
         )
+
+    @classmethod
+    def from_replay(cls, replay: Replayed) -> Mentorship:
+        """Build the view of a mentorship at a past moment."""
+        return cls.from_row(replay.mentorship, replay)
 
     @classmethod
     async def resolve_nodes(  # type: ignore[override]
@@ -493,6 +612,25 @@ class Mentorship(relay.Node):
         """Load mentorships by node ID."""
         rows = await info.context.loaders.mentorship.load_many(list(node_ids))
         return [cls.from_row(r) if r else None for r in rows]
+
+    async def _rows(self, info: Info, table: str) -> list[Row]:
+        """The rows of a per-mentorship table, replayed or from the read models."""
+        if self.replay is not None:
+            return self.replay.rows(table)
+        loaders = info.context.loaders
+        loader = {
+            "participants": loaders.participants,
+            "goals": loaders.goals,
+            "milestones": loaders.milestones,
+            "meetings": loaders.meetings,
+            "reviews": loaders.reviews,
+            "feedback": loaders.feedback_given,
+        }[table]
+        return await loader.load(self.id)
+
+    @strawberry.field(description=AS_OF)
+    def as_of(self) -> datetime | None:
+        return self.replay.as_of if self.replay else None
 
     @strawberry.field(description="The program it belongs to.")
     async def program(self, info: Info) -> Program | None:
@@ -508,38 +646,81 @@ class Mentorship(relay.Node):
 
     @strawberry.field(description="The people taking part, with their roles.")
     async def participants(self, info: Info) -> list[Participant]:
-        rows = await info.context.loaders.participants.load(self.id)
         return [
             Participant(
                 role=r["role"], side=RoleSide(r["side"]), person_id=r["person_id"]
             )
-            for r in rows
+            for r in await self._rows(info, "participants")
         ]
 
     @strawberry.field(description="Its goals, in the order they were set.")
     async def goals(self, info: Info) -> list[Goal]:
-        rows = await info.context.loaders.goals.load(self.id)
-        return [Goal.from_row(r) for r in rows]
+        return [Goal.from_row(r, self.replay) for r in await self._rows(info, "goals")]
 
     @strawberry.field(description="Milestones reached, in order.")
     async def milestones(self, info: Info) -> list[Milestone]:
-        rows = await info.context.loaders.milestones.load(self.id)
-        return [Milestone.from_row(r) for r in rows]
+        rows = await self._rows(info, "milestones")
+        return [Milestone.from_row(r, self.replay) for r in rows]
 
     @strawberry.field(description="Meetings, in the order they were scheduled.")
     async def meetings(self, info: Info) -> list[Meeting]:
-        rows = await info.context.loaders.meetings.load(self.id)
-        return [Meeting.from_row(r) for r in rows]
+        rows = await self._rows(info, "meetings")
+        return [Meeting.from_row(r, self.replay) for r in rows]
 
     @strawberry.field(description="Periodic reviews (check-ins), in order.")
     async def reviews(self, info: Info) -> list[Review]:
-        rows = await info.context.loaders.reviews.load(self.id)
-        return [Review.from_row(r) for r in rows]
+        rows = await self._rows(info, "reviews")
+        return [Review.from_row(r, self.replay) for r in rows]
 
     @strawberry.field(description="Feedback given, in order.")
     async def feedback(self, info: Info) -> list[Feedback]:
-        rows = await info.context.loaders.feedback_given.load(self.id)
-        return [Feedback.from_row(r) for r in rows]
+        rows = await self._rows(info, "feedback")
+        return [Feedback.from_row(r, self.replay) for r in rows]
+
+    @strawberry.field(
+        description="When its people last interacted, and since when it is quiet."
+    )
+    async def activity(self, info: Info) -> Activity | None:
+        if self.replay is not None:
+            return Activity.from_row(self.replay.activity, self.replay.as_of)
+        row = await info.context.loaders.activity.load(self.id)
+        return Activity.from_row(row, datetime.now(UTC)) if row else None
+
+    @strawberry.field(
+        description="Its recorded events, oldest first, each with its sequence, "
+        "time, actor and chain hash (up to the moment an asOf view shows)."
+    )
+    async def history(
+        self,
+        info: Info,
+        first: Annotated[
+            int | None,
+            strawberry.argument(
+                description="Return at most this many events (default 20, at most 100)."
+            ),
+        ] = None,
+        after: Annotated[
+            str | None, strawberry.argument(description="Return events after this.")
+        ] = None,
+        types: Annotated[
+            list[events.MentorshipEventType] | None,  # type: ignore[valid-type]
+            strawberry.argument(description=TYPES_ARG),
+        ] = None,
+    ) -> events.MentorshipEventConnection:
+        app = info.context.services.app
+        if self.replay is not None:
+            entries = self.replay.entries
+        else:
+            entries = await asyncio.to_thread(stream_history, app, self.id)
+        return events.page_of_events(
+            entries,
+            self.id,
+            info.context.principal,
+            app.sealer.open,
+            first,
+            after,
+            [t.value for t in types] if types is not None else None,
+        )
 
 
 # -- what happens inside a mentorship ---------------------------------------------
@@ -553,22 +734,34 @@ async def _load_scoped(
     return await loader.load_many(keys)  # type: ignore[arg-type]
 
 
-async def _mentorship_of(info: Info, mentorship_id: str) -> Mentorship | None:
+async def _mentorship_of(
+    info: Info, mentorship_id: str, replay: Replayed | None
+) -> Mentorship | None:
+    if replay is not None:
+        return Mentorship.from_replay(replay)
     row = await info.context.loaders.mentorship.load(mentorship_id)
     return Mentorship.from_row(row) if row else None
 
 
-MENTORSHIP_FIELD = "The mentorship it belongs to."
+async def _person(info: Info, person_id: str | None) -> Person | None:
+    if person_id is None:
+        return None
+    row = await info.context.loaders.person.load(person_id)
+    return Person.from_row(row) if row else None
 
 
-@strawberry.type(description="A goal in a mentorship, in one goal framework.")
+MENTORSHIP_FIELD = "The mentorship it belongs to (as of the same moment)."
+HIDDEN = "Null when the goal is private and not yours (see contentHidden)."
+
+
+@strawberry.type(
+    description="A goal in a mentorship, in one goal framework. A private goal's "
+    "content (title, fields, status note) is for its owner alone: others see its "
+    "status and progress, with contentHidden true and the content null."
+)
 class Goal(relay.Node):
     id: relay.NodeID[str]
-    title: str = strawberry.field(description="The goal's title.")
     framework: str = strawberry.field(description="The goal framework's name.")
-    fields: JSON = strawberry.field(
-        description="The framework's field values, e.g. SMART's specific and due."
-    )
     term: GoalTerm = strawberry.field(description="Short or long term.")
     private: bool = strawberry.field(description="Whether only its owner may see it.")
     locked: bool = strawberry.field(
@@ -579,35 +772,37 @@ class Goal(relay.Node):
     )
     status: GoalStatus = strawberry.field(description="Open, achieved or abandoned.")
     progress: float = strawberry.field(description="Percent complete, 0-100.")
-    status_note: str = strawberry.field(
-        description="The note it was achieved with, or why it was abandoned."
-    )
     set_by: Actor = strawberry.field(description="Who set the goal.")
     created_at: datetime = strawberry.field(description="When it was set.")
     updated_at: datetime = strawberry.field(description="When it last changed.")
     mentorship_id: strawberry.Private[str]
     owner_id: strawberry.Private[str | None]
+    content: strawberry.Private[dict[str, Any]]
+    replay: strawberry.Private[Replayed | None] = None
 
     @classmethod
-    def from_row(cls, row: Row) -> Goal:
+    def from_row(cls, row: Row, replay: Replayed | None = None) -> Goal:
         """Build from a `goals` row."""
         return cls(
             id=f"{row['mentorship_id']}:{row['id']}",
-            title=row["title"],
             framework=row["framework"],
-            fields=row["fields"],
             term=GoalTerm(row["term"]),
             private=row["private"],
             locked=row["locked"],
             starter_goal_id=row["starter_goal_id"],
             status=GoalStatus(row["status"]),
             progress=row["progress"],
-            status_note=row["status_note"],
             set_by=Actor.parse(row["set_by"]),
             created_at=_at(row["created_at"]),
             updated_at=_at(row["updated_at"]),
             mentorship_id=row["mentorship_id"],
             owner_id=row["owner_id"],
+            content={
+                "title": row["title"],
+                "fields": row["fields"],
+                "status_note": row["status_note"],
+            },
+            replay=replay,
         )
 
     @classmethod
@@ -618,16 +813,42 @@ class Goal(relay.Node):
         rows = await _load_scoped(info, "Goal", node_ids)
         return [cls.from_row(r) if r else None for r in rows]
 
+    def _hidden(self, info: Info) -> bool:
+        return self.private and not may_read_private(
+            info.context.principal, self.owner_id
+        )
+
+    @strawberry.field(
+        description="True when the goal is private and not yours: its title, fields "
+        "and status note are withheld (null)."
+    )
+    def content_hidden(self, info: Info) -> bool:
+        return self._hidden(info)
+
+    @strawberry.field(description=f"The goal's title. {HIDDEN}")
+    def title(self, info: Info) -> str | None:
+        return None if self._hidden(info) else self.content["title"]
+
+    @strawberry.field(
+        description="The framework's field values, e.g. SMART's specific and due. "
+        + HIDDEN
+    )
+    def fields(self, info: Info) -> JSON | None:
+        return None if self._hidden(info) else self.content["fields"]
+
+    @strawberry.field(
+        description=f"The note it was achieved with, or why it was abandoned. {HIDDEN}"
+    )
+    def status_note(self, info: Info) -> str | None:
+        return None if self._hidden(info) else self.content["status_note"]
+
     @strawberry.field(description=MENTORSHIP_FIELD)
     async def mentorship(self, info: Info) -> Mentorship | None:
-        return await _mentorship_of(info, self.mentorship_id)
+        return await _mentorship_of(info, self.mentorship_id, self.replay)
 
     @strawberry.field(description="The participant who owns the goal, if any.")
     async def owner(self, info: Info) -> Person | None:
-        if self.owner_id is None:
-            return None
-        row = await info.context.loaders.person.load(self.owner_id)
-        return Person.from_row(row) if row else None
+        return await _person(info, self.owner_id)
 
 
 @strawberry.type(
@@ -647,9 +868,10 @@ class Milestone(relay.Node):
     )
     mentorship_id: strawberry.Private[str]
     goal_id: strawberry.Private[str | None]
+    replay: strawberry.Private[Replayed | None] = None
 
     @classmethod
-    def from_row(cls, row: Row) -> Milestone:
+    def from_row(cls, row: Row, replay: Replayed | None = None) -> Milestone:
         """Build from a `milestones` row."""
         return cls(
             id=f"{row['mentorship_id']}:{row['id']}",
@@ -661,6 +883,7 @@ class Milestone(relay.Node):
             celebrated_at=_when(row["celebrated_at"]),
             mentorship_id=row["mentorship_id"],
             goal_id=row["goal_id"],
+            replay=replay,
         )
 
     @classmethod
@@ -677,12 +900,15 @@ class Milestone(relay.Node):
 
     @strawberry.field(description=MENTORSHIP_FIELD)
     async def mentorship(self, info: Info) -> Mentorship | None:
-        return await _mentorship_of(info, self.mentorship_id)
+        return await _mentorship_of(info, self.mentorship_id, self.replay)
 
     @strawberry.field(description="The goal it marks progress towards, if any.")
     async def goal(self, info: Info) -> Goal | None:
         if self.goal_id is None:
             return None
+        if self.replay is not None:
+            found = self.replay.row("goals", self.goal_id)
+            return Goal.from_row(found, self.replay) if found else None
         row = await info.context.loaders.goal.load((self.mentorship_id, self.goal_id))
         return Goal.from_row(row) if row else None
 
@@ -708,9 +934,10 @@ class Meeting(relay.Node):
     created_at: datetime = strawberry.field(description="When it was scheduled.")
     updated_at: datetime = strawberry.field(description="When it last changed.")
     mentorship_id: strawberry.Private[str]
+    replay: strawberry.Private[Replayed | None] = None
 
     @classmethod
-    def from_row(cls, row: Row) -> Meeting:
+    def from_row(cls, row: Row, replay: Replayed | None = None) -> Meeting:
         """Build from a `meetings` row."""
         return cls(
             id=f"{row['mentorship_id']}:{row['id']}",
@@ -726,6 +953,7 @@ class Meeting(relay.Node):
             created_at=_at(row["created_at"]),
             updated_at=_at(row["updated_at"]),
             mentorship_id=row["mentorship_id"],
+            replay=replay,
         )
 
     @classmethod
@@ -743,7 +971,7 @@ class Meeting(relay.Node):
 
     @strawberry.field(description=MENTORSHIP_FIELD)
     async def mentorship(self, info: Info) -> Mentorship | None:
-        return await _mentorship_of(info, self.mentorship_id)
+        return await _mentorship_of(info, self.mentorship_id, self.replay)
 
 
 @strawberry.type(description="A periodic review (check-in) of a mentorship.")
@@ -759,9 +987,10 @@ class Review(relay.Node):
     recorded_by: Actor = strawberry.field(description="Who recorded it.")
     recorded_at: datetime = strawberry.field(description="When it was recorded.")
     mentorship_id: strawberry.Private[str]
+    replay: strawberry.Private[Replayed | None] = None
 
     @classmethod
-    def from_row(cls, row: Row) -> Review:
+    def from_row(cls, row: Row, replay: Replayed | None = None) -> Review:
         """Build from a `reviews` row."""
         return cls(
             id=f"{row['mentorship_id']}:{row['id']}",
@@ -773,6 +1002,7 @@ class Review(relay.Node):
             recorded_by=Actor.parse(row["recorded_by"]),
             recorded_at=_at(row["recorded_at"]),
             mentorship_id=row["mentorship_id"],
+            replay=replay,
         )
 
     @classmethod
@@ -785,7 +1015,7 @@ class Review(relay.Node):
 
     @strawberry.field(description=MENTORSHIP_FIELD)
     async def mentorship(self, info: Info) -> Mentorship | None:
-        return await _mentorship_of(info, self.mentorship_id)
+        return await _mentorship_of(info, self.mentorship_id, self.replay)
 
 
 @strawberry.type(description="Feedback on a mentorship or one of its participants.")
@@ -798,9 +1028,10 @@ class Feedback(relay.Node):
     given_at: datetime = strawberry.field(description="When it was recorded.")
     mentorship_id: strawberry.Private[str]
     about_id: strawberry.Private[str | None]
+    replay: strawberry.Private[Replayed | None] = None
 
     @classmethod
-    def from_row(cls, row: Row) -> Feedback:
+    def from_row(cls, row: Row, replay: Replayed | None = None) -> Feedback:
         """Build from a `feedback` row."""
         return cls(
             id=f"{row['mentorship_id']}:{row['id']}",
@@ -811,6 +1042,7 @@ class Feedback(relay.Node):
             given_at=_at(row["given_at"]),
             mentorship_id=row["mentorship_id"],
             about_id=row["about_id"],
+            replay=replay,
         )
 
     @classmethod
@@ -823,14 +1055,11 @@ class Feedback(relay.Node):
 
     @strawberry.field(description=MENTORSHIP_FIELD)
     async def mentorship(self, info: Info) -> Mentorship | None:
-        return await _mentorship_of(info, self.mentorship_id)
+        return await _mentorship_of(info, self.mentorship_id, self.replay)
 
     @strawberry.field(description="The participant it is about, if any.")
     async def about(self, info: Info) -> Person | None:
-        if self.about_id is None:
-            return None
-        row = await info.context.loaders.person.load(self.about_id)
-        return Person.from_row(row) if row else None
+        return await _person(info, self.about_id)
 
 
 NODE_TYPES: dict[str, type[relay.Node]] = {
@@ -855,7 +1084,7 @@ class ProgramConnection(relay.Connection[Program]):
     ) -> ProgramConnection:
         """Load one keyset page of programs."""
         request = page_request(first, after, last, before)
-        page = await queries.page_programs(info.context.db, request)
+        page = await queries.page_programs(info.context.db, request, info.context.scope)
         return cls(
             page_info=page_info(page),
             edges=[
@@ -879,7 +1108,9 @@ class PersonConnection(relay.Connection[Person]):
     ) -> PersonConnection:
         """Load one keyset page of people."""
         request = page_request(first, after, last, before)
-        page = await queries.page_people(info.context.db, request, career_stage)
+        page = await queries.page_people(
+            info.context.db, request, career_stage, info.context.scope
+        )
         return cls(
             page_info=page_info(page),
             edges=[
@@ -903,7 +1134,9 @@ class MentorshipConnection(relay.Connection[Mentorship]):
     ) -> MentorshipConnection:
         """Load one keyset page of mentorships matching the filter."""
         request = page_request(first, after, last, before)
-        page = await queries.page_mentorships(info.context.db, request, where)
+        page = await queries.page_mentorships(
+            info.context.db, request, where, info.context.scope
+        )
         return cls(
             page_info=page_info(page),
             edges=[

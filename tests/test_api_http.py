@@ -4,17 +4,16 @@ from __future__ import annotations
 
 import asyncio
 import threading
-from typing import Any
 
 import httpx
 import pytest
 from mentorlog.schema.http import GRAPHQL_RESPONSE, negotiate
 
 from mentorlog.app import create_app
-from mentorlog.services import Services
+from mentorlog.services import Services, open_services
 from mentorlog.settings import Settings
-from tests.conftest import World
-from tests.test_api_support import Api, api_fixture, gid  # noqa: F401
+from tests.conftest import SYSTEM, World
+from tests.test_api_support import Api, api_fixture, bearer, gid  # noqa: F401
 
 JSON = "application/json"
 
@@ -25,7 +24,9 @@ def _media_type(response: httpx.Response) -> str:
 
 async def test_get_serves_queries(api: Api) -> None:
     response = await api.client.get(
-        "/graphql", params={"query": "{ formats { name } }"}
+        "/graphql",
+        params={"query": "{ formats { name } }"},
+        headers=bearer(api.auditor),
     )
     assert response.status_code == 200
     assert _media_type(response) == GRAPHQL_RESPONSE
@@ -35,6 +36,7 @@ async def test_get_serves_queries(api: Api) -> None:
 async def test_get_refuses_mutations_and_records_nothing(
     api: Api, world: World
 ) -> None:
+    admin = api.token(world.admin, "admin", world.program)
     await api.settle()
     before = api.head()
     query = (
@@ -44,7 +46,7 @@ async def test_get_refuses_mutations_and_records_nothing(
     response = await api.client.get(
         "/graphql",
         params={"query": query},
-        headers={"X-Mentorlog-Actor": "system:tests"},
+        headers=bearer(admin),
     )
     assert response.status_code == 405
     assert response.headers["allow"] == "POST"
@@ -90,10 +92,14 @@ async def test_unacceptable_media_types_and_bodies(api: Api) -> None:
     response = await api.post("{ formats { name } }", headers={"accept": "text/csv"})
     assert response.status_code == 406
     response = await api.client.post(
-        "/graphql", content=b"{not json", headers={"content-type": JSON}
+        "/graphql",
+        content=b"{not json",
+        headers={"content-type": JSON, **bearer(api.auditor)},
     )
     assert response.status_code == 400
-    response = await api.client.post("/graphql", json={"variables": {}})
+    response = await api.client.post(
+        "/graphql", json={"variables": {}}, headers=bearer(api.auditor)
+    )
     assert response.status_code == 400
     response = await api.client.put("/graphql", json={"query": "{ formats { name } }"})
     assert response.status_code == 405
@@ -119,33 +125,24 @@ async def test_graphiql_for_browsers_and_healthz(api: Api) -> None:
     assert health.json()["status"] == "ok"
 
 
-async def test_unexpected_errors_are_masked(
-    api: Api, world: World, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    async def broken(sql: str, params: Any = ()) -> Any:
-        raise RuntimeError("secret: /var/lib/disk is full")
-
-    monkeypatch.setattr(api.app.state.read_db, "fetch", broken)
-    response = await api.post("{ mentorships { edges { cursor } } formats { name } }")
-    body = response.json()
-    assert response.status_code == 200
-    assert [e["message"] for e in body["errors"]] == ["Unexpected error."]
-    assert "secret" not in response.text
-    assert body["data"] is None or body["data"].get("formats")
-
-
-async def test_depth_and_alias_limits(api: Api) -> None:
-    hop = "mentorships { edges { node { program { "
-    deep = "{ " + hop * 5 + "name" + " } } } }" * 5 + " }"
-    response = await api.post(deep)
-    assert response.status_code == 400
-    assert "exceeds maximum operation depth" in response.json()["errors"][0]["message"]
-    aliases = "{ " + " ".join(f"f{n}: formats {{ name }}" for n in range(40)) + " }"
-    response = await api.post(aliases)
-    assert response.status_code == 400
-
-
 async def test_lifespan_opens_and_closes_its_own_services(settings: Settings) -> None:
+    prepared = open_services(settings)
+    admin = prepared.app.register_person(
+        actor=SYSTEM,
+        display_name="Ada",
+        career_stage="late",
+        years_experience=20,
+        tenure_years=5,
+    ).id
+    token, _ = prepared.app.issue_token(
+        actor=SYSTEM,
+        person_id=admin,
+        role="admin",
+        program_id=prepared.app.create_program(
+            actor=SYSTEM, name="First", admins=[admin]
+        ).id,
+    )
+    prepared.close()
     app = create_app(settings)
     async with app.router.lifespan_context(app):
         transport = httpx.ASGITransport(app=app)
@@ -159,7 +156,7 @@ async def test_lifespan_opens_and_closes_its_own_services(settings: Settings) ->
                         "query": 'mutation { createProgram(input: {name: "P"}) '
                         "{ program { name } userErrors { code } } }"
                     },
-                    headers={"X-Mentorlog-Actor": "system:tests"},
+                    headers=bearer(token),
                 )
             ).json()
         read_db = app.state.read_db
@@ -176,6 +173,9 @@ async def test_projections_run_elsewhere(
     """With run_projections=False the app waits on the stored tracking positions."""
     app = create_app(settings, services, run_projections=False)
     mentorship = gid("Mentorship", world.one_on_one(start=False))
+    token, _ = services.app.issue_token(
+        actor=SYSTEM, person_id=world.admin, role="admin", program_id=world.program
+    )
     services.runner.catch_up()
     async with app.router.lifespan_context(app):
         services.runner.start()  # stands in for a projection worker process
@@ -190,7 +190,7 @@ async def test_projections_run_elsewhere(
                         "userErrors { code } } }",
                         "variables": {"id": mentorship},
                     },
-                    headers={"X-Mentorlog-Actor": "system:tests"},
+                    headers=bearer(token),
                 )
         finally:
             await asyncio.to_thread(services.runner.stop)

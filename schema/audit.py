@@ -1,0 +1,138 @@
+"""Who is asking (the viewer) and the auditors' verification of the hash chains."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import TYPE_CHECKING, Annotated
+
+import strawberry
+from mentorlog.core.access import Principal
+from mentorlog.core.chain import ChainedRecorder, StreamVerdict, store_digest, verify
+from mentorlog.core.policy import may_verify
+from mentorlog.schema import ids
+from mentorlog.schema.context import Info
+from mentorlog.schema.enums import TokenRole
+
+if TYPE_CHECKING:
+    from mentorlog.schema.types import Person, Program
+
+PERSON = Annotated["Person", strawberry.lazy("mentorlog.schema.types")]
+PROGRAM = Annotated["Program", strawberry.lazy("mentorlog.schema.types")]
+
+
+@strawberry.type(description="Who the request acts as, from its bearer token.")
+class Viewer:
+    role: TokenRole = strawberry.field(description="The token's role.")
+    credential_id: str = strawberry.field(
+        description="The token's credential ID, to revoke it with revokeToken."
+    )
+    person_id: strawberry.Private[str]
+    program_id: strawberry.Private[str | None]
+
+    @classmethod
+    def of(cls, principal: Principal) -> Viewer:
+        """The viewer a principal stands for."""
+        return cls(
+            role=TokenRole(principal.role),
+            credential_id=principal.credential_id,
+            person_id=principal.person_id,
+            program_id=principal.program_id,
+        )
+
+    @strawberry.field(description="The person the token names; every change is theirs.")
+    async def person(self, info: Info) -> PERSON | None:  # type: ignore[valid-type]
+        from mentorlog.schema.types import Person
+
+        row = await info.context.loaders.person.load(self.person_id)
+        return Person.from_row(row) if row else None
+
+    @strawberry.field(description="The program the token is bound to, if any.")
+    async def program(self, info: Info) -> PROGRAM | None:  # type: ignore[valid-type]
+        from mentorlog.schema.types import Program
+
+        if self.program_id is None:
+            return None
+        row = await info.context.loaders.program.load(self.program_id)
+        return Program.from_row(row) if row else None
+
+
+@strawberry.type(description="One event stream's hash chain, recomputed and compared.")
+class StreamVerification:
+    stream_id: str = strawberry.field(description="The stream's ID (a UUID, in hex).")
+    events: int = strawberry.field(description="How many events the stream holds.")
+    ok: bool = strawberry.field(description="Whether every link matches.")
+    digest: str | None = strawberry.field(
+        description="The hash of the stream's last link when intact; null if broken."
+    )
+    broken_at: int | None = strawberry.field(
+        description="The sequence of the first event whose link does not match (or "
+        "that is missing); null when intact."
+    )
+    reason: str | None = strawberry.field(
+        description="Why it is broken: 'hash mismatch', 'event missing' or 'event "
+        "has no link'; null when intact."
+    )
+
+    @classmethod
+    def of(cls, verdict: StreamVerdict) -> StreamVerification:
+        """Build from core's verdict."""
+        return cls(
+            stream_id=verdict.stream_id,
+            events=verdict.events,
+            ok=verdict.ok,
+            digest=verdict.digest,
+            broken_at=verdict.bad_version,
+            reason=verdict.reason or None,
+        )
+
+    @classmethod
+    async def of_mentorship(
+        cls, info: Info, mentorship_id: str
+    ) -> StreamVerification | None:
+        """Verify a mentorship's stream; None for non-auditors and unknown IDs."""
+        if not may_verify(info.context.principal):
+            return None
+        parsed = ids.parse_global_id(mentorship_id)
+        if parsed is None or parsed[0] != "Mentorship":
+            return None
+        recorder = _recorder(info)
+        (verdict,) = await asyncio.to_thread(verify, recorder, [parsed[1]])
+        return cls.of(verdict) if verdict.events else None
+
+
+@strawberry.type(description="Every stream of the store verified, and one digest.")
+class StoreVerification:
+    ok: bool = strawberry.field(description="Whether every stream is intact.")
+    digest: str = strawberry.field(
+        description="One SHA-256 over every stream's ID, length and last link: equal "
+        "digests mean equal stores."
+    )
+    stream_count: int = strawberry.field(description="How many streams were verified.")
+    broken: list[StreamVerification] = strawberry.field(
+        description="The streams that are not intact."
+    )
+    streams: list[StreamVerification] = strawberry.field(
+        description="Every stream's verification, by stream ID."
+    )
+
+    @classmethod
+    async def of_store(cls, info: Info) -> StoreVerification | None:
+        """Verify the whole store; None for non-auditors."""
+        if not may_verify(info.context.principal):
+            return None
+        verdicts = await asyncio.to_thread(verify, _recorder(info))
+        streams = [StreamVerification.of(v) for v in verdicts]
+        return cls(
+            ok=all(v.ok for v in verdicts),
+            digest=store_digest(verdicts),
+            stream_count=len(verdicts),
+            broken=[s for s in streams if not s.ok],
+            streams=streams,
+        )
+
+
+def _recorder(info: Info) -> ChainedRecorder:
+    recorder = info.context.services.app.recorder
+    if not isinstance(recorder, ChainedRecorder):
+        raise TypeError("the event store keeps no hash chain to verify")
+    return recorder

@@ -1,0 +1,440 @@
+"""A mentorship's history over GraphQL: one object type per event class.
+
+The types are generated from the Mentorship aggregate's event classes: each field
+of an event becomes a field of its type (IDs as global IDs, enums as enums,
+anything else as JSON), described from the tables below. A new event class or field
+without a description fails at import, so the schema never grows undocumented.
+
+Goal events carry the goal's content (title, fields, notes): for a private goal it
+is shown to its owner only; others see the event with `contentHidden: true` and
+those fields null. Sealed values are opened for the owner or left out, never sent.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterable, Sequence
+from datetime import datetime
+from enum import Enum
+from typing import TYPE_CHECKING, Annotated, Any, cast
+
+import strawberry
+from mentorlog.core.access import Principal
+from mentorlog.core.history import HistoryEntry
+from mentorlog.core.mentorship import Mentorship
+from mentorlog.core.policy import may_read_private
+from mentorlog.core.privacy import is_sealed
+from mentorlog.schema.enums import FeedbackSource, GoalTerm, RoleSide, SupportKind
+from mentorlog.schema.errors import ClientError
+from mentorlog.schema.ids import global_id, scoped_node_id
+from mentorlog.schema.pagination import (
+    DEFAULT_PAGE_SIZE,
+    MAX_PAGE_SIZE,
+    decode_cursor,
+    encode_cursor,
+)
+from mentorlog.schema.replay import ERASED_CONTENT
+from strawberry import relay
+from strawberry.scalars import JSON
+
+if TYPE_CHECKING:
+    from mentorlog.schema.types import Actor, Participant
+
+Opener = Callable[[Any, Any], Any]
+
+# -- descriptions ------------------------------------------------------------------
+
+EVENT_DESCRIPTIONS = {
+    "Proposed": "The mentorship was proposed: its program, format and people.",
+    "Started": "The mentorship started: eligibility and capacity were checked.",
+    "Paused": "The mentorship was paused.",
+    "Resumed": "The paused mentorship resumed.",
+    "Completed": "The mentorship was completed.",
+    "Ended": "The mentorship was ended early.",
+    "AgreementRecorded": "The expectations agreement was recorded (or replaced).",
+    "AgreementSigned": "A participant signed the expectations agreement.",
+    "GoalSet": "A goal was set.",
+    "GoalRevised": "A goal's title or fields were revised.",
+    "GoalProgressRecorded": "Progress towards a goal was recorded.",
+    "GoalAchieved": "A goal was achieved.",
+    "GoalAbandoned": "A goal was abandoned.",
+    "MilestoneReached": "A milestone was reached.",
+    "MilestoneCelebrated": "A milestone's celebration was recorded.",
+    "MeetingScheduled": "A meeting was scheduled.",
+    "MeetingHeld": "A scheduled meeting took place.",
+    "MeetingCancelled": "A scheduled meeting was cancelled.",
+    "ReviewRecorded": "A periodic review (check-in) was recorded.",
+    "FeedbackGiven": "Feedback was given.",
+}
+HIDDEN = " Null when the goal is private and not yours."
+FIELD_DESCRIPTIONS = {
+    "program_id": "The program's global ID.",
+    "format": "The name of the mentorship's format.",
+    "participants": "The people taking part, with their roles.",
+    "purpose": "What the mentorship is for.",
+    "reason": "Why.",
+    "note": "A note.",
+    "communication": "How the participants communicate.",
+    "confidentiality": "What stays between them.",
+    "schedule": "When and how often they meet.",
+    "outcomes": "The outcomes they expect.",
+    "person_id": "The global ID of the person who signed.",
+    "goal_id": "The goal's global ID.",
+    "title": "The title.",
+    "framework": "The goal framework's name.",
+    "fields": "The framework's field values.",
+    "term": "Short or long term.",
+    "private": "Whether only the goal's owner may see its content.",
+    "owner_id": "The global ID of the participant who owns the goal, if any.",
+    "starter_goal_id": "The program starter goal it came from, if any.",
+    "locked": "A locked starter goal: only a program admin may change it.",
+    "progress": "Percent complete after this event, 0-100.",
+    "measurement": "What was measured: a percent, or each key result's value.",
+    "milestone_id": "The milestone's global ID.",
+    "how": "How it was celebrated.",
+    "meeting_id": "The meeting's global ID.",
+    "scheduled_for": "When it is due.",
+    "duration_minutes": "Its length in minutes.",
+    "agenda": "The agenda items.",
+    "plan_number": "The connection-plan meeting it stands for, if any.",
+    "notes": "The shared notes.",
+    "absent": "Global IDs of the participants who did not attend.",
+    "review_id": "The review's global ID.",
+    "progress_rating": "Progress so far, 1 to 5.",
+    "went_well": "What went well.",
+    "challenges": "What was hard.",
+    "support": "The kinds of support given.",
+    "next_steps": "What comes next.",
+    "feedback_id": "The feedback's global ID.",
+    "source": "Who gave it.",
+    "about_id": "The global ID of the participant it is about, if any.",
+    "rating": "A 1-5 rating, if given.",
+    "text": "The feedback itself.",
+}
+# Where a field means something particular to its event.
+EVENT_FIELD_DESCRIPTIONS = {
+    ("Paused", "reason"): "Why it was paused.",
+    ("Ended", "reason"): "Why it ended early.",
+    ("Completed", "note"): "The note it completed with.",
+    ("GoalSet", "title"): "The goal's title." + HIDDEN,
+    ("GoalSet", "fields"): "The framework's field values." + HIDDEN,
+    ("GoalRevised", "title"): "The goal's new title." + HIDDEN,
+    ("GoalRevised", "fields"): "The goal's new field values." + HIDDEN,
+    ("GoalRevised", "reason"): "Why it was revised." + HIDDEN,
+    ("GoalProgressRecorded", "measurement"): FIELD_DESCRIPTIONS["measurement"] + HIDDEN,
+    ("GoalProgressRecorded", "note"): "A note on the progress." + HIDDEN,
+    ("GoalAchieved", "note"): "The note it was achieved with." + HIDDEN,
+    ("GoalAbandoned", "reason"): "Why it was abandoned." + HIDDEN,
+    ("MilestoneReached", "title"): "What was reached.",
+    ("MilestoneReached", "goal_id"): "The global ID of the goal it marks, if any.",
+    ("MilestoneReached", "note"): "A note about it.",
+    ("MeetingCancelled", "reason"): "Why it was cancelled.",
+}
+
+# -- the interface -----------------------------------------------------------------
+
+ACTOR = Annotated["Actor", strawberry.lazy("mentorlog.schema.types")]
+PARTICIPANTS = list[Annotated["Participant", strawberry.lazy("mentorlog.schema.types")]]
+
+
+@strawberry.interface(
+    description="One recorded event of a mentorship, as stored: its place in the "
+    "stream, time, actor and chain hash. Each event class has its own type."
+)
+class MentorshipEvent:
+    sequence: int = strawberry.field(
+        description="Its place in the mentorship's event stream, from 1."
+    )
+    occurred_at: datetime = strawberry.field(description="When it was recorded.")
+    actor: ACTOR = strawberry.field(description="Who caused it.")  # type: ignore[valid-type]
+    hash: str = strawberry.field(
+        description="Its link in the stream's hash chain (SHA-256, hex): the hash of "
+        "the previous link and this event, as `verify` recomputes it."
+    )
+    content_hidden: bool = strawberry.field(
+        description="True when parts of its payload are withheld from you "
+        "(a private goal's content); those fields are null."
+    )
+
+
+# -- generating the event types ----------------------------------------------------
+
+GOAL_EVENT = re.compile(r"Goal[A-Z]")
+# Goal-event fields that are metadata, shown even for a private goal.
+GOAL_METADATA = frozenset(
+    {
+        "goal_id",
+        "framework",
+        "term",
+        "private",
+        "owner_id",
+        "starter_goal_id",
+        "locked",
+        "progress",
+    }
+)
+SCOPED = {
+    "goal_id": "Goal",
+    "milestone_id": "Milestone",
+    "meeting_id": "Meeting",
+    "review_id": "Review",
+    "feedback_id": "Feedback",
+}
+PEOPLE = frozenset({"person_id", "owner_id", "about_id"})
+ENUMS: dict[str, type[Enum]] = {"term": GoalTerm, "source": FeedbackSource}
+PLAIN = {"str": str, "int": int, "float": float, "bool": bool, "list[str]": list[str]}
+
+
+def event_classes() -> dict[str, type]:
+    """The Mentorship aggregate's event classes by name, in the order of a life."""
+    found = {}
+    for name, value in vars(Mentorship).items():
+        is_event = isinstance(value, type) and issubclass(value, Mentorship.Event)
+        if is_event and "actor" in _annotations(value):
+            found[name] = value
+    order = list(EVENT_DESCRIPTIONS)
+    return dict(sorted(found.items(), key=lambda item: _rank(order, item[0])))
+
+
+def _rank(order: list[str], name: str) -> int:
+    return order.index(name) if name in order else len(order)
+
+
+def _annotations(cls: type) -> dict[str, str]:
+    """An event class's own fields and their annotations, in order."""
+    merged: dict[str, str] = {}
+    for klass in reversed(cls.__mro__):
+        if klass.__module__ == Mentorship.__module__:
+            merged.update(getattr(klass, "__dict__", {}).get("__annotations__", {}))
+    return merged
+
+
+def type_name(event_name: str) -> str:
+    """The GraphQL type of an event: a bare verb is about the mentorship itself."""
+    return (
+        f"Mentorship{event_name}"
+        if re.fullmatch(r"[A-Z][a-z]+", event_name)
+        else event_name
+    )
+
+
+def is_private_field(event_name: str, field_name: str) -> bool:
+    """True for a goal event's content, hidden when the goal is private."""
+    return bool(GOAL_EVENT.match(event_name)) and field_name not in GOAL_METADATA
+
+
+def _graphql_type(event_name: str, name: str, annotation: str) -> Any:
+    optional = annotation.endswith(" | None") or is_private_field(event_name, name)
+    base = annotation.removesuffix(" | None")
+    kind: Any
+    if name in SCOPED or name in PEOPLE or name == "program_id":
+        kind = strawberry.ID
+    elif name == "absent":
+        kind = list[strawberry.ID]
+    elif name == "participants":
+        kind = PARTICIPANTS
+    elif name in ENUMS:
+        kind = ENUMS[name]
+    elif name == "support":
+        kind = list[SupportKind]
+    elif name == "scheduled_for":
+        kind = datetime
+    elif name == "title":
+        kind = str  # sealed when private, but always text once opened
+    else:
+        kind = PLAIN.get(base, JSON)
+    return kind | None if optional else kind
+
+
+def _description(event_name: str, name: str) -> str:
+    found = EVENT_FIELD_DESCRIPTIONS.get((event_name, name)) or FIELD_DESCRIPTIONS.get(
+        name
+    )
+    if not found:
+        raise KeyError(
+            f"describe the field '{name}' of event {event_name} in schema/history.py"
+        )
+    return found
+
+
+def _make_type(event_name: str, cls: type) -> type:
+    if event_name not in EVENT_DESCRIPTIONS:
+        raise KeyError(f"describe the event {event_name} in schema/history.py")
+    annotations: dict[str, Any] = {}
+    namespace: dict[str, Any] = {"__module__": __name__}
+    for name, annotation in _annotations(cls).items():
+        if name == "actor":
+            continue
+        annotations[name] = _graphql_type(event_name, name, annotation)
+        namespace[name] = strawberry.field(description=_description(event_name, name))
+    namespace["__annotations__"] = annotations
+    namespace["event_name"] = event_name
+    klass = type(type_name(event_name), (MentorshipEvent,), namespace)
+    return strawberry.type(klass, description=EVENT_DESCRIPTIONS[event_name])
+
+
+EVENT_TYPES: dict[str, type] = {
+    name: _make_type(name, cls) for name, cls in event_classes().items()
+}
+# Each event type's payload fields, in order (the actor is on the interface).
+EVENT_FIELDS: dict[str, list[str]] = {
+    name: [f for f in _annotations(cls) if f != "actor"]
+    for name, cls in event_classes().items()
+}
+
+MentorshipEventType = strawberry.enum(
+    cast(
+        type[Enum],
+        Enum(
+            "MentorshipEventType",
+            {
+                re.sub(r"(?<!^)(?=[A-Z])", "_", type_name(name)).upper(): (
+                    strawberry.enum_value(name, description=EVENT_DESCRIPTIONS[name])
+                )
+                for name in EVENT_TYPES
+            },
+        ),
+    ),
+    description="The kinds of event a mentorship records, to filter its history.",
+)
+
+
+# -- building events from the stored history ---------------------------------------
+
+
+def _convert(
+    event_name: str, name: str, value: Any, mentorship_id: str, open_sealed: Opener
+) -> Any:
+    """A payload value as its GraphQL field gives it."""
+    from mentorlog.schema.types import Participant
+
+    if value is None:
+        return None
+    if name in SCOPED:
+        return global_id(SCOPED[name], scoped_node_id(mentorship_id, str(value)))
+    if name in PEOPLE:
+        return global_id("Person", str(value))
+    if name == "program_id":
+        return global_id("Program", str(value))
+    if name == "absent":
+        return [global_id("Person", str(p)) for p in value]
+    if name == "participants":
+        return [
+            Participant(
+                role=p["role"], side=RoleSide(p["side"]), person_id=p["person_id"]
+            )
+            for p in value
+        ]
+    if name in ENUMS:
+        return ENUMS[name](value)
+    if name == "support":
+        return [SupportKind(s) for s in value]
+    if name == "scheduled_for":
+        return datetime.fromisoformat(value)
+    if is_sealed(value):
+        # Opened for the owner; if their key is gone, as the read model shows it.
+        erased: Any = ERASED_CONTENT if name == "title" else {}
+        return open_sealed(value, erased)
+    return value
+
+
+def private_goals(entries: Iterable[HistoryEntry]) -> dict[str, str | None]:
+    """The private goals of a stream and their owners, from its GoalSet events."""
+    return {
+        e.payload["goal_id"]: e.payload.get("owner_id")
+        for e in entries
+        if e.type == "GoalSet" and e.payload.get("private")
+    }
+
+
+def to_event(
+    entry: HistoryEntry,
+    mentorship_id: str,
+    principal: Principal,
+    private: dict[str, str | None],
+    open_sealed: Opener,
+) -> MentorshipEvent | None:
+    """The GraphQL object of one stored event (None for an unknown event type)."""
+    from mentorlog.schema.types import Actor
+
+    cls = EVENT_TYPES.get(entry.type)
+    if cls is None:
+        return None
+    goal_id = entry.payload.get("goal_id")
+    hidden = (
+        bool(GOAL_EVENT.match(entry.type))
+        and goal_id in private
+        and not may_read_private(principal, private[goal_id])
+    )
+    values: dict[str, Any] = {}
+    for name in EVENT_FIELDS[entry.type]:
+        value = entry.payload.get(name)
+        if hidden and is_private_field(entry.type, name):
+            values[name] = None
+        else:
+            values[name] = _convert(entry.type, name, value, mentorship_id, open_sealed)
+    return cls(  # type: ignore[no-any-return]
+        sequence=entry.sequence,
+        occurred_at=entry.occurred_at,
+        actor=Actor.parse(entry.actor),
+        hash=entry.hash,
+        content_hidden=hidden,
+        **values,
+    )
+
+
+@strawberry.type(description="An event in a page of a mentorship's history.")
+class MentorshipEventEdge:
+    cursor: str = strawberry.field(description="Where this event is, for `after`.")
+    node: MentorshipEvent = strawberry.field(description="The event.")
+
+
+@strawberry.type(description="A page of a mentorship's events, oldest first.")
+class MentorshipEventConnection:
+    edges: list[MentorshipEventEdge] = strawberry.field(description="The events.")
+    page_info: relay.PageInfo = strawberry.field(
+        description="Whether more events follow, and the cursors at either end."
+    )
+    total_count: int = strawberry.field(
+        description="How many events match the filter, on every page."
+    )
+
+
+def page_of_events(
+    entries: Sequence[HistoryEntry],
+    mentorship_id: str,
+    principal: Principal,
+    open_sealed: Opener,
+    first: int | None,
+    after: str | None,
+    types: Sequence[str] | None,
+) -> MentorshipEventConnection:
+    """One page of a stream's events, after a cursor, of the given types."""
+    size = DEFAULT_PAGE_SIZE if first is None else first
+    if not 0 <= size <= MAX_PAGE_SIZE:
+        raise ClientError(
+            f"first must be between 0 and {MAX_PAGE_SIZE}; page through longer "
+            "histories with cursors"
+        )
+    start = decode_cursor(after, "after") if after is not None else 0
+    private = private_goals(entries)
+    wanted = [e for e in entries if types is None or e.type in types]
+    rest = [e for e in wanted if e.sequence > start]
+    page = rest[:size]
+    edges = []
+    for entry in page:
+        node = to_event(entry, mentorship_id, principal, private, open_sealed)
+        if node is not None:
+            edges.append(
+                MentorshipEventEdge(cursor=encode_cursor(entry.sequence), node=node)
+            )
+    return MentorshipEventConnection(
+        edges=edges,
+        page_info=relay.PageInfo(
+            has_next_page=len(rest) > size,
+            has_previous_page=len(rest) < len(wanted),
+            start_cursor=edges[0].cursor if edges else None,
+            end_cursor=edges[-1].cursor if edges else None,
+        ),
+        total_count=len(wanted),
+    )
