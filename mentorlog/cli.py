@@ -2,12 +2,18 @@
 
 from __future__ import annotations
 
+import fcntl
 import functools
 import json
+import logging
+import signal
 import sys
+import threading
+import time
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any, TypeVar
 from uuid import UUID
 
@@ -98,8 +104,21 @@ def main() -> None:
     "--host", default="127.0.0.1", show_default=True, help="Interface to bind."
 )
 @click.option("--port", default=8000, show_default=True, type=click.IntRange(1, 65535))
+@click.option(
+    "--no-projections",
+    "no_projections",
+    is_flag=True,
+    help="Serve the API only; 'mentorlog worker' runs the projections "
+    "(mutations wait for its positions).",
+)
 @clean_errors
-def serve(data_dir: str | None, database_url: str | None, host: str, port: int) -> None:
+def serve(
+    data_dir: str | None,
+    database_url: str | None,
+    host: str,
+    port: int,
+    no_projections: bool,
+) -> None:
     """Serve the GraphQL API at /graphql."""
     import uvicorn
 
@@ -109,15 +128,89 @@ def serve(data_dir: str | None, database_url: str | None, host: str, port: int) 
     services = open_services(settings)
     console.print(
         f"mentorlog serving {settings.store_name} at http://{host}:{port}/graphql"
+        + (" (projections run by 'mentorlog worker')" if no_projections else "")
     )
     uvicorn.run(
-        create_app(settings, services),
+        create_app(settings, services, run_projections=not no_projections),
         host=host,
         port=port,
         loop="uvloop",
         http="httptools",
         log_level="info",
     )
+
+
+WORKER_HELP = """Run the projections in this process until SIGINT or SIGTERM.
+
+Pair it with 'mentorlog serve --no-projections'. On PostgreSQL, start as many
+workers as you like: one applies events (it holds an advisory lock), the others
+wait and take over when it stops or dies. On SQLite one worker at a time is
+enough: a second one on the same data directory refuses to start.
+"""
+STATUS_EVERY = 5.0  # seconds between the worker's progress lines
+
+
+@main.command(help=WORKER_HELP)
+@data_option
+def worker(data_dir: str | None, database_url: str | None) -> None:
+    """Follow the event log and apply it to the read models until stopped."""
+    logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(message)s")
+    stop = threading.Event()
+    handlers = {
+        signum: signal.signal(signum, lambda *_: stop.set())
+        for signum in (signal.SIGINT, signal.SIGTERM)
+    }
+    try:
+        with opened(data_dir, database_url) as services, ExitStack() as stack:
+            if services.settings.postgres is None:
+                stack.enter_context(_sole_worker(services.settings.data_dir))
+            _follow(services, stop)
+    finally:
+        for signum, handler in handlers.items():
+            signal.signal(signum, handler)
+
+
+@contextmanager
+def _sole_worker(data_dir: Path) -> Iterator[None]:
+    """Hold the data dir's worker lock (a file lock), or refuse to start."""
+    with open(data_dir / "worker.lock", "a") as lock:
+        try:
+            fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            raise click.ClickException(
+                f"another worker runs the projections of {data_dir}; on SQLite one "
+                "worker at a time is enough"
+            ) from None
+        try:
+            yield
+        finally:
+            fcntl.flock(lock, fcntl.LOCK_UN)
+
+
+def _follow(services: Services, stop: threading.Event) -> None:
+    """Run the runner's follower, reporting leadership and progress, until stop."""
+    runner = services.runner
+    name = services.settings.store_name
+    runner.start()
+    console.print(f"worker following {name} (stop with Ctrl-C or SIGTERM)")
+    leading: bool | None = None
+    reported, said_at = -1, 0.0
+    try:
+        while not stop.wait(0.2):
+            if runner.leading != leading:
+                leading = runner.leading
+                console.print(
+                    "applying events to the read models"
+                    if leading
+                    else "another worker applies events; waiting to take over"
+                )
+            position, now = runner.position, time.monotonic()
+            if leading and position != reported and now - said_at >= STATUS_EVERY:
+                console.print(f"read models at event #{position}")
+                reported, said_at = position, now
+    finally:
+        runner.stop()
+    console.print(f"worker stopped; read models at event #{runner.position}")
 
 
 @main.command()

@@ -166,11 +166,18 @@ class ProjectionRunner:
                 return 0
             return self._catch_up(progress, max_pages)
 
-    def _catch_up(self, progress: Progress | None, max_pages: int | None) -> int:
+    def _catch_up(
+        self,
+        progress: Progress | None,
+        max_pages: int | None,
+        interruptible: bool = False,
+    ) -> int:
         read = 0
         pages = 0
         head = self.head() if progress else 0
         while max_pages is None or pages < max_pages:
+            if interruptible and self._stopping.is_set():
+                break  # stop() waits for this page only, not the whole backlog
             start = self.position
             notifications = self.app.recorder.select_notifications(
                 start, self.page_size, inclusive_of_start=False
@@ -277,7 +284,11 @@ class ProjectionRunner:
         while not self._stopping.is_set():
             self._wake.clear()
             try:
-                self.catch_up()
+                with self._lock:
+                    if self._lead():
+                        self._catch_up(None, None, interruptible=True)
+                    else:
+                        self._refresh()
             except Exception:
                 log.exception("projection catch-up failed; retrying")
             self._wake.wait(self.poll_interval)
