@@ -245,6 +245,60 @@ def demo(data_dir: str | None, database_url: str | None) -> None:
 
 
 @main.command()
+@click.option(
+    "--data",
+    "data_dir",
+    type=click.Path(file_okay=False, path_type=str),
+    envvar="MENTORLOG_DATA",
+    default=None,
+    help="The embedded installation's data directory (default ./mentorlog-data, "
+    "env MENTORLOG_DATA).",
+)
+@click.option(
+    "--to",
+    "target_url",
+    required=True,
+    help="postgresql://user:password@host:port/dbname?schema=name: an empty schema.",
+)
+def migrate(data_dir: str | None, target_url: str) -> None:
+    """Copy an embedded installation into an empty PostgreSQL schema."""
+    from dataclasses import replace
+
+    from mentorlog.migrate import migrate as copy_store
+
+    source = replace(settings_for(data_dir, None), database_url=None)
+    target = replace(source, database_url=target_url, database_schema=None)
+    try:
+        console.print(f"Copying {source.store_name} into {target.store_name}")
+    except ValueError as exc:
+        raise click.ClickException(str(exc)) from None
+    columns = (TextColumn("{task.description:<12}"), BarColumn(), MofNCompleteColumn())
+    with Progress(*columns, console=console) as bar:
+        tasks: dict[str, Any] = {}
+
+        def step(stage: str, done: int, total: int) -> None:
+            if stage not in tasks:
+                tasks[stage] = bar.add_task(stage, total=max(total, 1))
+            bar.update(
+                tasks[stage], completed=done if total else 1, total=max(total, 1)
+            )
+
+        try:
+            copied = copy_store(source, target, step)
+        except (DataDirError, PluginError) as exc:
+            raise click.ClickException(str(exc)) from None
+        except ProjectionsBusy as exc:
+            raise click.ClickException(str(exc)) from None
+    console.print(
+        f"Copied {copied.events} events, {copied.links} chain links, "
+        f"{copied.snapshots} snapshots and {copied.keys} keys "
+        f"({copied.destroyed} destroyed) into {target.store_name}; read models "
+        "rebuilt."
+    )
+    click.echo(f"store digest: {copied.digest}")
+
+
+@main.command()
 @data_option
 def plugins(data_dir: str | None, database_url: str | None) -> None:
     """List loaded plugins, the formats and the goal frameworks they add."""

@@ -6,6 +6,7 @@ import getpass
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 from urllib.parse import parse_qsl, unquote, urlsplit
 
 DEFAULT_DATA_DIR = "./mentorlog-data"
@@ -66,9 +67,13 @@ class PostgresURL:
         host = self.host or "the local socket"
         return f"database '{self.dbname}' on {host}:{self.port} as '{self.user}'"
 
-    def connection_kwargs(self) -> dict[str, str]:
+    def connection_kwargs(self) -> dict[str, Any]:
         """Keyword arguments for psycopg.connect."""
-        kwargs = {"dbname": self.dbname, "port": self.port, "user": self.user}
+        kwargs: dict[str, Any] = {
+            "dbname": self.dbname,
+            "port": self.port,
+            "user": self.user,
+        }
         if self.host:
             kwargs["host"] = self.host
         if self.password:
