@@ -1,4 +1,4 @@
-"""`mentorlog migrate`: a SQLite installation copied into PostgreSQL replays the same."""
+"""`mentorlog migrate`: SQLite data copied into PostgreSQL replays to the same state."""
 
 from __future__ import annotations
 
