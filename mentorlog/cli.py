@@ -55,7 +55,10 @@ def data_option(command: F) -> F:
 
 def settings_for(data_dir: str | None, database_url: str | None) -> Settings:
     """Settings from the command's options and the environment."""
-    return Settings.from_env(data_dir, database_url=database_url)
+    try:
+        return Settings.from_env(data_dir, database_url=database_url)
+    except ValueError as exc:
+        raise click.ClickException(str(exc)) from None
 
 
 @contextmanager

@@ -140,7 +140,11 @@ def open_services(settings: Settings, create: bool = True) -> Services:
     projections = all_projections(app.sealer)
     read_models = open_read_models(settings.views_db, projections)
     runner = ProjectionRunner(
-        app, read_models, projections, poll_interval=settings.poll_interval
+        app,
+        read_models,
+        projections,
+        page_size=settings.page_size,
+        poll_interval=settings.poll_interval,
     )
     return Services(settings, catalog, app, read_models, runner)
 
@@ -255,6 +259,7 @@ def _open_postgres(settings: Settings, postgres: PostgresURL, create: bool) -> S
             app,
             read_models,
             projections,
+            page_size=settings.page_size,
             poll_interval=settings.poll_interval,
             wakeup=PostgresListener(
                 read_models.connect, [recorder.channel_name, read_models.channel]

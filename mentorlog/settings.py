@@ -102,6 +102,8 @@ class Settings:
     skip_failing_plugins: bool = False
     poll_interval: float = 0.2
     write_timeout: float = 5.0
+    # Events the projections apply per transaction (env MENTORLOG_PAGE_SIZE).
+    page_size: int = 500
     # postgresql://user:password@host:port/dbname?schema=name; None: SQLite files.
     database_url: str | None = None
     # The PostgreSQL schema; overrides the URL's ?schema= (default "public").
@@ -155,6 +157,7 @@ class Settings:
             in ("1", "true", "yes"),
             database_url=database_url or env.get("MENTORLOG_DATABASE_URL") or None,
             database_schema=env.get("MENTORLOG_DATABASE_SCHEMA") or None,
+            page_size=_positive("MENTORLOG_PAGE_SIZE", 500),
             introspection=_switch(env.get("MENTORLOG_INTROSPECTION")),
             graphiql=_switch(env.get("MENTORLOG_GRAPHIQL")),
         )
@@ -165,3 +168,18 @@ def _switch(value: str | None, default: bool = True) -> bool:
     if value is None or not value.strip():
         return default
     return value.strip().lower() not in ("0", "false", "no", "off")
+
+
+def _positive(name: str, default: int) -> int:
+    """A positive whole number from an environment variable, or the default."""
+    value = os.environ.get(name, "").strip()
+    if not value:
+        return default
+    problem = f"{name} must be a positive whole number, not '{value}'"
+    try:
+        number = int(value)
+    except ValueError:
+        raise ValueError(problem) from None
+    if number < 1:
+        raise ValueError(problem)
+    return number

@@ -19,17 +19,20 @@ WAIT = 60.0  # seconds a process gets to reach a state before the test fails
 class Process:
     """A `python -m mentorlog ...` child whose output goes to a log file."""
 
-    def __init__(self, args: list[str], log: Path) -> None:
+    def __init__(
+        self, args: list[str], log: Path, env: dict[str, str] | None = None
+    ) -> None:
         self.args = args
         self.log = log
         self._out = open(log, "wb")  # noqa: SIM115 - closed in stop()
-        env = {**os.environ, "PYTHONUNBUFFERED": "1"}
-        env.pop("MENTORLOG_DATABASE_URL", None)
+        environment = {**os.environ, "PYTHONUNBUFFERED": "1"}
+        environment.pop("MENTORLOG_DATABASE_URL", None)
+        environment.update(env or {})
         self.popen = subprocess.Popen(
             [sys.executable, "-m", "mentorlog", *args],
             stdout=self._out,
             stderr=subprocess.STDOUT,
-            env=env,
+            env=environment,
         )
 
     @property
