@@ -95,6 +95,8 @@ class StreamVerification:
         parsed = ids.parse_global_id(mentorship_id)
         if parsed is None or parsed[0] != "Mentorship":
             return None
+        if await info.context.loaders.mentorship.load(parsed[1]) is None:
+            return None  # no such mentorship (another kind of stream, or none)
         recorder = _recorder(info)
         (verdict,) = await asyncio.to_thread(verify, recorder, [parsed[1]])
         return cls.of(verdict) if verdict.events else None

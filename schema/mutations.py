@@ -334,15 +334,18 @@ class Mutation:
         issued: list[str] = []
 
         async def check() -> None:
+            program_id = ids.decode(input.program_id, "Program", "programId")
+            principal = info.context.principal
+            if not may_issue_token(principal, input.role.value, program_id):
+                raise NotFound(f"no program with ID {program_id}", "programId")
+            target.append(program_id)
             target.append(await _related(info, input.person_id, "personId"))
 
         def command(app: Mentoring, principal: Principal) -> Recorded:
-            program_id = ids.decode(input.program_id, "Program", "programId")
-            if not may_issue_token(principal, input.role.value, program_id):
-                raise NotFound(f"no program with ID {program_id}", "programId")
+            program_id, person_id = target
             token, recorded = app.issue_token(
                 actor=principal.actor,
-                person_id=target[0],
+                person_id=person_id,
                 role=input.role.value,
                 program_id=program_id,
             )

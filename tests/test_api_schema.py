@@ -8,10 +8,16 @@ from pathlib import Path
 from typing import Any
 
 import mentorlog.schema
-from graphql import get_introspection_query
+from graphql import (
+    BreakingChange,
+    build_schema,
+    find_breaking_changes,
+    get_introspection_query,
+)
 from mentorlog.schema import schema, sdl
 
 SDL_FILE = Path(mentorlog.schema.__file__).parent / "schema.graphql"
+RELEASED_FILE = Path(mentorlog.schema.__file__).parent / "released.graphql"
 BUILTIN = {"String", "Int", "Float", "Boolean", "ID"}
 REGENERATE = (
     "schema/schema.graphql is stale: regenerate it with "
@@ -93,3 +99,40 @@ def test_relay_node_and_the_enums_are_there() -> None:
     for node in ("Program", "Person", "Mentorship", "Goal", "Milestone", "Meeting"):
         assert f"type {node} implements Node {{" in text
     assert "node(\n" in text and "scalar JSON" in text
+
+
+# -- schema evolution: no breaking change without a deprecation ----------------------
+
+DEPRECATE_INSTEAD = (
+    "breaking changes against schema/released.graphql (the schema clients rely "
+    "on): {changes}. Deprecate instead (@deprecated(reason: ...)) and keep the old "
+    "field, argument, type or value working; or, deliberately and with the clients "
+    "told, release a new baseline: `python -m mentorlog.schema > "
+    "schema/released.graphql`."
+)
+
+
+def breaking_changes(released: str, current: str) -> list[BreakingChange]:
+    """What `current` breaks for a client written against `released`."""
+    return find_breaking_changes(build_schema(released), build_schema(current))
+
+
+def test_no_breaking_change_since_the_release() -> None:
+    changes = breaking_changes(RELEASED_FILE.read_text(), sdl())
+    described = "; ".join(f"{c.type.name}: {c.description}" for c in changes)
+    assert changes == [], DEPRECATE_INSTEAD.format(changes=described)
+
+
+def test_the_check_notices_breaking_changes() -> None:
+    released = RELEASED_FILE.read_text()
+    field = '  """What the mentorship is for."""\n  purpose: String!\n'
+    removed_field = released.replace(field, "", 1)
+    retyped = released.replace("mentorshipId: ID!", "mentorshipId: Int!", 1)
+    for broken in (removed_field, retyped):
+        assert broken != released
+        assert breaking_changes(released, broken)
+    # Adding a field, or deprecating one, breaks nothing.
+    deprecated = released.replace(
+        "  purpose: String!\n", '  purpose: String! @deprecated(reason: "x")\n', 1
+    )
+    assert breaking_changes(released, deprecated) == []

@@ -4,13 +4,16 @@ from __future__ import annotations
 
 import base64
 from collections.abc import AsyncIterator
+from dataclasses import dataclass
 from typing import Any
 
 import httpx
 import pytest
+from mentorlog.core.application import Mentoring, person_actor
 from starlette.applications import Starlette
 
 from mentorlog.app import create_app
+from mentorlog.demo import DEMO, demo_tokens, load_demo
 from mentorlog.services import Services
 from mentorlog.settings import Settings
 
@@ -128,3 +131,102 @@ async def api_fixture(settings: Settings, services: Services) -> AsyncIterator[A
     """A client on the app over the test's own data dir."""
     async for api in open_api(settings, services):
         yield api
+
+
+# -- the demo, with a second program and a private goal -----------------------------
+
+
+@dataclass
+class Demo:
+    """The CLI's demo data, a second program beside it, and a token per role."""
+
+    ids: dict[str, str]
+    tokens: dict[str, str]
+
+    def node(self, type_name: str, key: str) -> str:
+        """The global ID of a demo object by its key in `ids`."""
+        return gid(type_name, self.ids[key])
+
+    def scoped(self, type_name: str, mentorship: str, key: str) -> str:
+        """The global ID of an object inside a demo mentorship."""
+        return gid(type_name, f"{self.ids[mentorship]}:{self.ids[key]}")
+
+
+def build_demo(app: Mentoring) -> Demo:
+    """Record the demo and its extras through core; issue the tokens the tests use."""
+    ids = load_demo(app)
+    # admin: Ada (the demo program); auditor: Mei; participant: Sam (one_on_one).
+    tokens = demo_tokens(app, ids)
+    one = app.get_mentorship(ids["one_on_one"])
+    by_title = {g["title"]: g["id"] for g in one.goals.values()}
+    ids["goal"] = by_title["Lead the billing export project"]
+    ids["milestone"] = next(iter(one.milestones))
+    ids["meeting"] = next(
+        k for k, m in one.meetings.items() if m["status"] == "scheduled"
+    )
+    ids["review"] = one.reviews[0]["id"]
+    ids["feedback"] = one.feedback[0]["id"]
+    ids["private_goal"] = app.set_goal(
+        ids["one_on_one"],
+        actor=person_actor(ids["sam"]),
+        title="Negotiate a raise",
+        framework="plain",
+        fields={"description": "Before the review cycle, secretly"},
+        private=True,
+    ).id
+    app.record_goal_progress(
+        ids["one_on_one"],
+        ids["private_goal"],
+        actor=person_actor(ids["sam"]),
+        percent=10,
+        note="Collected salary data, secretly",
+    )
+    # A second program, with an admin and two participants of its own.
+    people = {}
+    for key, stage, years in (
+        ("olu", "late", 15),
+        ("rae", "late", 12),
+        ("tim", "early", 3),
+    ):
+        people[key] = app.register_person(
+            actor=DEMO,
+            display_name=key.title(),
+            career_stage=stage,
+            years_experience=years,
+            tenure_years=3,
+            capacity=2,
+        ).id
+    ids |= people
+    ids["other_program"] = app.create_program(
+        actor=DEMO, name="Design Guild", admins=[people["olu"]]
+    ).id
+    ids["other_mentorship"] = app.propose_mentorship(
+        actor=DEMO,
+        program_id=ids["other_program"],
+        format="one_on_one",
+        participants=[
+            {"person_id": people["rae"], "role": "mentor"},
+            {"person_id": people["tim"], "role": "mentee"},
+        ],
+    ).id
+    app.start_mentorship(ids["other_mentorship"], actor=DEMO)
+    tokens["other_admin"], _ = app.issue_token(
+        actor=DEMO,
+        person_id=people["olu"],
+        role="admin",
+        program_id=ids["other_program"],
+    )
+    tokens["other_participant"], _ = app.issue_token(
+        actor=DEMO, person_id=people["tim"], role="participant"
+    )
+    # Sam's mentor, to read Sam's private goal as a partner.
+    tokens["partner"], _ = app.issue_token(
+        actor=DEMO, person_id=ids["grace"], role="participant"
+    )
+    return Demo(ids, tokens)
+
+
+@pytest.fixture(name="demo")
+def demo_fixture(services: Services) -> Demo:
+    """The demo and its extras, recorded on the test's own data dir."""
+    return build_demo(services.app)

@@ -1,0 +1,649 @@
+"""Who may read and change what, over HTTP: every query and mutation, every role.
+
+The roles: the demo's program admin, auditor and participant (core's demo_tokens),
+and an admin and a participant of another program. A refused read is null or left
+out of a list, exactly like a missing object; a refused change is the NOT_FOUND an
+unknown ID gets (FORBIDDEN for createProgram and registerPerson, which are about
+no object yet); and nothing is recorded either way.
+
+Mutations send input the domain refuses (an empty title, a rating of 9, ...): a
+role that may run the command gets past the access check and meets that refusal,
+so the matrix itself records nothing; test_api_mutations shows the commands work.
+"""
+
+from __future__ import annotations
+
+import re
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+import pytest
+from graphql import build_schema
+from mentorlog.core.access import credential_id
+from mentorlog.core.policy import may_read_mentorship, may_read_person, may_read_program
+from mentorlog.schema import sdl
+
+from tests.test_api_support import (  # noqa: F401
+    Api,
+    Demo,
+    api_fixture,
+    demo_fixture,
+    gid,
+    node_id,
+)
+
+ROLES = ("admin", "auditor", "participant", "other_admin", "other_participant")
+LONG = "x" * 5001
+# IDs in messages: UUIDs, and the 12-hex IDs of objects inside a mentorship.
+IDS = re.compile(
+    r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}|\b[0-9a-f]{12}\b"
+)
+Input = Callable[[Demo], dict[str, Any]]
+
+
+def _unknown(type_name: str) -> str:
+    return gid(type_name, str(uuid.uuid4()))
+
+
+def _unknown_scoped(type_name: str) -> str:
+    return gid(type_name, f"{uuid.uuid4()}:{uuid.uuid4().hex[:12]}")
+
+
+@dataclass(frozen=True)
+class Case:
+    """A mutation, input the domain refuses, and who may get as far as the domain."""
+
+    name: str
+    input: Input
+    unknown: Input | None  # the same input aimed at IDs nobody has
+    allowed: frozenset[str]
+    allowed_code: str = "INVALID_INPUT"
+
+
+def _m(d: Demo) -> str:
+    return d.node("Mentorship", "one_on_one")
+
+
+def _goal(d: Demo) -> str:
+    return d.scoped("Goal", "one_on_one", "goal")
+
+
+def _program(d: Demo) -> str:
+    return d.node("Program", "program")
+
+
+ADMIN = frozenset({"admin"})
+PARTICIPANT = frozenset({"participant"})
+BOTH = frozenset({"admin", "participant"})
+ANY_ADMIN = frozenset({"admin", "other_admin"})
+UNKNOWN_M = {"mentorshipId": _unknown("Mentorship")}
+UNKNOWN_G = {"goalId": _unknown_scoped("Goal")}
+UNKNOWN_P = {"programId": _unknown("Program")}
+
+CASES = [
+    Case("createProgram", lambda d: {"name": ""}, None, ANY_ADMIN),
+    Case(
+        "registerPerson",
+        lambda d: {
+            "displayName": "",
+            "careerStage": "MID",
+            "yearsExperience": 1,
+            "tenureYears": 1,
+        },
+        None,
+        ANY_ADMIN,
+    ),
+    Case(
+        "addStarterGoal",
+        lambda d: {"programId": _program(d), "title": ""},
+        lambda d: {"title": "", **UNKNOWN_P},
+        ADMIN,
+    ),
+    Case(
+        "setConnectionPlan",
+        lambda d: {
+            "programId": _program(d),
+            "meetings": [{"title": "", "weekStart": 1, "weekEnd": 1}],
+        },
+        lambda d: {"meetings": [], **UNKNOWN_P},
+        ADMIN,
+    ),
+    Case(
+        "addProgramAdmin",
+        lambda d: {"programId": _program(d), "personId": _unknown("Person")},
+        lambda d: {"personId": _unknown("Person"), **UNKNOWN_P},
+        ADMIN,
+        allowed_code="NOT_FOUND",  # of the person: the program check was passed
+    ),
+    Case(
+        "proposeMentorship",
+        lambda d: {
+            "programId": _program(d),
+            "format": "one_on_one",
+            "participants": [],
+            "purpose": LONG,
+        },
+        lambda d: {"format": "one_on_one", "participants": [], **UNKNOWN_P},
+        ADMIN,
+    ),
+    Case(
+        "erasePerson",
+        lambda d: {"personId": d.node("Person", "sam"), "reason": LONG},
+        lambda d: {"personId": _unknown("Person")},
+        ADMIN,
+    ),
+    Case(
+        "issueToken",
+        lambda d: {
+            "personId": d.node("Person", "sam"),
+            "role": "ADMIN",
+            "programId": _program(d),
+        },
+        lambda d: {"personId": _unknown("Person"), "role": "ADMIN", **UNKNOWN_P},
+        ADMIN,
+    ),
+    Case(
+        "revokeToken",
+        lambda d: {
+            "credentialId": str(credential_id(d.tokens["participant"])),
+            "reason": LONG,
+        },
+        lambda d: {"credentialId": str(uuid.uuid4())},
+        PARTICIPANT,  # one's own token
+    ),
+    Case(
+        "startMentorship",
+        lambda d: {"mentorshipId": _m(d)},
+        lambda d: UNKNOWN_M,
+        ADMIN,
+        allowed_code="INVALID_TRANSITION",  # it is active already
+    ),
+    Case(
+        "pauseMentorship",
+        lambda d: {"mentorshipId": _m(d), "reason": LONG},
+        lambda d: {"reason": "", **UNKNOWN_M},
+        BOTH,
+    ),
+    Case(
+        "resumeMentorship",
+        lambda d: {"mentorshipId": _m(d)},
+        lambda d: UNKNOWN_M,
+        BOTH,
+        allowed_code="INVALID_TRANSITION",
+    ),
+    Case(
+        "completeMentorship",
+        lambda d: {"mentorshipId": _m(d), "note": LONG},
+        lambda d: UNKNOWN_M,
+        BOTH,
+    ),
+    Case(
+        "endMentorship",
+        lambda d: {"mentorshipId": _m(d), "reason": ""},
+        lambda d: {"reason": "", **UNKNOWN_M},
+        BOTH,
+    ),
+    Case(
+        "recordAgreement",
+        lambda d: {
+            "mentorshipId": _m(d),
+            "communication": "",
+            "confidentiality": "c",
+            "schedule": "s",
+            "outcomes": ["o"],
+        },
+        lambda d: {
+            "communication": "",
+            "confidentiality": "c",
+            "schedule": "s",
+            "outcomes": ["o"],
+            **UNKNOWN_M,
+        },
+        PARTICIPANT,
+    ),
+    Case(
+        "signAgreement",
+        lambda d: {"mentorshipId": _m(d)},
+        lambda d: UNKNOWN_M,
+        PARTICIPANT,
+        allowed_code="INVALID_TRANSITION",  # Sam signed already
+    ),
+    Case(
+        "setGoal",
+        lambda d: {"mentorshipId": _m(d), "title": ""},
+        lambda d: {"title": "", **UNKNOWN_M},
+        PARTICIPANT,
+    ),
+    Case(
+        "reviseGoal",
+        lambda d: {"goalId": _goal(d), "reason": LONG},
+        lambda d: UNKNOWN_G,
+        BOTH,
+    ),
+    Case(
+        "recordGoalProgress",
+        lambda d: {"goalId": _goal(d), "note": LONG},
+        lambda d: UNKNOWN_G,
+        PARTICIPANT,
+    ),
+    Case(
+        "achieveGoal",
+        lambda d: {"goalId": _goal(d), "note": LONG},
+        lambda d: UNKNOWN_G,
+        PARTICIPANT,
+    ),
+    Case(
+        "abandonGoal",
+        lambda d: {"goalId": _goal(d), "reason": ""},
+        lambda d: {"reason": "", **UNKNOWN_G},
+        BOTH,
+    ),
+    Case(
+        "reachMilestone",
+        lambda d: {"mentorshipId": _m(d), "title": ""},
+        lambda d: {"title": "", **UNKNOWN_M},
+        PARTICIPANT,
+    ),
+    Case(
+        "celebrateMilestone",
+        lambda d: {
+            "milestoneId": d.scoped("Milestone", "one_on_one", "milestone"),
+            "how": "",
+        },
+        lambda d: {"milestoneId": _unknown_scoped("Milestone"), "how": ""},
+        PARTICIPANT,
+    ),
+    Case(
+        "scheduleMeeting",
+        lambda d: {
+            "mentorshipId": _m(d),
+            "scheduledFor": "2026-05-01T10:00:00Z",
+            "durationMinutes": 1,
+        },
+        lambda d: {"scheduledFor": "2026-05-01T10:00:00Z", **UNKNOWN_M},
+        PARTICIPANT,
+    ),
+    Case(
+        "holdMeeting",
+        lambda d: {
+            "meetingId": d.scoped("Meeting", "one_on_one", "meeting"),
+            "durationMinutes": 0,
+        },
+        lambda d: {"meetingId": _unknown_scoped("Meeting")},
+        PARTICIPANT,
+    ),
+    Case(
+        "cancelMeeting",
+        lambda d: {
+            "meetingId": d.scoped("Meeting", "one_on_one", "meeting"),
+            "reason": LONG,
+        },
+        lambda d: {"meetingId": _unknown_scoped("Meeting")},
+        PARTICIPANT,
+    ),
+    Case(
+        "recordReview",
+        lambda d: {"mentorshipId": _m(d), "progressRating": 9},
+        lambda d: {"progressRating": 3, **UNKNOWN_M},
+        PARTICIPANT,
+    ),
+    Case(
+        "giveFeedback",
+        lambda d: {"mentorshipId": _m(d), "text": ""},
+        lambda d: {"text": "", **UNKNOWN_M},
+        BOTH,
+    ),
+]
+
+
+def _normal(errors: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Errors with IDs blanked, to compare a refusal with an unknown ID's."""
+    return [{**e, "message": IDS.sub("<id>", e["message"])} for e in errors]
+
+
+async def _run(api: Api, case: Case, input: dict[str, Any], token: str) -> Any:
+    type_name = case.name[0].upper() + case.name[1:]
+    query = (
+        f"mutation($input: {type_name}Input!) {{ {case.name}(input: $input) "
+        "{ userErrors { field message code } } }"
+    )
+    response = await api.post(query, {"input": input}, token)
+    body = response.json()
+    assert response.status_code == 200 and "errors" not in body, body
+    return body["data"][case.name]["userErrors"]
+
+
+def _fields(type_name: str) -> set[str]:
+    """The fields of a root type, as clients name them."""
+    built = build_schema(sdl())
+    root = built.mutation_type if type_name == "Mutation" else built.query_type
+    assert root is not None
+    return set(root.fields)
+
+
+def test_every_mutation_is_in_the_matrix() -> None:
+    assert _fields("Mutation") == {case.name for case in CASES}
+
+
+async def test_every_mutation_with_every_role(api: Api, demo: Demo) -> None:
+    await api.settle()
+    head = api.head()
+    for case in CASES:
+        for role in ROLES:
+            token = demo.tokens[role]
+            errors = await _run(api, case, case.input(demo), token)
+            where = f"{case.name} as {role}: {errors}"
+            assert errors, where
+            codes = {e["code"] for e in errors}
+            if role in case.allowed:
+                assert codes == {case.allowed_code}, where
+                if case.allowed_code == "NOT_FOUND":
+                    assert {e["field"] for e in errors} == {"personId"}, where
+            elif case.unknown is None:
+                assert codes == {"FORBIDDEN"}, where
+            else:
+                unknown = await _run(api, case, case.unknown(demo), token)
+                assert [e["code"] for e in unknown] == ["NOT_FOUND"], unknown
+                assert _normal(errors) == _normal(unknown), where
+            assert api.head() == head, f"{where}: something was recorded"
+
+
+# -- reads ---------------------------------------------------------------------------
+
+ALL = frozenset(ROLES)
+DEMO_PROGRAM = frozenset({"admin", "auditor", "participant"})
+OTHER_PROGRAM = frozenset({"auditor", "other_admin", "other_participant"})
+
+
+@dataclass(frozen=True)
+class Read:
+    """A query, and the roles that see something at `path` (others see null)."""
+
+    name: str
+    query: str
+    variables: Callable[[Demo], dict[str, Any]]
+    path: tuple[str, ...]
+    visible: frozenset[str]
+
+
+NODE = "query($id: ID!) { node(id: $id) { id } }"
+
+
+def _inside(type_name: str, key: str) -> Callable[[Demo], dict[str, Any]]:
+    """The variables naming an object inside the demo's one-on-one."""
+    return lambda d: {"id": d.scoped(type_name, "one_on_one", key)}
+
+
+READS = [
+    Read(
+        "mentorship",
+        "query($id: ID!) { mentorship(id: $id) { id } }",
+        lambda d: {"id": _m(d)},
+        ("mentorship",),
+        DEMO_PROGRAM,
+    ),
+    Read(
+        "mentorship as of now",
+        "query($id: ID!, $at: DateTime) { mentorship(id: $id, asOf: $at) { id } }",
+        lambda d: {"id": _m(d), "at": "2999-01-01T00:00:00Z"},
+        ("mentorship",),
+        DEMO_PROGRAM,
+    ),
+    Read(
+        "history",
+        "query($id: ID!) { mentorship(id: $id) { history { totalCount } } }",
+        lambda d: {"id": _m(d)},
+        ("mentorship",),
+        DEMO_PROGRAM,
+    ),
+    Read(
+        "other program's mentorship",
+        "query($id: ID!) { mentorship(id: $id) { id } }",
+        lambda d: {"id": d.node("Mentorship", "other_mentorship")},
+        ("mentorship",),
+        OTHER_PROGRAM,
+    ),
+    *(
+        Read(
+            f"node {type_name}", NODE, _inside(type_name, key), ("node",), DEMO_PROGRAM
+        )
+        for type_name, key in (
+            ("Goal", "goal"),
+            ("Milestone", "milestone"),
+            ("Meeting", "meeting"),
+            ("Review", "review"),
+            ("Feedback", "feedback"),
+        )
+    ),
+    Read(
+        "program",
+        "query($id: ID!) { program(id: $id) { id } }",
+        lambda d: {"id": _program(d)},
+        ("program",),
+        DEMO_PROGRAM,
+    ),
+    Read(
+        "program metrics",
+        "query($id: ID!) { program(id: $id) { metrics { active } } }",
+        lambda d: {"id": _program(d)},
+        ("program", "metrics"),
+        frozenset({"admin", "auditor"}),
+    ),
+    Read(
+        "other program",
+        "query($id: ID!) { program(id: $id) { id } }",
+        lambda d: {"id": d.node("Program", "other_program")},
+        ("program",),
+        OTHER_PROGRAM,
+    ),
+    Read(
+        "a participant",
+        "query($id: ID!) { person(id: $id) { id } }",
+        lambda d: {"id": d.node("Person", "sam")},
+        ("person",),
+        DEMO_PROGRAM,
+    ),
+    Read(
+        "the program's admin",
+        "query($id: ID!) { person(id: $id) { id } }",
+        lambda d: {"id": d.node("Person", "ada")},
+        ("person",),
+        DEMO_PROGRAM,
+    ),
+    Read(
+        "verify",
+        "query($id: ID!) { verify(mentorshipId: $id) { ok } }",
+        lambda d: {"id": _m(d)},
+        ("verify",),
+        frozenset({"auditor"}),
+    ),
+    Read(
+        "verifyAll",
+        "{ verifyAll { ok } }",
+        lambda d: {},
+        ("verifyAll",),
+        frozenset({"auditor"}),
+    ),
+    Read("viewer", "{ viewer { role } }", lambda d: {}, ("viewer",), ALL),
+    Read("formats", "{ formats { name } }", lambda d: {}, ("formats",), ALL),
+]
+
+
+def _at(data: Any, path: tuple[str, ...]) -> Any:
+    for key in path:
+        data = data[key] if data is not None else None
+    return data
+
+
+def test_every_query_field_is_read_somewhere() -> None:
+    read = " ".join(r.query for r in READS) + " ".join(LISTS.values())
+    unread = {n for n in _fields("Query") if not re.search(rf"\b{n}\b", read)}
+    assert unread == set()
+
+
+async def test_every_query_with_every_role(api: Api, demo: Demo) -> None:
+    await api.settle()
+    head = api.head()
+    for read in READS:
+        for role in ROLES:
+            data = await api.gql(read.query, read.variables(demo), demo.tokens[role])
+            seen = _at(data, read.path) is not None
+            assert seen == (role in read.visible), f"{read.name} as {role}: {data}"
+    assert api.head() == head
+
+
+LISTS = {
+    "mentorships": "{ mentorships(first: 100) { edges { node { id program { id } "
+    "participants { person { id } } } } } }",
+    "programs": "{ programs(first: 100) { edges { node { id } } } }",
+    "people": "{ people(first: 100) { edges { node { id } } } }",
+    "goalFrameworks": "{ goalFrameworks { name } }",
+    "nodes": "query($ids: [ID!]!) { nodes(ids: $ids) { id } }",
+}
+
+
+def _nodes(connection: dict[str, Any]) -> list[dict[str, Any]]:
+    return [edge["node"] for edge in connection["edges"]]
+
+
+async def test_lists_hold_exactly_what_the_policy_allows(api: Api, demo: Demo) -> None:
+    """The SQL scopes of the read models agree with core/policy.py's predicates."""
+    await api.settle()
+    everything = {
+        name: await api.gql(query, {"ids": []}, demo.tokens["auditor"])
+        for name, query in LISTS.items()
+    }
+    mentorships = {
+        node_id(m["id"]): (
+            node_id(m["program"]["id"]),
+            [node_id(p["person"]["id"]) for p in m["participants"]],
+        )
+        for m in _nodes(everything["mentorships"]["mentorships"])
+    }
+    programs = {node_id(p["id"]) for p in _nodes(everything["programs"]["programs"])}
+    people = {node_id(p["id"]) for p in _nodes(everything["people"]["people"])}
+    admins = {
+        node_id(p["id"]): {node_id(a["id"]) for a in p["admins"]}
+        for p in _nodes(
+            (
+                await api.gql(
+                    "{ programs(first: 100) { edges { node { id admins { id } } } } }"
+                )
+            )["programs"]
+        )
+    }
+    for role in ROLES:
+        token = demo.tokens[role]
+        principal = api.services.app.authenticate(token)
+        readable = {
+            m: facts
+            for m, facts in mentorships.items()
+            if may_read_mentorship(principal, *facts)
+        }
+        joined = {program for program, _ in readable.values()}
+        seen_programs = {
+            p for p in programs if may_read_program(principal, p, p in joined)
+        }
+        related = {person for _, people_in in readable.values() for person in people_in}
+        related |= {a for p in seen_programs for a in admins[p]}
+        seen_people = {p for p in people if may_read_person(principal, p, p in related)}
+        got = {name: await api.gql(q, {"ids": []}, token) for name, q in LISTS.items()}
+        assert {
+            node_id(m["id"]) for m in _nodes(got["mentorships"]["mentorships"])
+        } == set(readable), role
+        assert {
+            node_id(p["id"]) for p in _nodes(got["programs"]["programs"])
+        } == seen_programs, role
+        assert {
+            node_id(p["id"]) for p in _nodes(got["people"]["people"])
+        } == seen_people, role
+        assert got["goalFrameworks"]["goalFrameworks"]
+        # Only auditors read every mentorship; everyone reads some.
+        assert 0 < len(readable) <= len(mentorships)
+        assert (len(readable) == len(mentorships)) == (role == "auditor"), role
+
+
+async def test_nested_lists_leave_out_what_is_not_readable(
+    api: Api, demo: Demo
+) -> None:
+    """Sam sees his mentor, but not her other mentorship nor its mentee."""
+    await api.settle()
+    data = await api.gql(
+        """query($grace: ID!, $kofi: ID!) {
+          person(id: $grace) { mentorships { id } }
+          kofi: person(id: $kofi) { id }
+        }""",
+        {"grace": demo.node("Person", "grace"), "kofi": demo.node("Person", "kofi")},
+        demo.tokens["participant"],
+    )
+    assert data["person"]["mentorships"] == [{"id": _m(demo)}]
+    assert data["kofi"] is None
+    auditor = await api.gql(
+        "query($grace: ID!) { person(id: $grace) { mentorships { id } } }",
+        {"grace": demo.node("Person", "grace")},
+        demo.tokens["auditor"],
+    )
+    assert len(auditor["person"]["mentorships"]) == 2
+
+
+# -- private goals -------------------------------------------------------------------
+
+GOALS = """query($id: ID!) { mentorship(id: $id) { goals {
+  id private contentHidden title fields statusNote status progress owner { id }
+} } }"""
+
+
+@pytest.mark.parametrize("role", ["partner", "admin", "auditor"])
+async def test_a_private_goal_shows_its_progress_but_not_its_content(
+    api: Api, demo: Demo, role: str
+) -> None:
+    await api.settle()
+    private = demo.scoped("Goal", "one_on_one", "private_goal")
+    data = await api.gql(GOALS, {"id": _m(demo)}, demo.tokens[role])
+    (goal,) = [g for g in data["mentorship"]["goals"] if g["id"] == private]
+    assert goal["private"] is True and goal["contentHidden"] is True
+    assert (goal["title"], goal["fields"], goal["statusNote"]) == (None, None, None)
+    assert (goal["status"], goal["progress"]) == ("OPEN", 10.0)
+    public = [g for g in data["mentorship"]["goals"] if g["id"] != private]
+    assert public and all(g["title"] and not g["contentHidden"] for g in public)
+    node = await api.gql(
+        "query($id: ID!) { node(id: $id) { ... on Goal { title contentHidden } } }",
+        {"id": private},
+        demo.tokens[role],
+    )
+    assert node["node"] == {"title": None, "contentHidden": True}
+
+
+async def test_the_owner_reads_their_private_goal(api: Api, demo: Demo) -> None:
+    await api.settle()
+    private = demo.scoped("Goal", "one_on_one", "private_goal")
+    data = await api.gql(GOALS, {"id": _m(demo)}, demo.tokens["participant"])
+    (goal,) = [g for g in data["mentorship"]["goals"] if g["id"] == private]
+    assert goal["contentHidden"] is False
+    assert goal["title"] == "Negotiate a raise"
+    assert goal["fields"] == {"description": "Before the review cycle, secretly"}
+
+
+async def test_only_the_owner_changes_a_private_goal(api: Api, demo: Demo) -> None:
+    """Sam's mentor may work on the mentorship's goals, but not on his private one."""
+    await api.settle()
+    head = api.head()
+    private = demo.scoped("Goal", "one_on_one", "private_goal")
+    unknown = gid("Goal", f"{demo.ids['one_on_one']}:{uuid.uuid4().hex[:12]}")
+    case = Case("recordGoalProgress", lambda d: {}, None, PARTICIPANT)
+    refused = await _run(
+        api, case, {"goalId": private, "percent": 50}, demo.tokens["partner"]
+    )
+    missing = await _run(
+        api, case, {"goalId": unknown, "percent": 50}, demo.tokens["partner"]
+    )
+    assert [(e["code"], e["field"]) for e in refused] == [("NOT_FOUND", "goalId")]
+    assert _normal(refused) == _normal(missing)
+    assert api.head() == head
+    mine = await _run(
+        api, case, {"goalId": private, "percent": 50}, demo.tokens["participant"]
+    )
+    assert mine == []
+    assert api.head() > head
