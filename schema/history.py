@@ -23,7 +23,7 @@ from mentorlog.core.access import Principal
 from mentorlog.core.history import HistoryEntry
 from mentorlog.core.mentorship import Mentorship
 from mentorlog.core.policy import may_read_private
-from mentorlog.core.privacy import is_sealed
+from mentorlog.core.privacy import SEALED, is_sealed
 from mentorlog.schema.enums import FeedbackSource, GoalTerm, RoleSide, SupportKind
 from mentorlog.schema.errors import ClientError
 from mentorlog.schema.ids import global_id, scoped_node_id
@@ -303,9 +303,13 @@ MentorshipEventType = strawberry.enum(
 
 
 def _convert(
-    event_name: str, name: str, value: Any, mentorship_id: str, open_sealed: Opener
+    name: str,
+    value: Any,
+    mentorship_id: str,
+    principal: Principal,
+    open_sealed: Opener,
 ) -> Any:
-    """A payload value as its GraphQL field gives it."""
+    """A payload value as its GraphQL field gives it (sealed: for its owner only)."""
     from mentorlog.schema.types import Participant
 
     if value is None:
@@ -332,6 +336,8 @@ def _convert(
     if name == "scheduled_for":
         return datetime.fromisoformat(value)
     if is_sealed(value):
+        if not may_read_private(principal, value[SEALED]):
+            return None
         # Opened for the owner; if their key is gone, as the read model shows it.
         erased: Any = ERASED_CONTENT if name == "title" else {}
         return open_sealed(value, erased)
@@ -372,7 +378,7 @@ def to_event(
         if hidden and is_private_field(entry.type, name):
             values[name] = None
         else:
-            values[name] = _convert(entry.type, name, value, mentorship_id, open_sealed)
+            values[name] = _convert(name, value, mentorship_id, principal, open_sealed)
     return cls(  # type: ignore[no-any-return]
         sequence=entry.sequence,
         occurred_at=entry.occurred_at,

@@ -140,7 +140,10 @@ class Query:
     def viewer(self, info: Info) -> Viewer:
         return Viewer.of(info.context.principal)
 
-    @strawberry.field(description="Any object by its global ID; null if none has it.")
+    @strawberry.field(
+        description="Any object by its global ID; null if none has it or you may "
+        "not read it."
+    )
     async def node(
         self,
         info: Info,
@@ -149,8 +152,8 @@ class Query:
         return await _node(info, id)
 
     @strawberry.field(
-        description=f"Objects by global ID, in order; null where none has it "
-        f"(at most {MAX_PAGE_SIZE} IDs)."
+        description=f"Objects by global ID, in order; null where none has it or you "
+        f"may not read it (at most {MAX_PAGE_SIZE} IDs)."
     )
     async def nodes(
         self,
@@ -163,7 +166,7 @@ class Query:
             raise ClientError(f"ask for at most {MAX_PAGE_SIZE} IDs at once")
         return list(await asyncio.gather(*(_node(info, value) for value in ids)))
 
-    @strawberry.field(description="Programs, oldest first.")
+    @strawberry.field(description="The programs you may read, oldest first.")
     async def programs(
         self,
         info: Info,
@@ -174,7 +177,10 @@ class Query:
     ) -> ProgramConnection:
         return await ProgramConnection.load(info, first, after, last, before)
 
-    @strawberry.field(description="A program by its global ID; null if none has it.")
+    @strawberry.field(
+        description="A program by its global ID; null if none has it or you may "
+        "not read it."
+    )
     async def program(
         self,
         info: Info,
@@ -182,7 +188,7 @@ class Query:
     ) -> Program | None:
         return await _one(info, id, "Program")  # type: ignore[return-value]
 
-    @strawberry.field(description="People, oldest registration first.")
+    @strawberry.field(description="The people you may read, oldest registration first.")
     async def people(
         self,
         info: Info,
@@ -198,7 +204,10 @@ class Query:
         stage = career_stage.value if career_stage else None
         return await PersonConnection.load(info, stage, first, after, last, before)
 
-    @strawberry.field(description="A person by their global ID; null if none has it.")
+    @strawberry.field(
+        description="A person by their global ID; null if none has it or you may "
+        "not read it."
+    )
     async def person(
         self,
         info: Info,
@@ -206,7 +215,9 @@ class Query:
     ) -> Person | None:
         return await _one(info, id, "Person")  # type: ignore[return-value]
 
-    @strawberry.field(description="Mentorships matching a filter, oldest first.")
+    @strawberry.field(
+        description="The mentorships you may read that match a filter, oldest first."
+    )
     async def mentorships(
         self,
         info: Info,
@@ -224,7 +235,7 @@ class Query:
 
     @strawberry.field(
         description="A mentorship by its global ID, now or at a past moment; null if "
-        "none has it."
+        "none has it or you may not read it."
     )
     async def mentorship(
         self,

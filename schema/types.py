@@ -306,7 +306,9 @@ class Program(relay.Node):
         rows = await info.context.loaders.person.load_many(self.admin_ids)
         return [Person.from_row(r) for r in rows if r]
 
-    @strawberry.field(description="The program's mentorships, oldest first.")
+    @strawberry.field(
+        description="The program's mentorships you may read, oldest first."
+    )
     async def mentorships(
         self,
         info: Info,
@@ -441,7 +443,9 @@ class Person(relay.Node):
         rows = await info.context.loaders.person.load_many(list(node_ids))
         return [cls.from_row(r) if r else None for r in rows]
 
-    @strawberry.field(description="Every mentorship they take part in, oldest first.")
+    @strawberry.field(
+        description="The mentorships they take part in that you may read, oldest first."
+    )
     async def mentorships(self, info: Info) -> list[Mentorship]:
         rows = await info.context.loaders.mentorships_of_person.load(self.id)
         return [Mentorship.from_row(r) for r in rows]

@@ -285,3 +285,47 @@ async def test_verify_names_the_broken_event(api: Api, demo: Demo) -> None:
     assert [s["streamId"] for s in broken["verifyAll"]["broken"]] == [
         broken["verify"]["streamId"]
     ]
+
+
+async def test_activity_metrics_and_quiet_mentorships(api: Api, demo: Demo) -> None:
+    """The activity and program_metrics read models, as the demo left them."""
+    await api.settle()
+    admin = demo.tokens["admin"]
+    data = await api.gql(
+        """query($id: ID!, $m: ID!) {
+          program(id: $id) { metrics { proposed active paused completed ended
+            goalsSet goalsAchieved meetingsHeld reviews completionRate } }
+          mentorship(id: $m) { activity { lastKind interactions quietDays
+            lastBy { person { id } } } }
+        }""",
+        {"id": demo.node("Program", "program"), "m": _m(demo)},
+        admin,
+    )
+    metrics = data["program"]["metrics"]
+    assert (metrics["active"], metrics["completed"], metrics["proposed"]) == (5, 1, 0)
+    assert metrics["completionRate"] == 1.0
+    assert metrics["goalsAchieved"] == 1 and metrics["meetingsHeld"] == 3
+    activity = data["mentorship"]["activity"]
+    # The last interaction: Sam's progress on his private goal (recorded last).
+    assert activity["lastKind"] == "GOAL_PROGRESS"
+    assert activity["lastBy"]["person"] == {"id": demo.node("Person", "sam")}
+    assert activity["quietDays"] == 0
+    quiet = """query($days: Int!) { mentorships(filter: {quietForDays: $days})
+      { edges { node { id status } } } }"""
+    now = await api.gql(quiet, {"days": 0}, admin)
+    statuses = {e["node"]["status"] for e in now["mentorships"]["edges"]}
+    assert statuses == {"ACTIVE"} and len(now["mentorships"]["edges"]) == 5
+    later = await api.gql(quiet, {"days": 1}, admin)
+    assert later["mentorships"]["edges"] == []
+    participant = await api.gql(quiet, {"days": 0}, demo.tokens["participant"])
+    assert len(participant["mentorships"]["edges"]) == 2  # his own only
+    metrics_hidden = await api.gql(
+        "query($id: ID!) { program(id: $id) { metrics { active } } }",
+        {"id": demo.node("Program", "program")},
+        demo.tokens["participant"],
+    )
+    assert metrics_hidden["program"] == {"metrics": None}
+
+
+def _m(demo: Demo) -> str:
+    return demo.node("Mentorship", "one_on_one")
