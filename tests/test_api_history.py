@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import sqlite3
 import uuid
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
@@ -85,9 +85,10 @@ async def test_replaying_every_event_gives_the_read_models_state(
             current = await _view(api, mentorship, None, token)
             if current is None:
                 continue  # a mentorship Sam does not take part in
-            replayed = await _view(api, mentorship, "2999-12-31T00:00:00Z", token)
+            now = datetime.now(UTC).isoformat()
+            replayed = await _view(api, mentorship, now, token)
             assert current.pop("asOf") is None
-            assert replayed.pop("asOf") == "2999-12-31T00:00:00+00:00"
+            assert replayed.pop("asOf") == now
             # Quiet days count up to each view's moment; compare the rest.
             current["activity"].pop("quietDays")
             replayed["activity"].pop("quietDays")
