@@ -181,8 +181,23 @@ class PostgresReadModelRecorder(PostgresTrackingRecorder):
         curs.execute("SELECT pg_advisory_xact_lock(%s)", (self._ddl_lock,))
         super()._create_table(curs)
 
-    def migrate(self) -> list[str]:
-        """Drop and re-create each projection whose shape changed; it then replays."""
+    def existing_tables(self) -> set[str]:
+        """The tables the schema holds now."""
+        with self.datastore.get_connection() as connection:
+            rows = connection.execute(
+                "SELECT table_name FROM information_schema.tables "
+                "WHERE table_schema = %s",
+                (self.schema,),
+            ).fetchall()
+        return {row["table_name"] for row in rows}
+
+    def migrate(self, created: Iterable[str] = ()) -> list[str]:
+        """Drop and re-create each projection whose shape changed; it then replays.
+
+        Projections named in `created` had all their tables made just now, in the
+        current shape: their version is recorded without dropping anything.
+        """
+        fresh = set(created)
         rebuilt = []
         with self.datastore.transaction(commit=True) as curs:
             curs.execute("SELECT pg_advisory_xact_lock(%s)", (self._ddl_lock,))
@@ -191,6 +206,9 @@ class PostgresReadModelRecorder(PostgresTrackingRecorder):
             for projection in self.projections:
                 version = getattr(projection, "version", 1)
                 if known.get(projection.name) == version:
+                    continue
+                if projection.name in fresh:
+                    curs.execute(self._set_version, (projection.name, version))
                     continue
                 for table in projection.tables:
                     curs.execute(
@@ -262,8 +280,10 @@ def open_pg_read_models(
 ) -> PostgresReadModelRecorder:
     """Open (and create if needed) the read-model tables in the datastore's schema."""
     recorder = PostgresReadModelRecorder(datastore, projections)
+    before = recorder.existing_tables()
     recorder.create_table()
-    recorder.migrate()
+    created = [p.name for p in projections if not set(p.tables) & before]
+    recorder.migrate(created)
     return recorder
 
 

@@ -1,24 +1,76 @@
-"""Shared fixtures: a fresh data directory with every service opened on it."""
+"""Shared fixtures: every service opened on a fresh store, on SQLite and PostgreSQL.
+
+`settings` (and so `services`, `app`, `world` and the API's fixtures) runs each test
+twice: on a data directory of its own (SQLite) and on a PostgreSQL schema of its own,
+dropped afterwards. A test that reads SQLite files itself is marked
+`@pytest.mark.sqlite_only("why")` and runs on SQLite alone, as do the domain-rule
+modules (rules, goal frameworks, formats, connection plans, matching), whose checks
+run before anything is stored; `read_rows` reads the read models on either backend.
+"""
 
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator
+import uuid
+from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
 
+import psycopg
 import pytest
 from mentorlog.core.application import Mentoring, person_actor
+from psycopg import sql
 
 from mentorlog.services import Services, open_services
 from mentorlog.settings import Settings
+from tests.backends import read_rows as read_backend_rows
 
 SYSTEM = "system:tests"
+BACKENDS = ("sqlite", "postgres")
+ReadRows = Callable[..., list[tuple[Any, ...]]]
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """Declare the sqlite_only marker."""
+    config.addinivalue_line(
+        "markers",
+        "sqlite_only(reason): run on the SQLite backend only (the reason says why: "
+        "it reads SQLite files, or it checks rules no store changes)",
+    )
+
+
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    """Run every test that opens services on each backend (sqlite_only: SQLite)."""
+    if "backend" not in metafunc.fixturenames:
+        return
+    marker = metafunc.definition.get_closest_marker("sqlite_only")
+    metafunc.parametrize("backend", ["sqlite"] if marker else list(BACKENDS))
 
 
 @pytest.fixture
-def settings(tmp_path: Path) -> Settings:
-    """Settings for an empty data directory of this test's own."""
-    return Settings(data_dir=tmp_path / "data", poll_interval=0.05)
+def backend() -> str:
+    """The backend a test runs on (parametrized by pytest_generate_tests)."""
+    return "sqlite"
+
+
+@pytest.fixture
+def settings(backend: str, tmp_path: Path) -> Iterator[Settings]:
+    """Settings for an empty store of this test's own: a data dir or a schema."""
+    data_dir = tmp_path / "data"
+    if backend == "sqlite":
+        yield Settings(data_dir=data_dir, poll_interval=0.05)
+        return
+    dsn = require_postgres()
+    schema = f"test_{uuid.uuid4().hex[:12]}"
+    yield Settings(
+        data_dir=data_dir,
+        database_url=f"{dsn}?schema={schema}",
+        poll_interval=0.05,
+    )
+    with psycopg.connect(dsn, autocommit=True) as con:
+        con.execute(
+            sql.SQL("DROP SCHEMA IF EXISTS {} CASCADE").format(sql.Identifier(schema))
+        )
 
 
 @pytest.fixture
@@ -27,6 +79,16 @@ def services(settings: Settings) -> Iterator[Services]:
     opened = open_services(settings)
     yield opened
     opened.close()
+
+
+@pytest.fixture
+def read_rows(services: Services) -> ReadRows:
+    """Run a query (? placeholders) on the read models, on either backend."""
+
+    def read(query: str, *params: Any) -> list[tuple[Any, ...]]:
+        return read_backend_rows(services, query, *params)
+
+    return read
 
 
 @pytest.fixture

@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import sqlite3
-
 import pytest
 from mentorlog.core.access import token_hash
 from mentorlog.core.application import Mentoring
 from mentorlog.core.errors import InvalidInput, NotFound, Unauthenticated
 
 from mentorlog.services import Services
+from tests.backends import cli_args, stored_bytes
 from tests.conftest import SYSTEM, World
 
 
@@ -28,13 +27,9 @@ def test_only_the_hash_is_stored(services: Services, world: World) -> None:
     token, _ = services.app.issue_token(
         actor=SYSTEM, person_id=world.mentee, role="participant"
     )
-    raw = services.settings.events_db.read_bytes()
-    with sqlite3.connect(services.settings.events_db) as con:
-        states = b"".join(
-            row[0] for row in con.execute("SELECT state FROM stored_events")
-        )
-    assert token.encode() not in raw + states
-    assert token_hash(token).encode() in states
+    stored = stored_bytes(services)
+    assert token.encode() not in stored
+    assert token_hash(token).encode() in stored
 
 
 def test_revoked_and_unknown_tokens_authenticate_nobody(
@@ -74,7 +69,7 @@ def test_cli_creates_and_revokes_tokens(services: Services, world: World) -> Non
 
     from mentorlog.cli import main
 
-    data = str(services.settings.data_dir)
+    where = cli_args(services)
     services.close()
     runner = CliRunner()
     created = runner.invoke(
@@ -82,8 +77,7 @@ def test_cli_creates_and_revokes_tokens(services: Services, world: World) -> Non
         [
             "token",
             "create",
-            "--data",
-            data,
+            *where,
             "--person",
             world.mentee,
             "--role",
@@ -99,8 +93,7 @@ def test_cli_creates_and_revokes_tokens(services: Services, world: World) -> Non
         [
             "token",
             "create",
-            "--data",
-            data,
+            *where,
             "--person",
             world.mentee,
             "--role",
@@ -110,7 +103,7 @@ def test_cli_creates_and_revokes_tokens(services: Services, world: World) -> Non
         ],
     )
     assert refused.exit_code == 1 and "not an admin" in refused.output
-    revoked = runner.invoke(main, ["token", "revoke", "--data", data, credential])
+    revoked = runner.invoke(main, ["token", "revoke", *where, credential])
     assert revoked.exit_code == 0
-    again = runner.invoke(main, ["token", "revoke", "--data", data, credential])
+    again = runner.invoke(main, ["token", "revoke", *where, credential])
     assert again.exit_code == 1 and "already revoked" in again.output

@@ -11,7 +11,7 @@ from uuid import UUID
 import pytest
 from eventsourcing.persistence import RecordConflictError, Recording
 from mentorlog.core.application import MAX_ATTEMPTS, Mentoring, Recorded
-from mentorlog.core.chain import ChainedSQLiteRecorder, verify
+from mentorlog.core.chain import ChainedRecorder, verify
 from mentorlog.core.errors import Conflict, MentorlogError
 from mentorlog.core.privacy import KeyStore
 from mentorlog.plugins.manager import Catalog
@@ -35,14 +35,14 @@ class Store:
 
 @pytest.fixture
 def store(services: Services) -> Store:
-    """The test's SQLite event store and key store, for more app instances."""
+    """The test's event store and key store, for more app instances."""
     return Store(services.catalog, dict(services.app.env), services.app.sealer.keys)
 
 
 def assert_chains_intact(services: Services) -> None:
     """Every stream's hash chain verifies after the concurrent writes."""
     recorder = services.app.recorder
-    assert isinstance(recorder, ChainedSQLiteRecorder)
+    assert isinstance(recorder, ChainedRecorder)
     verdicts = verify(recorder)
     assert verdicts and all(v.ok for v in verdicts), [v for v in verdicts if not v.ok]
 

@@ -9,6 +9,10 @@ from mentorlog.plugins.builtin.formats import STANDARD_PLAN
 
 from tests.conftest import SYSTEM, World
 
+# Domain rules, checked in the service before anything is stored: one backend is
+# enough (test_replay, test_lifecycle and the API tests run on both).
+pytestmark = pytest.mark.sqlite_only("domain rules, the same on every store")
+
 WHEN = "2030-01-07T10:00:00Z"
 PROGRAM_PLAN = [
     {"title": "Kick-off", "week_start": 1, "week_end": 2, "agenda": ["Meet the team"]},

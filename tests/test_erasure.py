@@ -3,18 +3,18 @@
 from __future__ import annotations
 
 import json
-import sqlite3
 from datetime import UTC, datetime, timedelta
 
 import pytest
 from click.testing import CliRunner
-from mentorlog.core.chain import ChainedSQLiteRecorder, verify
+from mentorlog.core.chain import ChainedRecorder, verify
 from mentorlog.core.errors import InvalidTransition
 from mentorlog.core.history import history
 from mentorlog.core.privacy import ERASED
 
 from mentorlog.cli import main
 from mentorlog.services import Services, open_services
+from tests.backends import cli_args, read_rows, stored_bytes
 from tests.conftest import SYSTEM, World
 
 NAME = "Quentin Quarrington"
@@ -67,17 +67,14 @@ def erasable(services: Services, world: World) -> tuple[str, str]:
 
 
 def rows(services: Services, sql: str) -> list[tuple[object, ...]]:
-    """Read rows from the read models."""
-    with sqlite3.connect(services.settings.views_db) as con:
-        return con.execute(sql).fetchall()
+    """Read rows from the read models (either backend)."""
+    return read_rows(services, sql)
 
 
 def test_personal_data_never_reaches_the_event_store_in_clear(
     services: Services, erasable: tuple[str, str]
 ) -> None:
-    raw = services.settings.events_db.read_bytes()
-    wal = services.settings.data_dir / "events.db-wal"
-    raw += wal.read_bytes() if wal.exists() else b""
+    raw = stored_bytes(services)
     for secret in (NAME, EMAIL, SECRET_GOAL):
         assert secret.encode() not in raw
     assert rows(
@@ -92,7 +89,7 @@ def test_erasure_hides_data_and_keeps_history_verifiable(
 ) -> None:
     person, mentorship = erasable
     recorder = services.app.recorder
-    assert isinstance(recorder, ChainedSQLiteRecorder)
+    assert isinstance(recorder, ChainedRecorder)
     before = verify(recorder)
     events_before = len(history(services.app, mentorship))
     services.app.erase_person(person, actor=SYSTEM, reason="asked to be forgotten")
@@ -124,7 +121,8 @@ def test_erasure_hides_data_and_keeps_history_verifiable(
         (ERASED,)
     ]
     assert SECRET_GOAL not in dict(rows(services, "SELECT title, 1 FROM goals"))
-    assert b"Quentin" not in (services.settings.data_dir / "keys.db").read_bytes()
+    if services.settings.postgres is None:
+        assert b"Quentin" not in (services.settings.data_dir / "keys.db").read_bytes()
 
 
 def test_erased_private_goal_cannot_be_revised_and_erasure_is_once(
@@ -146,16 +144,16 @@ def test_erased_private_goal_cannot_be_revised_and_erasure_is_once(
 
 def test_erase_person_command(services: Services, erasable: tuple[str, str]) -> None:
     person, _ = erasable
-    data = services.settings.data_dir
+    where = cli_args(services)
     services.close()
-    result = CliRunner().invoke(main, ["erase-person", "--data", str(data), person])
+    result = CliRunner().invoke(main, ["erase-person", *where, person])
     assert result.exit_code == 0, result.output
     reopened = open_services(services.settings, create=False)
     try:
         assert reopened.app.name_of(reopened.app.get_person(person)) == ERASED
         lines = (
             CliRunner()
-            .invoke(main, ["replay", "--data", str(data), person, "--json"])
+            .invoke(main, ["replay", *where, person, "--json"])
             .output.splitlines()
         )
         assert json.loads(lines[-1])["type"] == "Erased"

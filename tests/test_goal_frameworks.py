@@ -11,6 +11,10 @@ from mentorlog.core.errors import GoalInvalid, UnknownFramework
 
 from tests.conftest import SYSTEM, World
 
+# Domain rules, checked in the service before anything is stored: one backend is
+# enough (test_replay, test_lifecycle and the API tests run on both).
+pytestmark = pytest.mark.sqlite_only("domain rules, the same on every store")
+
 TODAY = date(2026, 3, 2)
 TOMORROW = (TODAY + timedelta(days=1)).isoformat()
 YESTERDAY = (TODAY - timedelta(days=1)).isoformat()

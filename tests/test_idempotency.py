@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import inspect
-import sqlite3
 from collections.abc import Callable
 from typing import Any
 from uuid import UUID
@@ -20,6 +19,7 @@ from mentorlog.core.idempotency import (
 from mentorlog.core.privacy import KeyStore
 
 from mentorlog.services import Services
+from tests.backends import read_rows
 from tests.conftest import SYSTEM, World
 from tests.test_concurrency import (
     CountingMentoring,
@@ -401,11 +401,10 @@ def test_projections_skip_the_key_events(
         review(app, world, mentorship, "k")
     services.runner.catch_up()
     assert services.runner.position == head(app)
-    with sqlite3.connect(services.settings.views_db) as con:
-        rows = con.execute(
-            "SELECT count(*) FROM reviews WHERE mentorship_id = ?", (mentorship,)
-        ).fetchone()
-    assert rows == (1,)
+    rows = read_rows(
+        services, "SELECT count(*) FROM reviews WHERE mentorship_id = ?", mentorship
+    )
+    assert rows == [(1,)]
 
 
 def commands() -> list[tuple[str, Callable[..., Any]]]:

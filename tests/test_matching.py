@@ -12,6 +12,10 @@ from mentorlog.plugins.manager import Catalog, load_catalog
 
 from tests.conftest import SYSTEM, World
 
+# Domain rules, checked in the service before anything is stored: one backend is
+# enough (test_replay, test_lifecycle and the API tests run on both).
+pytestmark = pytest.mark.sqlite_only("domain rules, the same on every store")
+
 ENGINEERING = ProgramProfile(
     "engineering",
     {"mentor_min_years_experience": 5, "mentee_min_tenure_years": 2},

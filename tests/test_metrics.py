@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import sqlite3
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -14,15 +13,13 @@ from mentorlog.projections.activity_log import days_since
 from mentorlog.projections.metrics import ratio
 
 from mentorlog.services import Services
+from tests.backends import dump_read_models, read_dicts
 from tests.conftest import SYSTEM, World
-from tests.test_replay import dump_read_models
 
 
 def rows(services: Services, sql: str, *params: Any) -> list[dict[str, Any]]:
-    """Rows of a read-model query, as dicts."""
-    with sqlite3.connect(services.settings.views_db) as con:
-        con.row_factory = sqlite3.Row
-        return [dict(r) for r in con.execute(sql, params)]
+    """Rows of a read-model query, as dicts (either backend)."""
+    return read_dicts(services, sql, *params)
 
 
 def metrics(services: Services, program: str) -> dict[str, Any]:

@@ -5,7 +5,6 @@ from __future__ import annotations
 import copy
 import importlib
 import pkgutil
-import sqlite3
 from collections.abc import Callable
 from typing import Any
 from uuid import UUID
@@ -23,6 +22,7 @@ from mentorlog.core.program import Program
 from mentorlog.plugins.manager import Catalog
 
 from mentorlog.services import Services
+from tests import backends
 from tests.conftest import SYSTEM, World
 
 Recipe = Callable[[Mentoring, World], str]
@@ -403,14 +403,7 @@ def replayer(services: Services) -> Mentoring:
 
 def dump_read_models(services: Services) -> Dump:
     """Every read-model table and the tracking positions, rows sorted."""
-    tables = [t for p in services.runner.projections for t in p.tables]
-    with sqlite3.connect(services.settings.views_db) as con:
-        return {
-            table: sorted(
-                (tuple(row) for row in con.execute(f"SELECT * FROM {table}")), key=repr
-            )
-            for table in [*tables, "tracking"]
-        }
+    return backends.dump_read_models(services)
 
 
 def test_core_aggregates_are_found() -> None:

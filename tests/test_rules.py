@@ -12,6 +12,10 @@ from mentorlog.core.errors import MentorlogError
 
 from tests.conftest import SYSTEM, World
 
+# Domain rules, checked in the service before anything is stored: one backend is
+# enough (test_replay, test_lifecycle and the API tests run on both).
+pytestmark = pytest.mark.sqlite_only("domain rules, the same on every store")
+
 FUTURE = "2099-12-31"
 SMART = {
     "specific": "Lead one design review",

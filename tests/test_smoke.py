@@ -2,17 +2,15 @@
 
 from __future__ import annotations
 
-import sqlite3
-
 from mentorlog.services import Services
+from tests.backends import read_rows
 from tests.conftest import World
 
 
 def test_started_mentorship_is_projected(services: Services, world: World) -> None:
     mentorship = world.one_on_one()
     services.runner.catch_up()
-    with sqlite3.connect(services.settings.views_db) as con:
-        status, fmt = con.execute(
-            "SELECT status, format FROM mentorships WHERE id = ?", (mentorship,)
-        ).fetchone()
-    assert (status, fmt) == ("active", "one_on_one")
+    (row,) = read_rows(
+        services, "SELECT status, format FROM mentorships WHERE id = ?", mentorship
+    )
+    assert row == ("active", "one_on_one")

@@ -12,11 +12,12 @@ import pytest
 from eventsourcing.persistence import StoredEvent
 from eventsourcing.utils import get_topic
 from mentorlog.core.application import Mentoring
-from mentorlog.core.chain import ChainedSQLiteRecorder, verify
+from mentorlog.core.chain import ChainedRecorder, verify
 from mentorlog.core.history import history
 from mentorlog.core.mentorship import Mentorship
 
 from mentorlog.services import Services
+from tests.backends import read_rows
 from tests.conftest import SYSTEM, World
 from tests.test_replay import replayer
 from tests.test_rules import refused
@@ -54,19 +55,16 @@ def store_v1_held(app: Mentoring, world: World, mentorship: str, meeting: str) -
 
 
 def stored_states(services: Services, topic: str) -> list[dict[str, Any]]:
-    """The JSON state of every stored event of a topic, as written in the file."""
-    with sqlite3.connect(services.settings.events_db) as con:
-        rows = con.execute(
-            "SELECT state FROM stored_events WHERE topic = ? ORDER BY rowid", (topic,)
-        ).fetchall()
-    return [json.loads(row[0]) for row in rows]
+    """The JSON state of every stored event of a topic, as the store holds it."""
+    recorder = services.app.recorder
+    rows = recorder.select_notifications(1, 1_000_000, topics=[topic])
+    return [json.loads(bytes(row.state)) for row in rows]
 
 
 def meeting_rows(services: Services) -> list[tuple[str, str, list[str]]]:
     """(id, status, attended) of every meetings row."""
-    with sqlite3.connect(services.settings.views_db) as con:
-        rows = con.execute("SELECT id, status, attended FROM meetings ORDER BY id")
-        return [(r[0], r[1], json.loads(r[2])) for r in rows]
+    rows = read_rows(services, "SELECT id, status, attended FROM meetings ORDER BY id")
+    return [(r[0], r[1], json.loads(r[2])) for r in rows]
 
 
 # -- a stored v1 event -----------------------------------------------------------
@@ -94,7 +92,7 @@ def test_a_stored_v1_event_loads_with_everyone_attending(
     assert loaded["attended"] == [world.mentor, world.mentee]
     assert history(app, mentorship)[-1].payload["absent"] == []
     recorder = app.recorder
-    assert isinstance(recorder, ChainedSQLiteRecorder)
+    assert isinstance(recorder, ChainedRecorder)
     assert all(v.ok for v in verify(recorder, [mentorship]))
 
 
@@ -177,6 +175,7 @@ def test_attendance_names_participants(
 # -- a stored v1 snapshot ------------------------------------------------------------
 
 
+@pytest.mark.sqlite_only("it edits a stored snapshot in the SQLite file")
 def test_a_stored_v1_snapshot_loads_with_attendance(
     services: Services, app: Mentoring, world: World, monkeypatch: pytest.MonkeyPatch
 ) -> None:
