@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import threading
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol, runtime_checkable
@@ -17,6 +18,7 @@ from psycopg.sql import SQL, Identifier
 
 GENESIS = "0" * 64
 LINKS_TABLE = "event_links"
+LINK_CACHE_SIZE = 100_000  # streams whose newest link a PostgreSQL recorder keeps
 
 
 def link(previous: str, stored: StoredEvent) -> str:
@@ -149,6 +151,11 @@ class ChainedPostgresRecorder(PostgresApplicationRecorder):
                 "unset POSTGRES_ENABLE_DB_FUNCTIONS"
             )
         super().__init__(datastore, events_table_name=events_table_name)
+        # Each stream's newest committed link, as (version, hash): a link never
+        # changes once committed, so a hit saves reading it back before a write.
+        self._committed: dict[str, tuple[int, str]] = {}
+        self._pending = threading.local()
+        self._cache_lock = threading.Lock()
         names = {
             "links": Identifier(datastore.schema, LINKS_TABLE),
             "events": Identifier(datastore.schema, self.events_table_name),
@@ -191,9 +198,21 @@ class ChainedPostgresRecorder(PostgresApplicationRecorder):
         """Insert the events and their links in one transaction."""
         # Each stream's previous link is read first, outside the insert's pipeline:
         # it is committed, since the writer loaded that version to make this one.
-        return super().insert_events(
+        self._pending.links = []
+        ids = super().insert_events(
             stored_events, chain_heads=self._heads(stored_events), **kwargs
         )
+        self._remember(self._pending.links)  # committed now
+        return ids
+
+    def _remember(self, links: Sequence[tuple[str, int, str]]) -> None:
+        """Keep each stream's newest committed link (forgetting all past a bound)."""
+        with self._cache_lock:
+            if len(self._committed) > LINK_CACHE_SIZE:
+                self._committed.clear()
+            for key, version, digest in links:
+                if self._committed.get(key, (0, ""))[0] < version:
+                    self._committed[key] = (version, digest)
 
     def _heads(self, stored_events: Sequence[StoredEvent]) -> dict[str, str]:
         """The recorded hash before each stream's first event in the batch."""
@@ -201,13 +220,21 @@ class ChainedPostgresRecorder(PostgresApplicationRecorder):
         for stored in stored_events:
             firsts.setdefault(_key(stored.originator_id), stored.originator_version)
         wanted = {key: version for key, version in firsts.items() if version > 1}
+        heads = {}
+        with self._cache_lock:
+            for key, version in list(wanted.items()):
+                cached = self._committed.get(key)
+                if cached is not None and cached[0] == version - 1:
+                    heads[key] = cached[1]
+                    del wanted[key]
         if not wanted:
-            return {}
+            return heads
         with self.datastore.get_connection() as connection:
             rows = connection.execute(
                 self._select_heads, (list(wanted), list(wanted.values()))
             ).fetchall()
-        return {row["originator_id"]: row["hash"] for row in rows}
+        heads.update((row["originator_id"], row["hash"]) for row in rows)
+        return heads
 
     def _insert_stored_events(
         self,
@@ -218,6 +245,7 @@ class ChainedPostgresRecorder(PostgresApplicationRecorder):
         super()._insert_stored_events(curs, stored_events, **kwargs)
         heads: dict[str, str] = kwargs.get("chain_heads") or {}
         links = new_links(stored_events, lambda key, _: heads.get(key, GENESIS))
+        self._pending.links = links
         # Not prepared: a conflict aborts the pipeline this statement is queued in.
         with curs.connection.cursor() as c:
             c.execute(

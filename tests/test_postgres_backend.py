@@ -343,6 +343,34 @@ def test_writers_in_two_instances_keep_every_chain_intact(services: Services) ->
     assert verdicts and all(v.ok for v in verdicts), [v for v in verdicts if not v.ok]
 
 
+def test_links_remembered_by_one_instance_chain_after_anothers_writes(
+    services: Services,
+) -> None:
+    """A recorder's remembered head is used only when it is the previous version."""
+    store = Store(services.catalog, dict(services.app.env), services.app.sealer.keys)
+    world = World(services.app)
+    mentorship = world.one_on_one()
+    other = store.open()
+    try:
+        for n in range(6):
+            # Alternate instances: each one's remembered head is stale every time.
+            app = services.app if n % 2 == 0 else other
+            goal = app.set_goal(
+                mentorship, actor=world.mentee_actor, title=f"g{n}", framework="plain"
+            ).id
+            # The same instance again: its remembered head is the previous version.
+            app.record_goal_progress(
+                mentorship, goal, actor=world.mentee_actor, percent=50
+            )
+    finally:
+        other.close()
+    recorder = services.app.recorder
+    assert isinstance(recorder, ChainedPostgresRecorder)
+    (verdict,) = verify(recorder, [uuid.UUID(mentorship).hex])
+    assert verdict.ok and verdict.events == len(recorder.select_events(mentorship))
+    assert verdict.events >= 14
+
+
 def test_erasure_with_the_postgres_key_store(services: Services) -> None:
     """Erasure nulls the key in PostgreSQL; read models hide the data, chains hold."""
     app = services.app
