@@ -11,20 +11,20 @@ from __future__ import annotations
 from functools import cache
 
 import strawberry
-from graphql.validation import NoSchemaIntrospectionCustomRule
+from graphql.validation import ASTValidationRule, NoSchemaIntrospectionCustomRule
 from mentorlog.schema.errors import MaskWithErrorId, should_mask
 from mentorlog.schema.history import EVENT_TYPES
 from mentorlog.schema.mutations import Mutation
 from mentorlog.schema.queries import Query
 from strawberry.extensions import (
     AddValidationRules,
-    MaxAliasesLimiter,
     MaxTokensLimiter,
     ParserCache,
-    QueryDepthLimiter,
     SchemaExtension,
     ValidationCache,
 )
+from strawberry.extensions.max_aliases import create_validator as aliases_rule
+from strawberry.extensions.query_depth_limiter import create_validator as depth_rule
 from strawberry.schema.config import StrawberryConfig
 
 MAX_DEPTH = 12
@@ -32,23 +32,30 @@ MAX_ALIASES = 30
 MAX_TOKENS = 5000
 CACHE_SIZE = 256
 
+# The limits' validation rules, made once: the ValidationCache keys its entries by
+# (schema, document, rules), so rules made per request would never hit it.
+LIMIT_RULES: list[type[ASTValidationRule]] = [
+    aliases_rule(MAX_ALIASES),
+    depth_rule(MAX_DEPTH, None, None),
+]
+CLOSED_RULES: list[type[ASTValidationRule]] = [
+    *LIMIT_RULES,
+    NoSchemaIntrospectionCustomRule,
+]
+
 
 @cache
 def make_schema(introspection: bool = True) -> strawberry.Schema:
     """The schema; without introspection it also stops suggesting field names."""
-    # Factories: a fresh extension per request; the caches are keyed by schema.
+    # Factories: a fresh extension per request; the caches live at module level.
+    rules = LIMIT_RULES if introspection else CLOSED_RULES
     extensions: list[type[SchemaExtension] | SchemaExtension | object] = [
         lambda: MaxTokensLimiter(max_token_count=MAX_TOKENS),
-        lambda: MaxAliasesLimiter(max_alias_count=MAX_ALIASES),
-        lambda: QueryDepthLimiter(max_depth=MAX_DEPTH),
+        lambda: AddValidationRules(rules),
         lambda: ParserCache(maxsize=CACHE_SIZE),
         lambda: ValidationCache(maxsize=CACHE_SIZE),
         lambda: MaskWithErrorId(should_mask_error=should_mask),
     ]
-    if not introspection:
-        extensions.insert(
-            0, lambda: AddValidationRules([NoSchemaIntrospectionCustomRule])
-        )
     return strawberry.Schema(
         query=Query,
         mutation=Mutation,

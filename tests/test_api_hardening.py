@@ -6,11 +6,14 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
+import uuid
 from collections.abc import AsyncIterator
 from dataclasses import replace
 from typing import Any
 
 import pytest
+import strawberry.schema.schema as strawberry_schema
+from graphql import validate
 from mentorlog.schema.api import MAX_ALIASES, MAX_DEPTH, MAX_TOKENS
 
 from mentorlog.services import Services
@@ -102,6 +105,30 @@ async def test_batches_are_refused(api: Api) -> None:
     assert "Batching is not enabled" in response.json()["errors"][0]["message"]
     after = await api.post(NORMAL)
     assert after.status_code == 200
+
+
+async def test_a_repeated_query_is_validated_once(
+    api: Api, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    validated: list[object] = []
+
+    def counting(*args: Any, **kwargs: Any) -> Any:
+        validated.append(args[1])
+        return validate(*args, **kwargs)
+
+    monkeypatch.setattr(strawberry_schema, "validate", counting)
+    # A document no other test sends, so the shared caches have not seen it.
+    name = f"Repeated{uuid.uuid4().hex}"
+    query = f"query {name} {{ formats {{ name }} }}"
+    for _ in range(4):
+        assert (await api.gql(query))["formats"]
+    assert len(validated) == 1
+    # The limits still apply to a cached schema: a new document is checked.
+    hop = "mentorships { edges { node { program { "
+    deep = f"query {name}Deep {{ " + hop * 20 + "name" + " } } } }" * 20 + " }"
+    response = await api.post(deep)
+    assert f"maximum operation depth of {MAX_DEPTH}" in str(response.json())
+    assert len(validated) == 2
 
 
 INTROSPECTION = "{ __schema { queryType { name } } }"
