@@ -2,18 +2,24 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import re
 import shutil
+import signal
 import socket
 import subprocess
 import sys
 import time
+import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
+import psycopg
 import pytest
+
+from tests.conftest import require_postgres
 
 ROOT = Path(__file__).resolve().parent.parent
 README = (ROOT / "README.md").read_text()
@@ -73,7 +79,7 @@ def test_walk_through_and_auditor_examples_run_as_written(
     if shutil.which("curl") is None:
         pytest.skip("the README's examples use curl, which is not installed")
     home, port = server
-    blocks = section("## GraphQL walk-through", "## Write a plugin")
+    blocks = section("## GraphQL walk-through", "## Running at scale")
     script = "set -eu\n" + "\n".join(blocks)
     script = script.replace("127.0.0.1:8000", f"127.0.0.1:{port}")
     env = {k: v for k, v in os.environ.items() if not k.startswith("MENTORLOG_")}
@@ -96,3 +102,44 @@ def test_walk_through_and_auditor_examples_run_as_written(
     assert '"__typename":"GoalSet"' in out and '"ok":true' in out
     assert re.search(r"store digest: [0-9a-f]{64}", out)
     assert '"type": "Proposed"' in out
+
+
+def test_running_at_scale_starts_a_worker_and_two_api_processes(
+    tmp_path: Path,
+) -> None:
+    if shutil.which("curl") is None:
+        pytest.skip("the README's examples use curl, which is not installed")
+    dsn = require_postgres()
+    schema = f"readme_{uuid.uuid4().hex[:10]}"
+    helpers = section("## GraphQL walk-through", "## Running at scale")[0]
+    blocks = section("## Running at scale", "## Write a plugin")
+    script = "set -eu\n" + helpers + "\n".join(blocks)
+    ports = {"8001": str(free_port()), "8002": str(free_port())}
+    for old, new in ports.items():
+        script = script.replace(f"127.0.0.1:{old}", f"127.0.0.1:{new}")
+        script = script.replace(f"--port {old}", f"--port {new}")
+    script = script.replace("schema=mentorlog_demo", f"schema={schema}")
+    script = script.replace("postgresql://postgres@127.0.0.1:5432/test", dsn)
+    env = {k: v for k, v in os.environ.items() if not k.startswith("MENTORLOG_")}
+    env["PATH"] = f"{Path(sys.executable).parent}{os.pathsep}{env['PATH']}"
+    shell = subprocess.Popen(
+        ["bash", "-c", script],
+        cwd=tmp_path,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        start_new_session=True,  # its background jobs share its process group
+    )
+    try:
+        out, err = shell.communicate(timeout=300)
+    finally:
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(shell.pid, signal.SIGTERM)
+        shell.wait(timeout=10)
+        with psycopg.connect(dsn, autocommit=True) as con:
+            con.execute(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE')
+    assert shell.returncode == 0, out + err
+    assert '"errors"' not in out, out
+    assert out.count('"title":"Scaled out"') == 2
+    assert "program_metrics" in out
