@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import functools
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from datetime import datetime
 from typing import Any, ClassVar
 
@@ -55,10 +56,22 @@ class Projection:
         if handler is not None:
             handler(self, cursor, event, position)
 
+    def apply_page(self, cursor: Any, events: Sequence[tuple[int, Any]]) -> None:
+        """Apply a page of (position, event) in order; an override may batch writes."""
+        handlers = self.handlers
+        for position, event in events:
+            handler = handlers.get(type(event))
+            if handler is not None:
+                handler(self, cursor, event, position)
+
+
+# What json.dumps(value, separators=(",", ":"), sort_keys=True) builds on each call.
+_ENCODER = json.JSONEncoder(separators=(",", ":"), sort_keys=True)
+
 
 def dumps(value: Any) -> str:
     """Encode a JSON column."""
-    return json.dumps(value, separators=(",", ":"), sort_keys=True)
+    return _ENCODER.encode(value)
 
 
 def iso(moment: datetime) -> str:
@@ -66,9 +79,16 @@ def iso(moment: datetime) -> str:
     return moment.isoformat()
 
 
+# An event is usually applied by several projections, and a stream's events come
+# close together: each ID is formatted once (the cache keeps the latest ones).
+@functools.lru_cache(maxsize=4096)
+def _text(originator_id: Any) -> str:
+    return str(originator_id)
+
+
 def oid(event: Any) -> str:
     """The event's originator ID as text."""
-    return str(event.originator_id)
+    return _text(event.originator_id)
 
 
 def append_json(

@@ -14,6 +14,7 @@ import logging
 import re
 import threading
 from collections.abc import Callable, Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from typing import Any, LiteralString, cast
 
 import psycopg
@@ -140,6 +141,8 @@ class PostgresReadModelRecorder(PostgresTrackingRecorder):
         tracking_table_name: str = TRACKING_TABLE,
     ) -> None:
         self.projections = list(projections)
+        # The transaction of the page being applied in this thread (see `page`).
+        self._page = threading.local()
         super().__init__(datastore, tracking_table_name=tracking_table_name)
         self.schema = datastore.schema
         # NOTIFY channels are database-wide: name this schema's.
@@ -223,25 +226,50 @@ class PostgresReadModelRecorder(PostgresTrackingRecorder):
                 rebuilt.append(projection.name)
         return rebuilt
 
+    @contextmanager
+    def page(self) -> Iterator[None]:
+        """One transaction for every apply_page inside: all commit, or none does."""
+        with self.datastore.transaction(commit=True) as curs:
+            self._page.cursor = curs
+            try:
+                yield
+            finally:
+                self._page.cursor = None
+            curs.execute(self._notify)
+
     def apply_page(
         self, projection: Projection, events: Sequence[tuple[int, Any]], last_id: int
     ) -> None:
         """Apply a page of (position, event) and move the position to last_id."""
+        curs: Cursor[DictRow] | None = getattr(self._page, "cursor", None)
+        if curs is not None:
+            self._apply_page(curs, projection, events, last_id)
+            return
         with self.datastore.transaction(commit=True) as curs:
-            connection = curs.connection
-            # Pipelined: statements go out without waiting for each reply; a
-            # handler that reads (fetchone) waits for what it needs.
-            with (
-                connection.pipeline() as pipeline,
-                connection.cursor(row_factory=tuple_row) as raw,
-            ):
-                # Unprepared: psycopg may lose track of statements prepared in a
-                # pipeline that an error aborts.
-                cursor = QmarkCursor(raw, prepare=False, pipeline=pipeline)
-                for position, event in events:
-                    projection.apply(cursor, event, position)
-            self._insert_tracking(curs, Tracking(projection.name, last_id))
+            self._apply_page(curs, projection, events, last_id)
             curs.execute(self._notify)
+
+    def _apply_page(
+        self,
+        curs: Cursor[DictRow],
+        projection: Projection,
+        events: Sequence[tuple[int, Any]],
+        last_id: int,
+    ) -> None:
+        """Apply the page's events, then insert the projection's position."""
+        connection = curs.connection
+        # Pipelined: statements go out without waiting for each reply; a handler
+        # that reads (fetchone) waits for what it needs.
+        with (
+            connection.pipeline() as pipeline,
+            connection.cursor(row_factory=tuple_row) as raw,
+        ):
+            # Unprepared: psycopg may lose track of statements prepared in a
+            # pipeline that an error aborts.
+            projection.apply_page(
+                QmarkCursor(raw, prepare=False, pipeline=pipeline), events
+            )
+        self._insert_tracking(curs, Tracking(projection.name, last_id))
 
     def position(self, name: str) -> int:
         """The last notification ID a projection has applied (0 for none)."""

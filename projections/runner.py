@@ -12,6 +12,7 @@ import asyncio
 import logging
 import threading
 from collections.abc import Callable, Sequence
+from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from typing import Any, Protocol
 
@@ -37,6 +38,9 @@ class ReadModelStore(Protocol):
 
     def reset(self, projection: Projection) -> None:
         """Drop a projection's rows and position."""
+
+    def page(self) -> AbstractContextManager[None]:
+        """One transaction for the apply_page calls inside: all commit, or none."""
 
 
 class Wakeup(Protocol):
@@ -99,6 +103,11 @@ class ProjectionRunner:
         self.leader = leader
         self._leading = False
         self._topics = {t for p in self.projections for t in p.topics()}
+        # For each event class, the projections that follow it.
+        self._followers: dict[type, list[str]] = {}
+        for projection in self.projections:
+            for event_class in projection.handlers:
+                self._followers.setdefault(event_class, []).append(projection.name)
         self._lock = threading.Lock()
         self._changed = threading.Condition()
         self._wake = threading.Event()
@@ -190,24 +199,8 @@ class ProjectionRunner:
                 for n in notifications
                 if n.topic in self._topics
             ]
-            for projection in self.projections:
-                done = self._positions[projection.name]
-                if done >= last:
-                    continue
-                page = [
-                    (i, e)
-                    for i, e in decoded
-                    if i > done and type(e) in projection.handlers
-                ]
-                try:
-                    self.store.apply_page(projection, page, last)
-                except IntegrityError:
-                    # Another process moved this projection on; take its position.
-                    self._positions = self._read_positions()
-                    if self._positions[projection.name] == done:
-                        raise  # nobody moved it: this page itself is at fault
-                    continue
-                self._positions[projection.name] = last
+            if not self._apply(self._pages(decoded, last), last):
+                continue  # another process moved a projection on: go from there
             read += len(notifications)
             pages += 1
             with self._changed:
@@ -215,6 +208,42 @@ class ProjectionRunner:
             if progress:
                 progress(last, max(head, last))
         return read
+
+    def _pages(
+        self, decoded: Sequence[tuple[int, Any]], last: int
+    ) -> list[tuple[Projection, list[tuple[int, Any]]]]:
+        """Each projection behind last, with the events of the page it follows."""
+        behind = [p for p in self.projections if self._positions[p.name] < last]
+        pages: dict[str, list[tuple[int, Any]]] = {p.name: [] for p in behind}
+        followers = self._followers
+        for position, event in decoded:
+            for name in followers.get(type(event), ()):
+                page = pages.get(name)
+                if page is not None and position > self._positions[name]:
+                    page.append((position, event))
+        return [(p, pages[p.name]) for p in behind]
+
+    def _apply(
+        self, pages: Sequence[tuple[Projection, list[tuple[int, Any]]]], last: int
+    ) -> bool:
+        """Apply every projection's page in one transaction and move them to last.
+
+        Each projection's rows commit with its position, and all of them at once.
+        False when another process had moved a projection on (nothing is applied).
+        """
+        before = dict(self._positions)
+        try:
+            with self.store.page():
+                for projection, events in pages:
+                    self.store.apply_page(projection, events, last)
+        except IntegrityError:
+            self._positions = self._read_positions()
+            if self._positions == before:
+                raise  # nobody moved a projection: this page itself is at fault
+            return False
+        for projection, _ in pages:
+            self._positions[projection.name] = last
+        return True
 
     def rebuild(self, progress: Progress | None = None) -> int:
         """Drop every read model and replay the whole log."""
