@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from mentorlog.core.mentorship import Mentorship as M
@@ -41,8 +42,100 @@ def rates(row: dict[str, int]) -> dict[str, float | None]:
     }
 
 
+class Tally:
+    """A page's changes to the metrics, summed in memory and written once.
+
+    Each mentorship's program and status are read once (or learnt from its
+    proposal) and kept; each program's counts get the page's deltas added and its
+    rates recomputed in one UPDATE, stamped with the last event that changed them.
+    The rows end as the events applied one at a time would leave them.
+    """
+
+    def __init__(self, cursor: Any) -> None:
+        self.cursor = cursor
+        self.mentorships: dict[str, tuple[str, str]] = {}  # id: (program, status)
+        # Mentorships whose row is new, and known ones whose status changed (as
+        # dicts: ordered sets, so the page's writes come in the events' order).
+        self.proposed: dict[str, None] = {}
+        self.moved: dict[str, None] = {}
+        self.deltas: dict[str, dict[str, int]] = {}
+        self.stamps: dict[str, str] = {}  # program: the last change's timestamp
+
+    def execute(self, sql: str, params: Any = ()) -> Any:
+        """Run a statement on the page's cursor."""
+        return self.cursor.execute(sql, params)
+
+    def mentorship(self, mentorship_id: str) -> tuple[str, str]:
+        """The program and current status of a mentorship."""
+        known = self.mentorships.get(mentorship_id)
+        if known is None:
+            self.cursor.execute(
+                "SELECT program_id, status FROM program_metrics_mentorships "
+                "WHERE mentorship_id = ?",
+                (mentorship_id,),
+            )
+            program_id, status = self.cursor.fetchone()
+            known = self.mentorships[mentorship_id] = (str(program_id), str(status))
+        return known
+
+    def propose(self, mentorship_id: str, program_id: str) -> None:
+        """A new mentorship, proposed in a program."""
+        self.mentorships[mentorship_id] = (program_id, "proposed")
+        self.proposed[mentorship_id] = None
+
+    def move(self, mentorship_id: str, status: str) -> None:
+        """A mentorship's new status."""
+        program_id, _ = self.mentorship(mentorship_id)
+        self.mentorships[mentorship_id] = (program_id, status)
+        if mentorship_id not in self.proposed:
+            self.moved[mentorship_id] = None
+
+    def add(self, program_id: str, e: Any, **deltas: int) -> None:
+        """Add to a program's counts, as of the event."""
+        counts = self.deltas.setdefault(program_id, {})
+        for name, delta in deltas.items():
+            counts[name] = counts.get(name, 0) + delta
+        self.stamps[program_id] = iso(e.timestamp)
+
+    def flush(self) -> None:
+        """Write the page's mentorships and each changed program's counts once."""
+        c = self.cursor
+        c.executemany(
+            "INSERT INTO program_metrics_mentorships VALUES (?,?,?)",
+            [(m, *self.mentorships[m]) for m in self.proposed],
+        )
+        c.executemany(
+            "UPDATE program_metrics_mentorships SET status = ? WHERE mentorship_id = ?",
+            [(self.mentorships[m][1], m) for m in self.moved],
+        )
+        columns = [*COUNTS, *RATES]
+        for program_id, deltas in self.deltas.items():
+            c.execute(
+                f"SELECT {', '.join(COUNTS)} FROM program_metrics WHERE program_id = ?",
+                (program_id,),
+            )
+            row = dict(zip(COUNTS, c.fetchone(), strict=True))
+            for name, delta in deltas.items():
+                row[name] += delta
+            derived = rates(row)
+            c.execute(
+                f"UPDATE program_metrics SET "
+                f"{', '.join(f'{n} = ?' for n in columns)}, "
+                "updated_at = ? WHERE program_id = ?",
+                (
+                    *(row[n] for n in COUNTS),
+                    *(derived[n] for n in RATES),
+                    self.stamps[program_id],
+                    program_id,
+                ),
+            )
+
+
 class ProgramMetrics(Projection):
-    """Per program: mentorships by status, completion, ratings, goals, meetings."""
+    """Per program: mentorships by status, completion, ratings, goals, meetings.
+
+    Handlers get a Tally for the page (see apply_page), not the cursor itself.
+    """
 
     name = "program_metrics"
     tables = ("program_metrics", "program_metrics_mentorships")
@@ -58,89 +151,61 @@ class ProgramMetrics(Projection):
         "status TEXT NOT NULL)",
     )
 
+    def apply_page(self, cursor: Any, events: Sequence[tuple[int, Any]]) -> None:
+        """Apply the page's events to a tally, then write what it summed."""
+        tally = Tally(cursor)
+        super().apply_page(tally, events)
+        tally.flush()
+
+    def apply(self, cursor: Any, event: Any, position: int) -> None:
+        """Apply one event (a page of one)."""
+        self.apply_page(cursor, [(position, event)])
+
     @handles(Program.Created)
-    def program_created(self, c: Any, e: Any, pos: int) -> None:
+    def program_created(self, t: Tally, e: Any, pos: int) -> None:
         values = (oid(e), pos, *(0 for _ in COUNTS), *(None for _ in RATES))
-        c.execute(
+        t.execute(
             f"INSERT INTO program_metrics VALUES ({','.join('?' * (len(values) + 1))})",
             (*values, iso(e.timestamp)),
         )
 
     @handles(M.Proposed)
-    def proposed(self, c: Any, e: Any, pos: int) -> None:
-        c.execute(
-            "INSERT INTO program_metrics_mentorships VALUES (?,?,?)",
-            (oid(e), e.program_id, "proposed"),
-        )
-        self._add(c, e.program_id, e, proposed=1)
+    def proposed(self, t: Tally, e: Any, pos: int) -> None:
+        t.propose(oid(e), e.program_id)
+        t.add(e.program_id, e, proposed=1)
 
     @handles(*STATUS_OF)
-    def status_changed(self, c: Any, e: Any, pos: int) -> None:
-        program_id, old = self._mentorship(c, e)
+    def status_changed(self, t: Tally, e: Any, pos: int) -> None:
+        program_id, old = t.mentorship(oid(e))
         new = STATUS_OF[type(e)]
-        c.execute(
-            "UPDATE program_metrics_mentorships SET status = ? WHERE mentorship_id = ?",
-            (new, oid(e)),
-        )
+        t.move(oid(e), new)
         if new != old:
-            self._add(c, program_id, e, **{old: -1, new: 1})
+            t.add(program_id, e, **{old: -1, new: 1})
 
     @handles(M.ReviewRecorded)
-    def review_recorded(self, c: Any, e: Any, pos: int) -> None:
-        program_id, _ = self._mentorship(c, e)
-        self._add(c, program_id, e, reviews=1, review_rating_sum=e.progress_rating)
+    def review_recorded(self, t: Tally, e: Any, pos: int) -> None:
+        program_id, _ = t.mentorship(oid(e))
+        t.add(program_id, e, reviews=1, review_rating_sum=e.progress_rating)
 
     @handles(M.FeedbackGiven)
-    def feedback_given(self, c: Any, e: Any, pos: int) -> None:
+    def feedback_given(self, t: Tally, e: Any, pos: int) -> None:
         if e.rating is None:
             return
-        program_id, _ = self._mentorship(c, e)
-        self._add(c, program_id, e, rated_feedback=1, feedback_rating_sum=e.rating)
+        program_id, _ = t.mentorship(oid(e))
+        t.add(program_id, e, rated_feedback=1, feedback_rating_sum=e.rating)
 
     @handles(M.GoalSet)
-    def goal_set(self, c: Any, e: Any, pos: int) -> None:
-        self._add(c, self._mentorship(c, e)[0], e, goals_set=1)
+    def goal_set(self, t: Tally, e: Any, pos: int) -> None:
+        t.add(t.mentorship(oid(e))[0], e, goals_set=1)
 
     @handles(M.GoalAchieved)
-    def goal_achieved(self, c: Any, e: Any, pos: int) -> None:
-        self._add(c, self._mentorship(c, e)[0], e, goals_achieved=1)
+    def goal_achieved(self, t: Tally, e: Any, pos: int) -> None:
+        t.add(t.mentorship(oid(e))[0], e, goals_achieved=1)
 
     @handles(M.GoalAbandoned)
-    def goal_abandoned(self, c: Any, e: Any, pos: int) -> None:
-        self._add(c, self._mentorship(c, e)[0], e, goals_abandoned=1)
+    def goal_abandoned(self, t: Tally, e: Any, pos: int) -> None:
+        t.add(t.mentorship(oid(e))[0], e, goals_abandoned=1)
 
     @handles(M.MeetingHeld)
-    def meeting_held(self, c: Any, e: Any, pos: int) -> None:
-        self._add(c, self._mentorship(c, e)[0], e, meetings_held=1)
-
-    def _mentorship(self, c: Any, e: Any) -> tuple[str, str]:
-        """The program and current status of the event's mentorship."""
-        c.execute(
-            "SELECT program_id, status FROM program_metrics_mentorships "
-            "WHERE mentorship_id = ?",
-            (oid(e),),
-        )
-        program_id, status = c.fetchone()
-        return str(program_id), str(status)
-
-    def _add(self, c: Any, program_id: str, e: Any, **deltas: int) -> None:
-        """Add to a program's counts and recompute its rates from them."""
-        c.execute(
-            f"SELECT {', '.join(COUNTS)} FROM program_metrics WHERE program_id = ?",
-            (program_id,),
-        )
-        row = dict(zip(COUNTS, c.fetchone(), strict=True))
-        for name, delta in deltas.items():
-            row[name] += delta
-        derived = rates(row)
-        columns = [*COUNTS, *RATES]
-        c.execute(
-            f"UPDATE program_metrics SET {', '.join(f'{n} = ?' for n in columns)}, "
-            "updated_at = ? WHERE program_id = ?",
-            (
-                *(row[n] for n in COUNTS),
-                *(derived[n] for n in RATES),
-                iso(e.timestamp),
-                program_id,
-            ),
-        )
+    def meeting_held(self, t: Tally, e: Any, pos: int) -> None:
+        t.add(t.mentorship(oid(e))[0], e, meetings_held=1)
