@@ -58,15 +58,18 @@ def history(
         event: Any = app.mapper.to_domain_event(s)
         if as_of is not None and event.timestamp > as_of:
             break
-        payload = {k: v for k, v in event.__dict__.items() if k not in ENVELOPE}
-        entries.append(
-            HistoryEntry(
-                sequence=s.originator_version,
-                type=type(event).__name__,
-                occurred_at=event.timestamp,
-                actor=str(payload.pop("actor", "")),
-                hash=digest,
-                payload=payload,
-            )
-        )
+        entries.append(to_entry(event, digest))
     return entries
+
+
+def to_entry(event: Any, digest: str) -> HistoryEntry:
+    """A decoded domain event and its chain hash as a history entry."""
+    payload = {k: v for k, v in event.__dict__.items() if k not in ENVELOPE}
+    return HistoryEntry(
+        sequence=event.originator_version,
+        type=type(event).__name__,
+        occurred_at=event.timestamp,
+        actor=str(payload.pop("actor", "")),
+        hash=digest,
+        payload=payload,
+    )

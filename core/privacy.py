@@ -32,6 +32,9 @@ class KeyStore(Protocol):
     def destroy(self, person_id: str) -> bool:
         """Destroy the person's key; True if there was one."""
 
+    def close(self) -> None:
+        """Release what the store holds open (connections); a later use reopens."""
+
 
 class MemoryKeyStore:
     """Keys in memory, for tests and throwaway applications."""
@@ -55,27 +58,40 @@ class MemoryKeyStore:
         self._destroyed.add(person_id)
         return self._keys.pop(person_id, None) is not None
 
+    def close(self) -> None:
+        """Nothing to release."""
+
 
 class SQLiteKeyStore:
-    """Keys in their own SQLite file; deletion overwrites the freed pages."""
+    """Keys in their own SQLite file; deletion overwrites the freed pages.
+
+    One connection is opened on first use and reused, its use serialized by a
+    lock; nothing is cached beside it, so a key another process destroyed is gone
+    here at the next read. close() closes it (a later use opens it again).
+    """
 
     def __init__(self, path: Path) -> None:
         self.path = path
         self._lock = threading.Lock()
-        with self._connect() as con:
+        self._con: sqlite3.Connection | None = None
+        with self._lock, self._connection() as con:
             con.execute(
                 "CREATE TABLE IF NOT EXISTS person_keys ("
                 "person_id TEXT PRIMARY KEY, key BLOB, destroyed INTEGER NOT NULL)"
             )
 
-    def _connect(self) -> sqlite3.Connection:
-        con = sqlite3.connect(self.path, timeout=10)
-        con.execute("PRAGMA secure_delete = ON")
-        return con
+    def _connection(self) -> sqlite3.Connection:
+        """The store's connection, opened if need be (the caller holds the lock)."""
+        if self._con is None:
+            # Used by one thread at a time (under the lock), from any thread.
+            con = sqlite3.connect(self.path, timeout=10, check_same_thread=False)
+            con.execute("PRAGMA secure_delete = ON")
+            self._con = con
+        return self._con
 
     def create(self, person_id: str) -> bytes:
         """Make (or return) the person's key."""
-        with self._lock, self._connect() as con:
+        with self._lock, self._connection() as con:
             row = con.execute(
                 "SELECT key, destroyed FROM person_keys WHERE person_id = ?",
                 (person_id,),
@@ -90,26 +106,37 @@ class SQLiteKeyStore:
 
     def get(self, person_id: str) -> bytes | None:
         """Return the person's key, or None once destroyed."""
-        with self._connect() as con:
-            row = con.execute(
-                "SELECT key FROM person_keys WHERE person_id = ? AND destroyed = 0",
-                (person_id,),
-            ).fetchone()
+        with self._lock:
+            row = (
+                self._connection()
+                .execute(
+                    "SELECT key FROM person_keys WHERE person_id = ? AND destroyed = 0",
+                    (person_id,),
+                )
+                .fetchone()
+            )
         return bytes(row[0]) if row else None
 
     def destroy(self, person_id: str) -> bool:
         """Overwrite the key; keep a tombstone so it is never made again."""
-        with self._lock, self._connect() as con:
-            cursor = con.execute(
-                "UPDATE person_keys SET key = NULL, destroyed = 1 "
-                "WHERE person_id = ? AND destroyed = 0",
-                (person_id,),
-            )
-            changed = cursor.rowcount > 0
-        if changed:
-            with self._connect() as con:
-                con.execute("VACUUM")
+        with self._lock:
+            with self._connection() as con:
+                cursor = con.execute(
+                    "UPDATE person_keys SET key = NULL, destroyed = 1 "
+                    "WHERE person_id = ? AND destroyed = 0",
+                    (person_id,),
+                )
+                changed = cursor.rowcount > 0
+            if changed:
+                con.execute("VACUUM")  # after the commit: outside a transaction
         return changed
+
+    def close(self) -> None:
+        """Close the connection."""
+        with self._lock:
+            con, self._con = self._con, None
+        if con is not None:
+            con.close()
 
 
 class PostgresKeyStore:
@@ -176,6 +203,9 @@ class PostgresKeyStore:
             with self.datastore.get_connection() as connection:
                 connection.execute(self._vacuum)
         return changed
+
+    def close(self) -> None:
+        """Nothing to release: the datastore's pool is closed by its owner."""
 
 
 class Sealer:

@@ -1,4 +1,5 @@
-"""The Starlette app: GraphQL at /graphql, /healthz, and a lifespan for the services."""
+"""The Starlette app: GraphQL at /graphql (HTTP, and WebSocket for subscriptions),
+/healthz, and a lifespan for the services and the process's event feed."""
 
 from __future__ import annotations
 
@@ -9,10 +10,11 @@ from contextlib import asynccontextmanager
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse
-from starlette.routing import Route
+from starlette.routing import Route, WebSocketRoute
 
 from mentorlog import __version__
 from mentorlog.schema.api import make_schema
+from mentorlog.schema.feed import EventFeed
 from mentorlog.schema.http import GraphQLView
 from mentorlog.services import Services, open_services
 from mentorlog.settings import Settings
@@ -42,9 +44,11 @@ def create_app(
         app.state.services = opened
         app.state.read_db = read_db
         app.state.follows_projections = run_projections
+        app.state.feed = feed = EventFeed(opened)
         try:
             yield
         finally:
+            await feed.close()
             await read_db.close()
             if run_projections:
                 opened.runner.stop()
@@ -58,6 +62,7 @@ def create_app(
     return Starlette(
         routes=[
             Route("/graphql", view, methods=["GET", "POST"]),
+            WebSocketRoute("/graphql", view),
             Route("/healthz", healthz, methods=["GET"]),
         ],
         lifespan=lifespan,

@@ -74,6 +74,7 @@ class Services:
         """Stop the runner and close the databases."""
         self.runner.stop()
         self.app.close()
+        self.app.sealer.keys.close()
         self.read_models.datastore.close()
 
 

@@ -1,4 +1,4 @@
-"""The schema object: Query, Mutation, and the extensions every request runs through.
+"""The schema: Query, Mutation, Subscription, and the extensions requests run through.
 
 Limits: a document may hold at most MAX_TOKENS tokens, MAX_ALIASES aliases and
 nest MAX_DEPTH levels deep; lists page at most 100 items (schema/pagination.py).
@@ -16,6 +16,7 @@ from mentorlog.schema.errors import MaskWithErrorId, should_mask
 from mentorlog.schema.history import EVENT_TYPES
 from mentorlog.schema.mutations import Mutation
 from mentorlog.schema.queries import Query
+from mentorlog.schema.subscriptions import Subscription
 from strawberry.extensions import (
     AddValidationRules,
     MaxTokensLimiter,
@@ -59,6 +60,7 @@ def make_schema(introspection: bool = True) -> strawberry.Schema:
     return strawberry.Schema(
         query=Query,
         mutation=Mutation,
+        subscription=Subscription,
         types=list(EVENT_TYPES.values()),
         config=StrawberryConfig(
             auto_camel_case=True, disable_field_suggestions=not introspection

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from mentorlog.core.access import Principal
 from mentorlog.core.policy import ReadScope, read_scope
@@ -14,6 +14,12 @@ from mentorlog.schema.loaders import Loaders
 from strawberry.types import Info as StrawberryInfo
 
 from mentorlog.services import Services
+
+if TYPE_CHECKING:
+    from mentorlog.schema.feed import EventFeed
+
+# Who a WebSocket connection acts as until its connection_init names a token: nobody.
+NOBODY = Principal(credential_id="", person_id="", role="none")
 
 
 @dataclass
@@ -26,12 +32,20 @@ class Context:
     follows_projections: bool = True
     request: Any = None
     response: Any = None
+    feed: EventFeed | None = None
+    connection_params: dict[str, Any] | None = None
     scope: ReadScope = field(init=False)
     loaders: Loaders = field(init=False)
 
     def __post_init__(self) -> None:
         self.scope = read_scope(self.principal)
         self.loaders = Loaders(self.db, self.scope)
+
+    def sign_in(self, principal: Principal) -> None:
+        """Act as this principal from now on (a WebSocket's connection_init)."""
+        self.principal = principal
+        self.scope = read_scope(principal)
+        self.refresh()
 
     def refresh(self) -> None:
         """Forget what this request has read, so later reads see a new write."""

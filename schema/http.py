@@ -9,6 +9,13 @@ Every operation needs `Authorization: Bearer <token>`; without one, or with an
 unknown or revoked token, the answer is 401 with a GraphQL-shaped error whose code
 is UNAUTHENTICATED, before the document is even parsed. Only the GraphiQL page
 (when enabled) is served without a token; it sends none of its own.
+
+Subscriptions run over a WebSocket at the same path with the graphql-transport-ws
+protocol. The token goes in the `connection_init` payload, `{"Authorization":
+"Bearer <token>"}`; without a valid one the socket is closed with 4403 Forbidden.
+The socket carries subscriptions only: queries and mutations go over HTTP, where a
+request reads the read models afresh, and get an error over the socket. Over HTTP a
+subscription is refused with 405.
 """
 
 from __future__ import annotations
@@ -17,22 +24,41 @@ import asyncio
 from typing import Any
 
 from cross_web import AsyncHTTPRequestAdapter, HTTPException
+from graphql import GraphQLError, OperationType, get_operation_ast
+from graphql.error import GraphQLSyntaxError
 from mentorlog.core.access import Principal
 from mentorlog.core.errors import Unauthenticated
-from mentorlog.schema.context import Context
+from mentorlog.schema.api import CACHE_SIZE
+from mentorlog.schema.context import NOBODY, Context
 from mentorlog.schema.errors import UNAUTHENTICATED
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.types import Receive, Scope, Send
+from starlette.websockets import WebSocket
 from strawberry.asgi import GraphQL
+from strawberry.exceptions import ConnectionRejectionError
+from strawberry.extensions.parser_cache import _get_parse_cache
 from strawberry.http import GraphQLHTTPResponse, GraphQLRequestData
 from strawberry.schema.exceptions import InvalidOperationTypeError
+from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL
+from strawberry.subscriptions.protocols.graphql_transport_ws.handlers import (
+    BaseGraphQLTransportWSHandler,
+)
+from strawberry.subscriptions.protocols.graphql_transport_ws.types import (
+    SubscribeMessage,
+)
 from strawberry.types.execution import ExecutionResult
 
 GRAPHQL_RESPONSE = "application/graphql-response+json"
 JSON = "application/json"
 MEDIA_TYPE_HEADER = "x-mentorlog-media-type"
 MAX_TOKEN_LENGTH = 512
+SUBSCRIPTIONS_NEED_A_SOCKET = (
+    "subscriptions run over a WebSocket at this path (protocol graphql-transport-ws)"
+)
+SOCKET_CARRIES_SUBSCRIPTIONS = (
+    "this WebSocket carries subscriptions only; send queries and mutations over HTTP"
+)
 
 
 def negotiate(accept: str | None) -> str | None:
@@ -69,8 +95,50 @@ def is_request_error(result: ExecutionResult) -> bool:
     )
 
 
+def is_subscription(payload: Any) -> bool | None:
+    """Whether a subscribe message's operation is a subscription; None if unparsable."""
+    try:
+        document = _get_parse_cache(CACHE_SIZE)(payload["query"])
+        operation = get_operation_ast(document, payload.get("operationName"))
+    except (GraphQLSyntaxError, KeyError, TypeError, AttributeError):
+        return None
+    if operation is None:
+        return None
+    return operation.operation == OperationType.SUBSCRIPTION
+
+
+class SubscriptionsOnly(BaseGraphQLTransportWSHandler[Context, None]):
+    """The graphql-transport-ws handler, refusing queries and mutations."""
+
+    async def handle_subscribe(self, message: SubscribeMessage) -> None:
+        """Start a subscription; answer any other operation with an error."""
+        operation_id = message.get("id")
+        if (
+            self.connection_acknowledged
+            and operation_id not in self.operations
+            and is_subscription(message.get("payload")) is False
+        ):
+            error = GraphQLError(
+                SOCKET_CARRIES_SUBSCRIPTIONS, extensions={"code": "BAD_REQUEST"}
+            )
+            await self.send_message(
+                {"id": operation_id, "type": "error", "payload": [error.formatted]}
+            )
+            return
+        await super().handle_subscribe(message)
+
+
 class GraphQLView(GraphQL[Context, None]):
     """Strawberry's ASGI view, speaking the GraphQL-over-HTTP spec's media types."""
+
+    graphql_transport_ws_handler_class = SubscriptionsOnly
+
+    def __init__(self, schema: Any, graphql_ide: Any = "graphiql") -> None:
+        super().__init__(
+            schema,
+            graphql_ide=graphql_ide,
+            subscription_protocols=(GRAPHQL_TRANSPORT_WS_PROTOCOL,),
+        )
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         """Serve HTTP (answering failures as GraphQL errors); defer the rest."""
@@ -122,10 +190,15 @@ class GraphQLView(GraphQL[Context, None]):
             and "text/html" in request.headers.get("accept", "")
         )
 
-    @staticmethod
-    async def _authenticate(request: Request) -> Principal:
+    @classmethod
+    async def _authenticate(cls, request: Request) -> Principal:
         """The principal of the request's bearer token, or raise Unauthenticated."""
-        scheme, _, token = request.headers.get("authorization", "").partition(" ")
+        return await cls._principal(request, request.headers.get("authorization", ""))
+
+    @staticmethod
+    async def _principal(request: Request | WebSocket, header: str) -> Principal:
+        """The principal an Authorization value names, or raise Unauthenticated."""
+        scheme, _, token = header.partition(" ")
         token = token.strip()
         if scheme.lower() != "bearer" or not token:
             raise Unauthenticated("send the header Authorization: Bearer <token>")
@@ -136,16 +209,32 @@ class GraphQLView(GraphQL[Context, None]):
         return principal
 
     async def get_context(self, request: Any, response: Any) -> Context:
-        """Build the request's context from the services the app's lifespan opened."""
+        """Build the request's context from the services the app's lifespan opened.
+
+        A WebSocket's context acts as nobody until its connection_init is accepted.
+        """
         state = request.app.state
+        websocket = isinstance(request, WebSocket)
         return Context(
             services=state.services,
             db=state.read_db,
-            principal=request.state.principal,
+            principal=NOBODY if websocket else request.state.principal,
             follows_projections=state.follows_projections,
             request=request,
             response=response,
+            feed=state.feed,
         )
+
+    async def on_ws_connect(self, context: Context) -> None:
+        """Accept a connection_init whose payload names a valid token; else refuse."""
+        params = context.connection_params or {}
+        header = params.get("Authorization", params.get("authorization", ""))
+        try:
+            if not isinstance(header, str):
+                raise Unauthenticated("send Authorization: Bearer <token>")
+            context.sign_in(await self._principal(context.request, header))
+        except Unauthenticated:
+            raise ConnectionRejectionError from None
 
     async def get_sub_response(self, request: Any) -> Response:
         """A sub-response that remembers the negotiated media type."""
@@ -153,6 +242,29 @@ class GraphQLView(GraphQL[Context, None]):
         media_type = negotiate(request.headers.get("accept")) or JSON
         sub_response.headers[MEDIA_TYPE_HEADER] = media_type
         return sub_response
+
+    async def execute_operation(  # type: ignore[override]
+        self,
+        request: Any,
+        request_adapter: AsyncHTTPRequestAdapter,
+        request_data: GraphQLRequestData | list[GraphQLRequestData],
+        context: Context,
+        root_value: None,
+        sub_response: Response,
+    ) -> Any:
+        """Execute the request's operation; a subscription over HTTP is a 400."""
+        if isinstance(request_data, GraphQLRequestData) and is_subscription(
+            {"query": request_data.query, "operationName": request_data.operation_name}
+        ):
+            raise HTTPException(400, SUBSCRIPTIONS_NEED_A_SOCKET)
+        return await super().execute_operation(
+            request=request,
+            request_adapter=request_adapter,
+            request_data=request_data,
+            context=context,
+            root_value=root_value,
+            sub_response=sub_response,
+        )
 
     async def execute_single(  # type: ignore[override]
         self,

@@ -53,6 +53,8 @@ async def perform(
         )
     except MentorlogError as error:
         return None, user_errors(error)
+    if context.feed is not None:
+        context.feed.poke()  # this process's subscribers hear of it at once
     context.refresh()
     if not await context.wait_for(recorded.position):
         timeout = context.services.settings.write_timeout

@@ -1,0 +1,337 @@
+"""The event feed: one follower of the event log per process, fanned out to subscribers.
+
+Subscriptions do not each poll the store. The process's one `EventFeed` reads new
+notifications from the position it reached (mentorship events, and token
+revocations) a page at a time, decodes each once, looks up once what the access
+rules need (the mentorship's program, people and private goals) and its chain hash,
+and puts it on the queue of every subscriber it concerns.
+
+It wakes on its own poll interval (SQLite), when this process records an event
+(`poke`, called after every mutation), and on PostgreSQL as soon as any process
+commits events, through the same LISTEN/NOTIFY listener the projection runner uses.
+It runs only while someone subscribes; a subscriber sees the events recorded after
+it subscribed, in the order of the log.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections import OrderedDict
+from collections.abc import AsyncIterator, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from eventsourcing.utils import get_topic
+from mentorlog.core.access import Credential
+from mentorlog.core.history import HistoryEntry, to_entry
+from mentorlog.core.mentorship import Mentorship
+from mentorlog.projections.pg_store import PostgresListener, PostgresReadModelRecorder
+
+from mentorlog.services import Services
+
+log = logging.getLogger(__name__)
+
+PAGE_SIZE = 500
+QUEUE_SIZE = 10_000  # events a subscriber may fall behind by before it is ended
+FACTS_CACHE = 10_000  # mentorships whose facts are remembered
+PG_FALLBACK_POLL = 1.0  # seconds between polls when LISTEN/NOTIFY wakes the feed
+REVOKED_TOPIC = get_topic(Credential.Revoked)  # type: ignore[attr-defined]
+
+
+class FeedEnded(Exception):
+    """The feed ended a subscription: its token was revoked, or it fell behind."""
+
+    def __init__(self, message: str, code: str) -> None:
+        super().__init__(message)
+        self.message = message
+        self.code = code
+
+
+@dataclass(frozen=True)
+class Facts:
+    """What the access rules need to know about a mentorship."""
+
+    program_id: str
+    person_ids: frozenset[str]
+    private_goals: dict[str, str | None]
+
+    @classmethod
+    def of(cls, mentorship: Mentorship) -> Facts:
+        """The facts of a mentorship as rebuilt from its events."""
+        return cls(
+            program_id=str(mentorship.program_id),
+            person_ids=frozenset(mentorship.person_ids()),
+            private_goals={
+                goal_id: goal["owner_id"]
+                for goal_id, goal in mentorship.goals.items()
+                if goal["private"]
+            },
+        )
+
+
+@dataclass(frozen=True)
+class FeedItem:
+    """One new mentorship event: its place in the log, its mentorship and entry."""
+
+    notification_id: int
+    mentorship_id: str
+    facts: Facts
+    entry: HistoryEntry
+
+
+@dataclass(eq=False)
+class Subscriber:
+    """One subscription's queue and what it follows: a mentorship or a program."""
+
+    after: int
+    credential_id: str
+    mentorship_id: str | None = None
+    program_id: str | None = None
+    queue: asyncio.Queue[FeedItem | FeedEnded] = field(
+        default_factory=lambda: asyncio.Queue(QUEUE_SIZE)
+    )
+    ended: bool = False
+
+    def wants(self, item: FeedItem) -> bool:
+        """True when the item is new to this subscriber and about what it follows."""
+        if item.notification_id <= self.after:
+            return False
+        if self.mentorship_id is not None:
+            return item.mentorship_id == self.mentorship_id
+        return item.facts.program_id == self.program_id
+
+    def put(self, item: FeedItem) -> None:
+        """Queue an item; a subscriber that fell too far behind is ended instead."""
+        if self.ended:
+            return
+        try:
+            self.queue.put_nowait(item)
+        except asyncio.QueueFull:
+            self.end(
+                FeedEnded(
+                    "the subscription fell too far behind the events; subscribe again",
+                    "SUBSCRIPTION_OVERFLOW",
+                ),
+                force=True,
+            )
+
+    def end(self, reason: FeedEnded, force: bool = False) -> None:
+        """End the subscription with a reason its stream raises after what it holds."""
+        if self.ended:
+            return
+        self.ended = True
+        if force:
+            while not self.queue.empty():
+                self.queue.get_nowait()
+        self.queue.put_nowait(reason)
+
+
+class EventFeed:
+    """Follows the event log for this process's subscriptions."""
+
+    def __init__(
+        self,
+        services: Services,
+        poll_interval: float | None = None,
+        page_size: int = PAGE_SIZE,
+    ) -> None:
+        self.app = services.app
+        self.page_size = page_size
+        self.subscribers: set[Subscriber] = set()
+        self.position = 0
+        self.reads = 0  # pages read from the store, for tests and benchmarks
+        mentorship_topics = [
+            get_topic(value)
+            for value in vars(Mentorship).values()
+            if isinstance(value, type) and issubclass(value, Mentorship.Event)
+        ]
+        self._topics = sorted({*mentorship_topics, REVOKED_TOPIC})
+        self._facts: OrderedDict[str, Facts] = OrderedDict()
+        self._listener: PostgresListener | None = None
+        read_models = services.read_models
+        channel = getattr(self.app.recorder, "channel_name", None)
+        if isinstance(read_models, PostgresReadModelRecorder) and channel:
+            self._listener = PostgresListener(read_models.connect, [channel])
+        interval = services.settings.poll_interval
+        if poll_interval is not None:
+            interval = poll_interval
+        self.poll_interval = (
+            max(interval, PG_FALLBACK_POLL) if self._listener else interval
+        )
+        self._task: asyncio.Task[None] | None = None
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._wake: asyncio.Event | None = None
+        self._closing = False
+
+    # -- subscribing ------------------------------------------------------------
+
+    async def subscribe(
+        self,
+        credential_id: str,
+        mentorship_id: str | None = None,
+        program_id: str | None = None,
+    ) -> Subscriber:
+        """A subscriber to the events recorded from now on, about one mentorship or
+        one program's mentorships."""
+        head = await asyncio.to_thread(self.app.recorder.max_notification_id)
+        subscriber = Subscriber(
+            after=head or 0,
+            credential_id=credential_id,
+            mentorship_id=mentorship_id,
+            program_id=program_id,
+        )
+        if not self.subscribers:
+            self.position = subscriber.after  # nobody needs what came before
+        self.subscribers.add(subscriber)
+        self._start()
+        return subscriber
+
+    def unsubscribe(self, subscriber: Subscriber) -> None:
+        """Stop delivering to a subscriber."""
+        self.subscribers.discard(subscriber)
+
+    async def items(self, subscriber: Subscriber) -> AsyncIterator[FeedItem]:
+        """A subscriber's items as they come; raises FeedEnded when it is ended."""
+        try:
+            while True:
+                item = await subscriber.queue.get()
+                if isinstance(item, FeedEnded):
+                    raise item
+                yield item
+        finally:
+            self.unsubscribe(subscriber)
+
+    def poke(self) -> None:
+        """Read the log now rather than at the next poll (thread-safe)."""
+        loop, wake = self._loop, self._wake
+        if loop is None or wake is None or loop.is_closed():
+            return
+        with contextlib.suppress(RuntimeError):  # the loop is closing
+            loop.call_soon_threadsafe(wake.set)
+
+    # -- following ---------------------------------------------------------------
+
+    def _start(self) -> None:
+        if self._task is not None and not self._task.done():
+            self._wake_now()
+            return
+        self._loop = asyncio.get_running_loop()
+        self._wake = asyncio.Event()
+        self._task = asyncio.create_task(self._follow(), name="event-feed")
+        if self._listener is not None:
+            self._listener.start(self.poke)
+
+    def _wake_now(self) -> None:
+        if self._wake is not None:
+            self._wake.set()
+
+    async def close(self) -> None:
+        """Stop following and end every subscription."""
+        self._closing = True
+        if self._listener is not None:
+            await asyncio.to_thread(self._listener.stop)
+        task, self._task = self._task, None
+        if task is not None:
+            task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+        for subscriber in list(self.subscribers):
+            subscriber.end(FeedEnded("the server is shutting down", "SHUTTING_DOWN"))
+        self.subscribers.clear()
+
+    async def _follow(self) -> None:
+        assert self._wake is not None
+        while not self._closing:
+            if not self.subscribers:
+                self._wake.clear()
+                await self._wake.wait()
+                continue
+            self._wake.clear()
+            try:
+                items, revoked, last, count = await asyncio.to_thread(
+                    self._read, self.position, self._needs_facts()
+                )
+            except Exception:
+                log.exception("event feed: reading the log failed; retrying")
+                items, revoked, last, count = [], set(), self.position, 0
+            self.reads += 1
+            self._dispatch(items, revoked)
+            self.position = max(self.position, last)
+            if count >= self.page_size:
+                continue  # more may be waiting
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._wake.wait(), self.poll_interval)
+
+    def _needs_facts(self) -> tuple[bool, frozenset[str]]:
+        """Whether any program is followed, and which mentorships are."""
+        programs = any(s.program_id is not None for s in self.subscribers)
+        mentorships = frozenset(
+            s.mentorship_id for s in self.subscribers if s.mentorship_id is not None
+        )
+        return programs, mentorships
+
+    def _dispatch(self, items: Sequence[FeedItem], revoked: set[str]) -> None:
+        subscribers = list(self.subscribers)
+        for item in items:
+            for subscriber in subscribers:
+                if subscriber.wants(item):
+                    subscriber.put(item)
+        if revoked:
+            for subscriber in subscribers:
+                if subscriber.credential_id in revoked:
+                    subscriber.end(
+                        FeedEnded("the token has been revoked", "UNAUTHENTICATED")
+                    )
+
+    def _read(
+        self, position: int, wanted: tuple[bool, frozenset[str]]
+    ) -> tuple[list[FeedItem], set[str], int, int]:
+        """Read a page after position (in a worker thread).
+
+        Returns the items, the revoked credentials, the last notification ID read
+        and how many notifications were read.
+        """
+        notifications = self.app.recorder.select_notifications(
+            position, self.page_size, topics=self._topics, inclusive_of_start=False
+        )
+        if not notifications:
+            return [], set(), position, 0
+        programs, mentorships = wanted
+        revoked: set[str] = set()
+        decoded: list[tuple[int, Any]] = []
+        for notification in notifications:
+            if notification.topic == REVOKED_TOPIC:
+                revoked.add(str(notification.originator_id))
+                continue
+            key = str(notification.originator_id)
+            if programs or key in mentorships:
+                decoded.append(
+                    (notification.id, self.app.mapper.to_domain_event(notification))
+                )
+        links: dict[str, dict[int, str]] = {}
+        items = []
+        for notification_id, event in decoded:
+            key = str(event.originator_id)
+            if key not in links:
+                recorder: Any = self.app.recorder
+                links[key] = dict(recorder.select_links(event.originator_id))
+            facts = self._facts_of(key, event)
+            entry = to_entry(event, links[key].get(event.originator_version, ""))
+            items.append(FeedItem(notification_id, key, facts, entry))
+        return items, revoked, notifications[-1].id, len(notifications)
+
+    def _facts_of(self, mentorship_id: str, event: Any) -> Facts:
+        """The mentorship's facts, kept up to date as its events go by."""
+        facts = self._facts.get(mentorship_id)
+        if facts is None:
+            facts = Facts.of(self.app.get_mentorship(mentorship_id))
+        elif type(event).__name__ == "GoalSet" and event.private:
+            private = {**facts.private_goals, str(event.goal_id): event.owner_id}
+            facts = Facts(facts.program_id, facts.person_ids, private)
+        self._facts[mentorship_id] = facts
+        self._facts.move_to_end(mentorship_id)
+        while len(self._facts) > FACTS_CACHE:
+            self._facts.popitem(last=False)
+        return facts

@@ -1,0 +1,158 @@
+"""The Subscription type: a mentorship's or a program's events, as they are recorded.
+
+Subscriptions run over a WebSocket at /graphql with the graphql-transport-ws protocol;
+the token goes in the `connection_init` payload as `{"Authorization": "Bearer ..."}`.
+Each pushes the events recorded after it began, in the order of the log, typed as in
+a mentorship's history (private goal content hidden from all but its owner). What
+the token may not read ends the subscription with the error an unknown ID gets.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncGenerator
+from typing import Annotated
+
+import strawberry
+from graphql import GraphQLError
+from mentorlog.core.access import Principal
+from mentorlog.core.errors import NotFound
+from mentorlog.core.policy import may_read_mentorship
+from mentorlog.core.privacy import is_sealed
+from mentorlog.schema import ids
+from mentorlog.schema.context import Info
+from mentorlog.schema.feed import FeedEnded, FeedItem, Subscriber
+from mentorlog.schema.history import MentorshipEvent, to_event
+from mentorlog.schema.queries import _one
+
+from mentorlog.services import Services
+
+NOT_FOUND = "NOT_FOUND"
+
+
+def _refusal(error: NotFound) -> GraphQLError:
+    """The error that ends a subscription to what is unknown or not readable."""
+    return GraphQLError(
+        error.message, extensions={"code": NOT_FOUND, "field": error.field}
+    )
+
+
+def _readable_mentorship(
+    services: Services, principal: Principal, mentorship_id: str
+) -> None:
+    """Raise NotFound unless the mentorship exists and the principal may read it."""
+    refused = NotFound(f"no mentorship with ID {mentorship_id}", "mentorshipId")
+    try:
+        found = services.app.get_mentorship(mentorship_id)
+    except NotFound:
+        raise refused from None
+    if not may_read_mentorship(principal, found.program_id, found.person_ids()):
+        raise refused
+
+
+async def _event(info: Info, item: FeedItem) -> MentorshipEvent | None:
+    """The item as its GraphQL event, for this subscriber's token."""
+    principal = info.context.principal
+    app = info.context.services.app
+    args = (
+        item.entry,
+        item.mentorship_id,
+        principal,
+        item.facts.private_goals,
+        app.sealer.open,
+    )
+    if any(is_sealed(value) for value in item.entry.payload.values()):
+        return await asyncio.to_thread(to_event, *args)  # opening reads the key store
+    return to_event(*args)
+
+
+async def _stream(
+    info: Info, subscriber: Subscriber, every_mentorship: bool
+) -> AsyncGenerator[MentorshipEvent, None]:
+    """Yield the subscriber's events that the token may read, until it is ended."""
+    context = info.context
+    feed = context.feed
+    assert feed is not None
+    principal = context.principal
+    try:
+        async for item in feed.items(subscriber):
+            facts = item.facts
+            if every_mentorship and not may_read_mentorship(
+                principal, facts.program_id, facts.person_ids
+            ):
+                continue
+            node = await _event(info, item)
+            if node is not None:
+                context.refresh()  # each event reads people and programs afresh
+                yield node
+    except FeedEnded as ended:
+        raise GraphQLError(ended.message, extensions={"code": ended.code}) from None
+    finally:
+        feed.unsubscribe(subscriber)
+
+
+@strawberry.type(
+    description="Events pushed as they are recorded, over a WebSocket at /graphql "
+    "(graphql-transport-ws; the token goes in the connection_init payload as "
+    '{"Authorization": "Bearer <token>"}). Each subscription sends the events '
+    "recorded after it began, oldest first, showing what your token may read; "
+    "an ID you may not read ends it with the NOT_FOUND error an unknown ID gets."
+)
+class Subscription:
+    @strawberry.subscription(
+        description="Each new event of one mentorship, as its history types it "
+        "(a private goal's content is hidden unless it is yours)."
+    )
+    async def mentorship_events(
+        self,
+        info: Info,
+        mentorship_id: Annotated[
+            strawberry.ID,
+            strawberry.argument(description="The mentorship's global ID."),
+        ],
+    ) -> AsyncGenerator[MentorshipEvent, None]:
+        context = info.context
+        feed = context.feed
+        if feed is None:
+            raise GraphQLError("subscriptions are served over the WebSocket only")
+        try:
+            node_id = ids.decode(mentorship_id, "Mentorship", "mentorshipId")
+            await asyncio.to_thread(
+                _readable_mentorship, context.services, context.principal, node_id
+            )
+        except NotFound as error:
+            raise _refusal(error) from None
+        subscriber = await feed.subscribe(
+            context.principal.credential_id, mentorship_id=node_id
+        )
+        async for node in _stream(info, subscriber, every_mentorship=False):
+            yield node
+
+    @strawberry.subscription(
+        description="Each new event of every mentorship of one program that you may "
+        "read (admins and auditors: all of them; participants: their own)."
+    )
+    async def program_activity(
+        self,
+        info: Info,
+        program_id: Annotated[
+            strawberry.ID,
+            strawberry.argument(description="The program's global ID."),
+        ],
+    ) -> AsyncGenerator[MentorshipEvent, None]:
+        context = info.context
+        feed = context.feed
+        if feed is None:
+            raise GraphQLError("subscriptions are served over the WebSocket only")
+        try:
+            node_id = ids.decode(program_id, "Program", "programId")
+        except NotFound as error:
+            raise _refusal(error) from None
+        # Readable exactly when the `program` query would show it.
+        if await _one(info, program_id, "Program") is None:
+            raise _refusal(NotFound(f"no program with ID {node_id}", "programId"))
+        subscriber = await feed.subscribe(
+            context.principal.credential_id, program_id=node_id
+        )
+        async for node in _stream(info, subscriber, every_mentorship=True):
+            yield node
