@@ -14,7 +14,9 @@ from eventsourcing.sqlite import (
     SQLITE3_DEFAULT_LOCK_TIMEOUT,
     SQLiteConnection,
     SQLiteConnectionPool,
+    SQLiteFactory,
 )
+from eventsourcing.utils import Environment, EnvType
 
 STATEMENT_CACHE = 256
 
@@ -54,3 +56,19 @@ class CachingPool(SQLiteConnectionPool):
             connection.execute(f"PRAGMA synchronous={self.synchronous}")
         connection.row_factory = sqlite3.Row
         return SQLiteConnection(sqlite_conn=connection, max_age=self.max_age)
+
+
+class Factory(SQLiteFactory):
+    """eventsourcing's SQLite persistence, its connections from a CachingPool.
+
+    For PERSISTENCE_MODULE; reads the same SQLITE_* settings. The event store keeps
+    SQLite's default `synchronous` (FULL): every command's commit is durable.
+    """
+
+    def __init__(self, env: Environment | EnvType | None):
+        super().__init__(env)
+        plain = self.datastore.pool
+        self.datastore.pool = CachingPool(
+            db_name=plain.db_name, lock_timeout=plain.lock_timeout
+        )
+        plain.close()  # never connected: connections are made on first use

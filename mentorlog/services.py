@@ -21,6 +21,7 @@ from mentorlog.core.chain import (
     ChainedSQLiteRecorder,
 )
 from mentorlog.core.privacy import PostgresKeyStore, SQLiteKeyStore
+from mentorlog.core.sqlite_pool import Factory as SQLiteFactory
 from mentorlog.plugins.manager import Catalog, load_catalog
 from mentorlog.projections.pg_queries import PostgresReadDatabase
 from mentorlog.projections.pg_store import (
@@ -41,6 +42,10 @@ from mentorlog.settings import MARKER, PostgresURL, Settings
 DATA_FORMAT = 1
 META_TABLE = "mentorlog_meta"
 CONNECT_TIMEOUT = 10  # seconds, for every PostgreSQL connection
+# Aggregates whose state is kept between commands (least recently used go first).
+# Each load adds the events any process recorded since and gets a copy of its own
+# (see core.application.CachingRepository): no stale or refused state is served.
+AGGREGATE_CACHE = {"AGGREGATE_CACHE_MAXSIZE": "1000"}
 
 
 class DataDirError(Exception):
@@ -131,10 +136,11 @@ def open_services(settings: Settings, create: bool = True) -> Services:
     app = Mentoring(
         catalog,
         env={
-            "PERSISTENCE_MODULE": "eventsourcing.sqlite",
+            "PERSISTENCE_MODULE": get_topic(SQLiteFactory),
             "SQLITE_DBNAME": str(settings.events_db),
             "SQLITE_LOCK_TIMEOUT": "10",
             "APPLICATION_RECORDER_TOPIC": get_topic(ChainedSQLiteRecorder),
+            **AGGREGATE_CACHE,
         },
         keys=SQLiteKeyStore(settings.data_dir / "keys.db"),
     )
@@ -236,6 +242,7 @@ def _open_postgres(settings: Settings, postgres: PostgresURL, create: bool) -> S
         "POSTGRES_CONNECT_TIMEOUT": str(CONNECT_TIMEOUT),
         "POSTGRES_POOL_SIZE": "2",
         "POSTGRES_MAX_OVERFLOW": "8",
+        **AGGREGATE_CACHE,
     }
     datastore = SchemaDatastore(
         dbname=postgres.dbname,
