@@ -13,6 +13,7 @@ from functools import cache
 import strawberry
 from graphql.validation import ASTValidationRule, NoSchemaIntrospectionCustomRule
 from mentorlog.schema.errors import MaskWithErrorId, should_mask
+from mentorlog.schema.fast import trim
 from mentorlog.schema.history import EVENT_TYPES
 from mentorlog.schema.mutations import Mutation
 from mentorlog.schema.queries import Query
@@ -46,8 +47,14 @@ CLOSED_RULES: list[type[ASTValidationRule]] = [
 
 
 @cache
-def make_schema(introspection: bool = True) -> strawberry.Schema:
-    """The schema; without introspection it also stops suggesting field names."""
+def make_schema(
+    introspection: bool = True, direct_resolvers: bool = True
+) -> strawberry.Schema:
+    """The schema; without introspection it also stops suggesting field names.
+
+    `direct_resolvers` gives plain fields resolvers without Strawberry's wrapping
+    (schema/fast.py); off, every field resolves as Strawberry builds it.
+    """
     # Factories: a fresh extension per request; the caches live at module level.
     rules = LIMIT_RULES if introspection else CLOSED_RULES
     extensions: list[type[SchemaExtension] | SchemaExtension | object] = [
@@ -57,7 +64,7 @@ def make_schema(introspection: bool = True) -> strawberry.Schema:
         lambda: ValidationCache(maxsize=CACHE_SIZE),
         lambda: MaskWithErrorId(should_mask_error=should_mask),
     ]
-    return strawberry.Schema(
+    built = strawberry.Schema(
         query=Query,
         mutation=Mutation,
         subscription=Subscription,
@@ -67,6 +74,9 @@ def make_schema(introspection: bool = True) -> strawberry.Schema:
         ),
         extensions=extensions,  # type: ignore[arg-type]
     )
+    if direct_resolvers:
+        trim(built)
+    return built
 
 
 schema = make_schema()
