@@ -119,7 +119,8 @@ def report(
             v.target_text,
             "[green]yes[/green]" if v.met else "[red]no[/red]",
         )
-    console.print(results)
+    if verdicts:
+        console.print(results)
     for note in notes:
         console.print(f"[dim]{note}[/dim]")
     console.print(
