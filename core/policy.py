@@ -68,10 +68,6 @@ ADMIN_COMMANDS = frozenset(
 # Commands any admin may run: they are about no program yet (a new program, or a
 # person who joins programs later). The creator of a program becomes its admin.
 ADMIN_ANYWHERE_COMMANDS = frozenset({"create_program", "register_person"})
-# Commands on one goal: on a private goal only its owner may run them.
-GOAL_COMMANDS = frozenset(
-    {"revise_goal", "record_goal_progress", "achieve_goal", "abandon_goal"}
-)
 
 
 @dataclass(frozen=True)
