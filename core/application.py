@@ -86,6 +86,7 @@ P = ParamSpec("P")
 MAX_ATTEMPTS = 8
 BACKOFF_SECONDS = 0.002  # the first retry waits up to this; each next one twice as long
 LOCK_STRIPES = 64
+NOTE_MAX_LENGTH = 20000
 
 
 @dataclass(frozen=True)
@@ -1017,7 +1018,7 @@ class Mentoring(Application[UUID]):
                     (title or current["title"]).strip(),
                 ),
                 fields=self._maybe_seal(goal["private"], goal["owner_id"], new_fields),
-                reason=reason,
+                reason=self._goal_text(goal, reason),
             )
             return goal_id
 
@@ -1056,7 +1057,7 @@ class Mentoring(Application[UUID]):
                 goal_id=goal_id,
                 progress=progress,
                 measurement=measurement,
-                note=note,
+                note=self._goal_text(goal, note),
             )
             return goal_id
 
@@ -1077,7 +1078,12 @@ class Mentoring(Application[UUID]):
         return self._on_mentorship(
             mentorship_id,
             lambda m: (
-                m.achieve_goal(actor=actor, goal_id=goal_id, note=note) or goal_id
+                m.achieve_goal(
+                    actor=actor,
+                    goal_id=goal_id,
+                    note=self._goal_text(m.goal(goal_id), note),
+                )
+                or goal_id
             ),
         )
 
@@ -1095,17 +1101,61 @@ class Mentoring(Application[UUID]):
         self._raise_problems(check_text("reason", reason, max_len=2000))
 
         def change(m: Mentorship) -> str:
-            is_admin = m.goal(goal_id)["locked"] and self._is_admin(m, actor)
+            goal = m.goal(goal_id)
+            is_admin = goal["locked"] and self._is_admin(m, actor)
             m.abandon_goal(
-                actor=actor, actor_is_admin=is_admin, goal_id=goal_id, reason=reason
+                actor=actor,
+                actor_is_admin=is_admin,
+                goal_id=goal_id,
+                reason=self._goal_text(goal, reason),
             )
             return goal_id
 
         return self._on_mentorship(mentorship_id, change)
 
     def _maybe_seal(self, private: bool, owner: str | None, value: Any) -> Any:
-        """Seal a private goal's content with its owner's key; leave others plain."""
-        return self.sealer.seal(owner, value) if private and owner else value
+        """Seal private content with its owner's key; leave others plain."""
+        if not (private and owner):
+            return value
+        try:
+            return self.sealer.seal(owner, value)
+        except KeyError:
+            raise InvalidTransition(
+                "the owner was erased: their private content cannot change"
+            ) from None
+
+    def _goal_text(self, goal: Mapping[str, Any], text: str) -> Any:
+        """A note or reason on a goal: sealed like the goal, when there is one."""
+        return self._maybe_seal(goal["private"] and bool(text), goal["owner_id"], text)
+
+    @idempotent
+    def share_goal(
+        self,
+        mentorship_id: str,
+        goal_id: str,
+        *,
+        actor: str,
+        shared_with: Sequence[str],
+        idempotency_key: str | None = None,
+    ) -> Recorded:
+        """Let partners read the owner's private goal (an empty list: nobody)."""
+        by = self._acting_person(actor)
+        people = list(dict.fromkeys(shared_with))
+        return self._on_mentorship(
+            mentorship_id,
+            lambda m: (
+                m.share_goal(actor=actor, by=by, goal_id=goal_id, shared_with=people)
+                or goal_id
+            ),
+        )
+
+    @staticmethod
+    def _acting_person(actor: str) -> str:
+        """The person an actor names, or NotAParticipant for a system actor."""
+        person_id = actor_person_id(actor)
+        if person_id is None:
+            raise NotAParticipant("only a participant can do this")
+        return person_id
 
     def _goal_content(self, goal: Mapping[str, Any]) -> dict[str, Any]:
         """A goal's title and fields, opened if private."""
@@ -1116,6 +1166,80 @@ class Mentoring(Application[UUID]):
                 "the goal's owner was erased: its content cannot change", "goalId"
             )
         return {"title": title, "fields": fields}
+
+    # -- notes -----------------------------------------------------------
+
+    @idempotent
+    def write_note(
+        self,
+        mentorship_id: str,
+        *,
+        actor: str,
+        text: str,
+        meeting_id: str | None = None,
+        private: bool = True,
+        idempotency_key: str | None = None,
+    ) -> Recorded:
+        """Write a note, maybe on a meeting; a private one is sealed for its author."""
+        self._raise_problems(check_text("text", text, max_len=NOTE_MAX_LENGTH))
+        author = self._acting_person(actor)
+
+        def change(m: Mentorship) -> str:
+            note_id = new_id()
+            m.write_note(
+                actor=actor,
+                note_id=note_id,
+                author_id=author,
+                meeting_id=meeting_id,
+                text=self._maybe_seal(private, author, text),
+                private=private,
+            )
+            return note_id
+
+        return self._on_mentorship(mentorship_id, change)
+
+    @idempotent
+    def revise_note(
+        self,
+        mentorship_id: str,
+        note_id: str,
+        *,
+        actor: str,
+        text: str,
+        idempotency_key: str | None = None,
+    ) -> Recorded:
+        """Replace the text of one's own note."""
+        self._raise_problems(check_text("text", text, max_len=NOTE_MAX_LENGTH))
+        by = self._acting_person(actor)
+
+        def change(m: Mentorship) -> str:
+            note = m.note(note_id)
+            sealed = self._maybe_seal(note["private"], note["author_id"], text)
+            m.revise_note(actor=actor, by=by, note_id=note_id, text=sealed)
+            return note_id
+
+        return self._on_mentorship(mentorship_id, change)
+
+    @idempotent
+    def share_note(
+        self,
+        mentorship_id: str,
+        note_id: str,
+        *,
+        actor: str,
+        shared_with: Sequence[str],
+        idempotency_key: str | None = None,
+    ) -> Recorded:
+        """Let partners read the author's private note (an empty list: nobody)."""
+        by = self._acting_person(actor)
+        people = list(dict.fromkeys(shared_with))
+        return self._on_mentorship(
+            mentorship_id,
+            lambda m: (
+                m.share_note(actor=actor, by=by, note_id=note_id, shared_with=people)
+                or note_id
+            ),
+        )
 
     # -- milestones ------------------------------------------------------
 

@@ -6,6 +6,7 @@ from typing import Any
 
 from eventsourcing.domain import Aggregate, event
 from mentorlog.core.errors import (
+    Forbidden,
     GoalLocked,
     InvalidInput,
     InvalidTransition,
@@ -22,7 +23,8 @@ class Mentorship(Aggregate):
     """A mentoring relationship in one format, from proposal to its end."""
 
     # v2: each meeting names who attended (snapshots of v1 lack it).
-    class_version = 2
+    # v3: notes, and whom each private goal is shared with.
+    class_version = 3
 
     @staticmethod
     def upcast_v1_v2(state: dict[str, Any]) -> None:
@@ -30,6 +32,13 @@ class Mentorship(Aggregate):
         everyone = [p["person_id"] for p in state["participants"]]
         for meeting in state["meetings"].values():
             meeting["attended"] = list(everyone) if meeting["status"] == "held" else []
+
+    @staticmethod
+    def upcast_v2_v3(state: dict[str, Any]) -> None:
+        """A v2 snapshot knew no notes, and shared no private goal."""
+        state["notes"] = {}
+        for goal in state["goals"].values():
+            goal["shared_with"] = []
 
     @event("Proposed")
     def __init__(
@@ -53,6 +62,7 @@ class Mentorship(Aggregate):
         self.meetings: dict[str, dict[str, Any]] = {}
         self.reviews: list[dict[str, Any]] = []
         self.feedback: list[dict[str, Any]] = []
+        self.notes: dict[str, dict[str, Any]] = {}
 
     # -- queries on state ------------------------------------------------
 
@@ -257,6 +267,7 @@ class Mentorship(Aggregate):
             "status": "open",
             "progress": 0.0,
             "set_by": actor,
+            "shared_with": [],
         }
 
     def _require_changeable(self, goal_id: str, actor_is_admin: bool) -> dict[str, Any]:
@@ -359,6 +370,123 @@ class Mentorship(Aggregate):
     @event("GoalAbandoned")
     def _abandon_goal(self, *, actor: str, goal_id: str, reason: str) -> None:
         self.goals[goal_id]["status"] = "abandoned"
+
+    def share_goal(
+        self, *, actor: str, by: str, goal_id: str, shared_with: list[str]
+    ) -> None:
+        """Set whom a private goal's owner shares it with (none: nobody)."""
+        goal = self.goal(goal_id)
+        self._check_sharing(goal, goal["owner_id"], by, shared_with, "goal")
+        self._share_goal(actor=actor, goal_id=goal_id, shared_with=shared_with)
+
+    @event("GoalSharingChanged")
+    def _share_goal(self, *, actor: str, goal_id: str, shared_with: list[str]) -> None:
+        self.goals[goal_id]["shared_with"] = list(shared_with)
+
+    def _check_sharing(
+        self,
+        item: dict[str, Any],
+        owner_id: str | None,
+        by: str,
+        shared_with: list[str],
+        what: str,
+    ) -> None:
+        """Only the owner shares a private item, with other participants."""
+        field = f"{what}Id"
+        if not item["private"]:
+            raise InvalidInput(
+                [Problem(field, f"the {what} is not private: every reader sees it")]
+            )
+        if by != owner_id:
+            raise Forbidden(f"only its owner shares a private {what}", field)
+        strangers = [p for p in shared_with if self.side_of(p) is None]
+        if strangers:
+            raise NotAParticipant(
+                f"not a participant: {', '.join(strangers)}", "sharedWith"
+            )
+        if owner_id in shared_with:
+            raise InvalidInput(
+                [Problem("sharedWith", f"the owner reads their own {what} already")]
+            )
+        if sorted(shared_with) == sorted(item["shared_with"]):
+            raise InvalidTransition(
+                f"the {what} is shared with exactly these people already", field
+            )
+
+    # -- notes -----------------------------------------------------------
+
+    def note(self, note_id: str) -> dict[str, Any]:
+        """Return a note or raise NotFound."""
+        try:
+            return self.notes[note_id]
+        except KeyError:
+            raise NotFound(f"no note {note_id} in this mentorship", "noteId") from None
+
+    def write_note(
+        self,
+        *,
+        actor: str,
+        note_id: str,
+        author_id: str,
+        meeting_id: str | None,
+        text: Any,
+        private: bool,
+    ) -> None:
+        """Record a participant's note, maybe on a meeting (text sealed if private)."""
+        if self.side_of(author_id) is None:
+            raise NotAParticipant("only a participant writes notes here")
+        if meeting_id is not None and meeting_id not in self.meetings:
+            raise NotFound(f"no meeting {meeting_id}", "meetingId")
+        self._write_note(
+            actor=actor,
+            note_id=note_id,
+            author_id=author_id,
+            meeting_id=meeting_id,
+            text=text,
+            private=private,
+        )
+
+    @event("NoteWritten")
+    def _write_note(
+        self,
+        *,
+        actor: str,
+        note_id: str,
+        author_id: str,
+        meeting_id: str | None,
+        text: Any,
+        private: bool,
+    ) -> None:
+        self.notes[note_id] = {
+            "id": note_id,
+            "author_id": author_id,
+            "meeting_id": meeting_id,
+            "text": text,
+            "private": private,
+            "shared_with": [],
+        }
+
+    def revise_note(self, *, actor: str, by: str, note_id: str, text: Any) -> None:
+        """Replace a note's text; only its author may."""
+        if self.note(note_id)["author_id"] != by:
+            raise Forbidden("only its author revises a note", "noteId")
+        self._revise_note(actor=actor, note_id=note_id, text=text)
+
+    @event("NoteRevised")
+    def _revise_note(self, *, actor: str, note_id: str, text: Any) -> None:
+        self.notes[note_id]["text"] = text
+
+    def share_note(
+        self, *, actor: str, by: str, note_id: str, shared_with: list[str]
+    ) -> None:
+        """Set whom a private note's author shares it with (none: nobody)."""
+        note = self.note(note_id)
+        self._check_sharing(note, note["author_id"], by, shared_with, "note")
+        self._share_note(actor=actor, note_id=note_id, shared_with=shared_with)
+
+    @event("NoteSharingChanged")
+    def _share_note(self, *, actor: str, note_id: str, shared_with: list[str]) -> None:
+        self.notes[note_id]["shared_with"] = list(shared_with)
 
     # -- milestones ------------------------------------------------------
 

@@ -4,7 +4,8 @@ Reads: auditors read everything; a program admin reads their program, its
 mentorships and the people in them; a participant reads the mentorships they take
 part in (within their token's program, if it names one), those mentorships'
 programs, and the people they meet there (partners, and the programs' admins).
-Private content (a private goal's title, fields and notes) is for its owner alone.
+Private content (a private goal's title, fields and notes; a private note's text)
+is for its owner, and for the partners the owner shares it with.
 
 `ReadScope` states the read rules as data, so the read models can apply them in
 SQL (projections/queries.py) and the predicates below apply them in Python.
@@ -12,7 +13,7 @@ SQL (projections/queries.py) and the predicates below apply them in Python.
 Writes: auditors never write; admins run ADMIN_COMMANDS in their program (and
 ADMIN_ANYWHERE_COMMANDS, which are not about one program); participants run
 PARTICIPANT_COMMANDS on mentorships they may read; commands on a private goal are
-for its owner.
+for its owner (partners it is shared with read it, and cannot change it).
 """
 
 from __future__ import annotations
@@ -32,6 +33,10 @@ PARTICIPANT_COMMANDS = frozenset(
         "record_goal_progress",
         "achieve_goal",
         "abandon_goal",
+        "share_goal",
+        "write_note",
+        "revise_note",
+        "share_note",
         "reach_milestone",
         "celebrate_milestone",
         "schedule_meeting",
@@ -144,9 +149,13 @@ def may_read_mentorship(
     return read_scope(principal).allows_mentorship(program_id, participant_ids)
 
 
-def may_read_private(principal: Principal, owner_id: str | None) -> bool:
-    """Private content (private goals and their notes) is for its owner alone."""
-    return owner_id is not None and principal.person_id == owner_id
+def may_read_private(
+    principal: Principal, owner_id: str | None, shared_with: Collection[str] = ()
+) -> bool:
+    """Private content is for its owner, and for those the owner shares it with."""
+    return owner_id is not None and (
+        principal.person_id == owner_id or principal.person_id in shared_with
+    )
 
 
 def may_read_program(principal: Principal, program_id: str, joined: bool) -> bool:

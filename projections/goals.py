@@ -12,9 +12,11 @@ ERASED_CONTENT = "[erased]"
 
 
 class Goals(Projection):
-    """Each goal's current fields, status and progress."""
+    """Each goal's current fields, status, progress and whom it is shared with."""
 
     name = "goals"
+    # v2: shared_with; status notes of private goals are sealed (opened here).
+    version = 2
     tables = ("goals",)
     ddl = (
         "CREATE TABLE IF NOT EXISTS goals ("
@@ -24,6 +26,7 @@ class Goals(Projection):
         "starter_goal_id TEXT, locked INTEGER NOT NULL, status TEXT NOT NULL, "
         "progress REAL NOT NULL, set_by TEXT NOT NULL, status_note TEXT NOT NULL, "
         "created_at TEXT NOT NULL, updated_at TEXT NOT NULL, "
+        "shared_with TEXT NOT NULL, "
         "PRIMARY KEY (mentorship_id, id))",
         "CREATE INDEX IF NOT EXISTS goals_seq ON goals (mentorship_id, seq)",
     )
@@ -39,7 +42,7 @@ class Goals(Projection):
         at = iso(e.timestamp)
         title, fields = self._open(e)
         c.execute(
-            "INSERT INTO goals VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+            "INSERT INTO goals VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
             (
                 oid(e),
                 e.goal_id,
@@ -58,6 +61,7 @@ class Goals(Projection):
                 "",
                 at,
                 at,
+                "[]",
             ),
         )
 
@@ -71,13 +75,19 @@ class Goals(Projection):
 
     @handles(M.GoalAchieved)
     def achieved(self, c: Any, e: Any, pos: int) -> None:
+        note = self.sealer.open(e.note, ERASED_CONTENT)
         self._update(
-            c, e, "status = 'achieved', progress = 100.0, status_note = ?", (e.note,)
+            c, e, "status = 'achieved', progress = 100.0, status_note = ?", (note,)
         )
 
     @handles(M.GoalAbandoned)
     def abandoned(self, c: Any, e: Any, pos: int) -> None:
-        self._update(c, e, "status = 'abandoned', status_note = ?", (e.reason,))
+        reason = self.sealer.open(e.reason, ERASED_CONTENT)
+        self._update(c, e, "status = 'abandoned', status_note = ?", (reason,))
+
+    @handles(M.GoalSharingChanged)
+    def sharing_changed(self, c: Any, e: Any, pos: int) -> None:
+        self._update(c, e, "shared_with = ?", (dumps(e.shared_with),))
 
     def _update(
         self, c: Any, e: Any, assignments: str, values: tuple[Any, ...]
@@ -91,9 +101,10 @@ class Goals(Projection):
     @handles(Person.Erased)
     def owner_erased(self, c: Any, e: Any, pos: int) -> None:
         c.execute(
-            "UPDATE goals SET title = ?, fields = '{}', updated_at = ? "
-            "WHERE owner_id = ? AND private = 1",
-            (ERASED_CONTENT, iso(e.timestamp), oid(e)),
+            "UPDATE goals SET title = ?, fields = '{}', "
+            "status_note = CASE WHEN status_note = '' THEN '' ELSE ? END, "
+            "updated_at = ? WHERE owner_id = ? AND private = 1",
+            (ERASED_CONTENT, ERASED_CONTENT, iso(e.timestamp), oid(e)),
         )
 
 

@@ -34,12 +34,13 @@ JSON_COLUMNS = frozenset(
         "agenda",
         "support",
         "attended",
+        "shared_with",
     }
 )
 BOOL_COLUMNS = frozenset({"private", "locked"})
 IN_CHUNK = 500  # SQLite's bound-variable limit is far above this.
 
-ENTITY_TABLES = ("goals", "milestones", "meetings", "reviews", "feedback")
+ENTITY_TABLES = ("goals", "milestones", "meetings", "reviews", "feedback", "notes")
 NOTHING = "1 = 0"  # portable: PostgreSQL has no integer truth values
 
 

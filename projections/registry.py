@@ -10,6 +10,7 @@ from mentorlog.projections.catalog import People, Programs
 from mentorlog.projections.goals import Goals, Milestones
 from mentorlog.projections.mentorships import Mentorships
 from mentorlog.projections.metrics import ProgramMetrics
+from mentorlog.projections.notes import Notes
 
 
 def all_projections(sealer: Sealer | None = None) -> list[Projection]:
@@ -23,6 +24,7 @@ def all_projections(sealer: Sealer | None = None) -> list[Projection]:
         Meetings,
         Reviews,
         Feedback,
+        Notes,
         Activity,
         ProgramMetrics,
     ]

@@ -19,7 +19,12 @@ from mentorlog.core.access import Credential, Principal
 from mentorlog.core.application import Mentoring, Recorded
 from mentorlog.core.errors import Forbidden, NotFound
 from mentorlog.core.mentorship import Mentorship
-from mentorlog.core.policy import may_command, may_command_goal, may_revoke_token
+from mentorlog.core.policy import (
+    may_command,
+    may_command_goal,
+    may_read_private,
+    may_revoke_token,
+)
 from mentorlog.schema import ids
 
 Command = Callable[[Mentoring, Principal], Recorded]
@@ -52,8 +57,32 @@ def goal(
     """Check a command on a goal: its mentorship, and a private goal's owner."""
     found = mentorship(app, principal, command, mentorship_id)
     target = found.goal(goal_id)
-    if not may_command_goal(principal, target["private"], target["owner_id"]):
+    owner = target["owner_id"]
+    if target["private"] and not may_read_private(
+        principal, owner, target["shared_with"]
+    ):
         raise NotFound(f"no goal {goal_id} in this mentorship", "goalId")
+    if not may_command_goal(principal, target["private"], owner):
+        raise Forbidden(
+            "only its owner changes a private goal; it is shared with you to read",
+            "goalId",
+        )
+
+
+def note(
+    app: Mentoring,
+    principal: Principal,
+    command: str,
+    mentorship_id: str,
+    note_id: str,
+) -> None:
+    """Check a command on a note: its mentorship, and who may read a private one."""
+    found = mentorship(app, principal, command, mentorship_id)
+    target = found.note(note_id)
+    if target["private"] and not may_read_private(
+        principal, target["author_id"], target["shared_with"]
+    ):
+        raise NotFound(f"no note {note_id} in this mentorship", "noteId")
 
 
 def program(
@@ -109,6 +138,19 @@ def on_goal(
         mentorship_id, goal_id = ids.decode_scoped(value, "Goal", "goalId")
         goal(app, principal, command, mentorship_id, goal_id)
         return run(app, mentorship_id, goal_id, principal.actor)
+
+    return checked
+
+
+def on_note(
+    command: str, value: str, run: Callable[[Mentoring, str, str, str], Recorded]
+) -> Command:
+    """A command on a note (by global ID): run(app, mentorship_id, note_id, actor)."""
+
+    def checked(app: Mentoring, principal: Principal) -> Recorded:
+        mentorship_id, note_id = ids.decode_scoped(value, "Note", "noteId")
+        note(app, principal, command, mentorship_id, note_id)
+        return run(app, mentorship_id, note_id, principal.actor)
 
     return checked
 

@@ -3,8 +3,8 @@
 Subscriptions do not each poll the store. The process's one `EventFeed` reads new
 notifications from the position it reached (mentorship events, and token
 revocations) a page at a time, decodes each once, looks up once what the access
-rules need (the mentorship's program, people and private goals) and its chain hash,
-and puts it on the queue of every subscriber it concerns.
+rules need (the mentorship's program, people, private goals and notes) and its
+chain hash, and puts it on the queue of every subscriber it concerns.
 
 It wakes on its own poll interval (SQLite), when this process records an event
 (`poke`, called after every mutation), and on PostgreSQL as soon as any process
@@ -28,6 +28,7 @@ from mentorlog.core.access import Credential
 from mentorlog.core.history import HistoryEntry, to_entry
 from mentorlog.core.mentorship import Mentorship
 from mentorlog.projections.pg_store import PostgresListener, PostgresReadModelRecorder
+from mentorlog.schema.readers import Item, Readers, track
 
 from mentorlog.services import Services
 
@@ -55,19 +56,24 @@ class Facts:
 
     program_id: str
     person_ids: frozenset[str]
-    private_goals: dict[str, str | None]
+    readers: dict[Item, Readers]
 
     @classmethod
     def of(cls, mentorship: Mentorship) -> Facts:
         """The facts of a mentorship as rebuilt from its events."""
+        readers = {
+            (kind, item_id): Readers(item[owner], frozenset(item["shared_with"]))
+            for kind, items, owner in (
+                ("goal", mentorship.goals, "owner_id"),
+                ("note", mentorship.notes, "author_id"),
+            )
+            for item_id, item in items.items()
+            if item["private"]
+        }
         return cls(
             program_id=str(mentorship.program_id),
             person_ids=frozenset(mentorship.person_ids()),
-            private_goals={
-                goal_id: goal["owner_id"]
-                for goal_id, goal in mentorship.goals.items()
-                if goal["private"]
-            },
+            readers=readers,
         )
 
 
@@ -317,19 +323,20 @@ class EventFeed:
             if key not in links:
                 recorder: Any = self.app.recorder
                 links[key] = dict(recorder.select_links(event.originator_id))
-            facts = self._facts_of(key, event)
             entry = to_entry(event, links[key].get(event.originator_version, ""))
+            facts = self._facts_of(key, entry)
             items.append(FeedItem(notification_id, key, facts, entry))
         return items, revoked, notifications[-1].id, len(notifications)
 
-    def _facts_of(self, mentorship_id: str, event: Any) -> Facts:
+    def _facts_of(self, mentorship_id: str, entry: HistoryEntry) -> Facts:
         """The mentorship's facts, kept up to date as its events go by."""
         facts = self._facts.get(mentorship_id)
         if facts is None:
             facts = Facts.of(self.app.get_mentorship(mentorship_id))
-        elif type(event).__name__ == "GoalSet" and event.private:
-            private = {**facts.private_goals, str(event.goal_id): event.owner_id}
-            facts = Facts(facts.program_id, facts.person_ids, private)
+        else:
+            readers = dict(facts.readers)
+            if track(readers, entry.type, entry.payload):
+                facts = Facts(facts.program_id, facts.person_ids, readers)
         self._facts[mentorship_id] = facts
         self._facts.move_to_end(mentorship_id)
         while len(self._facts) > FACTS_CACHE:

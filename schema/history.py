@@ -5,15 +5,17 @@ of an event becomes a field of its type (IDs as global IDs, enums as enums,
 anything else as JSON), described from the tables below. A new event class or field
 without a description fails at import, so the schema never grows undocumented.
 
-Goal events carry the goal's content (title, fields, notes): for a private goal it
-is shown to its owner only; others see the event with `contentHidden: true` and
-those fields null. Sealed values are opened for the owner or left out, never sent.
+Goal and note events carry content (a goal's title, fields and notes; a note's
+text): for a private goal or note it is shown to its owner and to the partners
+they share it with, as the stream shares it now; others see the event with
+`contentHidden: true` and those fields null. Sealed values are opened for those
+readers or left out, never sent.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime
 from enum import Enum
 from typing import TYPE_CHECKING, Annotated, Any, cast
@@ -22,8 +24,7 @@ import strawberry
 from mentorlog.core.access import Principal
 from mentorlog.core.history import HistoryEntry
 from mentorlog.core.mentorship import Mentorship
-from mentorlog.core.policy import may_read_private
-from mentorlog.core.privacy import SEALED, is_sealed
+from mentorlog.core.privacy import is_sealed
 from mentorlog.schema.enums import FeedbackSource, GoalTerm, RoleSide, SupportKind
 from mentorlog.schema.errors import ClientError
 from mentorlog.schema.ids import global_id, scoped_node_id
@@ -32,6 +33,14 @@ from mentorlog.schema.pagination import (
     MAX_PAGE_SIZE,
     decode_cursor,
     encode_cursor,
+)
+from mentorlog.schema.readers import (
+    GOAL_EVENT,
+    NOTE_EVENT,
+    Item,
+    Readers,
+    item_of,
+    private_readers,
 )
 from mentorlog.schema.replay import ERASED_CONTENT
 from strawberry import relay
@@ -58,15 +67,21 @@ EVENT_DESCRIPTIONS = {
     "GoalProgressRecorded": "Progress towards a goal was recorded.",
     "GoalAchieved": "A goal was achieved.",
     "GoalAbandoned": "A goal was abandoned.",
+    "GoalSharingChanged": "The owner of a private goal changed whom it is shared with.",
     "MilestoneReached": "A milestone was reached.",
     "MilestoneCelebrated": "A milestone's celebration was recorded.",
     "MeetingScheduled": "A meeting was scheduled.",
     "MeetingHeld": "A scheduled meeting took place.",
     "MeetingCancelled": "A scheduled meeting was cancelled.",
+    "NoteWritten": "A participant wrote a note.",
+    "NoteRevised": "A note's text was replaced by its author.",
+    "NoteSharingChanged": "The author of a private note changed whom it is shared "
+    "with.",
     "ReviewRecorded": "A periodic review (check-in) was recorded.",
     "FeedbackGiven": "Feedback was given.",
 }
-HIDDEN = " Null when the goal is private and not yours."
+HIDDEN = " Null when the goal is private and not shared with you."
+NOTE_HIDDEN = " Null when the note is private and not shared with you."
 FIELD_DESCRIPTIONS = {
     "program_id": "The program's global ID.",
     "format": "The name of the mentorship's format.",
@@ -110,6 +125,10 @@ FIELD_DESCRIPTIONS = {
     "about_id": "The global ID of the participant it is about, if any.",
     "rating": "A 1-5 rating, if given.",
     "text": "The feedback itself.",
+    "shared_with": "Global IDs of the participants it is shared with, besides its "
+    "owner (empty: nobody).",
+    "note_id": "The note's global ID.",
+    "author_id": "The global ID of the participant who wrote it.",
 }
 # Where a field means something particular to its event.
 EVENT_FIELD_DESCRIPTIONS = {
@@ -129,6 +148,11 @@ EVENT_FIELD_DESCRIPTIONS = {
     ("MilestoneReached", "goal_id"): "The global ID of the goal it marks, if any.",
     ("MilestoneReached", "note"): "A note about it.",
     ("MeetingCancelled", "reason"): "Why it was cancelled.",
+    ("NoteWritten", "meeting_id"): "The global ID of the meeting it is about, if any.",
+    ("NoteWritten", "text"): "The note's text." + NOTE_HIDDEN,
+    ("NoteWritten", "private"): "Whether only its author, and the partners they "
+    "share it with, may read it.",
+    ("NoteRevised", "text"): "The note's new text." + NOTE_HIDDEN,
 }
 
 # -- the interface -----------------------------------------------------------------
@@ -153,15 +177,15 @@ class MentorshipEvent:
     )
     content_hidden: bool = strawberry.field(
         description="True when parts of its payload are withheld from you "
-        "(a private goal's content); those fields are null."
+        "(the content of a private goal or note not shared with you); those fields "
+        "are null."
     )
 
 
 # -- generating the event types ----------------------------------------------------
 
-GOAL_EVENT = re.compile(r"Goal[A-Z]")
-# Goal-event fields that are metadata, shown even for a private goal.
-GOAL_METADATA = frozenset(
+# Goal- and note-event fields that are metadata, shown even when private.
+ITEM_METADATA = frozenset(
     {
         "goal_id",
         "framework",
@@ -171,6 +195,10 @@ GOAL_METADATA = frozenset(
         "starter_goal_id",
         "locked",
         "progress",
+        "shared_with",
+        "note_id",
+        "author_id",
+        "meeting_id",
     }
 )
 SCOPED = {
@@ -179,8 +207,10 @@ SCOPED = {
     "meeting_id": "Meeting",
     "review_id": "Review",
     "feedback_id": "Feedback",
+    "note_id": "Note",
 }
-PEOPLE = frozenset({"person_id", "owner_id", "about_id"})
+PEOPLE = frozenset({"person_id", "owner_id", "about_id", "author_id"})
+PEOPLE_LISTS = frozenset({"absent", "shared_with"})
 ENUMS: dict[str, type[Enum]] = {"term": GoalTerm, "source": FeedbackSource}
 PLAIN = {"str": str, "int": int, "float": float, "bool": bool, "list[str]": list[str]}
 
@@ -219,8 +249,9 @@ def type_name(event_name: str) -> str:
 
 
 def is_private_field(event_name: str, field_name: str) -> bool:
-    """True for a goal event's content, hidden when the goal is private."""
-    return bool(GOAL_EVENT.match(event_name)) and field_name not in GOAL_METADATA
+    """True for a goal or note event's content, hidden when it is private."""
+    is_item = GOAL_EVENT.match(event_name) or NOTE_EVENT.match(event_name)
+    return bool(is_item) and field_name not in ITEM_METADATA
 
 
 def _graphql_type(event_name: str, name: str, annotation: str) -> Any:
@@ -229,7 +260,7 @@ def _graphql_type(event_name: str, name: str, annotation: str) -> Any:
     kind: Any
     if name in SCOPED or name in PEOPLE or name == "program_id":
         kind = strawberry.ID
-    elif name == "absent":
+    elif name in PEOPLE_LISTS:
         kind = list[strawberry.ID]
     elif name == "participants":
         kind = PARTICIPANTS
@@ -239,7 +270,7 @@ def _graphql_type(event_name: str, name: str, annotation: str) -> Any:
         kind = list[SupportKind]
     elif name == "scheduled_for":
         kind = datetime
-    elif name == "title":
+    elif name in ("title", "text"):
         kind = str  # sealed when private, but always text once opened
     else:
         kind = PLAIN.get(base, JSON)
@@ -306,10 +337,10 @@ def _convert(
     name: str,
     value: Any,
     mentorship_id: str,
-    principal: Principal,
+    may_open: bool,
     open_sealed: Opener,
 ) -> Any:
-    """A payload value as its GraphQL field gives it (sealed: for its owner only)."""
+    """A payload value as its GraphQL field gives it (sealed: opened if may_open)."""
     from mentorlog.schema.types import Participant
 
     if value is None:
@@ -320,7 +351,7 @@ def _convert(
         return global_id("Person", str(value))
     if name == "program_id":
         return global_id("Program", str(value))
-    if name == "absent":
+    if name in PEOPLE_LISTS:
         return [global_id("Person", str(p)) for p in value]
     if name == "participants":
         return [
@@ -336,28 +367,19 @@ def _convert(
     if name == "scheduled_for":
         return datetime.fromisoformat(value)
     if is_sealed(value):
-        if not may_read_private(principal, value[SEALED]):
+        if not may_open:
             return None
-        # Opened for the owner; if their key is gone, as the read model shows it.
-        erased: Any = ERASED_CONTENT if name == "title" else {}
+        # Opened for its readers; if the key is gone, as the read model shows it.
+        erased: Any = {} if name == "fields" else ERASED_CONTENT
         return open_sealed(value, erased)
     return value
-
-
-def private_goals(entries: Iterable[HistoryEntry]) -> dict[str, str | None]:
-    """The private goals of a stream and their owners, from its GoalSet events."""
-    return {
-        e.payload["goal_id"]: e.payload.get("owner_id")
-        for e in entries
-        if e.type == "GoalSet" and e.payload.get("private")
-    }
 
 
 def to_event(
     entry: HistoryEntry,
     mentorship_id: str,
     principal: Principal,
-    private: dict[str, str | None],
+    readers: Mapping[Item, Readers],
     open_sealed: Opener,
 ) -> MentorshipEvent | None:
     """The GraphQL object of one stored event (None for an unknown event type)."""
@@ -366,19 +388,18 @@ def to_event(
     cls = EVENT_TYPES.get(entry.type)
     if cls is None:
         return None
-    goal_id = entry.payload.get("goal_id")
-    hidden = (
-        bool(GOAL_EVENT.match(entry.type))
-        and goal_id in private
-        and not may_read_private(principal, private[goal_id])
-    )
+    item = item_of(entry.type, entry.payload)
+    private = readers.get(item) if item is not None else None
+    hidden = private is not None and not private.allow(principal)
+    # Sealed values belong to a private item: opened only for its readers.
+    may_open = private is not None and not hidden
     values: dict[str, Any] = {}
     for name in EVENT_FIELDS[entry.type]:
         value = entry.payload.get(name)
         if hidden and is_private_field(entry.type, name):
             values[name] = None
         else:
-            values[name] = _convert(name, value, mentorship_id, principal, open_sealed)
+            values[name] = _convert(name, value, mentorship_id, may_open, open_sealed)
     return cls(  # type: ignore[no-any-return]
         sequence=entry.sequence,
         occurred_at=entry.occurred_at,
@@ -414,8 +435,12 @@ def page_of_events(
     first: int | None,
     after: str | None,
     types: Sequence[str] | None,
+    readers: Mapping[Item, Readers] | None = None,
 ) -> MentorshipEventConnection:
-    """One page of a stream's events, after a cursor, of the given types."""
+    """One page of a stream's events, after a cursor, of the given types.
+
+    `readers`: who reads each private goal and note now (default: after `entries`).
+    """
     size = DEFAULT_PAGE_SIZE if first is None else first
     if not 0 <= size <= MAX_PAGE_SIZE:
         raise ClientError(
@@ -423,7 +448,7 @@ def page_of_events(
             "histories with cursors"
         )
     start = decode_cursor(after, "after") if after is not None else 0
-    private = private_goals(entries)
+    private = private_readers(entries) if readers is None else readers
     wanted = [e for e in entries if types is None or e.type in types]
     rest = [e for e in wanted if e.sequence > start]
     page = rest[:size]

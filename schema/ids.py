@@ -10,7 +10,7 @@ from mentorlog.core.errors import NotFound
 
 # Node types whose objects live inside a mentorship: their node ID is
 # "<mentorship_id>:<entity_id>", since entity IDs are unique only per mentorship.
-SCOPED_TYPES = frozenset({"Goal", "Milestone", "Meeting", "Review", "Feedback"})
+SCOPED_TYPES = frozenset({"Goal", "Milestone", "Meeting", "Review", "Feedback", "Note"})
 ROOT_TYPES = frozenset({"Program", "Person", "Mentorship"})
 
 

@@ -359,6 +359,49 @@ class GiveFeedbackInput(CommandInput):
     rating: int | None = strawberry.field(default=None, description="A 1-5 rating.")
 
 
+# -- notes and sharing -------------------------------------------------------------
+
+NOTE_ID = "The note's global ID."
+SHARED_WITH = (
+    "The global IDs of the partners (participants of the mentorship) who may read "
+    "it, besides its owner; this list replaces the previous one, and an empty list "
+    "shares it with nobody."
+)
+
+
+@strawberry.input(description="A note by the acting participant, maybe on a meeting.")
+class WriteNoteInput(CommandInput):
+    mentorship_id: ID = strawberry.field(description=MENTORSHIP_ID)
+    text: str = strawberry.field(description="What the note says (up to 20,000).")
+    meeting_id: ID | None = strawberry.field(
+        default=None, description="The global ID of the meeting it is about, if any."
+    )
+    private: bool = strawberry.field(
+        default=True,
+        description="Whether only its author, and the partners they share it with, "
+        "may read it (the default); a note that is not private is read by all who "
+        "read the mentorship.",
+    )
+
+
+@strawberry.input(description="A note's new text, by its author.")
+class ReviseNoteInput(CommandInput):
+    note_id: ID = strawberry.field(description=NOTE_ID)
+    text: str = strawberry.field(description="The new text.")
+
+
+@strawberry.input(description="Whom the owner of a private goal shares it with.")
+class ShareGoalInput(CommandInput):
+    goal_id: ID = strawberry.field(description=GOAL_ID)
+    shared_with: list[ID] = strawberry.field(description=SHARED_WITH)
+
+
+@strawberry.input(description="Whom the author of a private note shares it with.")
+class ShareNoteInput(CommandInput):
+    note_id: ID = strawberry.field(description=NOTE_ID)
+    shared_with: list[ID] = strawberry.field(description=SHARED_WITH)
+
+
 # -- people and tokens ------------------------------------------------------------
 
 

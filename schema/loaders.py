@@ -63,12 +63,14 @@ class Loaders:
         self.meeting = _by_key(db, "meetings", scope)
         self.review = _by_key(db, "reviews", scope)
         self.feedback = _by_key(db, "feedback", scope)
+        self.note = _by_key(db, "notes", scope)
         self.participants = _lists(db, "participants")
         self.goals = _lists(db, "goals")
         self.milestones = _lists(db, "milestones")
         self.meetings = _lists(db, "meetings")
         self.reviews = _lists(db, "reviews")
         self.feedback_given = _lists(db, "feedback")
+        self.notes = _lists(db, "notes")
 
         async def mentorships_of(ids: list[str]) -> list[list[Row]]:
             grouped = await queries.mentorships_of_people(db, ids, scope)
@@ -86,5 +88,6 @@ class Loaders:
             "Meeting": self.meeting,
             "Review": self.review,
             "Feedback": self.feedback,
+            "Note": self.note,
         }
         return loaders[type_name]

@@ -32,6 +32,7 @@ from mentorlog.schema.types import (
     Meeting,
     Mentorship,
     Milestone,
+    Note,
     Person,
     Program,
 )
@@ -665,6 +666,105 @@ class Mutation:
         mentorship_id = _scoped_id(input.goal_id, "Goal", "goalId")
         goal = await _scoped(info, Goal, mentorship_id, recorded)
         return p.AbandonGoalPayload(goal=goal, user_errors=errors)
+
+    @strawberry.mutation(
+        description="Share a private goal with partners in its mentorship, to read "
+        "(its owner only); the list replaces the previous one, empty shares it with "
+        "nobody."
+    )
+    async def share_goal(
+        self, info: Info, input: Annotated[i.ShareGoalInput, _arg(INPUT)]
+    ) -> p.ShareGoalPayload:
+        command = auth.on_goal(
+            "share_goal",
+            input.goal_id,
+            lambda app, mentorship_id, goal_id, actor: app.share_goal(
+                mentorship_id,
+                goal_id,
+                actor=actor,
+                idempotency_key=input.idempotency_key,
+                shared_with=_decode_all(input.shared_with, "Person", "sharedWith"),
+            ),
+        )
+        recorded, errors = await perform(info, command)
+        mentorship_id = _scoped_id(input.goal_id, "Goal", "goalId")
+        goal = await _scoped(info, Goal, mentorship_id, recorded)
+        return p.ShareGoalPayload(goal=goal, user_errors=errors)
+
+    # -- notes ---------------------------------------------------------------------
+
+    @strawberry.mutation(
+        description="Write a note as a participant, maybe on a meeting; private by "
+        "default (sealed with the author's key, erased with them)."
+    )
+    async def write_note(
+        self, info: Info, input: Annotated[i.WriteNoteInput, _arg(INPUT)]
+    ) -> p.WriteNotePayload:
+        def run(app: Mentoring, mentorship_id: str, actor: str) -> Recorded:
+            meeting_id = None
+            if input.meeting_id is not None:
+                meeting_mentorship, meeting_id = ids.decode_scoped(
+                    input.meeting_id, "Meeting", "meetingId"
+                )
+                if meeting_mentorship != mentorship_id:
+                    raise NotFound(f"no meeting {meeting_id}", "meetingId")
+            return app.write_note(
+                mentorship_id,
+                actor=actor,
+                idempotency_key=input.idempotency_key,
+                text=input.text,
+                meeting_id=meeting_id,
+                private=input.private,
+            )
+
+        command = auth.on_mentorship("write_note", input.mentorship_id, run)
+        recorded, errors = await perform(info, command)
+        note = await _scoped(info, Note, _decoded(input.mentorship_id), recorded)
+        return p.WriteNotePayload(note=note, user_errors=errors)
+
+    @strawberry.mutation(description="Replace the text of a note (its author only).")
+    async def revise_note(
+        self, info: Info, input: Annotated[i.ReviseNoteInput, _arg(INPUT)]
+    ) -> p.ReviseNotePayload:
+        command = auth.on_note(
+            "revise_note",
+            input.note_id,
+            lambda app, mentorship_id, note_id, actor: app.revise_note(
+                mentorship_id,
+                note_id,
+                actor=actor,
+                idempotency_key=input.idempotency_key,
+                text=input.text,
+            ),
+        )
+        recorded, errors = await perform(info, command)
+        mentorship_id = _scoped_id(input.note_id, "Note", "noteId")
+        note = await _scoped(info, Note, mentorship_id, recorded)
+        return p.ReviseNotePayload(note=note, user_errors=errors)
+
+    @strawberry.mutation(
+        description="Share a private note with partners in its mentorship, to read "
+        "(its author only); the list replaces the previous one, empty shares it with "
+        "nobody."
+    )
+    async def share_note(
+        self, info: Info, input: Annotated[i.ShareNoteInput, _arg(INPUT)]
+    ) -> p.ShareNotePayload:
+        command = auth.on_note(
+            "share_note",
+            input.note_id,
+            lambda app, mentorship_id, note_id, actor: app.share_note(
+                mentorship_id,
+                note_id,
+                actor=actor,
+                idempotency_key=input.idempotency_key,
+                shared_with=_decode_all(input.shared_with, "Person", "sharedWith"),
+            ),
+        )
+        recorded, errors = await perform(info, command)
+        mentorship_id = _scoped_id(input.note_id, "Note", "noteId")
+        note = await _scoped(info, Note, mentorship_id, recorded)
+        return p.ShareNotePayload(note=note, user_errors=errors)
 
     # -- milestones ----------------------------------------------------------------
 

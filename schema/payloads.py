@@ -10,6 +10,7 @@ from mentorlog.schema.types import (
     Meeting,
     Mentorship,
     Milestone,
+    Note,
     Person,
     Program,
     Review,
@@ -129,6 +130,38 @@ class SignAgreementPayload:
 @strawberry.type(description="The result of setGoal.")
 class SetGoalPayload:
     goal: Goal | None = strawberry.field(description="The goal set. Null when refused.")
+    user_errors: list[UserError] = strawberry.field(description=USER_ERRORS)
+
+
+@strawberry.type(description="The result of shareGoal.")
+class ShareGoalPayload:
+    goal: Goal | None = strawberry.field(
+        description="The goal, with whom it is shared now. Null when refused."
+    )
+    user_errors: list[UserError] = strawberry.field(description=USER_ERRORS)
+
+
+@strawberry.type(description="The result of writeNote.")
+class WriteNotePayload:
+    note: Note | None = strawberry.field(
+        description="The note written. Null when refused."
+    )
+    user_errors: list[UserError] = strawberry.field(description=USER_ERRORS)
+
+
+@strawberry.type(description="The result of reviseNote.")
+class ReviseNotePayload:
+    note: Note | None = strawberry.field(
+        description="The note, revised. Null when refused."
+    )
+    user_errors: list[UserError] = strawberry.field(description=USER_ERRORS)
+
+
+@strawberry.type(description="The result of shareNote.")
+class ShareNotePayload:
+    note: Note | None = strawberry.field(
+        description="The note, with whom it is shared now. Null when refused."
+    )
     user_errors: list[UserError] = strawberry.field(description=USER_ERRORS)
 
 

@@ -16,6 +16,7 @@ from mentorlog.schema.context import Info
 from mentorlog.schema.enums import CareerStage, MentorshipStatus
 from mentorlog.schema.errors import ClientError
 from mentorlog.schema.pagination import MAX_PAGE_SIZE
+from mentorlog.schema.readers import private_readers
 from mentorlog.schema.replay import replay
 from mentorlog.schema.types import (
     AFTER,
@@ -125,9 +126,14 @@ async def _as_of(info: Info, found: Mentorship, as_of: datetime) -> Mentorship |
     if as_of.tzinfo is None:
         raise ClientError("asOf needs a time zone, e.g. 2026-01-31T12:00:00Z")
     app = info.context.services.app
-    entries = await asyncio.to_thread(history, app, found.id, as_of)
+    everything = await asyncio.to_thread(history, app, found.id)
+    entries = [e for e in everything if e.occurred_at <= as_of]
     replayed = replay(found.id, entries, as_of, app.sealer.open)
-    return Mentorship.from_replay(replayed) if replayed else None
+    if replayed is None:
+        return None
+    # Private content is read as it is shared now: a withdrawn share stays withdrawn.
+    replayed.readers = private_readers(everything)
+    return Mentorship.from_replay(replayed)
 
 
 @strawberry.type(

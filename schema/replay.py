@@ -14,6 +14,7 @@ from datetime import datetime
 from typing import Any
 
 from mentorlog.core.history import HistoryEntry
+from mentorlog.schema.readers import Item, Readers
 
 Row = dict[str, Any]
 Opener = Callable[[Any, Any], Any]  # (value, what to give if the key is gone)
@@ -49,7 +50,16 @@ class Replayed:
     meetings: dict[str, Row] = field(default_factory=dict)
     reviews: list[Row] = field(default_factory=list)
     feedback: list[Row] = field(default_factory=list)
+    notes: dict[str, Row] = field(default_factory=dict)
     activity: Row = field(default_factory=dict)
+    # Who reads each private goal and note now (not as of then), if known.
+    readers: dict[Item, Readers] | None = None
+
+    def readers_of(self, item: Item, row: Row, owner: str) -> Readers:
+        """Who reads a private item's content: as shared now, else as of then."""
+        if self.readers is not None and item in self.readers:
+            return self.readers[item]
+        return Readers(row[owner], frozenset(row["shared_with"]))
 
     def rows(self, table: str) -> list[Row]:
         """The rows of one read-model table, in the order they were recorded."""
@@ -60,6 +70,7 @@ class Replayed:
             "meetings": list(self.meetings.values()),
             "reviews": self.reviews,
             "feedback": self.feedback,
+            "notes": list(self.notes.values()),
         }
         return list(found[table])
 
@@ -221,6 +232,7 @@ def _goal_set(
         "status_note": "",
         "created_at": at,
         "updated_at": at,
+        "shared_with": [],
     }
 
 
@@ -241,19 +253,61 @@ def _progress(
 
 
 def _achieved(
-    s: Replayed, e: HistoryEntry, p: dict[str, Any], at: str, _: Opener
+    s: Replayed, e: HistoryEntry, p: dict[str, Any], at: str, open_sealed: Opener
 ) -> None:
     s.goals[p["goal_id"]].update(
-        status="achieved", progress=100.0, status_note=p["note"], updated_at=at
+        status="achieved",
+        progress=100.0,
+        status_note=open_sealed(p["note"], ERASED_CONTENT),
+        updated_at=at,
     )
 
 
 def _abandoned(
-    s: Replayed, e: HistoryEntry, p: dict[str, Any], at: str, _: Opener
+    s: Replayed, e: HistoryEntry, p: dict[str, Any], at: str, open_sealed: Opener
 ) -> None:
     s.goals[p["goal_id"]].update(
-        status="abandoned", status_note=p["reason"], updated_at=at
+        status="abandoned",
+        status_note=open_sealed(p["reason"], ERASED_CONTENT),
+        updated_at=at,
     )
+
+
+def _goal_shared(
+    s: Replayed, e: HistoryEntry, p: dict[str, Any], at: str, _: Opener
+) -> None:
+    s.goals[p["goal_id"]].update(shared_with=list(p["shared_with"]), updated_at=at)
+
+
+def _note_written(
+    s: Replayed, e: HistoryEntry, p: dict[str, Any], at: str, open_sealed: Opener
+) -> None:
+    s.notes[p["note_id"]] = {
+        "mentorship_id": s.mentorship["id"],
+        "id": p["note_id"],
+        "seq": e.sequence,
+        "author_id": p["author_id"],
+        "meeting_id": p["meeting_id"],
+        "text": open_sealed(p["text"], ERASED_CONTENT),
+        "private": bool(p["private"]),
+        "shared_with": [],
+        "created_at": at,
+        "updated_at": at,
+    }
+
+
+def _note_revised(
+    s: Replayed, e: HistoryEntry, p: dict[str, Any], at: str, open_sealed: Opener
+) -> None:
+    s.notes[p["note_id"]].update(
+        text=open_sealed(p["text"], ERASED_CONTENT), updated_at=at
+    )
+
+
+def _note_shared(
+    s: Replayed, e: HistoryEntry, p: dict[str, Any], at: str, _: Opener
+) -> None:
+    s.notes[p["note_id"]].update(shared_with=list(p["shared_with"]), updated_at=at)
 
 
 def _milestone(
@@ -365,6 +419,7 @@ _APPLY: dict[str, Apply] = {
     "GoalProgressRecorded": _progress,
     "GoalAchieved": _achieved,
     "GoalAbandoned": _abandoned,
+    "GoalSharingChanged": _goal_shared,
     "MilestoneReached": _milestone,
     "MilestoneCelebrated": _celebrated,
     "MeetingScheduled": _scheduled,
@@ -372,4 +427,7 @@ _APPLY: dict[str, Apply] = {
     "MeetingCancelled": _cancelled,
     "ReviewRecorded": _review,
     "FeedbackGiven": _feedback,
+    "NoteWritten": _note_written,
+    "NoteRevised": _note_revised,
+    "NoteSharingChanged": _note_shared,
 }

@@ -58,7 +58,7 @@ async def _event(info: Info, item: FeedItem) -> MentorshipEvent | None:
         item.entry,
         item.mentorship_id,
         principal,
-        item.facts.private_goals,
+        item.facts.readers,
         app.sealer.open,
     )
     if any(is_sealed(value) for value in item.entry.payload.values()):

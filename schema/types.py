@@ -9,7 +9,6 @@ from typing import Annotated, Any
 
 import strawberry
 from mentorlog.core.history import history as stream_history
-from mentorlog.core.policy import may_read_private
 from mentorlog.plugins import interfaces as plugin
 from mentorlog.projections import queries
 from mentorlog.projections.activity_log import days_since
@@ -29,6 +28,7 @@ from mentorlog.schema.enums import (
     SupportKind,
 )
 from mentorlog.schema.pagination import encode_cursor, page_info, page_request
+from mentorlog.schema.readers import Readers
 from mentorlog.schema.replay import Replayed
 from strawberry import relay
 from strawberry.scalars import JSON
@@ -629,6 +629,7 @@ class Mentorship(relay.Node):
             "meetings": loaders.meetings,
             "reviews": loaders.reviews,
             "feedback": loaders.feedback_given,
+            "notes": loaders.notes,
         }[table]
         return await loader.load(self.id)
 
@@ -682,6 +683,14 @@ class Mentorship(relay.Node):
         return [Feedback.from_row(r, self.replay) for r in rows]
 
     @strawberry.field(
+        description="Its participants' notes, in the order they were written. A "
+        "private note's text is for its author and the partners they share it with."
+    )
+    async def notes(self, info: Info) -> list[Note]:
+        rows = await self._rows(info, "notes")
+        return [Note.from_row(r, self.replay) for r in rows]
+
+    @strawberry.field(
         description="When its people last interacted, and since when it is quiet."
     )
     async def activity(self, info: Info) -> Activity | None:
@@ -724,6 +733,7 @@ class Mentorship(relay.Node):
             first,
             after,
             [t.value for t in types] if types is not None else None,
+            self.replay.readers if self.replay is not None else None,
         )
 
 
@@ -754,14 +764,31 @@ async def _person(info: Info, person_id: str | None) -> Person | None:
     return Person.from_row(row) if row else None
 
 
+async def _people(info: Info, person_ids: list[str]) -> list[Person]:
+    rows = await info.context.loaders.person.load_many(person_ids)
+    return [Person.from_row(r) for r in rows if r]
+
+
 MENTORSHIP_FIELD = "The mentorship it belongs to (as of the same moment)."
-HIDDEN = "Null when the goal is private and not yours (see contentHidden)."
+HIDDEN = "Null when the goal is private and not shared with you (see contentHidden)."
+
+
+def _readers(
+    row: Row, replay: Replayed | None, kind: str, owner: str
+) -> Readers | None:
+    """Who reads a private goal's or note's content; None when it is not private."""
+    if not row["private"]:
+        return None
+    if replay is not None:
+        return replay.readers_of((kind, row["id"]), row, owner)
+    return Readers(row[owner], frozenset(row["shared_with"]))
 
 
 @strawberry.type(
     description="A goal in a mentorship, in one goal framework. A private goal's "
-    "content (title, fields, status note) is for its owner alone: others see its "
-    "status and progress, with contentHidden true and the content null."
+    "content (title, fields, status note) is for its owner and the partners they "
+    "share it with: others see its status and progress, with contentHidden true "
+    "and the content null."
 )
 class Goal(relay.Node):
     id: relay.NodeID[str]
@@ -781,6 +808,8 @@ class Goal(relay.Node):
     updated_at: datetime = strawberry.field(description="When it last changed.")
     mentorship_id: strawberry.Private[str]
     owner_id: strawberry.Private[str | None]
+    shared_with_ids: strawberry.Private[list[str]]
+    readers: strawberry.Private[Readers | None]
     content: strawberry.Private[dict[str, Any]]
     replay: strawberry.Private[Replayed | None] = None
 
@@ -801,6 +830,8 @@ class Goal(relay.Node):
             updated_at=_at(row["updated_at"]),
             mentorship_id=row["mentorship_id"],
             owner_id=row["owner_id"],
+            shared_with_ids=list(row["shared_with"]),
+            readers=_readers(row, replay, "goal", "owner_id"),
             content={
                 "title": row["title"],
                 "fields": row["fields"],
@@ -818,13 +849,13 @@ class Goal(relay.Node):
         return [cls.from_row(r) if r else None for r in rows]
 
     def _hidden(self, info: Info) -> bool:
-        return self.private and not may_read_private(
-            info.context.principal, self.owner_id
+        return self.readers is not None and not self.readers.allow(
+            info.context.principal
         )
 
     @strawberry.field(
-        description="True when the goal is private and not yours: its title, fields "
-        "and status note are withheld (null)."
+        description="True when the goal is private and not shared with you: its "
+        "title, fields and status note are withheld (null)."
     )
     def content_hidden(self, info: Info) -> bool:
         return self._hidden(info)
@@ -853,6 +884,13 @@ class Goal(relay.Node):
     @strawberry.field(description="The participant who owns the goal, if any.")
     async def owner(self, info: Info) -> Person | None:
         return await _person(info, self.owner_id)
+
+    @strawberry.field(
+        description="The partners its owner shares a private goal with, to read "
+        "(empty: nobody)."
+    )
+    async def shared_with(self, info: Info) -> list[Person]:
+        return await _people(info, self.shared_with_ids)
 
 
 @strawberry.type(
@@ -970,8 +1008,7 @@ class Meeting(relay.Node):
 
     @strawberry.field(description="Who attended, once held (empty before).")
     async def attended(self, info: Info) -> list[Person]:
-        rows = await info.context.loaders.person.load_many(self.attendee_ids)
-        return [Person.from_row(r) for r in rows if r]
+        return await _people(info, self.attendee_ids)
 
     @strawberry.field(description=MENTORSHIP_FIELD)
     async def mentorship(self, info: Info) -> Mentorship | None:
@@ -1066,9 +1103,113 @@ class Feedback(relay.Node):
         return await _person(info, self.about_id)
 
 
+NOTE_HIDDEN = "Null when the note is private and not shared with you."
+
+
+@strawberry.type(
+    description="A participant's note in a mentorship, maybe on a meeting. A "
+    "private note's text is for its author and the partners they share it with: "
+    "others see that it exists, with contentHidden true and the text null."
+)
+class Note(relay.Node):
+    id: relay.NodeID[str]
+    private: bool = strawberry.field(
+        description="Whether only its author, and whom they share it with, may read it."
+    )
+    created_at: datetime = strawberry.field(description="When it was written.")
+    updated_at: datetime = strawberry.field(
+        description="When it was last revised or its sharing changed."
+    )
+    mentorship_id: strawberry.Private[str]
+    author_id: strawberry.Private[str]
+    meeting_id: strawberry.Private[str | None]
+    shared_with_ids: strawberry.Private[list[str]]
+    readers: strawberry.Private[Readers | None]
+    body: strawberry.Private[str]
+    replay: strawberry.Private[Replayed | None] = None
+
+    @classmethod
+    def from_row(cls, row: Row, replay: Replayed | None = None) -> Note:
+        """Build from a `notes` row."""
+        return cls(
+            id=f"{row['mentorship_id']}:{row['id']}",
+            private=row["private"],
+            created_at=_at(row["created_at"]),
+            updated_at=_at(row["updated_at"]),
+            mentorship_id=row["mentorship_id"],
+            author_id=row["author_id"],
+            meeting_id=row["meeting_id"],
+            shared_with_ids=list(row["shared_with"]),
+            readers=_readers(row, replay, "note", "author_id"),
+            body=row["text"],
+            replay=replay,
+        )
+
+    @classmethod
+    async def resolve_nodes(  # type: ignore[override]
+        cls, *, info: Info, node_ids: Iterable[str], required: bool = False
+    ) -> list[Note | None]:
+        """Load notes by node ID."""
+        rows = await _load_scoped(info, "Note", node_ids)
+        return [cls.from_row(r) if r else None for r in rows]
+
+    def _hidden(self, info: Info) -> bool:
+        return self.readers is not None and not self.readers.allow(
+            info.context.principal
+        )
+
+    @strawberry.field(
+        description="True when the note is private and not shared with you: its "
+        "text is withheld (null)."
+    )
+    def content_hidden(self, info: Info) -> bool:
+        return self._hidden(info)
+
+    @strawberry.field(description=f"What the note says. {NOTE_HIDDEN}")
+    def text(self, info: Info) -> str | None:
+        return None if self._hidden(info) else self.body
+
+    @strawberry.field(description="The participant who wrote it.")
+    async def author(self, info: Info) -> Person | None:
+        return await _person(info, self.author_id)
+
+    @strawberry.field(description="The meeting it is about, if any.")
+    async def meeting(self, info: Info) -> Meeting | None:
+        if self.meeting_id is None:
+            return None
+        if self.replay is not None:
+            found = self.replay.meetings.get(self.meeting_id)
+            return Meeting.from_row(found, self.replay) if found else None
+        row = await info.context.loaders.meeting.load(
+            (self.mentorship_id, self.meeting_id)
+        )
+        return Meeting.from_row(row) if row else None
+
+    @strawberry.field(
+        description="The partners its author shares a private note with, to read "
+        "(empty: nobody)."
+    )
+    async def shared_with(self, info: Info) -> list[Person]:
+        return await _people(info, self.shared_with_ids)
+
+    @strawberry.field(description=MENTORSHIP_FIELD)
+    async def mentorship(self, info: Info) -> Mentorship | None:
+        return await _mentorship_of(info, self.mentorship_id, self.replay)
+
+
 NODE_TYPES: dict[str, type[relay.Node]] = {
     t.__name__: t
-    for t in (Program, Person, Mentorship, Goal, Milestone, Meeting, Review, Feedback)
+    for t in (
+        Program,
+        Person,
+        Mentorship,
+        Goal,
+        Milestone,
+        Meeting,
+        Review,
+        Feedback,
+        Note,
+    )
 }
 
 

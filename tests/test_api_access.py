@@ -241,6 +241,38 @@ CASES = [
         BOTH,
     ),
     Case(
+        "shareGoal",
+        lambda d: {
+            "goalId": d.scoped("Goal", "one_on_one", "private_goal"),
+            "sharedWith": [],
+        },
+        lambda d: {"sharedWith": [], **UNKNOWN_G},
+        PARTICIPANT,
+        allowed_code="INVALID_TRANSITION",  # shared with nobody already
+    ),
+    Case(
+        "writeNote",
+        lambda d: {"mentorshipId": _m(d), "text": ""},
+        lambda d: {"text": "", **UNKNOWN_M},
+        PARTICIPANT,
+    ),
+    Case(
+        "reviseNote",
+        lambda d: {"noteId": d.scoped("Note", "one_on_one", "note"), "text": ""},
+        lambda d: {"noteId": _unknown_scoped("Note"), "text": ""},
+        PARTICIPANT,
+    ),
+    Case(
+        "shareNote",
+        lambda d: {
+            "noteId": d.scoped("Note", "one_on_one", "private_note"),
+            "sharedWith": [],
+        },
+        lambda d: {"noteId": _unknown_scoped("Note"), "sharedWith": []},
+        PARTICIPANT,
+        allowed_code="INVALID_TRANSITION",
+    ),
+    Case(
         "reachMilestone",
         lambda d: {"mentorshipId": _m(d), "title": ""},
         lambda d: {"title": "", **UNKNOWN_M},
@@ -415,6 +447,7 @@ READS = [
             ("Meeting", "meeting"),
             ("Review", "review"),
             ("Feedback", "feedback"),
+            ("Note", "note"),
         )
     ),
     Read(

@@ -181,6 +181,16 @@ def build_demo(app: Mentoring) -> Demo:
         percent=10,
         note="Collected salary data, secretly",
     )
+    sam = person_actor(ids["sam"])
+    ids["note"] = app.write_note(
+        ids["one_on_one"], actor=sam, text="Bring the roadmap", private=False
+    ).id
+    ids["private_note"] = app.write_note(
+        ids["one_on_one"],
+        actor=sam,
+        text="Ask Grace about the team lead opening",
+        meeting_id=ids["meeting"],
+    ).id
     # A second program, with an admin and two participants of its own.
     people = {}
     for key, stage, years in (

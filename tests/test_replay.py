@@ -284,6 +284,17 @@ def goal_abandoned(app: Mentoring, w: World) -> str:
     return mentorship
 
 
+@recipe(Mentorship.GoalSharingChanged)
+def goal_sharing_changed(app: Mentoring, w: World) -> str:
+    """A private goal (with a sealed progress note) shared with the mentor."""
+    mentorship, goal = with_goal(app, w, framework="plain", private=True)
+    app.record_goal_progress(
+        mentorship, goal, actor=w.mentee_actor, percent=20, note="Quietly"
+    )
+    app.share_goal(mentorship, goal, actor=w.mentee_actor, shared_with=[w.mentor])
+    return mentorship
+
+
 @recipe(Mentorship.MilestoneReached)
 def milestone_reached(app: Mentoring, w: World) -> str:
     """A milestone towards a goal."""
@@ -317,6 +328,43 @@ def meeting_cancelled(app: Mentoring, w: World) -> str:
     """A meeting cancelled."""
     mentorship, meeting = with_meeting(app, w)
     app.cancel_meeting(mentorship, meeting, actor=w.mentee_actor, reason="Ill")
+    return mentorship
+
+
+def with_note(app: Mentoring, w: World, private: bool = True) -> tuple[str, str]:
+    """A started mentorship with the mentee's note on a scheduled meeting."""
+    mentorship, meeting = with_meeting(app, w)
+    note = app.write_note(
+        mentorship,
+        actor=w.mentee_actor,
+        text="Ask about the promotion",
+        meeting_id=meeting,
+        private=private,
+    )
+    return mentorship, note.id
+
+
+@recipe(Mentorship.NoteWritten)
+def note_written(app: Mentoring, w: World) -> str:
+    """A private note (sealed) and a shared one on a meeting."""
+    mentorship, _ = with_note(app, w)
+    app.write_note(mentorship, actor=w.mentor_actor, text="Agenda", private=False)
+    return mentorship
+
+
+@recipe(Mentorship.NoteRevised)
+def note_revised(app: Mentoring, w: World) -> str:
+    """A private note revised (sealed again)."""
+    mentorship, note = with_note(app, w)
+    app.revise_note(mentorship, note, actor=w.mentee_actor, text="Ask twice")
+    return mentorship
+
+
+@recipe(Mentorship.NoteSharingChanged)
+def note_sharing_changed(app: Mentoring, w: World) -> str:
+    """A private note shared with the mentor."""
+    mentorship, note = with_note(app, w)
+    app.share_note(mentorship, note, actor=w.mentee_actor, shared_with=[w.mentor])
     return mentorship
 
 

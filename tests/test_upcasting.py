@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import sqlite3
+from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
 from uuid import UUID
@@ -176,36 +177,44 @@ def test_attendance_names_participants(
 
 
 @pytest.mark.sqlite_only("it edits a stored snapshot in the SQLite file")
-def test_a_stored_v1_snapshot_loads_with_attendance(
-    services: Services, app: Mentoring, world: World, monkeypatch: pytest.MonkeyPatch
+@pytest.mark.parametrize("version", [1, 2])
+def test_an_older_stored_snapshot_is_upcast_on_load(
+    services: Services,
+    app: Mentoring,
+    world: World,
+    monkeypatch: pytest.MonkeyPatch,
+    version: int,
 ) -> None:
-    """A snapshot of v1 state (meetings without attended) is upcast on load."""
+    """A snapshot of v1 state (no attendance, notes, sharing) or v2 (no notes,
+    sharing) loads to the state a full replay gives."""
     mentorship, meeting = scheduled(app, world)
     app.hold_meeting(mentorship, meeting, actor=world.mentor_actor, notes="Met")
     app.schedule_meeting(
         mentorship, actor=world.mentee_actor, scheduled_for="2030-02-07T10:00:00Z"
     )
+    app.set_goal(mentorship, actor=world.mentee_actor, title="Lead", framework="plain")
     expected = vars(app.get_mentorship(mentorship))
     app.take_snapshot(UUID(mentorship))
     with sqlite3.connect(services.settings.events_db) as con:
         (state,) = con.execute("SELECT state FROM stored_snapshots").fetchone()
         snapshot = json.loads(state)
         aggregate = snapshot["state"]
-        assert aggregate.pop("class_version") == 2  # v1 snapshots had none
-        for m in aggregate["meetings"].values():
-            del m["attended"]
+        assert aggregate.pop("class_version") == 3
+        if version == 2:
+            aggregate["class_version"] = 2  # v1 snapshots had none
+        del aggregate["notes"]
+        for goal in aggregate["goals"].values():
+            del goal["shared_with"]
+        if version == 1:
+            for m in aggregate["meetings"].values():
+                del m["attended"]
         con.execute(
             "UPDATE stored_snapshots SET state = ?", (json.dumps(snapshot).encode(),)
         )
 
-    calls: list[int] = []
-    upcast = Mentorship.upcast_v1_v2
-
-    def spy(state: dict[str, Any]) -> None:
-        calls.append(len(state["meetings"]))
-        upcast(state)
-
-    monkeypatch.setattr(Mentorship, "upcast_v1_v2", staticmethod(spy))
+    calls: list[str] = []
+    for name in ("upcast_v1_v2", "upcast_v2_v3"):
+        monkeypatch.setattr(Mentorship, name, staticmethod(_spy(name, calls)))
     env = dict(app.env)
     env.pop("AGGREGATE_CACHE_MAXSIZE", None)
     fresh = Mentoring(services.catalog, env=env, keys=app.sealer.keys)
@@ -213,5 +222,16 @@ def test_a_stored_v1_snapshot_loads_with_attendance(
         loaded = vars(fresh.get_mentorship(mentorship))
     finally:
         fresh.close()
-    assert calls == [2]  # the snapshot was read, and upcast
+    # The snapshot was read, and upcast from its version on.
+    assert calls == ["upcast_v1_v2", "upcast_v2_v3"][version - 1 :]
     assert loaded == expected
+
+
+def _spy(name: str, calls: list[str]) -> Callable[[dict[str, Any]], None]:
+    upcast = getattr(Mentorship, name)
+
+    def spy(state: dict[str, Any]) -> None:
+        calls.append(name)
+        upcast(state)
+
+    return spy
