@@ -22,6 +22,7 @@ from collections import OrderedDict
 from collections.abc import AsyncIterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any
+from uuid import UUID
 
 from eventsourcing.utils import get_topic
 from mentorlog.core.access import Credential
@@ -316,6 +317,9 @@ class EventFeed:
                 decoded.append(
                     (notification.id, self.app.mapper.to_domain_event(notification))
                 )
+            else:
+                # Facts kept of it would miss this event (a share, say): forget them.
+                self._facts.pop(key, None)
         links: dict[str, dict[int, str]] = {}
         items = []
         for notification_id, event in decoded:
@@ -329,10 +333,12 @@ class EventFeed:
         return items, revoked, notifications[-1].id, len(notifications)
 
     def _facts_of(self, mentorship_id: str, entry: HistoryEntry) -> Facts:
-        """The mentorship's facts, kept up to date as its events go by."""
+        """The mentorship's facts right after this event, kept as its events go by."""
         facts = self._facts.get(mentorship_id)
         if facts is None:
-            facts = Facts.of(self.app.get_mentorship(mentorship_id))
+            # As of this event, so each event is shown to whom it was readable by.
+            state = self.app.repository.get(UUID(mentorship_id), version=entry.sequence)
+            facts = Facts.of(state)
         else:
             readers = dict(facts.readers)
             if track(readers, entry.type, entry.payload):

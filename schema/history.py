@@ -313,6 +313,13 @@ EVENT_FIELDS: dict[str, list[str]] = {
     for name, cls in event_classes().items()
 }
 
+# The goal and note events that carry content (not only metadata).
+WITH_CONTENT = frozenset(
+    name
+    for name, fields in EVENT_FIELDS.items()
+    if any(is_private_field(name, f) for f in fields)
+)
+
 MentorshipEventType = strawberry.enum(
     cast(
         type[Enum],
@@ -390,7 +397,11 @@ def to_event(
         return None
     item = item_of(entry.type, entry.payload)
     private = readers.get(item) if item is not None else None
-    hidden = private is not None and not private.allow(principal)
+    hidden = (
+        private is not None
+        and entry.type in WITH_CONTENT
+        and not private.allow(principal)
+    )
     # Sealed values belong to a private item: opened only for its readers.
     may_open = private is not None and not hidden
     values: dict[str, Any] = {}

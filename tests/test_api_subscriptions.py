@@ -40,6 +40,9 @@ EVENT = """
   ... on GoalSet { goalId title framework fields term private ownerId }
   ... on GoalProgressRecorded { goalId progress measurement note }
   ... on MeetingScheduled { meetingId scheduledFor durationMinutes agenda }
+  ... on NoteWritten { noteId text }
+  ... on NoteRevised { noteId text }
+  ... on NoteSharingChanged { noteId sharedWith }
 """
 EVENTS = (
     "subscription($id: ID!) { mentorshipEvents(mentorshipId: $id) { " + EVENT + " } }"
@@ -249,6 +252,81 @@ async def test_private_goal_content_is_hidden_from_all_but_its_owner(
             for k, v in seen.items()
             if k not in ("note", "measurement", "contentHidden")
         } | {"contentHidden": True}
+
+
+async def test_a_note_reaches_the_partner_once_it_is_shared(
+    served: Served, demo: Demo
+) -> None:
+    """The feed follows the sharing as it changes, event by event."""
+    app = served.services.app
+    sam = person_actor(demo.ids["sam"])
+    mentorship = demo.ids["one_on_one"]
+    async with connected(served.base, demo.tokens["partner"]) as partner:
+        await partner.subscribe("1", EVENTS, id=demo.node("Mentorship", "one_on_one"))
+        served.wait_for_subscribers(1)
+        note = await record(app.write_note, mentorship, actor=sam, text="Draft one")
+        await record(
+            app.share_note,
+            mentorship,
+            note.id,
+            actor=sam,
+            shared_with=[demo.ids["grace"]],
+        )
+        await record(app.revise_note, mentorship, note.id, actor=sam, text="Draft two")
+        await record(app.share_note, mentorship, note.id, actor=sam, shared_with=[])
+        await record(
+            app.revise_note, mentorship, note.id, actor=sam, text="Draft three"
+        )
+        received = [await partner.event("1") for _ in range(5)]
+    assert [(e["__typename"], e["contentHidden"], e.get("text")) for e in received] == [
+        ("NoteWritten", True, None),
+        ("NoteSharingChanged", False, None),
+        ("NoteRevised", False, "Draft two"),
+        ("NoteSharingChanged", False, None),
+        ("NoteRevised", True, None),
+    ]
+
+
+async def test_a_share_withdrawn_while_nobody_followed_is_not_forgotten(
+    served: Served, demo: Demo
+) -> None:
+    """The feed reads on for others' subscriptions; what it knew of a mentorship it
+    stopped following does not outlive the events it skipped."""
+    app = served.services.app
+    sam = person_actor(demo.ids["sam"])
+    mentorship = demo.ids["one_on_one"]
+    one_on_one = demo.node("Mentorship", "one_on_one")
+    grace = [demo.ids["grace"]]
+    async with connected(served.base, demo.tokens["other_participant"]) as other:
+        await other.subscribe(
+            "o", EVENTS, id=demo.node("Mentorship", "other_mentorship")
+        )
+        async with connected(served.base, demo.tokens["partner"]) as partner:
+            await partner.subscribe("1", EVENTS, id=one_on_one)
+            served.wait_for_subscribers(2)
+            note = await record(app.write_note, mentorship, actor=sam, text="One")
+            await record(
+                app.share_note, mentorship, note.id, actor=sam, shared_with=grace
+            )
+            assert [(await partner.event("1"))["__typename"] for _ in range(2)] == [
+                "NoteWritten",
+                "NoteSharingChanged",
+            ]
+        served.wait_for_subscribers(1)
+        withdrawn = await record(
+            app.share_note, mentorship, note.id, actor=sam, shared_with=[]
+        )
+        wait_until(lambda: served.feed.position >= withdrawn.position, "the feed")
+        async with connected(served.base, demo.tokens["partner"]) as partner:
+            await partner.subscribe("2", EVENTS, id=one_on_one)
+            served.wait_for_subscribers(2)
+            await record(app.revise_note, mentorship, note.id, actor=sam, text="Two")
+            revised = await partner.event("2")
+    assert (revised["__typename"], revised["contentHidden"], revised["text"]) == (
+        "NoteRevised",
+        True,
+        None,
+    )
 
 
 async def test_program_activity_shows_the_mentorships_the_token_may_read(
