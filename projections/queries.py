@@ -279,6 +279,27 @@ async def mentorships_of_people(
     return grouped
 
 
+async def active_mentorship_counts(
+    db: Reader, person_ids: Sequence[str], scope: ReadScope | None = None
+) -> dict[str, int]:
+    """How many readable active or paused mentorships each person takes part in."""
+    counts: dict[str, int] = dict.fromkeys(person_ids, 0)
+    unique = list(dict.fromkeys(person_ids))
+    conditions, params = mentorship_conditions(scope, "m")
+    extra = "".join(f" AND {c}" for c in conditions)
+    for chunk in _chunks(unique):
+        rows = await db.fetch(
+            "SELECT p.person_id AS person_id, COUNT(*) AS active FROM participants p "
+            "JOIN mentorships m ON m.id = p.mentorship_id "
+            f"WHERE p.person_id IN ({_marks(chunk)}) "
+            f"AND m.status IN ('active', 'paused'){extra} GROUP BY p.person_id",
+            [*chunk, *params],
+        )
+        for row in rows:
+            counts[row["person_id"]] = int(row["active"])
+    return counts
+
+
 # -- keyset pages --------------------------------------------------------------------
 
 

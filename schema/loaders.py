@@ -80,6 +80,14 @@ class Loaders:
             load_fn=mentorships_of
         )
 
+        async def active_counts(ids: list[str]) -> list[int]:
+            counts = await queries.active_mentorship_counts(db, ids, scope)
+            return [counts[i] for i in ids]
+
+        self.active_mentorships_of_person: DataLoader[str, int] = DataLoader(
+            load_fn=active_counts
+        )
+
     def by_key(self, type_name: str) -> DataLoader[Key, Row | None]:
         """The loader of a per-mentorship node type, by its type name."""
         loaders: dict[str, Any] = {

@@ -406,9 +406,7 @@ class Person(relay.Node):
     capacity: int = strawberry.field(
         description="How many mentorships they take at once."
     )
-    active_mentorships: int = strawberry.field(
-        description="How many started, unfinished mentorships they take part in."
-    )
+    active_count: strawberry.Private[int]  # all of them, from the `people` row
     erased: bool = strawberry.field(
         description="Whether their personal data was erased (the name is a stand-in)."
     )
@@ -429,7 +427,7 @@ class Person(relay.Node):
             skills=list(row["skills"]),
             interests=list(row["interests"]),
             capacity=row["capacity"],
-            active_mentorships=row["active_mentorships"],
+            active_count=row["active_mentorships"],
             erased=bool(row["erased"]),
             created_at=_at(row["created_at"]),
             updated_at=_at(row["updated_at"]),
@@ -442,6 +440,15 @@ class Person(relay.Node):
         """Load people by node ID."""
         rows = await info.context.loaders.person.load_many(list(node_ids))
         return [cls.from_row(r) if r else None for r in rows]
+
+    @strawberry.field(
+        description="How many started, unfinished mentorships they take part in "
+        "that you may read."
+    )
+    async def active_mentorships(self, info: Info) -> int:
+        if info.context.scope.everything:
+            return self.active_count
+        return await info.context.loaders.active_mentorships_of_person.load(self.id)
 
     @strawberry.field(
         description="The mentorships they take part in that you may read, oldest first."

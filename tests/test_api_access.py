@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import re
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -34,6 +34,7 @@ from tests.test_api_support import (  # noqa: F401
     node_id,
 )
 
+SYSTEM = "system:tests"
 ROLES = ("admin", "auditor", "participant", "other_admin", "other_participant")
 LONG = "x" * 5001
 # IDs in messages: UUIDs, and the 12-hex IDs of objects inside a mentorship.
@@ -619,6 +620,85 @@ async def test_nested_lists_leave_out_what_is_not_readable(
         demo.tokens["auditor"],
     )
     assert len(auditor["person"]["mentorships"]) == 2
+
+
+ACTIVE = """query($grace: ID!, $tomas: ID!) {
+  grace: person(id: $grace) { activeMentorships }
+  tomas: person(id: $tomas) { activeMentorships }
+}"""
+
+
+async def test_active_mentorships_count_only_what_the_viewer_may_read(
+    api: Api, demo: Demo
+) -> None:
+    """Grace mentors Sam (paused) here and Tim in another program; Tomas runs the
+    circle and the group. Completed and proposed mentorships count for nobody."""
+    app = api.services.app
+    elsewhere = app.propose_mentorship(
+        actor=SYSTEM,
+        program_id=demo.ids["other_program"],
+        format="one_on_one",
+        participants=[
+            {"person_id": demo.ids["grace"], "role": "mentor"},
+            {"person_id": demo.ids["tim"], "role": "mentee"},
+        ],
+    ).id
+    app.start_mentorship(elsewhere, actor=SYSTEM)
+    app.propose_mentorship(
+        actor=SYSTEM,
+        program_id=demo.ids["program"],
+        format="one_on_one",
+        participants=[
+            {"person_id": demo.ids["grace"], "role": "mentor"},
+            {"person_id": demo.ids["kofi"], "role": "mentee"},
+        ],
+    )
+    app.pause_mentorship(demo.ids["one_on_one"], actor=SYSTEM, reason="Holidays")
+    await api.settle()
+    people = {
+        "grace": demo.node("Person", "grace"),
+        "tomas": demo.node("Person", "tomas"),
+    }
+    expected = {
+        "auditor": (2, 2),  # every one: the people row's own count
+        "admin": (1, 2),  # the demo program's: not Grace's mentee elsewhere
+        "participant": (1, 1),  # Sam's own: not Grace's nor Tomas's others
+        "partner": (2, None),  # Grace takes part in both of hers
+        "other_admin": (1, None),  # the other program's
+        "other_participant": (1, None),  # Tim's, with Grace
+    }
+    for role, (grace, tomas) in expected.items():
+        data = await api.gql(ACTIVE, people, demo.tokens[role])
+        seen = tuple(
+            None if data[key] is None else data[key]["activeMentorships"]
+            for key in ("grace", "tomas")
+        )
+        assert seen == (grace, tomas), role
+
+
+async def test_active_mentorships_of_many_people_is_one_statement(
+    api: Api, demo: Demo, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    await api.settle()
+    read_db = api.app.state.read_db
+    statements: list[str] = []
+    fetch = read_db.fetch
+
+    async def counting(sql: str, params: Sequence[Any] = ()) -> list[dict[str, Any]]:
+        statements.append(sql)
+        return await fetch(sql, params)
+
+    monkeypatch.setattr(read_db, "fetch", counting)
+    data = await api.gql(
+        "{ people(first: 100) { edges { node { id activeMentorships } } } }",
+        token=demo.tokens["admin"],
+    )
+    counts = {
+        node_id(e["node"]["id"]): e["node"]["activeMentorships"]
+        for e in data["people"]["edges"]
+    }
+    assert len(counts) > 2 and counts[demo.ids["grace"]] == 1
+    assert len(statements) == 2, statements  # the page, then every count at once
 
 
 # -- private goals -------------------------------------------------------------------
