@@ -99,6 +99,10 @@ def test_walk_through_and_auditor_examples_run_as_written(
     assert '"title":"Ship the reporting service"' in out
     assert '"code":"GOAL_INVALID"' in out
     assert '"progress":30.0' in out and '"status":"HELD"' in out
+    # The mentor reads Sam's note once shared; the admin never does.
+    note = '"text":"Ask about leading the next release"'
+    assert out.count('"contentHidden":true,"text":null') == 2, out
+    assert out.count('"contentHidden":false,' + note) == 1, out
     assert '"__typename":"GoalSet"' in out and '"ok":true' in out
     assert re.search(r"store digest: [0-9a-f]{64}", out)
     assert '"type": "Proposed"' in out
