@@ -48,7 +48,10 @@ EVERYTHING = """
               signatures { signedAt person { id } } }
   goals { id title framework fields term private contentHidden locked
           starterGoalId status progress statusNote createdAt updatedAt
-          owner { id } setBy { system person { id } } mentorship { id } }
+          owner { id } setBy { system person { id } } mentorship { id }
+          sharedWith { id } }
+  notes { id private contentHidden text createdAt updatedAt author { id }
+          meeting { id status } sharedWith { id } mentorship { id } }
   milestones { id title note reachedAt celebration celebratedAt celebrated
                reachedBy { person { id } } goal { id title } mentorship { id } }
   meetings { id scheduledFor durationMinutes agenda planNumber status notes reason
@@ -95,6 +98,7 @@ async def test_replaying_every_event_gives_the_read_models_state(
             assert replayed == current, key
     full = await _view(api, demo.node("Mentorship", "one_on_one"), None, token)
     assert len(full["goals"]) == 5 and full["meetings"] and full["feedback"]
+    assert {n["contentHidden"] for n in full["notes"]} == {False, True}
 
 
 async def test_a_past_moment_shows_the_state_then(api: Api, demo: Demo) -> None:
