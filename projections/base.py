@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import functools
 import json
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
+from contextlib import AbstractContextManager
 from datetime import datetime
 from typing import Any, ClassVar
 
@@ -102,3 +103,48 @@ def append_json(
         f"UPDATE {table} SET {column} = ?, updated_at = ? WHERE id = ?",
         (dumps(items), updated_at, row_id),
     )
+
+
+class VersionedTables:
+    """Re-creates the tables of each projection whose version changed (it replays).
+
+    The steps are the same on every database; a store supplies the transaction and
+    the statements of its dialect.
+    """
+
+    projections: list[Projection]
+
+    def migrate(self, created: Iterable[str] = ()) -> list[str]:
+        """Drop and re-create each projection whose shape changed; it then replays.
+
+        Projections named in `created` had all their tables made just now, in the
+        current shape: their version is recorded without dropping anything.
+        """
+        fresh = set(created)
+        rebuilt = []
+        with self._ddl_transaction() as cursor:
+            known = self._known_versions(cursor)
+            for projection in self.projections:
+                if known.get(projection.name) == projection.version:
+                    continue
+                if projection.name not in fresh:
+                    self._recreate(cursor, projection)
+                    rebuilt.append(projection.name)
+                self._set_version(cursor, projection)
+        return rebuilt
+
+    def _ddl_transaction(self) -> AbstractContextManager[Any]:
+        """A transaction that no other process changes the tables during."""
+        raise NotImplementedError
+
+    def _known_versions(self, cursor: Any) -> dict[str, int]:
+        """The version each projection's tables were made for."""
+        raise NotImplementedError
+
+    def _recreate(self, cursor: Any, projection: Projection) -> None:
+        """Drop and create the projection's tables, and forget its position."""
+        raise NotImplementedError
+
+    def _set_version(self, cursor: Any, projection: Projection) -> None:
+        """Record the version the projection's tables are made for now."""
+        raise NotImplementedError

@@ -21,7 +21,7 @@ import psycopg
 from eventsourcing.persistence import ProgrammingError, Tracking
 from eventsourcing.postgres import PostgresDatastore, PostgresTrackingRecorder
 from mentorlog.core.chain import advisory_lock_key
-from mentorlog.projections.base import Projection
+from mentorlog.projections.base import Projection, VersionedTables
 from psycopg import Connection, Cursor, Pipeline
 from psycopg.rows import DictRow, TupleRow, tuple_row
 from psycopg.sql import SQL, Composed, Identifier
@@ -131,7 +131,7 @@ class QmarkCursor:
         return self.cursor.rowcount
 
 
-class PostgresReadModelRecorder(PostgresTrackingRecorder):
+class PostgresReadModelRecorder(VersionedTables, PostgresTrackingRecorder):
     """Writes a projection's rows and its tracking position in one transaction."""
 
     def __init__(
@@ -159,7 +159,7 @@ class PostgresReadModelRecorder(PostgresTrackingRecorder):
         )
         versions = Identifier(self.schema, VERSIONS_TABLE)
         self._versions = SQL("SELECT name, version FROM {}").format(versions)
-        self._set_version = SQL(
+        self._set_version_sql = SQL(
             "INSERT INTO {} VALUES (%s, %s) "
             "ON CONFLICT (name) DO UPDATE SET version = excluded.version"
         ).format(versions)
@@ -194,37 +194,31 @@ class PostgresReadModelRecorder(PostgresTrackingRecorder):
             ).fetchall()
         return {row["table_name"] for row in rows}
 
-    def migrate(self, created: Iterable[str] = ()) -> list[str]:
-        """Drop and re-create each projection whose shape changed; it then replays.
-
-        Projections named in `created` had all their tables made just now, in the
-        current shape: their version is recorded without dropping anything.
-        """
-        fresh = set(created)
-        rebuilt = []
+    @contextmanager
+    def _ddl_transaction(self) -> Iterator[Cursor[DictRow]]:
+        """A transaction holding the schema's DDL lock (processes take turns)."""
         with self.datastore.transaction(commit=True) as curs:
             curs.execute("SELECT pg_advisory_xact_lock(%s)", (self._ddl_lock,))
-            curs.execute(self._versions)
-            known = {row["name"]: row["version"] for row in curs.fetchall()}
-            for projection in self.projections:
-                version = getattr(projection, "version", 1)
-                if known.get(projection.name) == version:
-                    continue
-                if projection.name in fresh:
-                    curs.execute(self._set_version, (projection.name, version))
-                    continue
-                for table in projection.tables:
-                    curs.execute(
-                        SQL("DROP TABLE IF EXISTS {}").format(
-                            Identifier(self.schema, table)
-                        )
-                    )
-                for statement in self._ddl(projection):
-                    curs.execute(statement)
-                curs.execute(self._forget, (projection.name,))
-                curs.execute(self._set_version, (projection.name, version))
-                rebuilt.append(projection.name)
-        return rebuilt
+            yield curs
+
+    def _known_versions(self, cursor: Any) -> dict[str, int]:
+        """The version each projection's tables were made for."""
+        cursor.execute(self._versions)
+        return {row["name"]: row["version"] for row in cursor.fetchall()}
+
+    def _recreate(self, cursor: Any, projection: Projection) -> None:
+        """Drop and create the projection's tables, and forget its position."""
+        for table in projection.tables:
+            cursor.execute(
+                SQL("DROP TABLE IF EXISTS {}").format(Identifier(self.schema, table))
+            )
+        for statement in self._ddl(projection):
+            cursor.execute(statement)
+        cursor.execute(self._forget, (projection.name,))
+
+    def _set_version(self, cursor: Any, projection: Projection) -> None:
+        """Record the version the projection's tables are made for now."""
+        cursor.execute(self._set_version_sql, (projection.name, projection.version))
 
     @contextmanager
     def page(self) -> Iterator[None]:

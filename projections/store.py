@@ -4,14 +4,14 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 from pathlib import Path
 from typing import Any
 
 from eventsourcing.persistence import Tracking
 from eventsourcing.sqlite import SQLiteCursor, SQLiteDatastore, SQLiteTrackingRecorder
 from mentorlog.core.sqlite_pool import CachingPool
-from mentorlog.projections.base import Projection
+from mentorlog.projections.base import Projection, VersionedTables
 
 
 class ReadModelDatastore(SQLiteDatastore):
@@ -31,7 +31,7 @@ class ReadModelDatastore(SQLiteDatastore):
         )
 
 
-class ReadModelRecorder(SQLiteTrackingRecorder):
+class ReadModelRecorder(VersionedTables, SQLiteTrackingRecorder):
     """Writes a projection's rows and its tracking position in one transaction."""
 
     def __init__(self, datastore: SQLiteDatastore, projections: Sequence[Projection]):
@@ -51,30 +51,32 @@ class ReadModelRecorder(SQLiteTrackingRecorder):
             statements.extend(projection.ddl)
         return statements
 
-    def migrate(self) -> list[str]:
-        """Drop and re-create each projection whose shape changed; it then replays."""
-        rebuilt = []
-        with self.datastore.transaction(commit=True) as c:
-            c.execute("SELECT name, version FROM projection_versions")
-            known = {row[0]: row[1] for row in c.fetchall()}
-            for projection in self.projections:
-                if known.get(projection.name) == projection.version:
-                    continue
-                for table in projection.tables:
-                    c.execute(f"DROP TABLE IF EXISTS {table}")
-                for statement in projection.ddl:
-                    c.execute(statement)
-                c.execute(
-                    "DELETE FROM tracking WHERE application_name = ?",
-                    (projection.name,),
-                )
-                c.execute(
-                    "INSERT INTO projection_versions VALUES (?, ?) "
-                    "ON CONFLICT (name) DO UPDATE SET version = excluded.version",
-                    (projection.name, projection.version),
-                )
-                rebuilt.append(projection.name)
-        return rebuilt
+    def _ddl_transaction(self) -> AbstractContextManager[Any]:
+        """A write transaction (SQLite lets one writer in at a time)."""
+        return self.datastore.transaction(commit=True)
+
+    def _known_versions(self, cursor: Any) -> dict[str, int]:
+        """The version each projection's tables were made for."""
+        cursor.execute("SELECT name, version FROM projection_versions")
+        return {row[0]: row[1] for row in cursor.fetchall()}
+
+    def _recreate(self, cursor: Any, projection: Projection) -> None:
+        """Drop and create the projection's tables, and forget its position."""
+        for table in projection.tables:
+            cursor.execute(f"DROP TABLE IF EXISTS {table}")
+        for statement in projection.ddl:
+            cursor.execute(statement)
+        cursor.execute(
+            "DELETE FROM tracking WHERE application_name = ?", (projection.name,)
+        )
+
+    def _set_version(self, cursor: Any, projection: Projection) -> None:
+        """Record the version the projection's tables are made for now."""
+        cursor.execute(
+            "INSERT INTO projection_versions VALUES (?, ?) "
+            "ON CONFLICT (name) DO UPDATE SET version = excluded.version",
+            (projection.name, projection.version),
+        )
 
     @contextmanager
     def page(self) -> Iterator[None]:
