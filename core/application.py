@@ -1555,6 +1555,12 @@ class Mentoring(Application[UUID]):
             raise Unauthenticated("the token is unknown") from None
         if grant.revoked:
             raise Unauthenticated("the token has been revoked")
+        try:
+            person = self._load(Person, grant.person_id, "token")
+        except NotFound:
+            raise Unauthenticated("the token's person is unknown") from None
+        if person.erased:
+            raise Unauthenticated("the token's person has been erased")
         return Principal(str(grant.id), grant.person_id, grant.role, grant.program_id)
 
     # -- reading (for the history and tests) ----------------------------

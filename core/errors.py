@@ -105,7 +105,7 @@ class NotAParticipant(MentorlogError):
 
 
 class Unauthenticated(MentorlogError):
-    """No token, or a token that is unknown or revoked."""
+    """No token, or a token that is unknown, revoked, or of an erased person."""
 
     code = "UNAUTHENTICATED"
 

@@ -1,10 +1,11 @@
 """The event feed: one follower of the event log per process, fanned out to subscribers.
 
 Subscriptions do not each poll the store. The process's one `EventFeed` reads new
-notifications from the position it reached (mentorship events, and token
-revocations) a page at a time, decodes each once, looks up once what the access
-rules need (the mentorship's program, people, private goals and notes) and its
-chain hash, and puts it on the queue of every subscriber it concerns.
+notifications from the position it reached (mentorship events, token revocations
+and erasures of people) a page at a time, decodes each once, looks up once what the
+access rules need (the mentorship's program, people, private goals and notes) and
+its chain hash, and puts it on the queue of every subscriber it concerns. A revoked
+token's subscriptions end, and so do those of an erased person's tokens.
 
 It wakes on its own poll interval (SQLite), when this process records an event
 (`poke`, called after every mutation), and on PostgreSQL as soon as any process
@@ -28,6 +29,7 @@ from eventsourcing.utils import get_topic
 from mentorlog.core.access import Credential
 from mentorlog.core.history import HistoryEntry, to_entry
 from mentorlog.core.mentorship import Mentorship
+from mentorlog.core.person import Person
 from mentorlog.projections.pg_store import PostgresListener, PostgresReadModelRecorder
 from mentorlog.schema.readers import Item, Readers, track
 
@@ -40,10 +42,11 @@ QUEUE_SIZE = 10_000  # events a subscriber may fall behind by before it is ended
 FACTS_CACHE = 10_000  # mentorships whose facts are remembered
 PG_FALLBACK_POLL = 1.0  # seconds between polls when LISTEN/NOTIFY wakes the feed
 REVOKED_TOPIC = get_topic(Credential.Revoked)  # type: ignore[attr-defined]
+ERASED_TOPIC = get_topic(Person.Erased)  # type: ignore[attr-defined]
 
 
 class FeedEnded(Exception):
-    """The feed ended a subscription: its token was revoked, or it fell behind."""
+    """The feed ended a subscription: token revoked, person erased, or fell behind."""
 
     def __init__(self, message: str, code: str) -> None:
         super().__init__(message)
@@ -88,12 +91,21 @@ class FeedItem:
     entry: HistoryEntry
 
 
+@dataclass(frozen=True)
+class Endings:
+    """Whose subscriptions a page of the log ends: revoked tokens, erased people."""
+
+    credentials: frozenset[str] = frozenset()
+    people: frozenset[str] = frozenset()
+
+
 @dataclass(eq=False)
 class Subscriber:
-    """One subscription's queue and what it follows: a mentorship or a program."""
+    """One subscription's queue, its token and person, and what it follows."""
 
     after: int
     credential_id: str
+    person_id: str
     mentorship_id: str | None = None
     program_id: str | None = None
     queue: asyncio.Queue[FeedItem | FeedEnded] = field(
@@ -154,7 +166,7 @@ class EventFeed:
             for value in vars(Mentorship).values()
             if isinstance(value, type) and issubclass(value, Mentorship.Event)
         ]
-        self._topics = sorted({*mentorship_topics, REVOKED_TOPIC})
+        self._topics = sorted({*mentorship_topics, REVOKED_TOPIC, ERASED_TOPIC})
         self._facts: OrderedDict[str, Facts] = OrderedDict()
         self._listener: PostgresListener | None = None
         read_models = services.read_models
@@ -177,6 +189,7 @@ class EventFeed:
     async def subscribe(
         self,
         credential_id: str,
+        person_id: str,
         mentorship_id: str | None = None,
         program_id: str | None = None,
     ) -> Subscriber:
@@ -186,6 +199,7 @@ class EventFeed:
         subscriber = Subscriber(
             after=head or 0,
             credential_id=credential_id,
+            person_id=person_id,
             mentorship_id=mentorship_id,
             program_id=program_id,
         )
@@ -257,14 +271,14 @@ class EventFeed:
                 continue
             self._wake.clear()
             try:
-                items, revoked, last, count = await asyncio.to_thread(
+                items, endings, last, count = await asyncio.to_thread(
                     self._read, self.position, self._needs_facts()
                 )
             except Exception:
                 log.exception("event feed: reading the log failed; retrying")
-                items, revoked, last, count = [], set(), self.position, 0
+                items, endings, last, count = [], Endings(), self.position, 0
             self.reads += 1
-            self._dispatch(items, revoked)
+            self._dispatch(items, endings)
             self.position = max(self.position, last)
             if count >= self.page_size:
                 continue  # more may be waiting
@@ -279,38 +293,45 @@ class EventFeed:
         )
         return programs, mentorships
 
-    def _dispatch(self, items: Sequence[FeedItem], revoked: set[str]) -> None:
+    def _dispatch(self, items: Sequence[FeedItem], endings: Endings) -> None:
         subscribers = list(self.subscribers)
         for item in items:
             for subscriber in subscribers:
                 if subscriber.wants(item):
                     subscriber.put(item)
-        if revoked:
-            for subscriber in subscribers:
-                if subscriber.credential_id in revoked:
-                    subscriber.end(
-                        FeedEnded("the token has been revoked", "UNAUTHENTICATED")
-                    )
+        for subscriber in subscribers:
+            if subscriber.credential_id in endings.credentials:
+                subscriber.end(
+                    FeedEnded("the token has been revoked", "UNAUTHENTICATED")
+                )
+            elif subscriber.person_id in endings.people:
+                subscriber.end(
+                    FeedEnded("the token's person has been erased", "UNAUTHENTICATED")
+                )
 
     def _read(
         self, position: int, wanted: tuple[bool, frozenset[str]]
-    ) -> tuple[list[FeedItem], set[str], int, int]:
+    ) -> tuple[list[FeedItem], Endings, int, int]:
         """Read a page after position (in a worker thread).
 
-        Returns the items, the revoked credentials, the last notification ID read
-        and how many notifications were read.
+        Returns the items, the revoked credentials and erased people, the last
+        notification ID read and how many notifications were read.
         """
         notifications = self.app.recorder.select_notifications(
             position, self.page_size, topics=self._topics, inclusive_of_start=False
         )
         if not notifications:
-            return [], set(), position, 0
+            return [], Endings(), position, 0
         programs, mentorships = wanted
         revoked: set[str] = set()
+        erased: set[str] = set()
         decoded: list[tuple[int, Any]] = []
         for notification in notifications:
             if notification.topic == REVOKED_TOPIC:
                 revoked.add(str(notification.originator_id))
+                continue
+            if notification.topic == ERASED_TOPIC:
+                erased.add(str(notification.originator_id))
                 continue
             key = str(notification.originator_id)
             if programs or key in mentorships:
@@ -330,7 +351,8 @@ class EventFeed:
             entry = to_entry(event, links[key].get(event.originator_version, ""))
             facts = self._facts_of(key, entry)
             items.append(FeedItem(notification_id, key, facts, entry))
-        return items, revoked, notifications[-1].id, len(notifications)
+        endings = Endings(frozenset(revoked), frozenset(erased))
+        return items, endings, notifications[-1].id, len(notifications)
 
     def _facts_of(self, mentorship_id: str, entry: HistoryEntry) -> Facts:
         """The mentorship's facts right after this event, kept as its events go by."""

@@ -6,9 +6,10 @@ validate, so nothing ran) answers 400 and carries no `data`; with the latter eve
 well-formed request answers 200. A mutation sent with GET answers 405.
 
 Every operation needs `Authorization: Bearer <token>`; without one, or with an
-unknown or revoked token, the answer is 401 with a GraphQL-shaped error whose code
-is UNAUTHENTICATED, before the document is even parsed. Only the GraphiQL page
-(when enabled) is served without a token; it sends none of its own.
+unknown or revoked token (or one of an erased person), the answer is 401 with a
+GraphQL-shaped error whose code is UNAUTHENTICATED, before the document is even
+parsed. Only the GraphiQL page (when enabled) is served without a token; it sends
+none of its own.
 
 Subscriptions run over a WebSocket at the same path with the graphql-transport-ws
 protocol. The token goes in the `connection_init` payload, `{"Authorization":

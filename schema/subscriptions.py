@@ -122,8 +122,9 @@ class Subscription:
             )
         except NotFound as error:
             raise _refusal(error) from None
+        principal = context.principal
         subscriber = await feed.subscribe(
-            context.principal.credential_id, mentorship_id=node_id
+            principal.credential_id, principal.person_id, mentorship_id=node_id
         )
         async for node in _stream(info, subscriber, every_mentorship=False):
             yield node
@@ -151,8 +152,9 @@ class Subscription:
         # Readable exactly when the `program` query would show it.
         if await _one(info, program_id, "Program") is None:
             raise _refusal(NotFound(f"no program with ID {node_id}", "programId"))
+        principal = context.principal
         subscriber = await feed.subscribe(
-            context.principal.credential_id, program_id=node_id
+            principal.credential_id, principal.person_id, program_id=node_id
         )
         async for node in _stream(info, subscriber, every_mentorship=True):
             yield node

@@ -85,6 +85,22 @@ async def test_a_revoked_token_is_refused(api: Api, demo: Demo) -> None:
     assert "revoked" in message
 
 
+async def test_a_token_of_an_erased_person_is_refused(api: Api, demo: Demo) -> None:
+    token = demo.tokens["participant"]
+    assert (await api.post(QUERY, token=token)).status_code == 200
+    erased = await _mutate(
+        api,
+        "erasePerson",
+        {"personId": demo.node("Person", "sam"), "reason": "asked to be forgotten"},
+        demo.tokens["admin"],
+    )
+    assert erased["userErrors"] == []
+    message = _unauthenticated(await api.post(QUERY, token=token))
+    assert "erased" in message
+    # Only the erased person's tokens stop: his mentor's still works.
+    assert (await api.post(QUERY, token=demo.tokens["partner"])).status_code == 200
+
+
 async def test_healthz_and_graphiql_need_no_token(api: Api) -> None:
     assert (await api.client.get("/healthz")).status_code == 200
     page = await api.client.get("/graphql", headers={"accept": "text/html"})

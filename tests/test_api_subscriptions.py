@@ -466,6 +466,43 @@ async def test_revoking_the_token_ends_its_subscriptions(
     served.wait_for_subscribers(0)
 
 
+async def test_erasing_the_person_ends_their_subscriptions(
+    served: Served, demo: Demo
+) -> None:
+    app = served.services.app
+    mentorship = demo.node("Mentorship", "one_on_one")
+    async with (
+        connected(served.base, demo.tokens["participant"]) as sam,
+        connected(served.base, demo.tokens["partner"]) as grace,
+    ):
+        await sam.subscribe("1", EVENTS, id=mentorship)
+        await sam.subscribe("2", ACTIVITY, id=demo.node("Program", "program"))
+        await grace.subscribe("g", EVENTS, id=mentorship)
+        served.wait_for_subscribers(3)
+        await record(app.erase_person, demo.ids["sam"], actor=SYSTEM, reason="asked")
+        ended: dict[str, list[dict[str, Any]]] = {"1": [], "2": []}
+        for _ in range(4):
+            message = await sam.receive()
+            ended[message["id"]].append(message)
+        for operation_id, (error, complete) in ended.items():
+            assert error["type"] == "next", error
+            (reason,) = error["payload"]["errors"]
+            assert reason["extensions"]["code"] == "UNAUTHENTICATED"
+            assert "erased" in reason["message"]
+            assert complete == {"id": operation_id, "type": "complete"}
+        served.wait_for_subscribers(1)
+        # His mentor's subscription to the same mentorship goes on.
+        await record(
+            _goal,
+            app,
+            demo.ids["one_on_one"],
+            person_actor(demo.ids["grace"]),
+            "After the erasure",
+        )
+        assert (await grace.event("g"))["title"] == "After the erasure"
+    served.wait_for_subscribers(0)
+
+
 # -- another process ----------------------------------------------------------------
 
 
