@@ -1549,8 +1549,12 @@ class Mentoring(Application[UUID]):
 
     def authenticate(self, token: str) -> Principal:
         """Return the principal a bearer token names, or raise Unauthenticated."""
+        return self.principal_of(credential_id(token))
+
+    def principal_of(self, credential: str | UUID) -> Principal:
+        """The principal of a credential that still holds, or raise Unauthenticated."""
         try:
-            grant = self._load(Credential, credential_id(token), "token")
+            grant = self._load(Credential, credential, "token")
         except NotFound:
             raise Unauthenticated("the token is unknown") from None
         if grant.revoked:

@@ -27,6 +27,7 @@ from uuid import UUID
 
 from eventsourcing.utils import get_topic
 from mentorlog.core.access import Credential
+from mentorlog.core.errors import Unauthenticated
 from mentorlog.core.history import HistoryEntry, to_entry
 from mentorlog.core.mentorship import Mentorship
 from mentorlog.core.person import Person
@@ -93,10 +94,22 @@ class FeedItem:
 
 @dataclass(frozen=True)
 class Endings:
-    """Whose subscriptions a page of the log ends: revoked tokens, erased people."""
+    """Whose subscriptions a page of the log ends, and where: revoked tokens (by
+    credential ID) and erased people (by person ID), each at its notification ID."""
 
-    credentials: frozenset[str] = frozenset()
-    people: frozenset[str] = frozenset()
+    credentials: dict[str, int] = field(default_factory=dict)
+    people: dict[str, int] = field(default_factory=dict)
+
+    def of(self, subscriber: Subscriber) -> tuple[int, FeedEnded] | None:
+        """Where the subscriber's subscription ends in this page, and why; or None."""
+        revoked = self.credentials.get(subscriber.credential_id)
+        if revoked is not None:
+            return revoked, FeedEnded("the token has been revoked", "UNAUTHENTICATED")
+        erased = self.people.get(subscriber.person_id)
+        if erased is not None:
+            ended = FeedEnded("the token's person has been erased", "UNAUTHENTICATED")
+            return erased, ended
+        return None
 
 
 @dataclass(eq=False)
@@ -207,6 +220,13 @@ class EventFeed:
             self.position = subscriber.after  # nobody needs what came before
         self.subscribers.add(subscriber)
         self._start()
+        # The token may have gone since the socket opened: what happened before
+        # `after` is checked here, what happens later reaches the feed.
+        try:
+            await asyncio.to_thread(self.app.principal_of, credential_id)
+        except Unauthenticated as refused:
+            self.unsubscribe(subscriber)
+            raise FeedEnded(refused.message, refused.code) from None
         return subscriber
 
     def unsubscribe(self, subscriber: Subscriber) -> None:
@@ -294,20 +314,21 @@ class EventFeed:
         return programs, mentorships
 
     def _dispatch(self, items: Sequence[FeedItem], endings: Endings) -> None:
-        subscribers = list(self.subscribers)
-        for item in items:
-            for subscriber in subscribers:
+        """Queue each item for whom it concerns; end subscriptions where they end.
+
+        A subscriber whose token was revoked (or person erased) in this page gets
+        the items before that point only.
+        """
+        for subscriber in list(self.subscribers):
+            ending = endings.of(subscriber)
+            until = ending[0] if ending is not None else None
+            for item in items:
+                if until is not None and item.notification_id > until:
+                    break
                 if subscriber.wants(item):
                     subscriber.put(item)
-        for subscriber in subscribers:
-            if subscriber.credential_id in endings.credentials:
-                subscriber.end(
-                    FeedEnded("the token has been revoked", "UNAUTHENTICATED")
-                )
-            elif subscriber.person_id in endings.people:
-                subscriber.end(
-                    FeedEnded("the token's person has been erased", "UNAUTHENTICATED")
-                )
+            if ending is not None:
+                subscriber.end(ending[1])
 
     def _read(
         self, position: int, wanted: tuple[bool, frozenset[str]]
@@ -323,15 +344,18 @@ class EventFeed:
         if not notifications:
             return [], Endings(), position, 0
         programs, mentorships = wanted
-        revoked: set[str] = set()
-        erased: set[str] = set()
+        endings = Endings()
         decoded: list[tuple[int, Any]] = []
         for notification in notifications:
             if notification.topic == REVOKED_TOPIC:
-                revoked.add(str(notification.originator_id))
+                endings.credentials.setdefault(
+                    str(notification.originator_id), notification.id
+                )
                 continue
             if notification.topic == ERASED_TOPIC:
-                erased.add(str(notification.originator_id))
+                endings.people.setdefault(
+                    str(notification.originator_id), notification.id
+                )
                 continue
             key = str(notification.originator_id)
             if programs or key in mentorships:
@@ -351,7 +375,6 @@ class EventFeed:
             entry = to_entry(event, links[key].get(event.originator_version, ""))
             facts = self._facts_of(key, entry)
             items.append(FeedItem(notification_id, key, facts, entry))
-        endings = Endings(frozenset(revoked), frozenset(erased))
         return items, endings, notifications[-1].id, len(notifications)
 
     def _facts_of(self, mentorship_id: str, entry: HistoryEntry) -> Facts:

@@ -299,9 +299,10 @@ class Mutation:
         )
 
     @strawberry.mutation(
-        description="Erase a person's personal data (name, email, private goals) by "
-        "destroying their key; the history stays and still verifies. For an admin "
-        "of a program the person takes part in or administers."
+        description="Erase a person's personal data (name, email, private goals and "
+        "notes) by destroying their key; the history stays and still verifies. "
+        "Their tokens stop working and their subscriptions end. For an admin of a "
+        "program the person takes part in or administers."
     )
     async def erase_person(
         self, info: Info, input: Annotated[i.ErasePersonInput, _arg(INPUT)]

@@ -21,7 +21,7 @@ from mentorlog.core.policy import may_read_mentorship
 from mentorlog.core.privacy import is_sealed
 from mentorlog.schema import ids
 from mentorlog.schema.context import Info
-from mentorlog.schema.feed import FeedEnded, FeedItem, Subscriber
+from mentorlog.schema.feed import EventFeed, FeedEnded, FeedItem, Subscriber
 from mentorlog.schema.history import MentorshipEvent, to_event
 from mentorlog.schema.queries import _one
 
@@ -91,6 +91,18 @@ async def _stream(
         feed.unsubscribe(subscriber)
 
 
+async def _subscribe(
+    feed: EventFeed, principal: Principal, **follows: str
+) -> Subscriber:
+    """Subscribe for the principal; a token gone since the socket opened ends it."""
+    try:
+        return await feed.subscribe(
+            principal.credential_id, principal.person_id, **follows
+        )
+    except FeedEnded as ended:
+        raise GraphQLError(ended.message, extensions={"code": ended.code}) from None
+
+
 @strawberry.type(
     description="Events pushed as they are recorded, over a WebSocket at /graphql "
     "(graphql-transport-ws; the token goes in the connection_init payload as "
@@ -122,10 +134,7 @@ class Subscription:
             )
         except NotFound as error:
             raise _refusal(error) from None
-        principal = context.principal
-        subscriber = await feed.subscribe(
-            principal.credential_id, principal.person_id, mentorship_id=node_id
-        )
+        subscriber = await _subscribe(feed, context.principal, mentorship_id=node_id)
         async for node in _stream(info, subscriber, every_mentorship=False):
             yield node
 
@@ -152,9 +161,6 @@ class Subscription:
         # Readable exactly when the `program` query would show it.
         if await _one(info, program_id, "Program") is None:
             raise _refusal(NotFound(f"no program with ID {node_id}", "programId"))
-        principal = context.principal
-        subscriber = await feed.subscribe(
-            principal.credential_id, principal.person_id, program_id=node_id
-        )
+        subscriber = await _subscribe(feed, context.principal, program_id=node_id)
         async for node in _stream(info, subscriber, every_mentorship=True):
             yield node

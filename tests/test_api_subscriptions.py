@@ -466,6 +466,58 @@ async def test_revoking_the_token_ends_its_subscriptions(
     served.wait_for_subscribers(0)
 
 
+async def test_nothing_after_the_revocation_reaches_its_subscription(
+    served: Served, demo: Demo, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Events recorded after a token was revoked, read in the same page, stay away."""
+    app = served.services.app
+    sam = person_actor(demo.ids["sam"])
+    token, credential = await record(
+        app.issue_token, actor=SYSTEM, person_id=demo.ids["sam"], role="participant"
+    )
+    gate = threading.Event()
+    read = served.feed._read
+
+    def gated(*args: Any) -> Any:
+        gate.wait(WAIT)
+        return read(*args)
+
+    async with connected(served.base, token) as socket:
+        await socket.subscribe("1", EVENTS, id=demo.node("Mentorship", "one_on_one"))
+        served.wait_for_subscribers(1)
+        monkeypatch.setattr(served.feed, "_read", gated)
+        await record(_goal, app, demo.ids["one_on_one"], sam, "Before")
+        await record(app.revoke_token, credential.id, actor=SYSTEM)
+        await record(_goal, app, demo.ids["one_on_one"], sam, "After")
+        gate.set()  # the feed now reads all three in one page
+        before = await socket.event("1")
+        message = await socket.receive()
+        assert message["type"] == "next", message
+        assert message["payload"]["errors"][0]["extensions"]["code"] == (
+            "UNAUTHENTICATED"
+        )
+        assert (await socket.receive()) == {"id": "1", "type": "complete"}
+    assert before["title"] == "Before"
+
+
+async def test_a_token_revoked_after_the_socket_opened_cannot_subscribe(
+    served: Served, demo: Demo
+) -> None:
+    app = served.services.app
+    token, credential = await record(
+        app.issue_token, actor=SYSTEM, person_id=demo.ids["sam"], role="participant"
+    )
+    async with connected(served.base, token) as socket:
+        await record(app.revoke_token, credential.id, actor=SYSTEM)
+        await socket.subscribe("1", EVENTS, id=demo.node("Mentorship", "one_on_one"))
+        message = await socket.receive()
+        assert message["type"] == "next", message
+        error = message["payload"]["errors"][0]
+        assert error["extensions"]["code"] == "UNAUTHENTICATED", message
+        assert (await socket.receive()) == {"id": "1", "type": "complete"}
+    served.wait_for_subscribers(0)
+
+
 async def test_erasing_the_person_ends_their_subscriptions(
     served: Served, demo: Demo
 ) -> None:
