@@ -304,6 +304,20 @@ def load_demo(app: Mentoring) -> dict[str, str]:
     app.hold_meeting(
         one, second.id, actor=grace, notes="Refined goals; split the project."
     )
+    # Private notes: Grace keeps hers to herself; Sam shares his with Grace.
+    app.write_note(
+        one,
+        actor=grace,
+        meeting_id=second.id,
+        text="Sam is ready for a stretch assignment; suggest leading a release.",
+    )
+    worry = app.write_note(
+        one,
+        actor=sam,
+        meeting_id=second.id,
+        text="I worry the project split leaves me the dull half.",
+    )
+    app.share_note(one, worry.id, actor=sam, shared_with=[ids["grace"]])
     milestone = app.reach_milestone(
         one,
         actor=grace,

@@ -127,7 +127,11 @@ async def test_the_author_shares_a_note_and_takes_it_back(api: Api, demo: Demo) 
             e for e in await _events(api, demo, "partner", kind) if e["noteId"] == note
         ]
         assert event["contentHidden"] is False and event["text"], kind
-    (change,) = await _events(api, demo, "auditor", "NoteSharingChanged")
+    (change,) = [
+        e
+        for e in await _events(api, demo, "auditor", "NoteSharingChanged")
+        if e["noteId"] == note
+    ]
     assert change["sharedWith"] == [grace] and change["contentHidden"] is False
     for role in ("admin", "auditor"):
         assert (await _notes(api, demo, role))[note]["text"] is None, role
