@@ -668,13 +668,18 @@ class Mentoring(Application[UUID]):
         reason: str = "",
         idempotency_key: str | None = None,
     ) -> Recorded:
-        """Erase a person's personal data by destroying their key; history stays."""
-        recorded = self._erase_person(
-            person_id, actor=actor, reason=reason, idempotency_key=idempotency_key
+        """Erase a person's personal data by destroying their key; history stays.
+
+        The key goes first, then the erasure is recorded: anything sealed for them
+        by a command still running is stored after the key went, so every read
+        model opens it as erased, or before the erasure, which blanks it.
+        """
+        self._raise_problems(check_text("reason", reason, required=False, max_len=2000))
+        person = self._load(Person, person_id, "personId")
+        self.sealer.keys.destroy(str(person.id))
+        return self._erase_person(
+            str(person.id), actor=actor, reason=reason, idempotency_key=idempotency_key
         )
-        # Also on a retry: the first run may have stopped before the key went.
-        self.sealer.keys.destroy(recorded.id)
-        return recorded
 
     @idempotent
     def _erase_person(
@@ -685,8 +690,7 @@ class Mentoring(Application[UUID]):
         reason: str,
         idempotency_key: str | None = None,
     ) -> Recorded:
-        """Record the erasure (the key is destroyed by erase_person)."""
-        self._raise_problems(check_text("reason", reason, required=False, max_len=2000))
+        """Record the erasure (erase_person destroyed the key already)."""
 
         def command() -> Recorded:
             person = self._load(Person, person_id, "personId")

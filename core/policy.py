@@ -152,9 +152,12 @@ def may_read_mentorship(
 def may_read_private(
     principal: Principal, owner_id: str | None, shared_with: Collection[str] = ()
 ) -> bool:
-    """Private content is for its owner, and for those the owner shares it with."""
-    return owner_id is not None and (
-        principal.person_id == owner_id or principal.person_id in shared_with
+    """Private content is for its owner, and for those the owner shares it with,
+    acting as participants: an admin or auditor token never reads it."""
+    return (
+        owner_id is not None
+        and principal.role == "participant"
+        and (principal.person_id == owner_id or principal.person_id in shared_with)
     )
 
 

@@ -102,14 +102,17 @@ class Endings:
 
     def of(self, subscriber: Subscriber) -> tuple[int, FeedEnded] | None:
         """Where the subscriber's subscription ends in this page, and why; or None."""
+        endings = []
         revoked = self.credentials.get(subscriber.credential_id)
         if revoked is not None:
-            return revoked, FeedEnded("the token has been revoked", "UNAUTHENTICATED")
+            endings.append((revoked, "the token has been revoked"))
         erased = self.people.get(subscriber.person_id)
         if erased is not None:
-            ended = FeedEnded("the token's person has been erased", "UNAUTHENTICATED")
-            return erased, ended
-        return None
+            endings.append((erased, "the token's person has been erased"))
+        if not endings:
+            return None
+        at, why = min(endings)  # the first: nothing after it may reach them
+        return at, FeedEnded(why, "UNAUTHENTICATED")
 
 
 @dataclass(eq=False)

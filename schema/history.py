@@ -377,9 +377,13 @@ def _convert(
         if not may_open:
             return None
         # Opened for its readers; if the key is gone, as the read model shows it.
-        erased: Any = {} if name == "fields" else ERASED_CONTENT
-        return open_sealed(value, erased)
+        return open_sealed(value, _erased(name))
     return value
+
+
+def _erased(name: str) -> Any:
+    """What a content field shows once its owner was erased."""
+    return {} if name == "fields" else ERASED_CONTENT
 
 
 def to_event(
@@ -405,10 +409,19 @@ def to_event(
     # Sealed values belong to a private item: opened only for its readers.
     may_open = private is not None and not hidden
     values: dict[str, Any] = {}
+    # Text an erased owner wrote before it was sealed goes too (older events).
+    erased = private is not None and private.erased and not hidden
     for name in EVENT_FIELDS[entry.type]:
         value = entry.payload.get(name)
         if hidden and is_private_field(entry.type, name):
             values[name] = None
+        elif (
+            erased
+            and isinstance(value, str)
+            and value
+            and is_private_field(entry.type, name)
+        ):
+            values[name] = _erased(name)
         else:
             values[name] = _convert(name, value, mentorship_id, may_open, open_sealed)
     return cls(  # type: ignore[no-any-return]

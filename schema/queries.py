@@ -16,8 +16,8 @@ from mentorlog.schema.context import Info
 from mentorlog.schema.enums import CareerStage, MentorshipStatus
 from mentorlog.schema.errors import ClientError
 from mentorlog.schema.pagination import MAX_PAGE_SIZE
-from mentorlog.schema.readers import private_readers
-from mentorlog.schema.replay import replay
+from mentorlog.schema.readers import mark_erased, private_readers
+from mentorlog.schema.replay import Replayed, replay
 from mentorlog.schema.types import (
     AFTER,
     BEFORE,
@@ -126,14 +126,21 @@ async def _as_of(info: Info, found: Mentorship, as_of: datetime) -> Mentorship |
     if as_of.tzinfo is None:
         raise ClientError("asOf needs a time zone, e.g. 2026-01-31T12:00:00Z")
     app = info.context.services.app
-    everything = await asyncio.to_thread(history, app, found.id)
-    entries = [e for e in everything if e.occurred_at <= as_of]
-    replayed = replay(found.id, entries, as_of, app.sealer.open)
-    if replayed is None:
-        return None
-    # Private content is read as it is shared now: a withdrawn share stays withdrawn.
-    replayed.readers = private_readers(everything)
-    return Mentorship.from_replay(replayed)
+
+    def rebuild() -> Replayed | None:
+        everything = history(app, found.id)
+        entries = [e for e in everything if e.occurred_at <= as_of]
+        replayed = replay(found.id, entries, as_of, app.sealer.open)
+        if replayed is not None:
+            # Private content is read as it is shared now (a withdrawn share stays
+            # withdrawn) and as its owner's key stands now (erased stays erased).
+            readers = private_readers(everything)
+            replayed.readers = mark_erased(readers, app.sealer.keys.get)
+            replayed.forget_erased()
+        return replayed
+
+    replayed = await asyncio.to_thread(rebuild)
+    return Mentorship.from_replay(replayed) if replayed else None
 
 
 @strawberry.type(

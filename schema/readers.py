@@ -7,8 +7,8 @@ so the history, the time-travel views and the subscriptions decide alike.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, replace
 from typing import Any
 
 from mentorlog.core.access import Principal
@@ -25,6 +25,8 @@ class Readers:
 
     owner_id: str | None
     shared_with: frozenset[str] = frozenset()
+    # The owner was erased: their key is gone, and with it the content.
+    erased: bool = False
 
     def allow(self, principal: Principal) -> bool:
         """True when the principal may read the content."""
@@ -58,7 +60,7 @@ def track(
         if item in readers:
             assert item is not None
             shared = frozenset(payload["shared_with"])
-            readers[item] = Readers(readers[item].owner_id, shared)
+            readers[item] = replace(readers[item], shared_with=shared)
             return True
     return False
 
@@ -69,3 +71,12 @@ def private_readers(entries: Iterable[HistoryEntry]) -> dict[Item, Readers]:
     for entry in entries:
         track(readers, entry.type, entry.payload)
     return readers
+
+
+def mark_erased(
+    readers: Mapping[Item, Readers], key_of: Callable[[str], bytes | None]
+) -> dict[Item, Readers]:
+    """The readers, each marked erased when its owner's key is gone (blocking I/O)."""
+    owners = {r.owner_id for r in readers.values() if r.owner_id is not None}
+    gone = {owner for owner in owners if key_of(owner) is None}
+    return {item: replace(r, erased=r.owner_id in gone) for item, r in readers.items()}

@@ -55,6 +55,14 @@ class Replayed:
     # Who reads each private goal and note now (not as of then), if known.
     readers: dict[Item, Readers] | None = None
 
+    def forget_erased(self) -> None:
+        """Blank what erased owners wrote in plain text before it was sealed."""
+        for (kind, item_id), readers in (self.readers or {}).items():
+            if readers.erased and kind == "goal" and item_id in self.goals:
+                goal = self.goals[item_id]
+                if goal["status_note"]:
+                    goal["status_note"] = ERASED_CONTENT
+
     def readers_of(self, item: Item, row: Row, owner: str) -> Readers:
         """Who reads a private item's content: as shared now, else as of then."""
         if self.readers is not None and item in self.readers:

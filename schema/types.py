@@ -8,6 +8,7 @@ from datetime import UTC, datetime
 from typing import Annotated, Any
 
 import strawberry
+from mentorlog.core.history import HistoryEntry
 from mentorlog.core.history import history as stream_history
 from mentorlog.plugins import interfaces as plugin
 from mentorlog.projections import queries
@@ -28,7 +29,7 @@ from mentorlog.schema.enums import (
     SupportKind,
 )
 from mentorlog.schema.pagination import encode_cursor, page_info, page_request
-from mentorlog.schema.readers import Readers
+from mentorlog.schema.readers import Item, Readers, mark_erased, private_readers
 from mentorlog.schema.replay import Replayed
 from strawberry import relay
 from strawberry.scalars import JSON
@@ -728,10 +729,15 @@ class Mentorship(relay.Node):
         ] = None,
     ) -> events.MentorshipEventConnection:
         app = info.context.services.app
-        if self.replay is not None:
-            entries = self.replay.entries
-        else:
-            entries = await asyncio.to_thread(stream_history, app, self.id)
+        replay = self.replay
+
+        def load() -> tuple[list[HistoryEntry], dict[Item, Readers]]:
+            if replay is not None and replay.readers is not None:
+                return replay.entries, replay.readers
+            entries = replay.entries if replay else stream_history(app, self.id)
+            return entries, mark_erased(private_readers(entries), app.sealer.keys.get)
+
+        entries, readers = await asyncio.to_thread(load)
         return events.page_of_events(
             entries,
             self.id,
@@ -740,7 +746,7 @@ class Mentorship(relay.Node):
             first,
             after,
             [t.value for t in types] if types is not None else None,
-            self.replay.readers if self.replay is not None else None,
+            readers,
         )
 
 

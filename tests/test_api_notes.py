@@ -389,3 +389,65 @@ async def test_erasing_the_author_erases_their_private_notes(
     )
     assert before["verify"]["ok"] is after["verify"]["ok"] is True
     assert after["verify"]["digest"] == before["verify"]["digest"]
+
+
+async def test_only_a_participant_token_reads_what_is_shared(
+    api: Api, demo: Demo
+) -> None:
+    """Grace reads Sam's shared note as a participant, not with an auditor token."""
+    await api.settle()
+    note = _note(demo)
+    grace = demo.node("Person", "grace")
+    assert (await _share(api, demo, "shareNote", note, [grace], "participant"))[
+        "userErrors"
+    ] == []
+    as_auditor = api.token(demo.ids["grace"], "auditor")
+    query = "query($n: ID!) { node(id: $n) { ... on Note { contentHidden text } } }"
+    seen = await api.gql(query, {"n": note}, as_auditor)
+    assert seen["node"] == {"contentHidden": True, "text": None}
+    seen = await api.gql(query, {"n": note}, demo.tokens["partner"])
+    assert seen["node"]["contentHidden"] is False
+
+
+async def test_text_an_erased_owner_wrote_in_clear_goes_with_them(
+    api: Api, demo: Demo
+) -> None:
+    """A private goal's note recorded before such notes were sealed (written here
+    straight through the aggregate) is erased in history and time travel too."""
+    await api.settle()
+    app = api.services.app
+    goal = _goal(demo)
+    one = app.get_mentorship(demo.ids["one_on_one"])
+    one.achieve_goal(
+        actor=f"person:{demo.ids['sam']}",
+        goal_id=demo.ids["private_goal"],
+        note="Legacy secret",
+    )
+    app.save(one)
+    grace = demo.node("Person", "grace")
+    assert (await _share(api, demo, "shareGoal", goal, [grace], "participant"))[
+        "userErrors"
+    ] == []
+    erased = await api.mutate(
+        "erasePerson",
+        {"personId": demo.node("Person", "sam")},
+        "person { erased }",
+        demo.tokens["admin"],
+    )
+    assert erased["userErrors"] == []
+    query = """query($id: ID!, $at: DateTime) { mentorship(id: $id, asOf: $at) {
+      goals { id statusNote }
+      history(first: 100) { edges { node {
+        ... on GoalAchieved { goalId note } ... on GoalProgressRecorded { goalId note }
+      } } } } }"""
+    now = datetime.now(UTC).isoformat()
+    for at in (None, now):
+        data = await api.gql(query, {"id": _m(demo), "at": at}, demo.tokens["partner"])
+        (row,) = [g for g in data["mentorship"]["goals"] if g["id"] == goal]
+        assert row["statusNote"] == "[erased]", at
+        notes = [
+            e["node"]["note"]
+            for e in data["mentorship"]["history"]["edges"]
+            if e["node"].get("goalId") == goal
+        ]
+        assert notes == ["[erased]", "[erased]"], at

@@ -466,12 +466,14 @@ async def test_revoking_the_token_ends_its_subscriptions(
     served.wait_for_subscribers(0)
 
 
-async def test_nothing_after_the_revocation_reaches_its_subscription(
-    served: Served, demo: Demo, monkeypatch: pytest.MonkeyPatch
+@pytest.mark.parametrize("first", ["revoked", "erased"])
+async def test_nothing_after_access_ends_reaches_the_subscription(
+    served: Served, demo: Demo, monkeypatch: pytest.MonkeyPatch, first: str
 ) -> None:
-    """Events recorded after a token was revoked, read in the same page, stay away."""
+    """Events recorded after a token was revoked or its person erased, read in the
+    same page, stay away; the first of the two ends the subscription."""
     app = served.services.app
-    sam = person_actor(demo.ids["sam"])
+    grace = person_actor(demo.ids["grace"])
     token, credential = await record(
         app.issue_token, actor=SYSTEM, person_id=demo.ids["sam"], role="participant"
     )
@@ -482,20 +484,28 @@ async def test_nothing_after_the_revocation_reaches_its_subscription(
         gate.wait(WAIT)
         return read(*args)
 
+    async def revoke() -> None:
+        await record(app.revoke_token, credential.id, actor=SYSTEM)
+
+    async def erase() -> None:
+        await record(app.erase_person, demo.ids["sam"], actor=SYSTEM)
+
+    endings = [revoke, erase] if first == "revoked" else [erase, revoke]
     async with connected(served.base, token) as socket:
         await socket.subscribe("1", EVENTS, id=demo.node("Mentorship", "one_on_one"))
         served.wait_for_subscribers(1)
         monkeypatch.setattr(served.feed, "_read", gated)
-        await record(_goal, app, demo.ids["one_on_one"], sam, "Before")
-        await record(app.revoke_token, credential.id, actor=SYSTEM)
-        await record(_goal, app, demo.ids["one_on_one"], sam, "After")
-        gate.set()  # the feed now reads all three in one page
+        await record(_goal, app, demo.ids["one_on_one"], grace, "Before")
+        await endings[0]()
+        await record(_goal, app, demo.ids["one_on_one"], grace, "After")
+        await endings[1]()
+        gate.set()  # the feed now reads them all in one page
         before = await socket.event("1")
         message = await socket.receive()
         assert message["type"] == "next", message
-        assert message["payload"]["errors"][0]["extensions"]["code"] == (
-            "UNAUTHENTICATED"
-        )
+        error = message["payload"]["errors"][0]
+        assert error["extensions"]["code"] == "UNAUTHENTICATED"
+        assert first in error["message"]
         assert (await socket.receive()) == {"id": "1", "type": "complete"}
     assert before["title"] == "Before"
 

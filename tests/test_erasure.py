@@ -159,3 +159,26 @@ def test_erase_person_command(services: Services, erasable: tuple[str, str]) -> 
         assert json.loads(lines[-1])["type"] == "Erased"
     finally:
         reopened.close()
+
+
+def test_the_key_goes_before_the_erasure_is_recorded(
+    services: Services, erasable: tuple[str, str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """So a command still sealing for the person cannot leave readable text behind:
+    it stores after the key went (read as erased) or before the erasure (blanked)."""
+    person, mentorship = erasable
+    app = services.app
+    record = app._erase_person
+    keys_when_recorded = []
+
+    def spy(*args: object, **kwargs: object) -> object:
+        keys_when_recorded.append(app.sealer.keys.get(person))
+        return record(*args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(app, "_erase_person", spy)
+    app.erase_person(person, actor=SYSTEM)
+    assert keys_when_recorded == [None]
+    head = app.recorder.max_notification_id()
+    with pytest.raises(InvalidTransition, match="erased"):
+        app.write_note(mentorship, actor=f"person:{person}", text="Too late")
+    assert app.recorder.max_notification_id() == head

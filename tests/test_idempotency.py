@@ -373,19 +373,22 @@ class CrashingKeys:
 def test_a_retried_erasure_destroys_the_key(
     services: Services, app: Mentoring, world: World
 ) -> None:
-    """The first erasure died after recording; its retry still destroys the key."""
+    """The first erasure died destroying the key, before recording anything; its
+    retry destroys the key and records the erasure, once."""
     keys = app.sealer.keys
     dying = Mentoring(services.catalog, env=dict(app.env), keys=CrashingKeys(keys))
+    before = head(app)
     try:
         with pytest.raises(Crash):
             dying.erase_person(world.mentee, actor=SYSTEM, idempotency_key="erase")
     finally:
         dying.close()
+    assert head(app) == before and not app.get_person(world.mentee).erased
+    assert keys.get(world.mentee) is not None
+    first = app.erase_person(world.mentee, actor=SYSTEM, idempotency_key="erase")
+    again = app.erase_person(world.mentee, actor=SYSTEM, idempotency_key="erase")
+    assert first == again and head(app) > before
     assert app.get_person(world.mentee).erased
-    assert keys.get(world.mentee) is not None  # recorded, but the key survived
-    before = head(app)
-    app.erase_person(world.mentee, actor=SYSTEM, idempotency_key="erase")
-    assert head(app) == before
     assert keys.get(world.mentee) is None
     assert app.name_of(app.get_person(world.mentee)) == "Erased person"
 
