@@ -5,7 +5,8 @@ mentorships and the people in them; a participant reads the mentorships they tak
 part in (within their token's program, if it names one), those mentorships'
 programs, and the people they meet there (partners, and the programs' admins).
 Private content (a private goal's title, fields and notes; a private note's text)
-is for its owner, and for the partners the owner shares it with.
+is for its owner, and for the partners the owner shares it with, each acting
+through a participant token.
 
 `ReadScope` states the read rules as data, so the read models can apply them in
 SQL (projections/queries.py) and the predicates below apply them in Python.
