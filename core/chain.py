@@ -18,7 +18,7 @@ from psycopg.sql import SQL, Identifier
 
 GENESIS = "0" * 64
 LINKS_TABLE = "event_links"
-LINK_CACHE_SIZE = 100_000  # streams whose newest link a PostgreSQL recorder keeps
+LINK_CACHE_SIZE = 100_000  # streams whose newest link a recorder keeps
 
 
 def link(previous: str, stored: StoredEvent) -> str:
@@ -86,8 +86,49 @@ class ChainedRecorder(Protocol):
         ...
 
 
-class ChainedSQLiteRecorder(SQLiteApplicationRecorder):
+class CommittedLinks:
+    """Each stream's newest committed link, as (version, hash), kept in memory.
+
+    A link never changes once committed, so a hit saves reading it back before
+    the stream's next write; a miss reads it from the links table.
+    """
+
+    def _keep_links(self) -> None:
+        self._committed: dict[str, tuple[int, str]] = {}
+        self._cache_lock = threading.Lock()
+        self._pending = threading.local()  # the links of this thread's insert
+
+    def _remember(self, links: Sequence[tuple[str, int, str]]) -> None:
+        """Keep each stream's newest committed link (forgetting all past a bound)."""
+        with self._cache_lock:
+            if len(self._committed) > LINK_CACHE_SIZE:
+                self._committed.clear()
+            for key, version, digest in links:
+                if self._committed.get(key, (0, ""))[0] < version:
+                    self._committed[key] = (version, digest)
+
+    def _cached_head(self, key: str, version: int) -> str | None:
+        """The committed hash of the event before `version`, if kept."""
+        with self._cache_lock:
+            cached = self._committed.get(key)
+        return cached[1] if cached is not None and cached[0] == version - 1 else None
+
+
+class ChainedSQLiteRecorder(CommittedLinks, SQLiteApplicationRecorder):
     """Records each event's chain hash in the same transaction as the event."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._keep_links()
+
+    def insert_events(
+        self, stored_events: Sequence[StoredEvent], **kwargs: Any
+    ) -> Sequence[int] | None:
+        """Insert the events and their links in one transaction."""
+        self._pending.links = []
+        ids = super().insert_events(stored_events, **kwargs)
+        self._remember(self._pending.links)  # committed now
+        return ids
 
     def construct_create_table_statements(self) -> list[str]:
         """The events table, then the links table."""
@@ -106,11 +147,15 @@ class ChainedSQLiteRecorder(SQLiteApplicationRecorder):
             stored_events, lambda key, version: self._previous_hash(c, key, version)
         )
         c.executemany(f"INSERT INTO {LINKS_TABLE} VALUES (?,?,?)", links)
+        self._pending.links = links
         return ids
 
     def _previous_hash(self, c: SQLiteCursor, key: str, version: int) -> str:
         if version <= 1:
             return GENESIS
+        cached = self._cached_head(key, version)
+        if cached is not None:
+            return cached
         c.execute(
             f"SELECT hash FROM {LINKS_TABLE} "
             "WHERE originator_id = ? AND originator_version = ?",
@@ -139,7 +184,7 @@ class ChainedSQLiteRecorder(SQLiteApplicationRecorder):
             return sorted(row[0] for row in c.fetchall())
 
 
-class ChainedPostgresRecorder(PostgresApplicationRecorder):
+class ChainedPostgresRecorder(CommittedLinks, PostgresApplicationRecorder):
     """Records each event's chain hash in the same transaction as the event."""
 
     def __init__(
@@ -151,11 +196,7 @@ class ChainedPostgresRecorder(PostgresApplicationRecorder):
                 "unset POSTGRES_ENABLE_DB_FUNCTIONS"
             )
         super().__init__(datastore, events_table_name=events_table_name)
-        # Each stream's newest committed link, as (version, hash): a link never
-        # changes once committed, so a hit saves reading it back before a write.
-        self._committed: dict[str, tuple[int, str]] = {}
-        self._pending = threading.local()
-        self._cache_lock = threading.Lock()
+        self._keep_links()
         names = {
             "links": Identifier(datastore.schema, LINKS_TABLE),
             "events": Identifier(datastore.schema, self.events_table_name),
@@ -205,15 +246,6 @@ class ChainedPostgresRecorder(PostgresApplicationRecorder):
         self._remember(self._pending.links)  # committed now
         return ids
 
-    def _remember(self, links: Sequence[tuple[str, int, str]]) -> None:
-        """Keep each stream's newest committed link (forgetting all past a bound)."""
-        with self._cache_lock:
-            if len(self._committed) > LINK_CACHE_SIZE:
-                self._committed.clear()
-            for key, version, digest in links:
-                if self._committed.get(key, (0, ""))[0] < version:
-                    self._committed[key] = (version, digest)
-
     def _heads(self, stored_events: Sequence[StoredEvent]) -> dict[str, str]:
         """The recorded hash before each stream's first event in the batch."""
         firsts: dict[str, int] = {}
@@ -221,12 +253,11 @@ class ChainedPostgresRecorder(PostgresApplicationRecorder):
             firsts.setdefault(_key(stored.originator_id), stored.originator_version)
         wanted = {key: version for key, version in firsts.items() if version > 1}
         heads = {}
-        with self._cache_lock:
-            for key, version in list(wanted.items()):
-                cached = self._committed.get(key)
-                if cached is not None and cached[0] == version - 1:
-                    heads[key] = cached[1]
-                    del wanted[key]
+        for key, version in list(wanted.items()):
+            cached = self._cached_head(key, version)
+            if cached is not None:
+                heads[key] = cached
+                del wanted[key]
         if not wanted:
             return heads
         with self.datastore.get_connection() as connection:
