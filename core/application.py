@@ -1143,15 +1143,33 @@ class Mentoring(Application[UUID]):
         idempotency_key: str | None = None,
     ) -> Recorded:
         """Let partners read the owner's private goal (an empty list: nobody)."""
-        by = self._acting_person(actor)
-        people = list(dict.fromkeys(shared_with))
-        return self._on_mentorship(
+        return self._sharing(
             mentorship_id,
-            lambda m: (
-                m.share_goal(actor=actor, by=by, goal_id=goal_id, shared_with=people)
-                or goal_id
+            goal_id,
+            actor,
+            shared_with,
+            lambda m, by, people: m.share_goal(
+                actor=actor, by=by, goal_id=goal_id, shared_with=people
             ),
         )
+
+    def _sharing(
+        self,
+        mentorship_id: str,
+        item_id: str,
+        actor: str,
+        shared_with: Sequence[str],
+        share: Callable[[Mentorship, str, list[str]], None],
+    ) -> Recorded:
+        """Run share(mentorship, acting person, people) on a goal or note."""
+        by = self._acting_person(actor)
+        people = list(dict.fromkeys(shared_with))
+
+        def change(m: Mentorship) -> str:
+            share(m, by, people)
+            return item_id
+
+        return self._on_mentorship(mentorship_id, change)
 
     @staticmethod
     def _acting_person(actor: str) -> str:
@@ -1235,13 +1253,13 @@ class Mentoring(Application[UUID]):
         idempotency_key: str | None = None,
     ) -> Recorded:
         """Let partners read the author's private note (an empty list: nobody)."""
-        by = self._acting_person(actor)
-        people = list(dict.fromkeys(shared_with))
-        return self._on_mentorship(
+        return self._sharing(
             mentorship_id,
-            lambda m: (
-                m.share_note(actor=actor, by=by, note_id=note_id, shared_with=people)
-                or note_id
+            note_id,
+            actor,
+            shared_with,
+            lambda m, by, people: m.share_note(
+                actor=actor, by=by, note_id=note_id, shared_with=people
             ),
         )
 
