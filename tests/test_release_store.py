@@ -1,0 +1,140 @@
+"""A store written by release 0.1.0 reads, replays, verifies and retries unchanged.
+
+tests/fixtures/release-0.1.0 was written by tests/fixtures/make_release_store.py
+with that release: the demo, every command once under an idempotency key, and a
+stream long enough to have a snapshot. Today's code must read every stored
+event, snapshot, chain link, key and idempotency fingerprint as it was written.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+import sqlite3
+from pathlib import Path
+from typing import Any
+from uuid import UUID
+
+import pytest
+from click.testing import CliRunner
+from mentorlog.core.application import Mentoring, replay
+from mentorlog.core.chain import store_digest, verify
+from mentorlog.core.errors import IdempotencyKeyReused
+from mentorlog.core.mentorship import Mentorship
+
+from mentorlog.cli import main as cli
+from mentorlog.services import Services, open_services
+from mentorlog.settings import Settings
+
+RELEASE = Path(__file__).parent / "fixtures" / "release-0.1.0"
+EXPECTED: dict[str, Any] = json.loads((RELEASE / "expected.json").read_text())
+CALLS: list[dict[str, Any]] = json.loads((RELEASE / "calls.json").read_text())
+
+
+@pytest.fixture
+def data_dir(tmp_path: Path) -> Path:
+    """A copy of the release's data dir, so the fixture itself never changes."""
+    target = tmp_path / "release"
+    shutil.copytree(RELEASE, target)
+    return target
+
+
+@pytest.fixture
+def release(data_dir: Path) -> Any:
+    """The release's store, opened with today's code."""
+    opened = open_services(Settings(data_dir=data_dir), create=False)
+    yield opened
+    opened.close()
+
+
+def _head(app: Mentoring) -> int:
+    return app.recorder.max_notification_id() or 0
+
+
+def test_every_stream_verifies_to_the_digest_the_release_printed(
+    release: Services,
+) -> None:
+    verdicts = verify(release.app.recorder)  # type: ignore[arg-type]
+    assert all(v.ok for v in verdicts)
+    assert len(verdicts) == EXPECTED["streams"]
+    assert store_digest(verdicts) == EXPECTED["digest"]
+    assert _head(release.app) == EXPECTED["events"]
+
+
+def test_the_cli_verifies_the_release_store(data_dir: Path) -> None:
+    result = CliRunner().invoke(cli, ["verify", "--all", "--data", str(data_dir)])
+    assert result.exit_code == 0, result.output
+    assert EXPECTED["digest"] in result.output
+
+
+def test_the_snapshot_loads_to_the_state_a_full_replay_gives(
+    release: Services,
+) -> None:
+    app = release.app
+    stream = UUID(EXPECTED["ids"]["one_on_one"])
+    snapshots = list(app.snapshots.get(stream))  # type: ignore[union-attr]
+    assert len(snapshots) == EXPECTED["snapshots"] >= 1
+    from_snapshot = app.repository.get(stream)
+    from_events = replay(None, app.events.get(stream))
+    assert isinstance(from_snapshot, Mentorship)
+    assert from_snapshot.__dict__ == from_events.__dict__
+
+
+def test_every_stream_replays_and_rebuilds_to_the_release_read_models(
+    release: Services, data_dir: Path
+) -> None:
+    app = release.app
+    for stream_id in app.recorder.stream_ids():  # type: ignore[attr-defined]
+        assert app.repository.get(UUID(stream_id)).version >= 1
+    tables = [
+        "programs",
+        "people",
+        "mentorships",
+        "participants",
+        "goals",
+        "milestones",
+        "meetings",
+        "meeting_rosters",
+        "reviews",
+        "feedback",
+        "notes",
+        "program_metrics",
+    ]
+    before = _rows(data_dir / "views.db", tables)
+    release.runner.rebuild()
+    assert _rows(data_dir / "views.db", tables) == before
+
+
+def test_idempotent_retries_return_what_the_release_recorded(
+    release: Services,
+) -> None:
+    app = release.app
+    head = _head(app)
+    assert len(CALLS) >= 30
+    for call in CALLS:
+        recorded = getattr(app, call["method"])(*call["args"], **call["kwargs"])
+        assert (call["method"], recorded.id, recorded.position) == (
+            call["method"],
+            call["result_id"],
+            call["position"],
+        )
+    assert _head(app) == head
+
+
+def test_a_release_key_with_other_arguments_is_refused_and_records_nothing(
+    release: Services,
+) -> None:
+    app = release.app
+    head = _head(app)
+    call = next(c for c in CALLS if c["method"] == "pause_mentorship")
+    with pytest.raises(IdempotencyKeyReused):
+        app.pause_mentorship(*call["args"], **{**call["kwargs"], "reason": "other"})
+    assert _head(app) == head
+
+
+def _rows(path: Path, tables: list[str]) -> dict[str, list[tuple[Any, ...]]]:
+    with sqlite3.connect(path) as con:
+        return {
+            t: sorted(con.execute(f"SELECT * FROM {t}").fetchall(), key=repr)
+            for t in tables
+        }
