@@ -32,7 +32,7 @@ from mentorlog.core.history import HistoryEntry, to_entry
 from mentorlog.core.mentorship import Mentorship
 from mentorlog.core.person import Person
 from mentorlog.projections.pg_store import PostgresListener, PostgresReadModelRecorder
-from mentorlog.schema.readers import Item, Readers, track
+from mentorlog.projections.readers import Item, Readers, track
 
 from mentorlog.services import Services
 

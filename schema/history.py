@@ -25,6 +25,15 @@ from mentorlog.core.access import Principal
 from mentorlog.core.history import HistoryEntry
 from mentorlog.core.mentorship import Mentorship
 from mentorlog.core.privacy import is_sealed
+from mentorlog.projections.asof import ERASED_CONTENT
+from mentorlog.projections.readers import (
+    GOAL_EVENT,
+    NOTE_EVENT,
+    Item,
+    Readers,
+    item_of,
+    private_readers,
+)
 from mentorlog.schema.enums import FeedbackSource, GoalTerm, RoleSide, SupportKind
 from mentorlog.schema.errors import ClientError
 from mentorlog.schema.ids import global_id, scoped_node_id
@@ -34,15 +43,6 @@ from mentorlog.schema.pagination import (
     decode_cursor,
     encode_cursor,
 )
-from mentorlog.schema.readers import (
-    GOAL_EVENT,
-    NOTE_EVENT,
-    Item,
-    Readers,
-    item_of,
-    private_readers,
-)
-from mentorlog.schema.replay import ERASED_CONTENT
 from strawberry import relay
 from strawberry.scalars import JSON
 

@@ -9,15 +9,15 @@ from typing import Annotated
 import strawberry
 from mentorlog.core.errors import NotFound
 from mentorlog.core.history import history
+from mentorlog.projections.asof import Replayed, replay
 from mentorlog.projections.queries import MentorshipFilter as Where
+from mentorlog.projections.readers import mark_erased, private_readers
 from mentorlog.schema import ids
 from mentorlog.schema.audit import StoreVerification, StreamVerification, Viewer
 from mentorlog.schema.context import Info
 from mentorlog.schema.enums import CareerStage, MentorshipStatus
 from mentorlog.schema.errors import ClientError
 from mentorlog.schema.pagination import MAX_PAGE_SIZE
-from mentorlog.schema.readers import mark_erased, private_readers
-from mentorlog.schema.replay import Replayed, replay
 from mentorlog.schema.types import (
     AFTER,
     BEFORE,

@@ -13,7 +13,9 @@ from mentorlog.core.history import history as stream_history
 from mentorlog.plugins import interfaces as plugin
 from mentorlog.projections import queries
 from mentorlog.projections.activity_log import days_since
+from mentorlog.projections.asof import Replayed
 from mentorlog.projections.queries import MentorshipFilter, Row
+from mentorlog.projections.readers import Item, Readers, mark_erased, private_readers
 from mentorlog.schema import history as events
 from mentorlog.schema.context import Info
 from mentorlog.schema.enums import (
@@ -29,8 +31,6 @@ from mentorlog.schema.enums import (
     SupportKind,
 )
 from mentorlog.schema.pagination import encode_cursor, page_info, page_request
-from mentorlog.schema.readers import Item, Readers, mark_erased, private_readers
-from mentorlog.schema.replay import Replayed
 from strawberry import relay
 from strawberry.scalars import JSON
 

@@ -14,7 +14,7 @@ from datetime import datetime
 from typing import Any
 
 from mentorlog.core.history import HistoryEntry
-from mentorlog.schema.readers import Item, Readers
+from mentorlog.projections.readers import Item, Readers
 
 Row = dict[str, Any]
 Opener = Callable[[Any, Any], Any]  # (value, what to give if the key is gone)
