@@ -23,8 +23,7 @@ from mentorlog.core.chain import (
 from mentorlog.core.privacy import PostgresKeyStore, SQLiteKeyStore
 from mentorlog.core.sqlite_pool import Factory as SQLiteFactory
 from mentorlog.plugins.manager import Catalog, load_catalog
-from mentorlog.projections.pg_queries import PostgresReadDatabase
-from mentorlog.projections.pg_store import (
+from mentorlog.projections.postgres import (
     TRACKING_TABLE,
     AdvisoryLock,
     PostgresListener,
@@ -33,10 +32,11 @@ from mentorlog.projections.pg_store import (
     lock_key,
     open_pg_read_models,
 )
+from mentorlog.projections.postgres_queries import PostgresReadDatabase
 from mentorlog.projections.queries import ReadDatabase
 from mentorlog.projections.registry import all_projections
 from mentorlog.projections.runner import ProjectionRunner
-from mentorlog.projections.store import ReadModelRecorder, open_read_models
+from mentorlog.projections.sqlite import ReadModelRecorder, open_read_models
 from mentorlog.settings import MARKER, PostgresURL, Settings
 
 DATA_FORMAT = 1

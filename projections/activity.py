@@ -1,153 +1,75 @@
-"""Projections of meetings, reviews and feedback."""
+"""Projection of each mentorship's last interaction, for nudging quiet ones."""
 
 from __future__ import annotations
 
-import json
+from datetime import datetime
 from typing import Any
 
 from mentorlog.core.mentorship import Mentorship as M
-from mentorlog.projections.base import Projection, dumps, handles, iso, oid
+from mentorlog.projections.base import Projection, handles, iso, oid
+from mentorlog.projections.mentorships import STATUS_OF
+
+# The events that count as the participants interacting, and their kind.
+KIND_OF = {
+    M.MeetingHeld: "meeting_held",
+    M.ReviewRecorded: "review",
+    M.GoalProgressRecorded: "goal_progress",
+    M.GoalAchieved: "goal_achieved",
+    M.FeedbackGiven: "feedback",
+}
 
 
-class Meetings(Projection):
-    """Meetings: scheduled, held with shared notes and attendance, or cancelled."""
+def days_since(moment: str, now: datetime) -> int:
+    """Whole days from an ISO timestamp column to now (never negative)."""
+    return max((now - datetime.fromisoformat(moment)).days, 0)
 
-    name = "meetings"
-    tables = ("meetings", "meeting_rosters")
+
+class Activity(Projection):
+    """Per mentorship: the last interaction, its kind, and since when it is quiet.
+
+    `quiet_since` is the last interaction, or the start or resumption if later:
+    time paused or waiting as a proposal does not count towards a nudge. Days
+    since are counted when read (see days_since), as they grow without events.
+    """
+
+    name = "activity"
+    tables = ("activity",)
     ddl = (
-        "CREATE TABLE IF NOT EXISTS meetings ("
-        "mentorship_id TEXT NOT NULL, id TEXT NOT NULL, seq INTEGER NOT NULL, "
-        "scheduled_for TEXT NOT NULL, duration_minutes INTEGER NOT NULL, "
-        "agenda TEXT NOT NULL, plan_number INTEGER, status TEXT NOT NULL, "
-        "notes TEXT NOT NULL, reason TEXT NOT NULL, scheduled_by TEXT NOT NULL, "
-        "created_at TEXT NOT NULL, updated_at TEXT NOT NULL, "
-        "attended TEXT NOT NULL, "
-        "PRIMARY KEY (mentorship_id, id))",
-        "CREATE INDEX IF NOT EXISTS meetings_seq ON meetings (mentorship_id, seq)",
-        # Who takes part in each mentorship, to name a held meeting's attendees.
-        "CREATE TABLE IF NOT EXISTS meeting_rosters ("
-        "mentorship_id TEXT PRIMARY KEY, person_ids TEXT NOT NULL)",
+        "CREATE TABLE IF NOT EXISTS activity ("
+        "mentorship_id TEXT PRIMARY KEY, seq INTEGER NOT NULL, "
+        "program_id TEXT NOT NULL, status TEXT NOT NULL, last_kind TEXT, "
+        "last_at TEXT, last_by TEXT, quiet_since TEXT NOT NULL, "
+        "interactions INTEGER NOT NULL, updated_at TEXT NOT NULL)",
+        "CREATE INDEX IF NOT EXISTS activity_quiet ON activity (status, quiet_since)",
+        "CREATE INDEX IF NOT EXISTS activity_program "
+        "ON activity (program_id, quiet_since)",
     )
 
     @handles(M.Proposed)
     def proposed(self, c: Any, e: Any, pos: int) -> None:
-        c.execute(
-            "INSERT INTO meeting_rosters VALUES (?,?)",
-            (oid(e), dumps([p["person_id"] for p in e.participants])),
-        )
-
-    @handles(M.MeetingScheduled)
-    def scheduled(self, c: Any, e: Any, pos: int) -> None:
         at = iso(e.timestamp)
         c.execute(
-            "INSERT INTO meetings VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
-            (
-                oid(e),
-                e.meeting_id,
-                pos,
-                e.scheduled_for,
-                e.duration_minutes,
-                dumps(e.agenda),
-                e.plan_number,
-                "scheduled",
-                "",
-                "",
-                e.actor,
-                at,
-                at,
-                "[]",
-            ),
+            "INSERT INTO activity VALUES (?,?,?,?,?,?,?,?,?,?)",
+            (oid(e), pos, e.program_id, "proposed", None, None, None, at, 0, at),
         )
 
-    @handles(M.MeetingHeld)
-    def held(self, c: Any, e: Any, pos: int) -> None:
+    @handles(*STATUS_OF)
+    def status_changed(self, c: Any, e: Any, pos: int) -> None:
+        at = iso(e.timestamp)
+        restarts = isinstance(e, M.Started | M.Resumed)
         c.execute(
-            "SELECT person_ids FROM meeting_rosters WHERE mentorship_id = ?", (oid(e),)
-        )
-        attended = [p for p in json.loads(c.fetchone()[0]) if p not in e.absent]
-        c.execute(
-            "UPDATE meetings SET status = 'held', notes = ?, duration_minutes = ?, "
-            "attended = ?, updated_at = ? WHERE mentorship_id = ? AND id = ?",
-            (
-                e.notes,
-                e.duration_minutes,
-                dumps(attended),
-                iso(e.timestamp),
-                oid(e),
-                e.meeting_id,
-            ),
+            "UPDATE activity SET status = ?, updated_at = ?, "
+            "quiet_since = CASE WHEN ? THEN ? ELSE quiet_since END "
+            "WHERE mentorship_id = ?",
+            (STATUS_OF[type(e)], at, restarts, at, oid(e)),
         )
 
-    @handles(M.MeetingCancelled)
-    def cancelled(self, c: Any, e: Any, pos: int) -> None:
+    @handles(*KIND_OF)
+    def interacted(self, c: Any, e: Any, pos: int) -> None:
+        at = iso(e.timestamp)
         c.execute(
-            "UPDATE meetings SET status = 'cancelled', reason = ?, updated_at = ? "
-            "WHERE mentorship_id = ? AND id = ?",
-            (e.reason, iso(e.timestamp), oid(e), e.meeting_id),
-        )
-
-
-class Reviews(Projection):
-    """Periodic reviews (check-ins)."""
-
-    name = "reviews"
-    tables = ("reviews",)
-    ddl = (
-        "CREATE TABLE IF NOT EXISTS reviews ("
-        "mentorship_id TEXT NOT NULL, id TEXT NOT NULL, seq INTEGER NOT NULL, "
-        "progress_rating INTEGER NOT NULL, went_well TEXT NOT NULL, "
-        "challenges TEXT NOT NULL, support TEXT NOT NULL, next_steps TEXT NOT NULL, "
-        "recorded_by TEXT NOT NULL, recorded_at TEXT NOT NULL, "
-        "PRIMARY KEY (mentorship_id, id))",
-        "CREATE INDEX IF NOT EXISTS reviews_seq ON reviews (mentorship_id, seq)",
-    )
-
-    @handles(M.ReviewRecorded)
-    def recorded(self, c: Any, e: Any, pos: int) -> None:
-        c.execute(
-            "INSERT INTO reviews VALUES (?,?,?,?,?,?,?,?,?,?)",
-            (
-                oid(e),
-                e.review_id,
-                pos,
-                e.progress_rating,
-                e.went_well,
-                e.challenges,
-                dumps(e.support),
-                e.next_steps,
-                e.actor,
-                iso(e.timestamp),
-            ),
-        )
-
-
-class Feedback(Projection):
-    """Feedback from participants and other sources."""
-
-    name = "feedback"
-    tables = ("feedback",)
-    ddl = (
-        "CREATE TABLE IF NOT EXISTS feedback ("
-        "mentorship_id TEXT NOT NULL, id TEXT NOT NULL, seq INTEGER NOT NULL, "
-        "source TEXT NOT NULL, about_id TEXT, rating INTEGER, text TEXT NOT NULL, "
-        "given_by TEXT NOT NULL, given_at TEXT NOT NULL, "
-        "PRIMARY KEY (mentorship_id, id))",
-        "CREATE INDEX IF NOT EXISTS feedback_seq ON feedback (mentorship_id, seq)",
-    )
-
-    @handles(M.FeedbackGiven)
-    def given(self, c: Any, e: Any, pos: int) -> None:
-        c.execute(
-            "INSERT INTO feedback VALUES (?,?,?,?,?,?,?,?,?)",
-            (
-                oid(e),
-                e.feedback_id,
-                pos,
-                e.source,
-                e.about_id,
-                e.rating,
-                e.text,
-                e.actor,
-                iso(e.timestamp),
-            ),
+            "UPDATE activity SET last_kind = ?, last_at = ?, last_by = ?, "
+            "quiet_since = ?, interactions = interactions + 1, updated_at = ? "
+            "WHERE mentorship_id = ?",
+            (KIND_OF[type(e)], at, e.actor, at, at, oid(e)),
         )

@@ -14,12 +14,12 @@ from datetime import datetime
 from typing import Any
 
 from mentorlog.core.history import HistoryEntry
+from mentorlog.projections.base import ERASED_CONTENT
 from mentorlog.projections.readers import Item, Readers
 
 Row = dict[str, Any]
 Opener = Callable[[Any, Any], Any]  # (value, what to give if the key is gone)
 
-ERASED_CONTENT = "[erased]"  # as the goals read model shows erased private content
 STATUS_OF = {
     "Started": "active",
     "Paused": "paused",

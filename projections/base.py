@@ -14,6 +14,8 @@ from mentorlog.core.privacy import MemoryKeyStore, Sealer
 
 Row = dict[str, Any]
 Handler = Callable[[Any, Any, Any, int], None]
+# How private content whose key was destroyed (an erased owner) reads.
+ERASED_CONTENT = "[erased]"
 
 
 def handles(*event_classes: type) -> Callable[[Handler], Handler]:

@@ -1,4 +1,4 @@
-"""Projection of goals and milestones."""
+"""Projection of goals: the goals table."""
 
 from __future__ import annotations
 
@@ -6,9 +6,14 @@ from typing import Any
 
 from mentorlog.core.mentorship import Mentorship as M
 from mentorlog.core.person import Person
-from mentorlog.projections.base import Projection, dumps, handles, iso, oid
-
-ERASED_CONTENT = "[erased]"
+from mentorlog.projections.base import (
+    ERASED_CONTENT,
+    Projection,
+    dumps,
+    handles,
+    iso,
+    oid,
+)
 
 
 class Goals(Projection):
@@ -105,46 +110,4 @@ class Goals(Projection):
             "status_note = CASE WHEN status_note = '' THEN '' ELSE ? END, "
             "updated_at = ? WHERE owner_id = ? AND private = 1",
             (ERASED_CONTENT, ERASED_CONTENT, iso(e.timestamp), oid(e)),
-        )
-
-
-class Milestones(Projection):
-    """Milestones reached, and how they were celebrated."""
-
-    name = "milestones"
-    tables = ("milestones",)
-    ddl = (
-        "CREATE TABLE IF NOT EXISTS milestones ("
-        "mentorship_id TEXT NOT NULL, id TEXT NOT NULL, seq INTEGER NOT NULL, "
-        "title TEXT NOT NULL, goal_id TEXT, note TEXT NOT NULL, "
-        "reached_by TEXT NOT NULL, reached_at TEXT NOT NULL, "
-        "celebration TEXT, celebrated_at TEXT, "
-        "PRIMARY KEY (mentorship_id, id))",
-        "CREATE INDEX IF NOT EXISTS milestones_seq ON milestones (mentorship_id, seq)",
-    )
-
-    @handles(M.MilestoneReached)
-    def reached(self, c: Any, e: Any, pos: int) -> None:
-        c.execute(
-            "INSERT INTO milestones VALUES (?,?,?,?,?,?,?,?,?,?)",
-            (
-                oid(e),
-                e.milestone_id,
-                pos,
-                e.title,
-                e.goal_id,
-                e.note,
-                e.actor,
-                iso(e.timestamp),
-                None,
-                None,
-            ),
-        )
-
-    @handles(M.MilestoneCelebrated)
-    def celebrated(self, c: Any, e: Any, pos: int) -> None:
-        c.execute(
-            "UPDATE milestones SET celebration = ?, celebrated_at = ? "
-            "WHERE mentorship_id = ? AND id = ?",
-            (e.how, iso(e.timestamp), oid(e), e.milestone_id),
         )

@@ -6,8 +6,14 @@ from typing import Any
 
 from mentorlog.core.mentorship import Mentorship as M
 from mentorlog.core.person import Person
-from mentorlog.projections.base import Projection, dumps, handles, iso, oid
-from mentorlog.projections.goals import ERASED_CONTENT
+from mentorlog.projections.base import (
+    ERASED_CONTENT,
+    Projection,
+    dumps,
+    handles,
+    iso,
+    oid,
+)
 
 
 class Notes(Projection):

@@ -3,14 +3,18 @@
 from __future__ import annotations
 
 from mentorlog.core.privacy import Sealer
-from mentorlog.projections.activity import Feedback, Meetings, Reviews
-from mentorlog.projections.activity_log import Activity
+from mentorlog.projections.activity import Activity
 from mentorlog.projections.base import Projection
-from mentorlog.projections.catalog import People, Programs
-from mentorlog.projections.goals import Goals, Milestones
+from mentorlog.projections.feedback import Feedback
+from mentorlog.projections.goals import Goals
+from mentorlog.projections.meetings import Meetings
 from mentorlog.projections.mentorships import Mentorships
-from mentorlog.projections.metrics import ProgramMetrics
+from mentorlog.projections.milestones import Milestones
 from mentorlog.projections.notes import Notes
+from mentorlog.projections.people import People
+from mentorlog.projections.program_metrics import ProgramMetrics
+from mentorlog.projections.programs import Programs
+from mentorlog.projections.reviews import Reviews
 
 
 def all_projections(sealer: Sealer | None = None) -> list[Projection]:

@@ -19,7 +19,7 @@ from typing import Any, Protocol
 from eventsourcing.application import Application
 from eventsourcing.persistence import IntegrityError
 from mentorlog.projections.base import Projection
-from mentorlog.projections.store import ReadModelRecorder
+from mentorlog.projections.sqlite import ReadModelRecorder
 
 log = logging.getLogger(__name__)
 Progress = Callable[[int, int], None]

@@ -31,7 +31,7 @@ from mentorlog.core.errors import Unauthenticated
 from mentorlog.core.history import HistoryEntry, to_entry
 from mentorlog.core.mentorship import Mentorship
 from mentorlog.core.person import Person
-from mentorlog.projections.pg_store import PostgresListener, PostgresReadModelRecorder
+from mentorlog.projections.postgres import PostgresListener, PostgresReadModelRecorder
 from mentorlog.projections.readers import Item, Readers, track
 
 from mentorlog.services import Services

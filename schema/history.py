@@ -25,7 +25,7 @@ from mentorlog.core.access import Principal
 from mentorlog.core.history import HistoryEntry
 from mentorlog.core.mentorship import Mentorship
 from mentorlog.core.privacy import is_sealed
-from mentorlog.projections.asof import ERASED_CONTENT
+from mentorlog.projections.base import ERASED_CONTENT
 from mentorlog.projections.readers import (
     GOAL_EVENT,
     NOTE_EVENT,

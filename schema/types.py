@@ -12,7 +12,7 @@ from mentorlog.core.history import HistoryEntry
 from mentorlog.core.history import history as stream_history
 from mentorlog.plugins import interfaces as plugin
 from mentorlog.projections import queries
-from mentorlog.projections.activity_log import days_since
+from mentorlog.projections.activity import days_since
 from mentorlog.projections.asof import Replayed
 from mentorlog.projections.queries import MentorshipFilter, Row
 from mentorlog.projections.readers import Item, Readers, mark_erased, private_readers

@@ -6,7 +6,7 @@ import sqlite3
 from typing import Any
 
 import psycopg
-from mentorlog.projections.pg_store import to_pyformat
+from mentorlog.projections.postgres import to_pyformat
 from psycopg import sql
 from psycopg.rows import dict_row
 

@@ -9,8 +9,8 @@ from uuid import UUID
 
 import pytest
 from mentorlog.core.application import Mentoring, person_actor
-from mentorlog.projections.activity_log import days_since
-from mentorlog.projections.metrics import ratio
+from mentorlog.projections.activity import days_since
+from mentorlog.projections.program_metrics import ratio
 
 from mentorlog.services import Services
 from tests.backends import dump_read_models, read_dicts

@@ -19,17 +19,17 @@ from eventsourcing.persistence import IntegrityError
 from mentorlog.core.chain import ChainedPostgresRecorder, ChainedRecorder, verify
 from mentorlog.core.privacy import ERASED, PostgresKeyStore
 from mentorlog.projections import queries
-from mentorlog.projections.pg_queries import PostgresReadDatabase
-from mentorlog.projections.pg_store import (
+from mentorlog.projections.postgres import (
     PostgresReadModelRecorder,
     open_pg_read_models,
     postgres_ddl,
     to_pyformat,
 )
+from mentorlog.projections.postgres_queries import PostgresReadDatabase
 from mentorlog.projections.queries import ReadDatabase
 from mentorlog.projections.registry import all_projections
 from mentorlog.projections.runner import ProjectionRunner, ProjectionsBusy
-from mentorlog.projections.store import open_read_models
+from mentorlog.projections.sqlite import open_read_models
 from psycopg import sql
 
 from mentorlog.cli import main

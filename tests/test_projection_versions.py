@@ -5,7 +5,7 @@ from __future__ import annotations
 import sqlite3
 
 import pytest
-from mentorlog.projections.activity import Meetings
+from mentorlog.projections.meetings import Meetings
 
 from mentorlog.services import Services, open_services
 from tests.conftest import SYSTEM, World

@@ -13,7 +13,7 @@ from mentorlog.core.mentorship import Mentorship
 from mentorlog.projections.base import Projection, handles
 from mentorlog.projections.goals import Goals
 from mentorlog.projections.runner import Progress, ProjectionRunner
-from mentorlog.projections.store import open_read_models
+from mentorlog.projections.sqlite import open_read_models
 
 from mentorlog.services import Services, open_services
 from mentorlog.settings import Settings

@@ -10,7 +10,7 @@ from collections.abc import Mapping, Sequence
 from decimal import Decimal
 from typing import Any, LiteralString, cast
 
-from mentorlog.projections.pg_store import to_pyformat
+from mentorlog.projections.postgres import to_pyformat
 from mentorlog.projections.queries import Row, _decode
 from psycopg import AsyncConnection
 from psycopg.rows import DictRow, dict_row

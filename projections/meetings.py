@@ -1,0 +1,87 @@
+"""Projection of meetings: the meetings and meeting_rosters tables."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from mentorlog.core.mentorship import Mentorship as M
+from mentorlog.projections.base import Projection, dumps, handles, iso, oid
+
+
+class Meetings(Projection):
+    """Meetings: scheduled, held with shared notes and attendance, or cancelled."""
+
+    name = "meetings"
+    tables = ("meetings", "meeting_rosters")
+    ddl = (
+        "CREATE TABLE IF NOT EXISTS meetings ("
+        "mentorship_id TEXT NOT NULL, id TEXT NOT NULL, seq INTEGER NOT NULL, "
+        "scheduled_for TEXT NOT NULL, duration_minutes INTEGER NOT NULL, "
+        "agenda TEXT NOT NULL, plan_number INTEGER, status TEXT NOT NULL, "
+        "notes TEXT NOT NULL, reason TEXT NOT NULL, scheduled_by TEXT NOT NULL, "
+        "created_at TEXT NOT NULL, updated_at TEXT NOT NULL, "
+        "attended TEXT NOT NULL, "
+        "PRIMARY KEY (mentorship_id, id))",
+        "CREATE INDEX IF NOT EXISTS meetings_seq ON meetings (mentorship_id, seq)",
+        # Who takes part in each mentorship, to name a held meeting's attendees.
+        "CREATE TABLE IF NOT EXISTS meeting_rosters ("
+        "mentorship_id TEXT PRIMARY KEY, person_ids TEXT NOT NULL)",
+    )
+
+    @handles(M.Proposed)
+    def proposed(self, c: Any, e: Any, pos: int) -> None:
+        c.execute(
+            "INSERT INTO meeting_rosters VALUES (?,?)",
+            (oid(e), dumps([p["person_id"] for p in e.participants])),
+        )
+
+    @handles(M.MeetingScheduled)
+    def scheduled(self, c: Any, e: Any, pos: int) -> None:
+        at = iso(e.timestamp)
+        c.execute(
+            "INSERT INTO meetings VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+            (
+                oid(e),
+                e.meeting_id,
+                pos,
+                e.scheduled_for,
+                e.duration_minutes,
+                dumps(e.agenda),
+                e.plan_number,
+                "scheduled",
+                "",
+                "",
+                e.actor,
+                at,
+                at,
+                "[]",
+            ),
+        )
+
+    @handles(M.MeetingHeld)
+    def held(self, c: Any, e: Any, pos: int) -> None:
+        c.execute(
+            "SELECT person_ids FROM meeting_rosters WHERE mentorship_id = ?", (oid(e),)
+        )
+        attended = [p for p in json.loads(c.fetchone()[0]) if p not in e.absent]
+        c.execute(
+            "UPDATE meetings SET status = 'held', notes = ?, duration_minutes = ?, "
+            "attended = ?, updated_at = ? WHERE mentorship_id = ? AND id = ?",
+            (
+                e.notes,
+                e.duration_minutes,
+                dumps(attended),
+                iso(e.timestamp),
+                oid(e),
+                e.meeting_id,
+            ),
+        )
+
+    @handles(M.MeetingCancelled)
+    def cancelled(self, c: Any, e: Any, pos: int) -> None:
+        c.execute(
+            "UPDATE meetings SET status = 'cancelled', reason = ?, updated_at = ? "
+            "WHERE mentorship_id = ? AND id = ?",
+            (e.reason, iso(e.timestamp), oid(e), e.meeting_id),
+        )

@@ -1,0 +1,71 @@
+"""Projection of people: the people table."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from mentorlog.core.person import Person
+from mentorlog.core.privacy import ERASED
+from mentorlog.projections.base import (
+    Projection,
+    dumps,
+    handles,
+    iso,
+    oid,
+)
+
+
+class People(Projection):
+    """People with their career profile and how many mentorships they take."""
+
+    name = "people"
+    tables = ("people",)
+    ddl = (
+        "CREATE TABLE IF NOT EXISTS people ("
+        "id TEXT PRIMARY KEY, seq INTEGER NOT NULL, display_name TEXT NOT NULL, "
+        "career_stage TEXT NOT NULL, years_experience REAL NOT NULL, "
+        "tenure_years REAL NOT NULL, skills TEXT NOT NULL, interests TEXT NOT NULL, "
+        "capacity INTEGER NOT NULL, active_mentorships INTEGER NOT NULL, "
+        "created_at TEXT NOT NULL, updated_at TEXT NOT NULL, email TEXT, "
+        "erased INTEGER NOT NULL DEFAULT 0)",
+    )
+
+    @handles(Person.Registered)
+    def registered(self, c: Any, e: Any, pos: int) -> None:
+        name = self.sealer.open(e.display_name)
+        c.execute(
+            "INSERT INTO people VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+            (
+                oid(e),
+                pos,
+                ERASED if name is None else name,
+                e.career_stage,
+                e.years_experience,
+                e.tenure_years,
+                dumps(e.skills),
+                dumps(e.interests),
+                e.capacity,
+                0,
+                iso(e.timestamp),
+                iso(e.timestamp),
+                self.sealer.open(e.email),
+                int(name is None),
+            ),
+        )
+
+    @handles(Person.Erased)
+    def erased(self, c: Any, e: Any, pos: int) -> None:
+        c.execute(
+            "UPDATE people SET display_name = ?, email = NULL, erased = 1, "
+            "updated_at = ? WHERE id = ?",
+            (ERASED, iso(e.timestamp), oid(e)),
+        )
+
+    @handles(Person.MentorshipJoined, Person.MentorshipLeft)
+    def load_changed(self, c: Any, e: Any, pos: int) -> None:
+        step = 1 if isinstance(e, Person.MentorshipJoined) else -1
+        c.execute(
+            "UPDATE people SET active_mentorships = active_mentorships + ?, "
+            "updated_at = ? WHERE id = ?",
+            (step, iso(e.timestamp), oid(e)),
+        )
