@@ -17,7 +17,8 @@ from pathlib import Path
 from typing import Any
 
 from _report import Figure, Verdict, best, finish, parser, report, timed
-from mentorlog.core.application import Mentoring, Recorded, person_actor
+from mentorlog.core.access import person_actor
+from mentorlog.core.application import Mentoring, Recorded
 from mentorlog.core.chain import LINKS_TABLE
 
 from mentorlog.services import Services, open_services

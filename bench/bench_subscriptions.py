@@ -45,7 +45,7 @@ from pathlib import Path
 import httpx
 import psycopg
 from _report import Figure, finish, parser, report
-from mentorlog.core.application import person_actor
+from mentorlog.core.access import person_actor
 from mentorlog.schema.ids import global_id
 from psycopg import sql
 from websockets.asyncio.client import ClientConnection, connect

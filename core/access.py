@@ -65,6 +65,16 @@ class Credential(Aggregate):
         self.revoked = True
 
 
+def person_actor(person_id: str | UUID) -> str:
+    """Return the actor string for a person."""
+    return f"person:{person_id}"
+
+
+def actor_person_id(actor: str) -> str | None:
+    """Return the person ID an actor string names, or None for a system actor."""
+    return actor.removeprefix("person:") if actor.startswith("person:") else None
+
+
 @dataclass(frozen=True)
 class Principal:
     """Who a request acts as: a person in a role, maybe bound to a program."""
@@ -77,7 +87,7 @@ class Principal:
     @property
     def actor(self) -> str:
         """The actor string recorded on every event this principal causes."""
-        return f"person:{self.person_id}"
+        return person_actor(self.person_id)
 
     @property
     def is_auditor(self) -> bool:

@@ -11,7 +11,6 @@ from typing import Any
 from uuid import NAMESPACE_URL, UUID, uuid5
 
 from eventsourcing.domain import Aggregate, event
-from eventsourcing.persistence import ApplicationRecorder
 
 IDEMPOTENCY_KEYS = uuid5(NAMESPACE_URL, "https://mentorlog.dev/idempotency-keys")
 MAX_KEY_LENGTH = 200
@@ -84,37 +83,3 @@ class IdempotencyKey(Aggregate):
         self.command = command
         self.fingerprint = fingerprint
         self.result_id = result_id
-
-
-def first_position(recorder: ApplicationRecorder, stream_id: UUID) -> int | None:
-    """The notification ID of a stream's first event, or None if unknown."""
-    from eventsourcing.sqlite import SQLiteApplicationRecorder
-
-    if isinstance(recorder, SQLiteApplicationRecorder):
-        with recorder.datastore.transaction(commit=False) as c:
-            c.execute(
-                f"SELECT rowid FROM {recorder.events_table_name} "
-                "WHERE originator_id = ? AND originator_version = 1",
-                (stream_id.hex,),
-            )
-            row = c.fetchone()
-        return int(row[0]) if row else None
-    try:
-        from eventsourcing.postgres import PostgresApplicationRecorder
-    except ImportError:  # pragma: no cover - psycopg is a dependency
-        return None
-    if isinstance(recorder, PostgresApplicationRecorder):
-        from psycopg.sql import SQL, Identifier
-
-        statement = SQL(
-            "SELECT notification_id FROM {schema}.{table} "
-            "WHERE originator_id = %s AND originator_version = 1"
-        ).format(
-            schema=Identifier(recorder.datastore.schema),
-            table=Identifier(recorder.events_table_name),
-        )
-        with recorder.datastore.transaction(commit=False) as curs:
-            curs.execute(statement, (stream_id,))
-            found = curs.fetchone()
-        return int(found["notification_id"]) if found else None
-    return None

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from eventsourcing.domain import Aggregate, event
-from mentorlog.core.errors import InvalidInput
+from mentorlog.core.errors import InvalidInput, NotEligible
 from mentorlog.plugins.interfaces import Problem
 
 
@@ -37,6 +37,32 @@ class Program(Aggregate):
         self.starter_goals: list[dict[str, Any]] = []
         self.connection_plan: list[dict[str, Any]] = []
         self.created_by = actor
+
+    def check_eligible(
+        self, name: str, side: str, *, years_experience: float, tenure_years: float
+    ) -> None:
+        """Refuse a person the program's criteria exclude from that side.
+
+        Mentors (every guiding role) need the minimum years of experience, mentees
+        (every learning role) the minimum tenure; peers have no minimum.
+        """
+        rules = self.eligibility
+        if side == "mentor":
+            need = rules.get("mentor_min_years_experience", 0)
+            if years_experience < need:
+                raise NotEligible(
+                    f"{name} has {years_experience:g} years of experience; "
+                    f"mentors in '{self.name}' need {need:g}",
+                    "participants",
+                )
+        if side == "mentee":
+            need = rules.get("mentee_min_tenure_years", 0)
+            if tenure_years < need:
+                raise NotEligible(
+                    f"{name} has {tenure_years:g} years of tenure; "
+                    f"mentees in '{self.name}' need {need:g}",
+                    "participants",
+                )
 
     def add_starter_goal(
         self,

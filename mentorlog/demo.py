@@ -5,7 +5,8 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from mentorlog.core.application import Mentoring, person_actor
+from mentorlog.core.access import person_actor
+from mentorlog.core.application import Mentoring
 
 DEMO = "system:demo"
 

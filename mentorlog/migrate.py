@@ -19,8 +19,8 @@ from uuid import UUID
 import psycopg
 from psycopg.sql import SQL, Identifier
 
-from mentorlog.core.application import FINGERPRINT_KEY
 from mentorlog.core.chain import LINKS_TABLE, ChainedRecorder, store_digest, verify
+from mentorlog.core.commands.base import FINGERPRINT_KEY
 from mentorlog.services import (
     CONNECT_TIMEOUT,
     DatabaseError,

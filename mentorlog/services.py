@@ -15,13 +15,10 @@ from psycopg.sql import SQL, Identifier
 
 from mentorlog import __version__
 from mentorlog.core.application import Mentoring
-from mentorlog.core.chain import (
-    LINKS_TABLE,
-    ChainedPostgresRecorder,
-    ChainedSQLiteRecorder,
-)
-from mentorlog.core.privacy import PostgresKeyStore, SQLiteKeyStore
-from mentorlog.core.sqlite_pool import Factory as SQLiteFactory
+from mentorlog.core.chain import LINKS_TABLE
+from mentorlog.core.storage.postgres import ChainedPostgresRecorder, PostgresKeyStore
+from mentorlog.core.storage.sqlite import ChainedSQLiteRecorder, SQLiteKeyStore
+from mentorlog.core.storage.sqlite import Factory as SQLiteFactory
 from mentorlog.plugins.manager import Catalog, load_catalog
 from mentorlog.projections.postgres import (
     TRACKING_TABLE,

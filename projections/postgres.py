@@ -20,7 +20,7 @@ from typing import Any, LiteralString, cast
 import psycopg
 from eventsourcing.persistence import ProgrammingError, Tracking
 from eventsourcing.postgres import PostgresDatastore, PostgresTrackingRecorder
-from mentorlog.core.chain import advisory_lock_key
+from mentorlog.core.storage.postgres import advisory_lock_key
 from mentorlog.projections.base import Projection, VersionedTables
 from psycopg import Connection, Cursor, Pipeline
 from psycopg.rows import DictRow, TupleRow, tuple_row

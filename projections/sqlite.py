@@ -10,7 +10,7 @@ from typing import Any
 
 from eventsourcing.persistence import Tracking
 from eventsourcing.sqlite import SQLiteCursor, SQLiteDatastore, SQLiteTrackingRecorder
-from mentorlog.core.sqlite_pool import CachingPool
+from mentorlog.core.storage.sqlite import CachingPool
 from mentorlog.projections.base import Projection, VersionedTables
 
 

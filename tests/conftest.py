@@ -18,7 +18,8 @@ from typing import Any
 
 import psycopg
 import pytest
-from mentorlog.core.application import Mentoring, person_actor
+from mentorlog.core.access import person_actor
+from mentorlog.core.application import Mentoring
 from psycopg import sql
 
 from mentorlog.services import Services, open_services

@@ -20,7 +20,8 @@ from typing import Any
 import httpx
 import pytest
 import uvicorn
-from mentorlog.core.application import Mentoring, person_actor
+from mentorlog.core.access import person_actor
+from mentorlog.core.application import Mentoring
 from mentorlog.schema.feed import EventFeed
 from starlette.applications import Starlette
 from websockets.asyncio.client import ClientConnection, connect

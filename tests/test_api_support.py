@@ -9,7 +9,8 @@ from typing import Any
 
 import httpx
 import pytest
-from mentorlog.core.application import Mentoring, person_actor
+from mentorlog.core.access import person_actor
+from mentorlog.core.application import Mentoring
 from starlette.applications import Starlette
 
 from mentorlog.app import create_app

@@ -10,8 +10,9 @@ from uuid import UUID
 
 import pytest
 from eventsourcing.persistence import RecordConflictError, Recording
-from mentorlog.core.application import MAX_ATTEMPTS, Mentoring, Recorded
+from mentorlog.core.application import Mentoring, Recorded
 from mentorlog.core.chain import ChainedRecorder, verify
+from mentorlog.core.commands.base import MAX_ATTEMPTS
 from mentorlog.core.errors import Conflict, MentorlogError
 from mentorlog.core.privacy import KeyStore
 from mentorlog.plugins.manager import Catalog

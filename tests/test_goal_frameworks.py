@@ -6,7 +6,8 @@ from datetime import date, timedelta
 from typing import Any
 
 import pytest
-from mentorlog.core.application import Mentoring, person_actor
+from mentorlog.core.access import person_actor
+from mentorlog.core.application import Mentoring
 from mentorlog.core.errors import GoalInvalid, UnknownFramework
 
 from tests.conftest import SYSTEM, World

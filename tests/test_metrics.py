@@ -8,7 +8,8 @@ from typing import Any
 from uuid import UUID
 
 import pytest
-from mentorlog.core.application import Mentoring, person_actor
+from mentorlog.core.access import person_actor
+from mentorlog.core.application import Mentoring
 from mentorlog.projections.activity import days_since
 from mentorlog.projections.program_metrics import ratio
 

@@ -18,7 +18,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from mentorlog.core.application import Mentoring, person_actor
+from mentorlog.core.access import person_actor
+from mentorlog.core.application import Mentoring
 from mentorlog.core.errors import GoalInvalid, ParticipantsInvalid, UnknownFormat
 from mentorlog.plugins import hookspecs, interfaces
 from mentorlog.plugins.manager import HOOKS, Catalog, PluginError, load_catalog

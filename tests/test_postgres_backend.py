@@ -16,8 +16,9 @@ import psycopg
 import pytest
 from click.testing import CliRunner
 from eventsourcing.persistence import IntegrityError
-from mentorlog.core.chain import ChainedPostgresRecorder, ChainedRecorder, verify
-from mentorlog.core.privacy import ERASED, PostgresKeyStore
+from mentorlog.core.chain import ChainedRecorder, verify
+from mentorlog.core.privacy import ERASED
+from mentorlog.core.storage.postgres import ChainedPostgresRecorder, PostgresKeyStore
 from mentorlog.projections import queries
 from mentorlog.projections.postgres import (
     PostgresReadModelRecorder,

@@ -17,10 +17,11 @@ from uuid import UUID
 
 import pytest
 from click.testing import CliRunner
-from mentorlog.core.application import Mentoring, replay
+from mentorlog.core.application import Mentoring
 from mentorlog.core.chain import store_digest, verify
 from mentorlog.core.errors import IdempotencyKeyReused
 from mentorlog.core.mentorship import Mentorship
+from mentorlog.core.storage.cache import replay
 
 from mentorlog.cli import main as cli
 from mentorlog.services import Services, open_services

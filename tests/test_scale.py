@@ -18,7 +18,8 @@ import httpx
 import psycopg
 import pytest
 from click.testing import CliRunner
-from mentorlog.core.application import Mentoring, person_actor
+from mentorlog.core.access import person_actor
+from mentorlog.core.application import Mentoring
 from mentorlog.core.chain import ChainedRecorder, verify
 from mentorlog.core.errors import Conflict, MentorlogError
 

@@ -1,0 +1,139 @@
+"""Meeting commands: schedule, hold, cancel."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from mentorlog.core.commands.base import Recorded, Service, command, new_id
+from mentorlog.core.errors import (
+    NotFound,
+)
+from mentorlog.core.inputs import (
+    check_datetime,
+    check_int,
+    check_text,
+    check_texts,
+)
+from mentorlog.core.mentorship import Mentorship
+from mentorlog.core.program import Program
+
+
+class MeetingCommands(Service):
+    """Meeting commands: schedule, hold, cancel."""
+
+    @command
+    def schedule_meeting(
+        self,
+        mentorship_id: str,
+        *,
+        actor: str,
+        scheduled_for: str,
+        agenda: Sequence[str] = (),
+        duration_minutes: int = 60,
+        plan_number: int | None = None,
+        idempotency_key: str | None = None,
+    ) -> Recorded:
+        """Schedule a meeting; with a plan number, the plan's agenda is the default."""
+        self._raise_problems(
+            [
+                *check_datetime("scheduledFor", scheduled_for),
+                *check_texts("agenda", agenda),
+                *check_int("durationMinutes", duration_minutes, 5, 24 * 60),
+            ]
+        )
+
+        def change(m: Mentorship) -> str:
+            items = list(agenda)
+            if plan_number is not None:
+                program = self._load(Program, m.program_id, "programId")
+                plan = program.connection_plan or self._format_plan(m.format)
+                planned = next((p for p in plan if p["number"] == plan_number), None)
+                if planned is None:
+                    raise NotFound(
+                        f"the connection plan has no meeting {plan_number}",
+                        "planNumber",
+                    )
+                items = items or list(planned["agenda"])
+            meeting_id = new_id()
+            m.schedule_meeting(
+                actor=actor,
+                meeting_id=meeting_id,
+                scheduled_for=scheduled_for,
+                duration_minutes=duration_minutes,
+                agenda=items,
+                plan_number=plan_number,
+            )
+            return meeting_id
+
+        return self._on_mentorship(mentorship_id, change)
+
+    def _format_plan(self, format: str) -> list[dict[str, Any]]:
+        """The format's connection plan, shaped like a program's."""
+        fmt = self.catalog.format(format)
+        return [
+            {
+                "number": p.number,
+                "title": p.title,
+                "week_start": p.week_start,
+                "week_end": p.week_end,
+                "agenda": list(p.agenda),
+            }
+            for p in (fmt.connection_plan if fmt else ())
+        ]
+
+    @command
+    def hold_meeting(
+        self,
+        mentorship_id: str,
+        meeting_id: str,
+        *,
+        actor: str,
+        notes: str = "",
+        duration_minutes: int = 60,
+        attended: Sequence[str] | None = None,
+        idempotency_key: str | None = None,
+    ) -> Recorded:
+        """Record that a meeting was held: shared notes, who attended (default all)."""
+        self._raise_problems(
+            [
+                *check_text("notes", notes, required=False, max_len=20000),
+                *check_int("durationMinutes", duration_minutes, 1, 24 * 60),
+                *([] if attended is None else check_texts("attended", attended)),
+            ]
+        )
+        return self._on_mentorship(
+            mentorship_id,
+            lambda m: (
+                m.hold_meeting(
+                    actor=actor,
+                    meeting_id=meeting_id,
+                    notes=notes,
+                    duration_minutes=duration_minutes,
+                    attended=None
+                    if attended is None
+                    else list(dict.fromkeys(attended)),
+                )
+                or meeting_id
+            ),
+        )
+
+    @command
+    def cancel_meeting(
+        self,
+        mentorship_id: str,
+        meeting_id: str,
+        *,
+        actor: str,
+        reason: str = "",
+        idempotency_key: str | None = None,
+    ) -> Recorded:
+        """Cancel a scheduled meeting."""
+        self._raise_problems(check_text("reason", reason, required=False, max_len=2000))
+        return self._on_mentorship(
+            mentorship_id,
+            lambda m: (
+                m.cancel_meeting(actor=actor, meeting_id=meeting_id, reason=reason)
+                or meeting_id
+            ),
+        )

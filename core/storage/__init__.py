@@ -1,0 +1,1 @@
+"""Where events, links and keys are stored: SQLite, PostgreSQL, caches."""

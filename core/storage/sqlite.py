@@ -1,0 +1,242 @@
+"""The SQLite event store: pooled connections, the chained recorder, the key store.
+
+eventsourcing connects with `cached_statements=True`, which sqlite3 takes as a cache
+of one prepared statement: a transaction that runs a few different statements
+prepares each of them again every time. These connections keep STATEMENT_CACHE.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+import threading
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+from uuid import UUID
+
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+from eventsourcing.persistence import InterfaceError, StoredEvent
+from eventsourcing.sqlite import (
+    SQLITE3_DEFAULT_LOCK_TIMEOUT,
+    SQLiteApplicationRecorder,
+    SQLiteConnection,
+    SQLiteConnectionPool,
+    SQLiteCursor,
+    SQLiteFactory,
+)
+from eventsourcing.utils import Environment, EnvType
+from mentorlog.core.chain import GENESIS, LINKS_TABLE, new_links, stream_key
+from mentorlog.core.storage.links import CommittedLinks
+
+STATEMENT_CACHE = 256
+
+
+class CachingPool(SQLiteConnectionPool):
+    """eventsourcing's SQLite pool: WAL mode, with a statement cache per connection.
+
+    `synchronous` sets that pragma on each connection (None: SQLite's default).
+    """
+
+    def __init__(
+        self, *, db_name: str, lock_timeout: int | None, synchronous: str | None = None
+    ) -> None:
+        super().__init__(db_name=db_name, lock_timeout=lock_timeout)
+        self.synchronous = synchronous
+
+    def _create_connection(self) -> SQLiteConnection:
+        """Connect as eventsourcing does, keeping STATEMENT_CACHE statements."""
+        try:
+            connection = sqlite3.connect(
+                database=self.db_name,
+                uri=True,
+                check_same_thread=False,
+                isolation_level=None,  # autocommit; transactions BEGIN explicitly
+                cached_statements=STATEMENT_CACHE,
+                timeout=self.lock_timeout or SQLITE3_DEFAULT_LOCK_TIMEOUT,
+            )
+        except (sqlite3.Error, TypeError) as exc:
+            raise InterfaceError(exc) from exc
+        if not self.is_sqlite_memory_mode:
+            mode = connection.execute("PRAGMA journal_mode").fetchone()[0]
+            if mode.lower() != "wal":
+                connection.execute("PRAGMA journal_mode=WAL")
+                self.journal_mode_was_changed_to_wal = True
+            self.is_journal_mode_wal = True
+        if self.synchronous is not None:
+            connection.execute(f"PRAGMA synchronous={self.synchronous}")
+        connection.row_factory = sqlite3.Row
+        return SQLiteConnection(sqlite_conn=connection, max_age=self.max_age)
+
+
+class Factory(SQLiteFactory):
+    """eventsourcing's SQLite persistence, its connections from a CachingPool.
+
+    For PERSISTENCE_MODULE; reads the same SQLITE_* settings. The event store keeps
+    SQLite's default `synchronous` (FULL): every command's commit is durable.
+    """
+
+    def __init__(self, env: Environment | EnvType | None):
+        super().__init__(env)
+        plain = self.datastore.pool
+        self.datastore.pool = CachingPool(
+            db_name=plain.db_name, lock_timeout=plain.lock_timeout
+        )
+        plain.close()  # never connected: connections are made on first use
+
+
+class ChainedSQLiteRecorder(CommittedLinks, SQLiteApplicationRecorder):
+    """Records each event's chain hash in the same transaction as the event."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._keep_links()
+
+    def insert_events(
+        self, stored_events: Sequence[StoredEvent], **kwargs: Any
+    ) -> Sequence[int] | None:
+        """Insert the events and their links in one transaction."""
+        self._pending.links = []
+        ids = super().insert_events(stored_events, **kwargs)
+        self._remember(self._pending.links)  # committed now
+        return ids
+
+    def construct_create_table_statements(self) -> list[str]:
+        """The events table, then the links table."""
+        return [
+            *super().construct_create_table_statements(),
+            f"CREATE TABLE IF NOT EXISTS {LINKS_TABLE} ("
+            "originator_id TEXT, originator_version INTEGER, hash TEXT NOT NULL, "
+            "PRIMARY KEY (originator_id, originator_version)) WITHOUT ROWID",
+        ]
+
+    def _insert_events(
+        self, c: SQLiteCursor, stored_events: Sequence[StoredEvent], **kwargs: Any
+    ) -> Sequence[int] | None:
+        ids = super()._insert_events(c, stored_events, **kwargs)
+        links = new_links(
+            stored_events, lambda key, version: self._previous_hash(c, key, version)
+        )
+        c.executemany(f"INSERT INTO {LINKS_TABLE} VALUES (?,?,?)", links)
+        self._pending.links = links
+        return ids
+
+    def _previous_hash(self, c: SQLiteCursor, key: str, version: int) -> str:
+        if version <= 1:
+            return GENESIS
+        cached = self._cached_head(key, version)
+        if cached is not None:
+            return cached
+        c.execute(
+            f"SELECT hash FROM {LINKS_TABLE} "
+            "WHERE originator_id = ? AND originator_version = ?",
+            (key, version - 1),
+        )
+        row = c.fetchone()
+        return row[0] if row else GENESIS
+
+    def select_links(self, originator_id: UUID | str) -> list[tuple[int, str]]:
+        """Return (version, hash) of a stream's recorded links, in order."""
+        with self.datastore.transaction(commit=False) as c:
+            c.execute(
+                f"SELECT originator_version, hash FROM {LINKS_TABLE} "
+                "WHERE originator_id = ? ORDER BY originator_version",
+                (stream_key(originator_id),),
+            )
+            return [(row[0], row[1]) for row in c.fetchall()]
+
+    def first_position(self, originator_id: UUID) -> int | None:
+        """The notification ID of a stream's first event, or None if it has none."""
+        with self.datastore.transaction(commit=False) as c:
+            c.execute(
+                f"SELECT rowid FROM {self.events_table_name} "
+                "WHERE originator_id = ? AND originator_version = 1",
+                (originator_id.hex,),
+            )
+            row = c.fetchone()
+        return int(row[0]) if row else None
+
+    def stream_ids(self) -> list[str]:
+        """Every stream that has an event or a link, in first-recorded order."""
+        with self.datastore.transaction(commit=False) as c:
+            c.execute(
+                f"SELECT originator_id FROM {self.events_table_name} "
+                f"UNION SELECT originator_id FROM {LINKS_TABLE}"
+            )
+            return sorted(row[0] for row in c.fetchall())
+
+
+class SQLiteKeyStore:
+    """Keys in their own SQLite file; deletion overwrites the freed pages.
+
+    One connection is opened on first use and reused, its use serialized by a
+    lock; nothing is cached beside it, so a key another process destroyed is gone
+    here at the next read. close() closes it (a later use opens it again).
+    """
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self._lock = threading.Lock()
+        self._con: sqlite3.Connection | None = None
+        with self._lock, self._connection() as con:
+            con.execute(
+                "CREATE TABLE IF NOT EXISTS person_keys ("
+                "person_id TEXT PRIMARY KEY, key BLOB, destroyed INTEGER NOT NULL)"
+            )
+
+    def _connection(self) -> sqlite3.Connection:
+        """The store's connection, opened if need be (the caller holds the lock)."""
+        if self._con is None:
+            # Used by one thread at a time (under the lock), from any thread.
+            con = sqlite3.connect(self.path, timeout=10, check_same_thread=False)
+            con.execute("PRAGMA secure_delete = ON")
+            self._con = con
+        return self._con
+
+    def create(self, person_id: str) -> bytes:
+        """Make (or return) the person's key."""
+        with self._lock, self._connection() as con:
+            row = con.execute(
+                "SELECT key, destroyed FROM person_keys WHERE person_id = ?",
+                (person_id,),
+            ).fetchone()
+            if row is not None:
+                if row[1]:
+                    raise KeyError(f"the key of {person_id} was destroyed")
+                return bytes(row[0])
+            key = AESGCM.generate_key(bit_length=256)
+            con.execute("INSERT INTO person_keys VALUES (?, ?, 0)", (person_id, key))
+            return key
+
+    def get(self, person_id: str) -> bytes | None:
+        """Return the person's key, or None once destroyed."""
+        with self._lock:
+            row = (
+                self._connection()
+                .execute(
+                    "SELECT key FROM person_keys WHERE person_id = ? AND destroyed = 0",
+                    (person_id,),
+                )
+                .fetchone()
+            )
+        return bytes(row[0]) if row else None
+
+    def destroy(self, person_id: str) -> bool:
+        """Overwrite the key; keep a tombstone so it is never made again."""
+        with self._lock:
+            with self._connection() as con:
+                cursor = con.execute(
+                    "UPDATE person_keys SET key = NULL, destroyed = 1 "
+                    "WHERE person_id = ? AND destroyed = 0",
+                    (person_id,),
+                )
+                changed = cursor.rowcount > 0
+            if changed:
+                con.execute("VACUUM")  # after the commit: outside a transaction
+        return changed
+
+    def close(self) -> None:
+        """Close the connection."""
+        with self._lock:
+            con, self._con = self._con, None
+        if con is not None:
+            con.close()
