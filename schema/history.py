@@ -234,7 +234,8 @@ def _annotations(cls: type) -> dict[str, str]:
     """An event class's own fields and their annotations, in order."""
     merged: dict[str, str] = {}
     for klass in reversed(cls.__mro__):
-        if klass.__module__ == Mentorship.__module__:
+        # A part's events (core/goals.py, ...) are redefined on Mentorship.
+        if klass.__module__.startswith("mentorlog.core."):
             merged.update(getattr(klass, "__dict__", {}).get("__annotations__", {}))
     return merged
 

@@ -139,3 +139,16 @@ def _rows(path: Path, tables: list[str]) -> dict[str, list[tuple[Any, ...]]]:
             t: sorted(con.execute(f"SELECT * FROM {t}").fetchall(), key=repr)
             for t in tables
         }
+
+
+def test_todays_commands_record_under_the_release_topics(tmp_path: Path) -> None:
+    """Topics are stored and hashed: the same commands name the same event classes."""
+    from tests.fixtures.make_release_store import main as write_store
+
+    write_store(tmp_path / "today")
+    assert _topics(tmp_path / "today" / "events.db") == _topics(RELEASE / "events.db")
+
+
+def _topics(path: Path) -> set[str]:
+    with sqlite3.connect(path) as con:
+        return {row[0] for row in con.execute("SELECT topic FROM stored_events")}

@@ -43,7 +43,7 @@ PLAN = [{"title": "Set goals", "week_start": 1, "week_end": 1, "agenda": ["Meet"
 
 
 def core_aggregates() -> list[type[Aggregate]]:
-    """Every aggregate class defined in mentorlog.core, found by scanning it."""
+    """Every aggregate class in mentorlog.core that records events, found by a scan."""
     found = []
     for info in pkgutil.iter_modules(mentorlog.core.__path__):
         module = importlib.import_module(f"mentorlog.core.{info.name}")
@@ -54,6 +54,11 @@ def core_aggregates() -> list[type[Aggregate]]:
                 and value.__module__ == module.__name__
             ):
                 found.append(value)
+    # A part of an aggregate (Mentorship's goals, notes...) records nothing of its
+    # own: its events are redefined on the aggregate made of it.
+    found = [
+        a for a in found if not any(b is not a and issubclass(b, a) for b in found)
+    ]
     return sorted(found, key=lambda cls: cls.__name__)
 
 

@@ -19,8 +19,8 @@ import psycopg
 import pytest
 from click.testing import CliRunner
 from mentorlog.core.access import person_actor
-from mentorlog.core.application import Mentoring
 from mentorlog.core.chain import ChainedRecorder, verify
+from mentorlog.core.commands import base as retries
 from mentorlog.core.errors import Conflict, MentorlogError
 
 from mentorlog.cli import main
@@ -208,8 +208,8 @@ def write_goals(
     services = open_services(Settings(data_dir=Path(data_dir), database_url=url))
     outcomes = []
     collisions = Collisions()
-    logging.getLogger(Mentoring.__module__).addHandler(collisions)
-    logging.getLogger(Mentoring.__module__).setLevel(logging.DEBUG)
+    logging.getLogger(retries.__name__).addHandler(collisions)
+    logging.getLogger(retries.__name__).setLevel(logging.DEBUG)
     try:
         state = services.app.get_mentorship(mentorship)
         mentee = next(p for p in state.participants if p["role"] == "mentee")
