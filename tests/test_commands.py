@@ -3,11 +3,17 @@
 from __future__ import annotations
 
 import inspect
+from pathlib import Path
 
+from graphql import GraphQLInputObjectType, build_schema, get_named_type
 from mentorlog.core import policy
 from mentorlog.core.application import Mentoring
 from mentorlog.core.commands.base import COMMANDS
 
+ROOT = Path(__file__).resolve().parent.parent
+# revoke_token's argument is `credential`, hashed into stored fingerprints as such;
+# the API names it as it names every ID.
+INPUT_NAMES = {"credential": "credentialId"}
 POLICY_NAMES = (
     policy.PARTICIPANT_COMMANDS | policy.ADMIN_COMMANDS | policy.ADMIN_ANYWHERE_COMMANDS
 )
@@ -35,3 +41,35 @@ def test_commands_that_record_take_an_idempotency_key() -> None:
     }
     # A token is shown once: a retry cannot return it again, so it takes no key.
     assert without == {"issue_token"}
+
+
+def _camel(name: str) -> str:
+    head, *rest = name.split("_")
+    return head + "".join(part.title() for part in rest)
+
+
+def test_each_mutation_runs_the_command_of_its_name_with_its_arguments() -> None:
+    """A mutation's input holds its command's arguments, in GraphQL's spelling.
+
+    The actor is the token's person; a command on a goal, note, meeting or
+    milestone takes the mentorship from that item's ID.
+    """
+    sdl = build_schema((ROOT / "schema" / "schema.graphql").read_text())
+    assert sdl.mutation_type is not None
+    mutations = sdl.mutation_type.fields
+    assert sorted(_snake(name) for name in mutations) == sorted(COMMANDS)
+    for name, field in mutations.items():
+        signature = COMMANDS[_snake(name)]
+        arguments = {INPUT_NAMES.get(p, _camel(p)) for p in signature.parameters} - {
+            "self",
+            "actor",
+        }
+        input_type = get_named_type(field.args["input"].type)
+        assert isinstance(input_type, GraphQLInputObjectType), name
+        fields = set(input_type.fields)
+        assert fields <= arguments, (name, fields - arguments)
+        assert arguments - fields <= {"mentorshipId"}, (name, arguments - fields)
+
+
+def _snake(name: str) -> str:
+    return "".join(f"_{c.lower()}" if c.isupper() else c for c in name)
