@@ -26,6 +26,6 @@ def test_ruff_format_is_clean() -> None:
     assert result.returncode == 0, result.stdout + result.stderr
 
 
-def test_mypy_passes_on_core_and_plugins() -> None:
-    result = tool("mypy", "core", "plugins")
+def test_mypy_passes_on_every_package() -> None:
+    result = tool("mypy", "core", "plugins", "projections", "schema", "mentorlog")
     assert result.returncode == 0, result.stdout + result.stderr
