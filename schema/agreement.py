@@ -15,6 +15,7 @@ from mentorlog.schema.mutation_base import (
     USER_ERRORS,
     CommandInput,
     arg,
+    arguments,
     mentorship_of,
     perform,
 )
@@ -67,13 +68,7 @@ class AgreementMutations:
             "record_agreement",
             input.mentorship_id,
             lambda app, mentorship_id, actor: app.record_agreement(
-                mentorship_id,
-                actor=actor,
-                idempotency_key=input.idempotency_key,
-                communication=input.communication,
-                confidentiality=input.confidentiality,
-                schedule=input.schedule,
-                outcomes=input.outcomes,
+                mentorship_id, actor=actor, **arguments(input, "record_agreement")
             ),
         )
         recorded, errors = await perform(info, command)
@@ -89,7 +84,7 @@ class AgreementMutations:
             "sign_agreement",
             input.mentorship_id,
             lambda app, mentorship_id, actor: app.sign_agreement(
-                mentorship_id, actor=actor, idempotency_key=input.idempotency_key
+                mentorship_id, actor=actor, **arguments(input, "sign_agreement")
             ),
         )
         recorded, errors = await perform(info, command)

@@ -18,6 +18,7 @@ from mentorlog.schema.mutation_base import (
     USER_ERRORS,
     CommandInput,
     arg,
+    arguments,
     decoded_id,
     optional_id,
     perform,
@@ -65,11 +66,11 @@ class FeedbackMutations:
             lambda app, mentorship_id, actor: app.give_feedback(
                 mentorship_id,
                 actor=actor,
-                idempotency_key=input.idempotency_key,
-                text=input.text,
-                source=input.source.value,
-                about_id=optional_id(input.about_id, "Person", "aboutId"),
-                rating=input.rating,
+                **arguments(
+                    input,
+                    "give_feedback",
+                    about_id=optional_id(input.about_id, "Person", "aboutId"),
+                ),
             ),
         )
         recorded, errors = await perform(info, command)

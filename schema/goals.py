@@ -20,6 +20,7 @@ from mentorlog.schema.mutation_base import (
     USER_ERRORS,
     CommandInput,
     arg,
+    arguments,
     decode_all,
     decoded_id,
     optional_id,
@@ -159,13 +160,11 @@ class GoalsMutations:
             lambda app, mentorship_id, actor: app.set_goal(
                 mentorship_id,
                 actor=actor,
-                idempotency_key=input.idempotency_key,
-                title=input.title,
-                framework=input.framework,
-                fields=input.fields,  # type: ignore[arg-type]
-                term=input.term.value,
-                private=input.private,
-                owner_id=optional_id(input.owner_id, "Person", "ownerId"),
+                **arguments(
+                    input,
+                    "set_goal",
+                    owner_id=optional_id(input.owner_id, "Person", "ownerId"),
+                ),
             ),
         )
         recorded, errors = await perform(info, command)
@@ -183,13 +182,7 @@ class GoalsMutations:
             "revise_goal",
             input.goal_id,
             lambda app, mentorship_id, goal_id, actor: app.revise_goal(
-                mentorship_id,
-                goal_id,
-                actor=actor,
-                idempotency_key=input.idempotency_key,
-                title=input.title,
-                fields=input.fields,  # type: ignore[arg-type]
-                reason=input.reason,
+                mentorship_id, goal_id, actor=actor, **arguments(input, "revise_goal")
             ),
         )
         recorded, errors = await perform(info, command)
@@ -210,10 +203,7 @@ class GoalsMutations:
                 mentorship_id,
                 goal_id,
                 actor=actor,
-                idempotency_key=input.idempotency_key,
-                percent=input.percent,
-                key_results=input.key_results,
-                note=input.note,
+                **arguments(input, "record_goal_progress"),
             ),
         )
         recorded, errors = await perform(info, command)
@@ -229,11 +219,7 @@ class GoalsMutations:
             "achieve_goal",
             input.goal_id,
             lambda app, mentorship_id, goal_id, actor: app.achieve_goal(
-                mentorship_id,
-                goal_id,
-                actor=actor,
-                note=input.note,
-                idempotency_key=input.idempotency_key,
+                mentorship_id, goal_id, actor=actor, **arguments(input, "achieve_goal")
             ),
         )
         recorded, errors = await perform(info, command)
@@ -252,11 +238,7 @@ class GoalsMutations:
             "abandon_goal",
             input.goal_id,
             lambda app, mentorship_id, goal_id, actor: app.abandon_goal(
-                mentorship_id,
-                goal_id,
-                actor=actor,
-                reason=input.reason,
-                idempotency_key=input.idempotency_key,
+                mentorship_id, goal_id, actor=actor, **arguments(input, "abandon_goal")
             ),
         )
         recorded, errors = await perform(info, command)
@@ -279,8 +261,11 @@ class GoalsMutations:
                 mentorship_id,
                 goal_id,
                 actor=actor,
-                idempotency_key=input.idempotency_key,
-                shared_with=decode_all(input.shared_with, "Person", "sharedWith"),
+                **arguments(
+                    input,
+                    "share_goal",
+                    shared_with=decode_all(input.shared_with, "Person", "sharedWith"),
+                ),
             ),
         )
         recorded, errors = await perform(info, command)

@@ -17,6 +17,7 @@ from mentorlog.schema.mutation_base import (
     USER_ERRORS,
     CommandInput,
     arg,
+    arguments,
     mentorship_of,
     perform,
 )
@@ -139,17 +140,20 @@ class LifecycleMutations:
             input.program_id,
             lambda app, program_id, actor: app.propose_mentorship(
                 actor=actor,
-                idempotency_key=input.idempotency_key,
-                program_id=program_id,
-                format=input.format,
-                participants=[
-                    {
-                        "person_id": ids.decode(x.person_id, "Person", "participants"),
-                        "role": x.role,
-                    }
-                    for x in input.participants
-                ],
-                purpose=input.purpose,
+                **arguments(
+                    input,
+                    "propose_mentorship",
+                    program_id=program_id,
+                    participants=[
+                        {
+                            "person_id": ids.decode(
+                                x.person_id, "Person", "participants"
+                            ),
+                            "role": x.role,
+                        }
+                        for x in input.participants
+                    ],
+                ),
             ),
         )
         recorded, errors = await perform(info, command)
@@ -168,7 +172,7 @@ class LifecycleMutations:
             "start_mentorship",
             input.mentorship_id,
             lambda app, mentorship_id, actor: app.start_mentorship(
-                mentorship_id, actor=actor, idempotency_key=input.idempotency_key
+                mentorship_id, actor=actor, **arguments(input, "start_mentorship")
             ),
         )
         recorded, errors = await perform(info, command)
@@ -184,10 +188,7 @@ class LifecycleMutations:
             "pause_mentorship",
             input.mentorship_id,
             lambda app, mentorship_id, actor: app.pause_mentorship(
-                mentorship_id,
-                actor=actor,
-                idempotency_key=input.idempotency_key,
-                reason=input.reason,
+                mentorship_id, actor=actor, **arguments(input, "pause_mentorship")
             ),
         )
         recorded, errors = await perform(info, command)
@@ -203,7 +204,7 @@ class LifecycleMutations:
             "resume_mentorship",
             input.mentorship_id,
             lambda app, mentorship_id, actor: app.resume_mentorship(
-                mentorship_id, actor=actor, idempotency_key=input.idempotency_key
+                mentorship_id, actor=actor, **arguments(input, "resume_mentorship")
             ),
         )
         recorded, errors = await perform(info, command)
@@ -221,10 +222,7 @@ class LifecycleMutations:
             "complete_mentorship",
             input.mentorship_id,
             lambda app, mentorship_id, actor: app.complete_mentorship(
-                mentorship_id,
-                actor=actor,
-                idempotency_key=input.idempotency_key,
-                note=input.note,
+                mentorship_id, actor=actor, **arguments(input, "complete_mentorship")
             ),
         )
         recorded, errors = await perform(info, command)
@@ -240,10 +238,7 @@ class LifecycleMutations:
             "end_mentorship",
             input.mentorship_id,
             lambda app, mentorship_id, actor: app.end_mentorship(
-                mentorship_id,
-                actor=actor,
-                idempotency_key=input.idempotency_key,
-                reason=input.reason,
+                mentorship_id, actor=actor, **arguments(input, "end_mentorship")
             ),
         )
         recorded, errors = await perform(info, command)

@@ -17,6 +17,7 @@ from mentorlog.schema.mutation_base import (
     USER_ERRORS,
     CommandInput,
     arg,
+    arguments,
     decode_all,
     decoded_id,
     perform,
@@ -102,13 +103,7 @@ class MeetingsMutations:
             "schedule_meeting",
             input.mentorship_id,
             lambda app, mentorship_id, actor: app.schedule_meeting(
-                mentorship_id,
-                actor=actor,
-                idempotency_key=input.idempotency_key,
-                scheduled_for=input.scheduled_for.isoformat(),
-                agenda=input.agenda,
-                duration_minutes=input.duration_minutes,
-                plan_number=input.plan_number,
+                mentorship_id, actor=actor, **arguments(input, "schedule_meeting")
             ),
         )
         recorded, errors = await perform(info, command)
@@ -130,12 +125,13 @@ class MeetingsMutations:
                 mentorship_id,
                 meeting_id,
                 actor=actor,
-                idempotency_key=input.idempotency_key,
-                notes=input.notes,
-                duration_minutes=input.duration_minutes,
-                attended=None
-                if input.attended is None
-                else decode_all(input.attended, "Person", "attended"),
+                **arguments(
+                    input,
+                    "hold_meeting",
+                    attended=None
+                    if input.attended is None
+                    else decode_all(input.attended, "Person", "attended"),
+                ),
             ),
         )
         recorded, errors = await perform(info, command)
@@ -156,8 +152,7 @@ class MeetingsMutations:
                 mentorship_id,
                 meeting_id,
                 actor=actor,
-                reason=input.reason,
-                idempotency_key=input.idempotency_key,
+                **arguments(input, "cancel_meeting"),
             ),
         )
         recorded, errors = await perform(info, command)

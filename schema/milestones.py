@@ -18,6 +18,7 @@ from mentorlog.schema.mutation_base import (
     USER_ERRORS,
     CommandInput,
     arg,
+    arguments,
     decoded_id,
     perform,
     scoped_mentorship_id,
@@ -79,10 +80,7 @@ class MilestonesMutations:
             return app.reach_milestone(
                 mentorship_id,
                 actor=actor,
-                idempotency_key=input.idempotency_key,
-                title=input.title,
-                goal_id=goal_id,
-                note=input.note,
+                **arguments(input, "reach_milestone", goal_id=goal_id),
             )
 
         command = auth.on_mentorship("reach_milestone", input.mentorship_id, run)
@@ -105,8 +103,7 @@ class MilestonesMutations:
                 mentorship_id,
                 milestone_id,
                 actor=actor,
-                how=input.how,
-                idempotency_key=input.idempotency_key,
+                **arguments(input, "celebrate_milestone"),
             ),
         )
         recorded, errors = await perform(info, command)

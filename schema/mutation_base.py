@@ -10,10 +10,14 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Awaitable, Callable
+from datetime import datetime
+from enum import Enum
+from inspect import Parameter
 from typing import Any
 
 import strawberry
 from mentorlog.core.application import Recorded
+from mentorlog.core.commands.base import COMMANDS
 from mentorlog.core.errors import MentorlogError, NotFound
 from mentorlog.core.policy import ReadScope
 from mentorlog.projections import queries
@@ -162,3 +166,32 @@ def arg(description: str) -> Any:
 
 
 INPUT = "What the command needs."
+
+
+def arguments(input: Any, command: str, **decoded: Any) -> dict[str, Any]:
+    """The command's keyword arguments, taken from its input by name.
+
+    The command's signature (core/commands) is the one definition: each of its
+    keyword-only parameters the input holds is passed, enums as their values and
+    date-times in ISO 8601; `decoded` gives those the API turns into core values
+    first (global IDs, nested inputs). The target IDs a command takes positionally
+    are the caller's.
+    """
+    names = [
+        name
+        for name, parameter in COMMANDS[command].parameters.items()
+        if parameter.kind is Parameter.KEYWORD_ONLY and name != "actor"
+    ]
+    found = {n: plain(getattr(input, n)) for n in names if hasattr(input, n)}
+    return {**found, **decoded}
+
+
+def plain(value: Any) -> Any:
+    """An input value as the core takes it: enums as values, date-times as text."""
+    if isinstance(value, Enum):
+        return value.value
+    if isinstance(value, datetime):
+        return value.isoformat()
+    if isinstance(value, list):
+        return [plain(v) for v in value]
+    return value

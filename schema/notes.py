@@ -20,6 +20,7 @@ from mentorlog.schema.mutation_base import (
     USER_ERRORS,
     CommandInput,
     arg,
+    arguments,
     decode_all,
     decoded_id,
     perform,
@@ -104,10 +105,7 @@ class NotesMutations:
             return app.write_note(
                 mentorship_id,
                 actor=actor,
-                idempotency_key=input.idempotency_key,
-                text=input.text,
-                meeting_id=meeting_id,
-                private=input.private,
+                **arguments(input, "write_note", meeting_id=meeting_id),
             )
 
         command = auth.on_mentorship("write_note", input.mentorship_id, run)
@@ -123,11 +121,7 @@ class NotesMutations:
             "revise_note",
             input.note_id,
             lambda app, mentorship_id, note_id, actor: app.revise_note(
-                mentorship_id,
-                note_id,
-                actor=actor,
-                idempotency_key=input.idempotency_key,
-                text=input.text,
+                mentorship_id, note_id, actor=actor, **arguments(input, "revise_note")
             ),
         )
         recorded, errors = await perform(info, command)
@@ -150,8 +144,11 @@ class NotesMutations:
                 mentorship_id,
                 note_id,
                 actor=actor,
-                idempotency_key=input.idempotency_key,
-                shared_with=decode_all(input.shared_with, "Person", "sharedWith"),
+                **arguments(
+                    input,
+                    "share_note",
+                    shared_with=decode_all(input.shared_with, "Person", "sharedWith"),
+                ),
             ),
         )
         recorded, errors = await perform(info, command)

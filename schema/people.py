@@ -21,6 +21,7 @@ from mentorlog.schema.mutation_base import (
     USER_ERRORS,
     CommandInput,
     arg,
+    arguments,
     creator_loaders,
     perform,
     person_of,
@@ -90,16 +91,7 @@ class PeopleMutations:
         def command(app: Mentoring, principal: Principal) -> Recorded:
             auth.anywhere(principal, "register_person", "register people")
             return app.register_person(
-                actor=principal.actor,
-                idempotency_key=input.idempotency_key,
-                display_name=input.display_name,
-                career_stage=input.career_stage.value,
-                years_experience=input.years_experience,
-                tenure_years=input.tenure_years,
-                skills=input.skills,
-                interests=input.interests,
-                capacity=input.capacity,
-                email=input.email,
+                actor=principal.actor, **arguments(input, "register_person")
             )
 
         recorded, errors = await perform(info, command)
@@ -126,10 +118,7 @@ class PeopleMutations:
             if not may_command(principal, "erase_person", principal.program_id):
                 raise NotFound(f"no person with ID {target[0]}", "personId")
             return app.erase_person(
-                target[0],
-                actor=principal.actor,
-                reason=input.reason,
-                idempotency_key=input.idempotency_key,
+                target[0], actor=principal.actor, **arguments(input, "erase_person")
             )
 
         recorded, errors = await perform(info, command, check)

@@ -21,6 +21,7 @@ from mentorlog.schema.mutation_base import (
     USER_ERRORS,
     CommandInput,
     arg,
+    arguments,
     creator_loaders,
     decode_all,
     decoded_id,
@@ -164,16 +165,9 @@ class ProgramsMutations:
             ]
             return app.create_program(
                 actor=principal.actor,
-                idempotency_key=input.idempotency_key,
-                name=input.name,
-                description=input.description,
-                mentor_min_years_experience=input.mentor_min_years_experience,
-                mentee_min_tenure_years=input.mentee_min_tenure_years,
-                duration_months=input.duration_months,
-                cadence_days=input.cadence_days,
-                formats=input.formats,
-                default_framework=input.default_framework,
-                admins=list(dict.fromkeys(admins)),
+                **arguments(
+                    input, "create_program", admins=list(dict.fromkeys(admins))
+                ),
             )
 
         recorded, errors = await perform(info, command)
@@ -192,14 +186,7 @@ class ProgramsMutations:
             "add_starter_goal",
             input.program_id,
             lambda app, program_id, actor: app.add_starter_goal(
-                program_id,
-                actor=actor,
-                idempotency_key=input.idempotency_key,
-                title=input.title,
-                framework=input.framework,
-                fields=input.fields,  # type: ignore[arg-type]
-                term=input.term.value,
-                locked=input.locked,
+                program_id, actor=actor, **arguments(input, "add_starter_goal")
             ),
         )
         recorded, errors = await perform(info, command)
@@ -231,8 +218,7 @@ class ProgramsMutations:
             lambda app, program_id, actor: app.set_connection_plan(
                 program_id,
                 actor=actor,
-                idempotency_key=input.idempotency_key,
-                meetings=plan,
+                **arguments(input, "set_connection_plan", meetings=plan),
             ),
         )
         recorded, errors = await perform(info, command)
@@ -250,8 +236,11 @@ class ProgramsMutations:
             lambda app, program_id, actor: app.add_program_admin(
                 program_id,
                 actor=actor,
-                idempotency_key=input.idempotency_key,
-                person_id=ids.decode(input.person_id, "Person", "personId"),
+                **arguments(
+                    input,
+                    "add_program_admin",
+                    person_id=ids.decode(input.person_id, "Person", "personId"),
+                ),
             ),
         )
         recorded, errors = await perform(info, command)

@@ -18,6 +18,7 @@ from mentorlog.schema.mutation_base import (
     USER_ERRORS,
     CommandInput,
     arg,
+    arguments,
     decoded_id,
     perform,
     scoped_node,
@@ -57,14 +58,7 @@ class ReviewsMutations:
             "record_review",
             input.mentorship_id,
             lambda app, mentorship_id, actor: app.record_review(
-                mentorship_id,
-                actor=actor,
-                idempotency_key=input.idempotency_key,
-                progress_rating=input.progress_rating,
-                went_well=input.went_well,
-                challenges=input.challenges,
-                support=[s.value for s in input.support],
-                next_steps=input.next_steps,
+                mentorship_id, actor=actor, **arguments(input, "record_review")
             ),
         )
         recorded, errors = await perform(info, command)

@@ -22,6 +22,7 @@ from mentorlog.schema.mutation_base import (
     USER_ERRORS,
     CommandInput,
     arg,
+    arguments,
     perform,
     related_person,
 )
@@ -94,9 +95,9 @@ class TokensMutations:
             program_id, person_id = target
             token, recorded = app.issue_token(
                 actor=principal.actor,
-                person_id=person_id,
-                role=input.role.value,
-                program_id=program_id,
+                **arguments(
+                    input, "issue_token", person_id=person_id, program_id=program_id
+                ),
             )
             issued.append(token)
             return recorded
@@ -120,8 +121,7 @@ class TokensMutations:
             return app.revoke_token(
                 input.credential_id,
                 actor=principal.actor,
-                reason=input.reason,
-                idempotency_key=input.idempotency_key,
+                **arguments(input, "revoke_token"),
             )
 
         recorded, errors = await perform(info, command)

@@ -26,6 +26,7 @@ from mentorlog.core.storage.cache import replay
 from mentorlog.cli import main as cli
 from mentorlog.services import Services, open_services
 from mentorlog.settings import Settings
+from tests.test_api_support import gid, node_id, open_api
 
 RELEASE = Path(__file__).parent / "fixtures" / "release-0.1.0"
 EXPECTED: dict[str, Any] = json.loads((RELEASE / "expected.json").read_text())
@@ -152,3 +153,61 @@ def test_todays_commands_record_under_the_release_topics(tmp_path: Path) -> None
 def _topics(path: Path) -> set[str]:
     with sqlite3.connect(path) as con:
         return {row[0] for row in con.execute("SELECT topic FROM stored_events")}
+
+
+# Mutations whose inputs the API converts (enums, date-times, lists of enums, JSON):
+# retried over HTTP with the release's keys, they must fingerprint as the service
+# calls did, and so return what was recorded, recording nothing.
+API_RETRIES = {
+    "pause_mentorship": ("pauseMentorship", "mentorship { id }", {"reason": None}),
+    "set_goal": (
+        "setGoal",
+        "goal { id }",
+        {"title": None, "framework": None, "fields": None},
+    ),
+    "schedule_meeting": (
+        "scheduleMeeting",
+        "meeting { id }",
+        {"scheduledFor": "scheduled_for", "planNumber": "plan_number"},
+    ),
+    "record_review": (
+        "recordReview",
+        "review { id }",
+        {
+            "progressRating": "progress_rating",
+            "wentWell": "went_well",
+            "challenges": None,
+            "support": None,
+            "nextSteps": "next_steps",
+        },
+    ),
+}
+
+
+async def test_api_retries_with_release_keys_record_nothing(
+    release: Services, data_dir: Path
+) -> None:
+    async for api in open_api(Settings(data_dir=data_dir), release):
+        for method, (mutation, selection, fields) in API_RETRIES.items():
+            call = next(c for c in CALLS if c["method"] == method)
+            kwargs = call["kwargs"]
+            person = kwargs["actor"].removeprefix("person:")
+            token = api.token(person)
+            head = api.head()
+            values = {name: kwargs[source or name] for name, source in fields.items()}
+            if "support" in values:
+                values["support"] = [s.upper() for s in values["support"]]
+            payload = await api.mutate(
+                mutation,
+                {
+                    "mentorshipId": gid("Mentorship", call["args"][0]),
+                    "idempotencyKey": kwargs["idempotency_key"],
+                    **values,
+                },
+                selection,
+                token,
+            )
+            assert payload["userErrors"] == [], (method, payload)
+            made = next(iter(payload.values()))
+            assert node_id(made["id"]).split(":")[-1] == call["result_id"], method
+            assert api.head() == head, method
