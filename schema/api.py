@@ -12,8 +12,8 @@ from functools import cache
 
 import strawberry
 from graphql.validation import ASTValidationRule, NoSchemaIntrospectionCustomRule
+from mentorlog.schema.direct_resolvers import trim
 from mentorlog.schema.errors import MaskWithErrorId, should_mask
-from mentorlog.schema.fast import trim
 from mentorlog.schema.history import EVENT_TYPES
 from mentorlog.schema.mutations import Mutation
 from mentorlog.schema.queries import Query
@@ -53,7 +53,7 @@ def make_schema(
     """The schema; without introspection it also stops suggesting field names.
 
     `direct_resolvers` gives plain fields resolvers without Strawberry's wrapping
-    (schema/fast.py); off, every field resolves as Strawberry builds it.
+    (schema/direct_resolvers.py); off, every field resolves as Strawberry builds it.
     """
     # Factories: a fresh extension per request; the caches live at module level.
     rules = LIMIT_RULES if introspection else CLOSED_RULES
