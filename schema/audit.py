@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-from typing import TYPE_CHECKING, Annotated
 
 import strawberry
 from mentorlog.core.access import Principal
@@ -12,12 +11,8 @@ from mentorlog.core.policy import may_verify
 from mentorlog.schema import ids
 from mentorlog.schema.context import Info
 from mentorlog.schema.enums import TokenRole
-
-if TYPE_CHECKING:
-    from mentorlog.schema.types import Person, Program
-
-PERSON = Annotated["Person", strawberry.lazy("mentorlog.schema.types")]
-PROGRAM = Annotated["Program", strawberry.lazy("mentorlog.schema.types")]
+from mentorlog.schema.people import Person
+from mentorlog.schema.programs.types import Program
 
 
 @strawberry.type(description="Who the request acts as, from its bearer token.")
@@ -40,16 +35,12 @@ class Viewer:
         )
 
     @strawberry.field(description="The person the token names; every change is theirs.")
-    async def person(self, info: Info) -> PERSON | None:  # type: ignore[valid-type]
-        from mentorlog.schema.types import Person
-
+    async def person(self, info: Info) -> Person | None:
         row = await info.context.loaders.person.load(self.person_id)
         return Person.from_row(row) if row else None
 
     @strawberry.field(description="The program the token is bound to, if any.")
-    async def program(self, info: Info) -> PROGRAM | None:  # type: ignore[valid-type]
-        from mentorlog.schema.types import Program
-
+    async def program(self, info: Info) -> Program | None:
         if self.program_id is None:
             return None
         row = await info.context.loaders.program.load(self.program_id)

@@ -18,7 +18,7 @@ import re
 from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime
 from enum import Enum
-from typing import TYPE_CHECKING, Annotated, Any, cast
+from typing import Any, cast
 
 import strawberry
 from mentorlog.core.access import Principal
@@ -43,11 +43,9 @@ from mentorlog.schema.pagination import (
     decode_cursor,
     encode_cursor,
 )
+from mentorlog.schema.values import Actor, Participant
 from strawberry import relay
 from strawberry.scalars import JSON
-
-if TYPE_CHECKING:
-    from mentorlog.schema.types import Actor, Participant
 
 Opener = Callable[[Any, Any], Any]
 
@@ -157,9 +155,6 @@ EVENT_FIELD_DESCRIPTIONS = {
 
 # -- the interface -----------------------------------------------------------------
 
-ACTOR = Annotated["Actor", strawberry.lazy("mentorlog.schema.types")]
-PARTICIPANTS = list[Annotated["Participant", strawberry.lazy("mentorlog.schema.types")]]
-
 
 @strawberry.interface(
     description="One recorded event of a mentorship, as stored: its place in the "
@@ -170,7 +165,7 @@ class MentorshipEvent:
         description="Its place in the mentorship's event stream, from 1."
     )
     occurred_at: datetime = strawberry.field(description="When it was recorded.")
-    actor: ACTOR = strawberry.field(description="Who caused it.")  # type: ignore[valid-type]
+    actor: Actor = strawberry.field(description="Who caused it.")
     hash: str = strawberry.field(
         description="Its link in the stream's hash chain (SHA-256, hex): the hash of "
         "the previous link and this event, as `verify` recomputes it."
@@ -263,7 +258,7 @@ def _graphql_type(event_name: str, name: str, annotation: str) -> Any:
     elif name in PEOPLE_LISTS:
         kind = list[strawberry.ID]
     elif name == "participants":
-        kind = PARTICIPANTS
+        kind = list[Participant]
     elif name in ENUMS:
         kind = ENUMS[name]
     elif name == "support":
@@ -348,8 +343,6 @@ def _convert(
     open_sealed: Opener,
 ) -> Any:
     """A payload value as its GraphQL field gives it (sealed: opened if may_open)."""
-    from mentorlog.schema.types import Participant
-
     if value is None:
         return None
     if name in SCOPED:
@@ -394,8 +387,6 @@ def to_event(
     open_sealed: Opener,
 ) -> MentorshipEvent | None:
     """The GraphQL object of one stored event (None for an unknown event type)."""
-    from mentorlog.schema.types import Actor
-
     cls = EVENT_TYPES.get(entry.type)
     if cls is None:
         return None

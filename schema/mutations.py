@@ -25,18 +25,16 @@ from mentorlog.schema import payloads as p
 from mentorlog.schema.authorize import Command
 from mentorlog.schema.context import Info
 from mentorlog.schema.errors import PROJECTION_TIMEOUT, UserError, user_errors
+from mentorlog.schema.feedback import Feedback as FeedbackType
+from mentorlog.schema.goals import Goal
 from mentorlog.schema.loaders import Loaders
-from mentorlog.schema.types import Feedback as FeedbackType
-from mentorlog.schema.types import (
-    Goal,
-    Meeting,
-    Mentorship,
-    Milestone,
-    Note,
-    Person,
-    Program,
-)
-from mentorlog.schema.types import Review as ReviewType
+from mentorlog.schema.meetings import Meeting
+from mentorlog.schema.mentorships.types import Mentorship
+from mentorlog.schema.milestones import Milestone
+from mentorlog.schema.notes import Note
+from mentorlog.schema.people import Person
+from mentorlog.schema.programs.types import Program
+from mentorlog.schema.reviews import Review as ReviewType
 
 Check = Callable[[], Awaitable[None]]
 

@@ -13,6 +13,11 @@ MAX_PAGE_SIZE = 100
 DEFAULT_PAGE_SIZE = 20
 CURSOR_PREFIX = "seq:"
 
+FIRST = "Return at most this many items from the start (default 20, at most 100)."
+AFTER = "Return items after this cursor."
+LAST = "Return at most this many items from the end (at most 100)."
+BEFORE = "Return items before this cursor."
+
 
 def encode_cursor(seq: int) -> str:
     """An opaque cursor for the row at this position."""

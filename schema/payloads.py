@@ -4,18 +4,15 @@ from __future__ import annotations
 
 import strawberry
 from mentorlog.schema.errors import UserError
-from mentorlog.schema.types import (
-    Feedback,
-    Goal,
-    Meeting,
-    Mentorship,
-    Milestone,
-    Note,
-    Person,
-    Program,
-    Review,
-    StarterGoal,
-)
+from mentorlog.schema.feedback import Feedback
+from mentorlog.schema.goals import Goal
+from mentorlog.schema.meetings import Meeting
+from mentorlog.schema.mentorships.types import Mentorship
+from mentorlog.schema.milestones import Milestone
+from mentorlog.schema.notes import Note
+from mentorlog.schema.people import Person
+from mentorlog.schema.programs.types import Program, StarterGoal
+from mentorlog.schema.reviews import Review
 
 USER_ERRORS = "Why the mutation was refused (nothing was recorded); empty on success."
 

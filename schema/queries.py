@@ -17,22 +17,12 @@ from mentorlog.schema.audit import StoreVerification, StreamVerification, Viewer
 from mentorlog.schema.context import Info
 from mentorlog.schema.enums import CareerStage, MentorshipStatus
 from mentorlog.schema.errors import ClientError
-from mentorlog.schema.pagination import MAX_PAGE_SIZE
-from mentorlog.schema.types import (
-    AFTER,
-    BEFORE,
-    FIRST,
-    LAST,
-    NODE_TYPES,
-    Format,
-    GoalFramework,
-    Mentorship,
-    MentorshipConnection,
-    Person,
-    PersonConnection,
-    Program,
-    ProgramConnection,
-)
+from mentorlog.schema.mentorships.types import Mentorship, MentorshipConnection
+from mentorlog.schema.nodes import NODE_TYPES
+from mentorlog.schema.pagination import AFTER, BEFORE, FIRST, LAST, MAX_PAGE_SIZE
+from mentorlog.schema.people import Person, PersonConnection
+from mentorlog.schema.programs.catalog import Format, GoalFramework
+from mentorlog.schema.programs.types import Program, ProgramConnection
 from strawberry import relay
 
 MAX_QUIET_DAYS = 3650
