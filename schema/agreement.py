@@ -3,13 +3,26 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
+from typing import Annotated, Any
 
 import strawberry
+from mentorlog.core.application import Recorded
+from mentorlog.schema import authorize as auth
+from mentorlog.schema.commands import (
+    ID,
+    INPUT,
+    MENTORSHIP_ID,
+    USER_ERRORS,
+    CommandInput,
+    arg,
+    perform,
+)
 from mentorlog.schema.context import Info
-from mentorlog.schema.graph import at
+from mentorlog.schema.errors import UserError
+from mentorlog.schema.graph import MentorshipRef, at, mentorship_of
 from mentorlog.schema.people import Person
 from mentorlog.schema.values import Actor
+from strawberry import relay
 
 
 @strawberry.type(description="A participant's signature on the expectations agreement.")
@@ -54,4 +67,90 @@ class Agreement:
                 Signature(signed_at=at(s["signed_at"]), person_id=s["person_id"])
                 for s in value["signatures"]
             ],
+        )
+
+
+@strawberry.input(description="The expectations agreement the participants will sign.")
+class RecordAgreementInput(CommandInput):
+    mentorship_id: ID = strawberry.field(description=MENTORSHIP_ID)
+    communication: str = strawberry.field(description="How they communicate.")
+    confidentiality: str = strawberry.field(description="What stays between them.")
+    schedule: str = strawberry.field(description="When and how often they meet.")
+    outcomes: list[str] = strawberry.field(description="The outcomes they expect.")
+
+
+@strawberry.input(
+    description="Which mentorship's agreement the acting participant signs."
+)
+class SignAgreementInput(CommandInput):
+    mentorship_id: ID = strawberry.field(description=MENTORSHIP_ID)
+
+
+@strawberry.type(description="The result of recordAgreement.")
+class RecordAgreementPayload:
+    mentorship: relay.Node | None = strawberry.field(
+        description="The mentorship, with the agreement. Null when refused.",
+        graphql_type=MentorshipRef | None,
+    )
+    user_errors: list[UserError] = strawberry.field(description=USER_ERRORS)
+
+
+@strawberry.type(description="The result of signAgreement.")
+class SignAgreementPayload:
+    mentorship: relay.Node | None = strawberry.field(
+        description="The mentorship, with the signature. Null when refused.",
+        graphql_type=MentorshipRef | None,
+    )
+    user_errors: list[UserError] = strawberry.field(description=USER_ERRORS)
+
+
+async def _mentorship(info: Info, recorded: Recorded | None) -> Any:
+    """The mentorship a command changed, as the read models show it now."""
+    if recorded is None:
+        return None
+    return await mentorship_of(info, recorded.id, None)
+
+
+@strawberry.type
+class AgreementMutations:
+    """The mutations of the expectations agreement."""
+
+    @strawberry.mutation(
+        description="Record the expectations agreement; each participant then signs it."
+    )
+    async def record_agreement(
+        self, info: Info, input: Annotated[RecordAgreementInput, arg(INPUT)]
+    ) -> RecordAgreementPayload:
+        command = auth.on_mentorship(
+            "record_agreement",
+            input.mentorship_id,
+            lambda app, mentorship_id, actor: app.record_agreement(
+                mentorship_id,
+                actor=actor,
+                idempotency_key=input.idempotency_key,
+                communication=input.communication,
+                confidentiality=input.confidentiality,
+                schedule=input.schedule,
+                outcomes=input.outcomes,
+            ),
+        )
+        recorded, errors = await perform(info, command)
+        return RecordAgreementPayload(
+            mentorship=await _mentorship(info, recorded), user_errors=errors
+        )
+
+    @strawberry.mutation(description="Sign the agreement as the token's person.")
+    async def sign_agreement(
+        self, info: Info, input: Annotated[SignAgreementInput, arg(INPUT)]
+    ) -> SignAgreementPayload:
+        command = auth.on_mentorship(
+            "sign_agreement",
+            input.mentorship_id,
+            lambda app, mentorship_id, actor: app.sign_agreement(
+                mentorship_id, actor=actor, idempotency_key=input.idempotency_key
+            ),
+        )
+        recorded, errors = await perform(info, command)
+        return SignAgreementPayload(
+            mentorship=await _mentorship(info, recorded), user_errors=errors
         )

@@ -12,12 +12,22 @@ from functools import cache
 
 import strawberry
 from graphql.validation import ASTValidationRule, NoSchemaIntrospectionCustomRule
+from mentorlog.schema.agreement import AgreementMutations
 from mentorlog.schema.direct_resolvers import trim
 from mentorlog.schema.errors import MaskWithErrorId, should_mask
+from mentorlog.schema.feedback import FeedbackMutations
+from mentorlog.schema.goals import GoalMutations
 from mentorlog.schema.history import EVENT_TYPES
-from mentorlog.schema.mutations import Mutation
+from mentorlog.schema.meetings import MeetingMutations
+from mentorlog.schema.mentorships.lifecycle import LifecycleMutations
+from mentorlog.schema.milestones import MilestoneMutations
+from mentorlog.schema.notes import NoteMutations
+from mentorlog.schema.people import PeopleMutations
+from mentorlog.schema.programs.mutations import ProgramMutations
 from mentorlog.schema.queries import Query
+from mentorlog.schema.reviews import ReviewMutations
 from mentorlog.schema.subscriptions import Subscription
+from mentorlog.schema.tokens import TokenMutations
 from strawberry.extensions import (
     AddValidationRules,
     MaxTokensLimiter,
@@ -44,6 +54,27 @@ CLOSED_RULES: list[type[ASTValidationRule]] = [
     *LIMIT_RULES,
     NoSchemaIntrospectionCustomRule,
 ]
+
+
+@strawberry.type(
+    description="Record facts; each mutation runs one command of the service as "
+    "the token's person. A target the token may not change is refused exactly like "
+    "an unknown ID (NOT_FOUND), and nothing is recorded."
+)
+class Mutation(
+    ProgramMutations,
+    PeopleMutations,
+    TokenMutations,
+    LifecycleMutations,
+    AgreementMutations,
+    GoalMutations,
+    NoteMutations,
+    MilestoneMutations,
+    MeetingMutations,
+    ReviewMutations,
+    FeedbackMutations,
+):
+    """Every feature's mutations, one per command of the Mentoring service."""
 
 
 @cache

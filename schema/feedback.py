@@ -4,12 +4,29 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from datetime import datetime
+from typing import Annotated
 
 import strawberry
 from mentorlog.projections.asof import Replayed
 from mentorlog.projections.queries import Row
+from mentorlog.schema import authorize as auth
+from mentorlog.schema.commands import (
+    ID,
+    INPUT,
+    MENTORSHIP_ID,
+    USER_ERRORS,
+    CommandInput,
+    arg,
+    decoded,
+    optional_id,
+    perform,
+    scoped,
+)
 from mentorlog.schema.context import Info
-from mentorlog.schema.enums import FeedbackSource
+from mentorlog.schema.enums import (
+    FeedbackSource,
+)
+from mentorlog.schema.errors import UserError
 from mentorlog.schema.graph import (
     MENTORSHIP_FIELD,
     MentorshipRef,
@@ -64,3 +81,52 @@ class Feedback(relay.Node):
     @strawberry.field(description="The participant it is about, if any.")
     async def about(self, info: Info) -> Person | None:
         return await person_of(info, self.about_id)
+
+
+@strawberry.input(description="Feedback on a mentorship or one of its participants.")
+class GiveFeedbackInput(CommandInput):
+    mentorship_id: ID = strawberry.field(description=MENTORSHIP_ID)
+    text: str = strawberry.field(description="The feedback itself.")
+    source: FeedbackSource = strawberry.field(
+        default=FeedbackSource.PARTICIPANT, description="Who gives it."
+    )
+    about_id: ID | None = strawberry.field(
+        default=None, description="The global ID of the participant it is about."
+    )
+    rating: int | None = strawberry.field(default=None, description="A 1-5 rating.")
+
+
+@strawberry.type(description="The result of giveFeedback.")
+class GiveFeedbackPayload:
+    feedback: Feedback | None = strawberry.field(
+        description="The feedback given. Null when refused."
+    )
+    user_errors: list[UserError] = strawberry.field(description=USER_ERRORS)
+
+
+@strawberry.type
+class FeedbackMutations:
+    """The mutations of feedback."""
+
+    @strawberry.mutation(
+        description="Give feedback on a mentorship or one of its participants."
+    )
+    async def give_feedback(
+        self, info: Info, input: Annotated[GiveFeedbackInput, arg(INPUT)]
+    ) -> GiveFeedbackPayload:
+        command = auth.on_mentorship(
+            "give_feedback",
+            input.mentorship_id,
+            lambda app, mentorship_id, actor: app.give_feedback(
+                mentorship_id,
+                actor=actor,
+                idempotency_key=input.idempotency_key,
+                text=input.text,
+                source=input.source.value,
+                about_id=optional_id(input.about_id, "Person", "aboutId"),
+                rating=input.rating,
+            ),
+        )
+        recorded, errors = await perform(info, command)
+        feedback = await scoped(info, Feedback, decoded(input.mentorship_id), recorded)
+        return GiveFeedbackPayload(feedback=feedback, user_errors=errors)

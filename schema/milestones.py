@@ -4,11 +4,29 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from datetime import datetime
+from typing import Annotated
 
 import strawberry
+from mentorlog.core.application import Mentoring, Recorded
+from mentorlog.core.errors import NotFound
 from mentorlog.projections.asof import Replayed
 from mentorlog.projections.queries import Row
+from mentorlog.schema import authorize as auth
+from mentorlog.schema import ids
+from mentorlog.schema.commands import (
+    ID,
+    INPUT,
+    MENTORSHIP_ID,
+    USER_ERRORS,
+    CommandInput,
+    arg,
+    decoded,
+    perform,
+    scoped,
+    scoped_id,
+)
 from mentorlog.schema.context import Info
+from mentorlog.schema.errors import UserError
 from mentorlog.schema.goals import Goal
 from mentorlog.schema.graph import (
     MENTORSHIP_FIELD,
@@ -82,3 +100,92 @@ class Milestone(relay.Node):
             return Goal.from_row(found, self.replay) if found else None
         row = await info.context.loaders.goal.load((self.mentorship_id, self.goal_id))
         return Goal.from_row(row) if row else None
+
+
+@strawberry.input(description="A milestone reached, optionally towards a goal.")
+class ReachMilestoneInput(CommandInput):
+    mentorship_id: ID = strawberry.field(description=MENTORSHIP_ID)
+    title: str = strawberry.field(description="What was reached.")
+    goal_id: ID | None = strawberry.field(
+        default=None, description="The goal it marks progress towards, if any."
+    )
+    note: str = strawberry.field(default="", description="A note about it.")
+
+
+@strawberry.input(description="How a milestone was celebrated.")
+class CelebrateMilestoneInput(CommandInput):
+    milestone_id: ID = strawberry.field(description="The milestone's global ID.")
+    how: str = strawberry.field(description="How it was celebrated.")
+
+
+@strawberry.type(description="The result of reachMilestone.")
+class ReachMilestonePayload:
+    milestone: Milestone | None = strawberry.field(
+        description="The milestone reached. Null when refused."
+    )
+    user_errors: list[UserError] = strawberry.field(description=USER_ERRORS)
+
+
+@strawberry.type(description="The result of celebrateMilestone.")
+class CelebrateMilestonePayload:
+    milestone: Milestone | None = strawberry.field(
+        description="The milestone, celebrated. Null when refused."
+    )
+    user_errors: list[UserError] = strawberry.field(description=USER_ERRORS)
+
+
+@strawberry.type
+class MilestoneMutations:
+    """The mutations of milestones."""
+
+    @strawberry.mutation(
+        description="Record a milestone reached, optionally towards a goal."
+    )
+    async def reach_milestone(
+        self, info: Info, input: Annotated[ReachMilestoneInput, arg(INPUT)]
+    ) -> ReachMilestonePayload:
+        def run(app: Mentoring, mentorship_id: str, actor: str) -> Recorded:
+            goal_id = None
+            if input.goal_id is not None:
+                goal_mentorship, goal_id = ids.decode_scoped(
+                    input.goal_id, "Goal", "goalId"
+                )
+                if goal_mentorship != mentorship_id:
+                    raise NotFound("the goal belongs to another mentorship", "goalId")
+            return app.reach_milestone(
+                mentorship_id,
+                actor=actor,
+                idempotency_key=input.idempotency_key,
+                title=input.title,
+                goal_id=goal_id,
+                note=input.note,
+            )
+
+        command = auth.on_mentorship("reach_milestone", input.mentorship_id, run)
+        recorded, errors = await perform(info, command)
+        milestone = await scoped(
+            info, Milestone, decoded(input.mentorship_id), recorded
+        )
+        return ReachMilestonePayload(milestone=milestone, user_errors=errors)
+
+    @strawberry.mutation(description="Record how a milestone was celebrated.")
+    async def celebrate_milestone(
+        self, info: Info, input: Annotated[CelebrateMilestoneInput, arg(INPUT)]
+    ) -> CelebrateMilestonePayload:
+        command = auth.on_scoped(
+            "celebrate_milestone",
+            input.milestone_id,
+            "Milestone",
+            "milestoneId",
+            lambda app, mentorship_id, milestone_id, actor: app.celebrate_milestone(
+                mentorship_id,
+                milestone_id,
+                actor=actor,
+                how=input.how,
+                idempotency_key=input.idempotency_key,
+            ),
+        )
+        recorded, errors = await perform(info, command)
+        mentorship_id = scoped_id(input.milestone_id, "Milestone", "milestoneId")
+        milestone = await scoped(info, Milestone, mentorship_id, recorded)
+        return CelebrateMilestonePayload(milestone=milestone, user_errors=errors)

@@ -4,12 +4,28 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from datetime import datetime
+from typing import Annotated
 
 import strawberry
 from mentorlog.projections.asof import Replayed
 from mentorlog.projections.queries import Row
+from mentorlog.schema import authorize as auth
+from mentorlog.schema.commands import (
+    ID,
+    INPUT,
+    MENTORSHIP_ID,
+    USER_ERRORS,
+    CommandInput,
+    arg,
+    decoded,
+    perform,
+    scoped,
+)
 from mentorlog.schema.context import Info
-from mentorlog.schema.enums import SupportKind
+from mentorlog.schema.enums import (
+    SupportKind,
+)
+from mentorlog.schema.errors import UserError
 from mentorlog.schema.graph import (
     MENTORSHIP_FIELD,
     MentorshipRef,
@@ -63,3 +79,50 @@ class Review(relay.Node):
     @strawberry.field(description=MENTORSHIP_FIELD, graphql_type=MentorshipRef | None)
     async def mentorship(self, info: Info) -> relay.Node | None:
         return await mentorship_of(info, self.mentorship_id, self.replay)
+
+
+@strawberry.input(description="A periodic review (check-in).")
+class RecordReviewInput(CommandInput):
+    mentorship_id: ID = strawberry.field(description=MENTORSHIP_ID)
+    progress_rating: int = strawberry.field(description="Progress so far, 1 to 5.")
+    went_well: str = strawberry.field(default="", description="What went well.")
+    challenges: str = strawberry.field(default="", description="What was hard.")
+    support: list[SupportKind] = strawberry.field(
+        default_factory=list, description="The kinds of support given."
+    )
+    next_steps: str = strawberry.field(default="", description="What comes next.")
+
+
+@strawberry.type(description="The result of recordReview.")
+class RecordReviewPayload:
+    review: Review | None = strawberry.field(
+        description="The review recorded. Null when refused."
+    )
+    user_errors: list[UserError] = strawberry.field(description=USER_ERRORS)
+
+
+@strawberry.type
+class ReviewMutations:
+    """The mutations of reviews."""
+
+    @strawberry.mutation(description="Record a periodic review (check-in).")
+    async def record_review(
+        self, info: Info, input: Annotated[RecordReviewInput, arg(INPUT)]
+    ) -> RecordReviewPayload:
+        command = auth.on_mentorship(
+            "record_review",
+            input.mentorship_id,
+            lambda app, mentorship_id, actor: app.record_review(
+                mentorship_id,
+                actor=actor,
+                idempotency_key=input.idempotency_key,
+                progress_rating=input.progress_rating,
+                went_well=input.went_well,
+                challenges=input.challenges,
+                support=[s.value for s in input.support],
+                next_steps=input.next_steps,
+            ),
+        )
+        recorded, errors = await perform(info, command)
+        review = await scoped(info, Review, decoded(input.mentorship_id), recorded)
+        return RecordReviewPayload(review=review, user_errors=errors)

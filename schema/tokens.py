@@ -1,0 +1,132 @@
+"""Tokens: issuing and revoking bearer tokens."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import strawberry
+from mentorlog.core.access import Principal
+from mentorlog.core.application import Mentoring, Recorded
+from mentorlog.core.errors import NotFound
+from mentorlog.core.policy import may_issue_token
+from mentorlog.schema import authorize as auth
+from mentorlog.schema import ids
+from mentorlog.schema.commands import (
+    ID,
+    INPUT,
+    USER_ERRORS,
+    CommandInput,
+    arg,
+    perform,
+    related,
+)
+from mentorlog.schema.context import Info
+from mentorlog.schema.enums import (
+    TokenRole,
+)
+from mentorlog.schema.errors import UserError
+
+
+@strawberry.input(
+    description="Whom a new token names, in which role and program. A token cannot "
+    "be issued twice, so this input takes no idempotency key."
+)
+class IssueTokenInput:
+    person_id: ID = strawberry.field(description="The person's global ID.")
+    role: TokenRole = strawberry.field(
+        description="PARTICIPANT or ADMIN (auditor tokens come from the CLI)."
+    )
+    program_id: ID = strawberry.field(
+        description="The program it is bound to: one you administer."
+    )
+
+
+@strawberry.input(description="Which token to revoke, and why.")
+class RevokeTokenInput(CommandInput):
+    credential_id: str = strawberry.field(
+        description="The token's credential ID (see Query.viewer, issueToken)."
+    )
+    reason: str = strawberry.field(default="", description="Why, for the record.")
+
+
+@strawberry.type(description="The result of issueToken.")
+class IssueTokenPayload:
+    token: str | None = strawberry.field(
+        description="The bearer token. Shown this once: only its hash is stored. "
+        "Null when refused."
+    )
+    credential_id: str | None = strawberry.field(
+        description="The token's credential ID, to revoke it later."
+    )
+    user_errors: list[UserError] = strawberry.field(description=USER_ERRORS)
+
+
+@strawberry.type(description="The result of revokeToken.")
+class RevokeTokenPayload:
+    credential_id: str | None = strawberry.field(
+        description="The credential revoked; its token authenticates nobody now. "
+        "Null when refused."
+    )
+    user_errors: list[UserError] = strawberry.field(description=USER_ERRORS)
+
+
+@strawberry.type
+class TokenMutations:
+    """The mutations of tokens."""
+
+    @strawberry.mutation(
+        description="Issue a bearer token for a person in your program, as a "
+        "participant or (if they administer it) an admin of it. Admins only."
+    )
+    async def issue_token(
+        self, info: Info, input: Annotated[IssueTokenInput, arg(INPUT)]
+    ) -> IssueTokenPayload:
+        target: list[str] = []
+        issued: list[str] = []
+
+        async def check() -> None:
+            program_id = ids.decode(input.program_id, "Program", "programId")
+            principal = info.context.principal
+            if not may_issue_token(principal, input.role.value, program_id):
+                raise NotFound(f"no program with ID {program_id}", "programId")
+            target.append(program_id)
+            target.append(await related(info, input.person_id, "personId"))
+
+        def command(app: Mentoring, principal: Principal) -> Recorded:
+            program_id, person_id = target
+            token, recorded = app.issue_token(
+                actor=principal.actor,
+                person_id=person_id,
+                role=input.role.value,
+                program_id=program_id,
+            )
+            issued.append(token)
+            return recorded
+
+        recorded, errors = await perform(info, command, check)
+        return IssueTokenPayload(
+            token=issued[0] if recorded else None,
+            credential_id=recorded.id if recorded else None,
+            user_errors=errors,
+        )
+
+    @strawberry.mutation(
+        description="Revoke a token: your own, or (as an admin) one bound to your "
+        "program. It authenticates nobody from then on."
+    )
+    async def revoke_token(
+        self, info: Info, input: Annotated[RevokeTokenInput, arg(INPUT)]
+    ) -> RevokeTokenPayload:
+        def command(app: Mentoring, principal: Principal) -> Recorded:
+            auth.credential(app, principal, input.credential_id)
+            return app.revoke_token(
+                input.credential_id,
+                actor=principal.actor,
+                reason=input.reason,
+                idempotency_key=input.idempotency_key,
+            )
+
+        recorded, errors = await perform(info, command)
+        return RevokeTokenPayload(
+            credential_id=recorded.id if recorded else None, user_errors=errors
+        )
