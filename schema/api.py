@@ -13,6 +13,7 @@ from functools import cache
 import strawberry
 from graphql.validation import ASTValidationRule, NoSchemaIntrospectionCustomRule
 from mentorlog.schema.agreement import AgreementMutations
+from mentorlog.schema.audit import VerifyQueries
 from mentorlog.schema.direct_resolvers import trim
 from mentorlog.schema.errors import MaskWithErrorId, should_mask
 from mentorlog.schema.feedback import FeedbackMutations
@@ -20,14 +21,17 @@ from mentorlog.schema.goals import GoalMutations
 from mentorlog.schema.history import EVENT_TYPES
 from mentorlog.schema.meetings import MeetingMutations
 from mentorlog.schema.mentorships.lifecycle import LifecycleMutations
+from mentorlog.schema.mentorships.queries import MentorshipQueries
 from mentorlog.schema.milestones import MilestoneMutations
+from mentorlog.schema.nodes import NodeQueries
 from mentorlog.schema.notes import NoteMutations
-from mentorlog.schema.people import PeopleMutations
+from mentorlog.schema.people import PeopleMutations, PeopleQueries
+from mentorlog.schema.programs.catalog import CatalogQueries
 from mentorlog.schema.programs.mutations import ProgramMutations
-from mentorlog.schema.queries import Query
+from mentorlog.schema.programs.queries import ProgramQueries
 from mentorlog.schema.reviews import ReviewMutations
 from mentorlog.schema.subscriptions import Subscription
-from mentorlog.schema.tokens import TokenMutations
+from mentorlog.schema.tokens import TokenMutations, ViewerQueries
 from strawberry.extensions import (
     AddValidationRules,
     MaxTokensLimiter,
@@ -54,6 +58,23 @@ CLOSED_RULES: list[type[ASTValidationRule]] = [
     *LIMIT_RULES,
     NoSchemaIntrospectionCustomRule,
 ]
+
+
+@strawberry.type(
+    description="Read programs, people, mentorships, their histories and the plugin "
+    "catalog; verify the hash chains. Every read shows only what your token may "
+    "read: what you may not read is null or left out, as if it did not exist."
+)
+class Query(
+    ViewerQueries,
+    NodeQueries,
+    ProgramQueries,
+    PeopleQueries,
+    MentorshipQueries,
+    VerifyQueries,
+    CatalogQueries,
+):
+    """Every feature's queries."""
 
 
 @strawberry.type(

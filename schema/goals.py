@@ -27,10 +27,7 @@ from mentorlog.schema.commands import (
     scoped_id,
 )
 from mentorlog.schema.context import Info
-from mentorlog.schema.enums import (
-    GoalStatus,
-    GoalTerm,
-)
+from mentorlog.schema.enums import GoalStatus, GoalTerm
 from mentorlog.schema.errors import UserError
 from mentorlog.schema.graph import (
     MENTORSHIP_FIELD,

@@ -24,9 +24,7 @@ from mentorlog.schema.commands import (
     scoped_id,
 )
 from mentorlog.schema.context import Info
-from mentorlog.schema.enums import (
-    MeetingStatus,
-)
+from mentorlog.schema.enums import MeetingStatus
 from mentorlog.schema.errors import UserError
 from mentorlog.schema.graph import (
     MENTORSHIP_FIELD,

@@ -25,13 +25,19 @@ from mentorlog.schema.commands import (
     related,
 )
 from mentorlog.schema.context import Info
-from mentorlog.schema.enums import (
-    CareerStage,
-)
+from mentorlog.schema.enums import CareerStage
 from mentorlog.schema.errors import UserError
-from mentorlog.schema.graph import MentorshipRef, at, schema_type
+from mentorlog.schema.graph import ID_ARG, MentorshipRef, at, one, schema_type
 from mentorlog.schema.loaders import Loaders
-from mentorlog.schema.pagination import encode_cursor, page_info, page_request
+from mentorlog.schema.pagination import (
+    After,
+    Before,
+    First,
+    Last,
+    encode_cursor,
+    page_info,
+    page_request,
+)
 from strawberry import relay
 
 
@@ -258,3 +264,35 @@ class PeopleMutations:
         return ErasePersonPayload(
             person=await _person(info, recorded), user_errors=errors
         )
+
+
+@strawberry.type
+class PeopleQueries:
+    """People by page or by ID."""
+
+    @strawberry.field(description="The people you may read, oldest registration first.")
+    async def people(
+        self,
+        info: Info,
+        career_stage: Annotated[
+            CareerStage | None,
+            strawberry.argument(description="Only people at this career stage."),
+        ] = None,
+        first: First = None,
+        after: After = None,
+        last: Last = None,
+        before: Before = None,
+    ) -> PersonConnection:
+        stage = career_stage.value if career_stage else None
+        return await PersonConnection.load(info, stage, first, after, last, before)
+
+    @strawberry.field(
+        description="A person by their global ID; null if none has it or you may "
+        "not read it."
+    )
+    async def person(
+        self,
+        info: Info,
+        id: Annotated[strawberry.ID, strawberry.argument(description=ID_ARG)],
+    ) -> Person | None:
+        return await one(info, id, Person)  # type: ignore[return-value]

@@ -22,9 +22,7 @@ from mentorlog.schema.commands import (
     scoped,
 )
 from mentorlog.schema.context import Info
-from mentorlog.schema.enums import (
-    SupportKind,
-)
+from mentorlog.schema.enums import SupportKind
 from mentorlog.schema.errors import UserError
 from mentorlog.schema.graph import (
     MENTORSHIP_FIELD,

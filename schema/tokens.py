@@ -21,10 +21,10 @@ from mentorlog.schema.commands import (
     related,
 )
 from mentorlog.schema.context import Info
-from mentorlog.schema.enums import (
-    TokenRole,
-)
+from mentorlog.schema.enums import TokenRole
 from mentorlog.schema.errors import UserError
+from mentorlog.schema.people import Person
+from mentorlog.schema.programs.types import Program
 
 
 @strawberry.input(
@@ -130,3 +130,44 @@ class TokenMutations:
         return RevokeTokenPayload(
             credential_id=recorded.id if recorded else None, user_errors=errors
         )
+
+
+@strawberry.type(description="Who the request acts as, from its bearer token.")
+class Viewer:
+    role: TokenRole = strawberry.field(description="The token's role.")
+    credential_id: str = strawberry.field(
+        description="The token's credential ID, to revoke it with revokeToken."
+    )
+    person_id: strawberry.Private[str]
+    program_id: strawberry.Private[str | None]
+
+    @classmethod
+    def of(cls, principal: Principal) -> Viewer:
+        """The viewer a principal stands for."""
+        return cls(
+            role=TokenRole(principal.role),
+            credential_id=principal.credential_id,
+            person_id=principal.person_id,
+            program_id=principal.program_id,
+        )
+
+    @strawberry.field(description="The person the token names; every change is theirs.")
+    async def person(self, info: Info) -> Person | None:
+        row = await info.context.loaders.person.load(self.person_id)
+        return Person.from_row(row) if row else None
+
+    @strawberry.field(description="The program the token is bound to, if any.")
+    async def program(self, info: Info) -> Program | None:
+        if self.program_id is None:
+            return None
+        row = await info.context.loaders.program.load(self.program_id)
+        return Program.from_row(row) if row else None
+
+
+@strawberry.type
+class ViewerQueries:
+    """Who the token names."""
+
+    @strawberry.field(description="Who your token names: person, role and program.")
+    def viewer(self, info: Info) -> Viewer:
+        return Viewer.of(info.context.principal)

@@ -6,7 +6,11 @@ from typing import Any
 
 import strawberry
 from mentorlog.plugins import interfaces as plugin
-from mentorlog.schema.enums import GoalFieldType, RoleSide
+from mentorlog.schema.context import Info
+from mentorlog.schema.enums import (
+    GoalFieldType,
+    RoleSide,
+)
 
 
 @strawberry.type(
@@ -132,3 +136,20 @@ class GoalFramework:
                 for f in value.fields
             ],
         )
+
+
+@strawberry.type
+class CatalogQueries:
+    """The plugin catalog."""
+
+    @strawberry.field(description="Every mentoring format the loaded plugins provide.")
+    def formats(self, info: Info) -> list[Format]:
+        catalog = info.context.services.catalog
+        return [Format.from_plugin(f) for _, f in sorted(catalog.formats.items())]
+
+    @strawberry.field(description="Every goal framework the loaded plugins provide.")
+    def goal_frameworks(self, info: Info) -> list[GoalFramework]:
+        catalog = info.context.services.catalog
+        return [
+            GoalFramework.from_plugin(f) for _, f in sorted(catalog.frameworks.items())
+        ]

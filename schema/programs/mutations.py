@@ -22,9 +22,7 @@ from mentorlog.schema.commands import (
     perform,
 )
 from mentorlog.schema.context import Info
-from mentorlog.schema.enums import (
-    GoalTerm,
-)
+from mentorlog.schema.enums import GoalTerm
 from mentorlog.schema.errors import UserError
 from mentorlog.schema.loaders import Loaders
 from mentorlog.schema.programs.types import Program, StarterGoal
