@@ -1,4 +1,4 @@
-"""The expectations agreement: the Agreement and Signature types."""
+"""The expectations agreement: its types, and recording and signing it."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""The schema: Query, Mutation, Subscription, and the extensions requests run through.
+"""The schema: Query and Mutation composed from the features, Subscription, extensions.
 
 Limits: a document may hold at most MAX_TOKENS tokens, MAX_ALIASES aliases and
 nest MAX_DEPTH levels deep; lists page at most 100 items (schema/pagination.py).

@@ -90,6 +90,7 @@ class StoreVerification:
 
 
 def _recorder(info: Info) -> ChainedRecorder:
+    """The store's recorder, which keeps the hash chains."""
     recorder = info.context.services.app.recorder
     if not isinstance(recorder, ChainedRecorder):
         raise TypeError("the event store keeps no hash chain to verify")

@@ -1,4 +1,4 @@
-"""Running commands for mutations: the common input, perform(), decoding IDs, results.
+"""Running commands for mutations: the common input, perform(), IDs and results.
 
 Each mutation runs its command in a worker thread (the event store is synchronous) as
 the token's person, after checking the token may run it on its target (see
@@ -24,26 +24,15 @@ from mentorlog.schema.errors import PROJECTION_TIMEOUT, UserError, user_errors
 from mentorlog.schema.loaders import Loaders
 
 ID = strawberry.ID
-
-
+INPUT = "What the command needs."
 MENTORSHIP_ID = "The mentorship's global ID."
-
-
 PROGRAM_ID = "The program's global ID."
-
-
 SHARED_WITH = (
     "The global IDs of the partners (participants of the mentorship) who may read "
     "it, besides its owner; this list replaces the previous one, and an empty list "
     "shares it with nobody."
 )
-
-
 USER_ERRORS = "Why the mutation was refused (nothing was recorded); empty on success."
-
-
-INPUT = "What the command needs."
-
 
 Check = Callable[[], Awaitable[None]]
 

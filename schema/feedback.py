@@ -1,4 +1,4 @@
-"""Feedback: the Feedback node."""
+"""Feedback: the Feedback node, and giving feedback (input, payload, mutation)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Goals: the Goal node."""
+"""Goals: the Goal node, and setting, revising, progressing, closing, sharing goals."""
 
 from __future__ import annotations
 
@@ -110,6 +110,7 @@ class Goal(relay.Node):
         return [cls.from_row(r) if r else None for r in rows]
 
     def _hidden(self, info: Info) -> bool:
+        """True when the goal is private and not shared with the token's person."""
         return self.readers is not None and not self.readers.allow(
             info.context.principal
         )

@@ -222,6 +222,7 @@ def event_classes() -> dict[str, type]:
 
 
 def _rank(order: list[str], name: str) -> int:
+    """An event's place in the order of a life; unknown events last."""
     return order.index(name) if name in order else len(order)
 
 
@@ -250,6 +251,7 @@ def is_private_field(event_name: str, field_name: str) -> bool:
 
 
 def _graphql_type(event_name: str, name: str, annotation: str) -> Any:
+    """The GraphQL type of an event's field, from its annotation."""
     optional = annotation.endswith(" | None") or is_private_field(event_name, name)
     base = annotation.removesuffix(" | None")
     kind: Any
@@ -273,6 +275,7 @@ def _graphql_type(event_name: str, name: str, annotation: str) -> Any:
 
 
 def _description(event_name: str, name: str) -> str:
+    """The description of an event's field, or a KeyError for none."""
     found = EVENT_FIELD_DESCRIPTIONS.get((event_name, name)) or FIELD_DESCRIPTIONS.get(
         name
     )
@@ -284,6 +287,7 @@ def _description(event_name: str, name: str) -> str:
 
 
 def _make_type(event_name: str, cls: type) -> type:
+    """The GraphQL object type of one event class."""
     if event_name not in EVENT_DESCRIPTIONS:
         raise KeyError(f"describe the event {event_name} in schema/history.py")
     annotations: dict[str, Any] = {}

@@ -1,4 +1,4 @@
-"""Meetings: the Meeting node."""
+"""Meetings: the Meeting node, and scheduling, holding and cancelling meetings."""
 
 from __future__ import annotations
 

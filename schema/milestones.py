@@ -1,4 +1,4 @@
-"""Milestones: the Milestone node."""
+"""Milestones: the Milestone node, and reaching and celebrating milestones."""
 
 from __future__ import annotations
 

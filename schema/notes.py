@@ -1,4 +1,4 @@
-"""Notes: the Note node."""
+"""Notes: the Note node, and writing, revising and sharing notes."""
 
 from __future__ import annotations
 
@@ -93,6 +93,7 @@ class Note(relay.Node):
         return [cls.from_row(r) if r else None for r in rows]
 
     def _hidden(self, info: Info) -> bool:
+        """True when the note is private and not shared with the token's person."""
         return self.readers is not None and not self.readers.allow(
             info.context.principal
         )

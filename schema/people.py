@@ -1,4 +1,4 @@
-"""People: the Person node and its pages."""
+"""People: the Person node and its pages, registering and erasing people, queries."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Reviews: the Review node."""
+"""Reviews: the Review node, and recording reviews (input, payload, mutation)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Tokens: issuing and revoking bearer tokens."""
+"""Tokens: the viewer (whom a token names), and issuing and revoking tokens."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Programs' commands: creating programs, starter goals, plans and admins."""
+"""Programs' mutations: create a program, add starter goals, plans and admins."""
 
 from __future__ import annotations
 
