@@ -1,14 +1,14 @@
-"""Expectations agreement mutations: record it, sign it."""
+"""The expectations agreement: its types, and recording and signing it."""
 
 from __future__ import annotations
 
-from typing import Annotated
+from datetime import datetime
+from typing import Annotated, Any
 
 import strawberry
+from mentorlog.core.application import Recorded
 from mentorlog.schema import authorize as auth
-from mentorlog.schema.context import Info
-from mentorlog.schema.errors import UserError
-from mentorlog.schema.mutation_base import (
+from mentorlog.schema.commands import (
     ID,
     INPUT,
     MENTORSHIP_ID,
@@ -16,12 +16,59 @@ from mentorlog.schema.mutation_base import (
     CommandInput,
     arg,
     arguments,
-    mentorship_of,
     perform,
 )
-from mentorlog.schema.types import (
-    Mentorship,
+from mentorlog.schema.context import Info
+from mentorlog.schema.errors import UserError
+from mentorlog.schema.graph import MentorshipRef, at, mentorship_of
+from mentorlog.schema.people import Person
+from mentorlog.schema.values import Actor
+from strawberry import relay
+
+
+@strawberry.type(description="A participant's signature on the expectations agreement.")
+class Signature:
+    signed_at: datetime = strawberry.field(description="When they signed.")
+    person_id: strawberry.Private[str]
+
+    @strawberry.field(description="Who signed.")
+    async def person(self, info: Info) -> Person | None:
+        row = await info.context.loaders.person.load(self.person_id)
+        return Person.from_row(row) if row else None
+
+
+@strawberry.type(
+    description="The expectations agreement: communication, confidentiality, "
+    "schedule and outcomes, signed by each participant."
 )
+class Agreement:
+    communication: str = strawberry.field(
+        description="How the participants communicate."
+    )
+    confidentiality: str = strawberry.field(description="What stays between them.")
+    schedule: str = strawberry.field(description="When and how often they meet.")
+    outcomes: list[str] = strawberry.field(description="The outcomes they expect.")
+    recorded_by: Actor = strawberry.field(description="Who recorded the agreement.")
+    recorded_at: datetime = strawberry.field(description="When it was recorded.")
+    signatures: list[Signature] = strawberry.field(
+        description="Signatures so far; recording a new agreement starts them over."
+    )
+
+    @classmethod
+    def from_dict(cls, value: dict[str, Any]) -> Agreement:
+        """Build from the stored agreement."""
+        return cls(
+            communication=value["communication"],
+            confidentiality=value["confidentiality"],
+            schedule=value["schedule"],
+            outcomes=list(value["outcomes"]),
+            recorded_by=Actor.parse(value["recorded_by"]),
+            recorded_at=at(value["recorded_at"]),
+            signatures=[
+                Signature(signed_at=at(s["signed_at"]), person_id=s["person_id"])
+                for s in value["signatures"]
+            ],
+        )
 
 
 @strawberry.input(description="The expectations agreement the participants will sign.")
@@ -33,14 +80,6 @@ class RecordAgreementInput(CommandInput):
     outcomes: list[str] = strawberry.field(description="The outcomes they expect.")
 
 
-@strawberry.type(description="The result of recordAgreement.")
-class RecordAgreementPayload:
-    mentorship: Mentorship | None = strawberry.field(
-        description="The mentorship, with the agreement. Null when refused."
-    )
-    user_errors: list[UserError] = strawberry.field(description=USER_ERRORS)
-
-
 @strawberry.input(
     description="Which mentorship's agreement the acting participant signs."
 )
@@ -48,16 +87,35 @@ class SignAgreementInput(CommandInput):
     mentorship_id: ID = strawberry.field(description=MENTORSHIP_ID)
 
 
-@strawberry.type(description="The result of signAgreement.")
-class SignAgreementPayload:
-    mentorship: Mentorship | None = strawberry.field(
-        description="The mentorship, with the signature. Null when refused."
+@strawberry.type(description="The result of recordAgreement.")
+class RecordAgreementPayload:
+    mentorship: relay.Node | None = strawberry.field(
+        description="The mentorship, with the agreement. Null when refused.",
+        graphql_type=MentorshipRef | None,
     )
     user_errors: list[UserError] = strawberry.field(description=USER_ERRORS)
 
 
-@strawberry.type(description="Expectations agreement mutations: record it, sign it.")
+@strawberry.type(description="The result of signAgreement.")
+class SignAgreementPayload:
+    mentorship: relay.Node | None = strawberry.field(
+        description="The mentorship, with the signature. Null when refused.",
+        graphql_type=MentorshipRef | None,
+    )
+    user_errors: list[UserError] = strawberry.field(description=USER_ERRORS)
+
+
+async def _mentorship(info: Info, recorded: Recorded | None) -> Any:
+    """The mentorship a command changed, as the read models show it now."""
+    if recorded is None:
+        return None
+    return await mentorship_of(info, recorded.id, None)
+
+
+@strawberry.type
 class AgreementMutations:
+    """The mutations of the expectations agreement."""
+
     @strawberry.mutation(
         description="Record the expectations agreement; each participant then signs it."
     )
@@ -73,7 +131,7 @@ class AgreementMutations:
         )
         recorded, errors = await perform(info, command)
         return RecordAgreementPayload(
-            mentorship=await mentorship_of(info, recorded), user_errors=errors
+            mentorship=await _mentorship(info, recorded), user_errors=errors
         )
 
     @strawberry.mutation(description="Sign the agreement as the token's person.")
@@ -89,5 +147,5 @@ class AgreementMutations:
         )
         recorded, errors = await perform(info, command)
         return SignAgreementPayload(
-            mentorship=await mentorship_of(info, recorded), user_errors=errors
+            mentorship=await _mentorship(info, recorded), user_errors=errors
         )

@@ -1,4 +1,4 @@
-"""The schema: Query, Mutation, Subscription, and the extensions requests run through.
+"""The schema: Query and Mutation composed from the features, Subscription, extensions.
 
 Limits: a document may hold at most MAX_TOKENS tokens, MAX_ALIASES aliases and
 nest MAX_DEPTH levels deep; lists page at most 100 items (schema/pagination.py).
@@ -12,12 +12,26 @@ from functools import cache
 
 import strawberry
 from graphql.validation import ASTValidationRule, NoSchemaIntrospectionCustomRule
+from mentorlog.schema.agreement import AgreementMutations
+from mentorlog.schema.audit import VerifyQueries
+from mentorlog.schema.direct_resolvers import trim
 from mentorlog.schema.errors import MaskWithErrorId, should_mask
-from mentorlog.schema.fast import trim
+from mentorlog.schema.feedback import FeedbackMutations
+from mentorlog.schema.goals import GoalMutations
 from mentorlog.schema.history import EVENT_TYPES
-from mentorlog.schema.mutations import Mutation
-from mentorlog.schema.queries import Query
+from mentorlog.schema.meetings import MeetingMutations
+from mentorlog.schema.mentorships.lifecycle import LifecycleMutations
+from mentorlog.schema.mentorships.queries import MentorshipQueries
+from mentorlog.schema.milestones import MilestoneMutations
+from mentorlog.schema.nodes import NodeQueries
+from mentorlog.schema.notes import NoteMutations
+from mentorlog.schema.people import PeopleMutations, PeopleQueries
+from mentorlog.schema.programs.catalog import CatalogQueries
+from mentorlog.schema.programs.mutations import ProgramMutations
+from mentorlog.schema.programs.queries import ProgramQueries
+from mentorlog.schema.reviews import ReviewMutations
 from mentorlog.schema.subscriptions import Subscription
+from mentorlog.schema.tokens import TokenMutations, ViewerQueries
 from strawberry.extensions import (
     AddValidationRules,
     MaxTokensLimiter,
@@ -46,6 +60,44 @@ CLOSED_RULES: list[type[ASTValidationRule]] = [
 ]
 
 
+@strawberry.type(
+    description="Read programs, people, mentorships, their histories and the plugin "
+    "catalog; verify the hash chains. Every read shows only what your token may "
+    "read: what you may not read is null or left out, as if it did not exist."
+)
+class Query(
+    ViewerQueries,
+    NodeQueries,
+    ProgramQueries,
+    PeopleQueries,
+    MentorshipQueries,
+    VerifyQueries,
+    CatalogQueries,
+):
+    """Every feature's queries."""
+
+
+@strawberry.type(
+    description="Record facts; each mutation runs one command of the service as "
+    "the token's person. A target the token may not change is refused exactly like "
+    "an unknown ID (NOT_FOUND), and nothing is recorded."
+)
+class Mutation(
+    ProgramMutations,
+    PeopleMutations,
+    TokenMutations,
+    LifecycleMutations,
+    AgreementMutations,
+    GoalMutations,
+    NoteMutations,
+    MilestoneMutations,
+    MeetingMutations,
+    ReviewMutations,
+    FeedbackMutations,
+):
+    """Every feature's mutations, one per command of the Mentoring service."""
+
+
 @cache
 def make_schema(
     introspection: bool = True, direct_resolvers: bool = True
@@ -53,7 +105,7 @@ def make_schema(
     """The schema; without introspection it also stops suggesting field names.
 
     `direct_resolvers` gives plain fields resolvers without Strawberry's wrapping
-    (schema/fast.py); off, every field resolves as Strawberry builds it.
+    (schema/direct_resolvers.py); off, every field resolves as Strawberry builds it.
     """
     # Factories: a fresh extension per request; the caches live at module level.
     rules = LIMIT_RULES if introspection else CLOSED_RULES

@@ -1,59 +1,15 @@
-"""Who is asking (the viewer) and the auditors' verification of the hash chains."""
+"""The auditors' verification of the hash chains: its types and the verify queries."""
 
 from __future__ import annotations
 
 import asyncio
-from typing import TYPE_CHECKING, Annotated
+from typing import Annotated
 
 import strawberry
-from mentorlog.core.access import Principal
 from mentorlog.core.chain import ChainedRecorder, StreamVerdict, store_digest, verify
 from mentorlog.core.policy import may_verify
 from mentorlog.schema import ids
 from mentorlog.schema.context import Info
-from mentorlog.schema.enums import TokenRole
-
-if TYPE_CHECKING:
-    from mentorlog.schema.types import Person, Program
-
-PERSON = Annotated["Person", strawberry.lazy("mentorlog.schema.types")]
-PROGRAM = Annotated["Program", strawberry.lazy("mentorlog.schema.types")]
-
-
-@strawberry.type(description="Who the request acts as, from its bearer token.")
-class Viewer:
-    role: TokenRole = strawberry.field(description="The token's role.")
-    credential_id: str = strawberry.field(
-        description="The token's credential ID, to revoke it with revokeToken."
-    )
-    person_id: strawberry.Private[str]
-    program_id: strawberry.Private[str | None]
-
-    @classmethod
-    def of(cls, principal: Principal) -> Viewer:
-        """The viewer a principal stands for."""
-        return cls(
-            role=TokenRole(principal.role),
-            credential_id=principal.credential_id,
-            person_id=principal.person_id,
-            program_id=principal.program_id,
-        )
-
-    @strawberry.field(description="The person the token names; every change is theirs.")
-    async def person(self, info: Info) -> PERSON | None:  # type: ignore[valid-type]
-        from mentorlog.schema.types import Person
-
-        row = await info.context.loaders.person.load(self.person_id)
-        return Person.from_row(row) if row else None
-
-    @strawberry.field(description="The program the token is bound to, if any.")
-    async def program(self, info: Info) -> PROGRAM | None:  # type: ignore[valid-type]
-        from mentorlog.schema.types import Program
-
-        if self.program_id is None:
-            return None
-        row = await info.context.loaders.program.load(self.program_id)
-        return Program.from_row(row) if row else None
 
 
 @strawberry.type(description="One event stream's hash chain, recomputed and compared.")
@@ -134,7 +90,35 @@ class StoreVerification:
 
 
 def _recorder(info: Info) -> ChainedRecorder:
+    """The store's recorder, which keeps the hash chains."""
     recorder = info.context.services.app.recorder
     if not isinstance(recorder, ChainedRecorder):
         raise TypeError("the event store keeps no hash chain to verify")
     return recorder
+
+
+@strawberry.type
+class VerifyQueries:
+    """The auditors' verification of the hash chains."""
+
+    @strawberry.field(
+        description="Verify one mentorship's hash chain: recompute each event's link "
+        "and compare it with the stored one. Auditors only; null for others and for "
+        "an unknown mentorship."
+    )
+    async def verify(
+        self,
+        info: Info,
+        mentorship_id: Annotated[
+            strawberry.ID,
+            strawberry.argument(description="The mentorship's global ID."),
+        ],
+    ) -> StreamVerification | None:
+        return await StreamVerification.of_mentorship(info, mentorship_id)
+
+    @strawberry.field(
+        description="Verify every stream of the store (mentorships, programs, people, "
+        "credentials...) and digest the whole. Auditors only; null for others."
+    )
+    async def verify_all(self, info: Info) -> StoreVerification | None:
+        return await StoreVerification.of_store(info)

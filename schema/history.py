@@ -18,7 +18,7 @@ import re
 from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime
 from enum import Enum
-from typing import TYPE_CHECKING, Annotated, Any, cast
+from typing import Any, cast
 
 import strawberry
 from mentorlog.core.access import Principal
@@ -43,11 +43,9 @@ from mentorlog.schema.pagination import (
     decode_cursor,
     encode_cursor,
 )
+from mentorlog.schema.values import Actor, Participant
 from strawberry import relay
 from strawberry.scalars import JSON
-
-if TYPE_CHECKING:
-    from mentorlog.schema.types import Actor, Participant
 
 Opener = Callable[[Any, Any], Any]
 
@@ -157,9 +155,6 @@ EVENT_FIELD_DESCRIPTIONS = {
 
 # -- the interface -----------------------------------------------------------------
 
-ACTOR = Annotated["Actor", strawberry.lazy("mentorlog.schema.types")]
-PARTICIPANTS = list[Annotated["Participant", strawberry.lazy("mentorlog.schema.types")]]
-
 
 @strawberry.interface(
     description="One recorded event of a mentorship, as stored: its place in the "
@@ -170,7 +165,7 @@ class MentorshipEvent:
         description="Its place in the mentorship's event stream, from 1."
     )
     occurred_at: datetime = strawberry.field(description="When it was recorded.")
-    actor: ACTOR = strawberry.field(description="Who caused it.")  # type: ignore[valid-type]
+    actor: Actor = strawberry.field(description="Who caused it.")
     hash: str = strawberry.field(
         description="Its link in the stream's hash chain (SHA-256, hex): the hash of "
         "the previous link and this event, as `verify` recomputes it."
@@ -227,6 +222,7 @@ def event_classes() -> dict[str, type]:
 
 
 def _rank(order: list[str], name: str) -> int:
+    """An event's place in the order of a life; unknown events last."""
     return order.index(name) if name in order else len(order)
 
 
@@ -256,6 +252,7 @@ def is_private_field(event_name: str, field_name: str) -> bool:
 
 
 def _graphql_type(event_name: str, name: str, annotation: str) -> Any:
+    """The GraphQL type of an event's field, from its annotation."""
     optional = annotation.endswith(" | None") or is_private_field(event_name, name)
     base = annotation.removesuffix(" | None")
     kind: Any
@@ -264,7 +261,7 @@ def _graphql_type(event_name: str, name: str, annotation: str) -> Any:
     elif name in PEOPLE_LISTS:
         kind = list[strawberry.ID]
     elif name == "participants":
-        kind = PARTICIPANTS
+        kind = list[Participant]
     elif name in ENUMS:
         kind = ENUMS[name]
     elif name == "support":
@@ -279,6 +276,7 @@ def _graphql_type(event_name: str, name: str, annotation: str) -> Any:
 
 
 def _description(event_name: str, name: str) -> str:
+    """The description of an event's field, or a KeyError for none."""
     found = EVENT_FIELD_DESCRIPTIONS.get((event_name, name)) or FIELD_DESCRIPTIONS.get(
         name
     )
@@ -290,6 +288,7 @@ def _description(event_name: str, name: str) -> str:
 
 
 def _make_type(event_name: str, cls: type) -> type:
+    """The GraphQL object type of one event class."""
     if event_name not in EVENT_DESCRIPTIONS:
         raise KeyError(f"describe the event {event_name} in schema/history.py")
     annotations: dict[str, Any] = {}
@@ -349,8 +348,6 @@ def _convert(
     open_sealed: Opener,
 ) -> Any:
     """A payload value as its GraphQL field gives it (sealed: opened if may_open)."""
-    from mentorlog.schema.types import Participant
-
     if value is None:
         return None
     if name in SCOPED:
@@ -395,8 +392,6 @@ def to_event(
     open_sealed: Opener,
 ) -> MentorshipEvent | None:
     """The GraphQL object of one stored event (None for an unknown event type)."""
-    from mentorlog.schema.types import Actor
-
     cls = EVENT_TYPES.get(entry.type)
     if cls is None:
         return None

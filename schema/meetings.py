@@ -1,32 +1,105 @@
-"""Meeting mutations: schedule, hold, cancel a meeting."""
+"""Meetings: the Meeting node, and scheduling, holding and cancelling meetings."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import datetime
 from typing import Annotated
 
 import strawberry
+from mentorlog.projections.asof import Replayed
+from mentorlog.projections.queries import Row
 from mentorlog.schema import authorize as auth
-from mentorlog.schema.context import Info
-from mentorlog.schema.errors import UserError
-from mentorlog.schema.mutation_base import (
+from mentorlog.schema.commands import (
     ID,
     INPUT,
-    MEETING_ID,
     MENTORSHIP_ID,
     USER_ERRORS,
     CommandInput,
     arg,
     arguments,
     decode_all,
-    decoded_id,
+    decoded,
     perform,
-    scoped_mentorship_id,
-    scoped_node,
+    scoped,
+    scoped_id,
 )
-from mentorlog.schema.types import (
-    Meeting,
+from mentorlog.schema.context import Info
+from mentorlog.schema.enums import MeetingStatus
+from mentorlog.schema.errors import UserError
+from mentorlog.schema.graph import (
+    MENTORSHIP_FIELD,
+    MentorshipRef,
+    at,
+    load_scoped,
+    mentorship_of,
 )
+from mentorlog.schema.people import Person, people_of
+from mentorlog.schema.values import Actor
+from strawberry import relay
+
+
+@strawberry.type(description="A meeting of a mentorship: scheduled, held or cancelled.")
+class Meeting(relay.Node):
+    id: relay.NodeID[str]
+    scheduled_for: datetime = strawberry.field(description="When it is (or was) due.")
+    duration_minutes: int = strawberry.field(
+        description="Planned length, or the actual length once held."
+    )
+    agenda: list[str] = strawberry.field(description="The agenda items.")
+    plan_number: int | None = strawberry.field(
+        description="The connection-plan meeting it stands for, if any."
+    )
+    status: MeetingStatus = strawberry.field(
+        description="Scheduled, held or cancelled."
+    )
+    notes: str = strawberry.field(description="Shared notes, once held.")
+    reason: str = strawberry.field(description="Why it was cancelled, if it was.")
+    scheduled_by: Actor = strawberry.field(description="Who scheduled it.")
+    attendee_ids: strawberry.Private[list[str]]
+    created_at: datetime = strawberry.field(description="When it was scheduled.")
+    updated_at: datetime = strawberry.field(description="When it last changed.")
+    mentorship_id: strawberry.Private[str]
+    replay: strawberry.Private[Replayed | None] = None
+
+    @classmethod
+    def from_row(cls, row: Row, replay: Replayed | None = None) -> Meeting:
+        """Build from a `meetings` row."""
+        return cls(
+            id=f"{row['mentorship_id']}:{row['id']}",
+            scheduled_for=at(row["scheduled_for"]),
+            duration_minutes=row["duration_minutes"],
+            agenda=list(row["agenda"]),
+            plan_number=row["plan_number"],
+            status=MeetingStatus(row["status"]),
+            notes=row["notes"],
+            reason=row["reason"],
+            scheduled_by=Actor.parse(row["scheduled_by"]),
+            attendee_ids=list(row["attended"]),
+            created_at=at(row["created_at"]),
+            updated_at=at(row["updated_at"]),
+            mentorship_id=row["mentorship_id"],
+            replay=replay,
+        )
+
+    @classmethod
+    async def resolve_nodes(  # type: ignore[override]
+        cls, *, info: Info, node_ids: Iterable[str], required: bool = False
+    ) -> list[Meeting | None]:
+        """Load meetings by node ID."""
+        rows = await load_scoped(info, "Meeting", node_ids)
+        return [cls.from_row(r) if r else None for r in rows]
+
+    @strawberry.field(description="Who attended, once held (empty before).")
+    async def attended(self, info: Info) -> list[Person]:
+        return await people_of(info, self.attendee_ids)
+
+    @strawberry.field(description=MENTORSHIP_FIELD, graphql_type=MentorshipRef | None)
+    async def mentorship(self, info: Info) -> relay.Node | None:
+        return await mentorship_of(info, self.mentorship_id, self.replay)
+
+
+MEETING_ID = "The meeting's global ID."
 
 
 @strawberry.input(description="A meeting to schedule.")
@@ -47,14 +120,6 @@ class ScheduleMeetingInput(CommandInput):
     )
 
 
-@strawberry.type(description="The result of scheduleMeeting.")
-class ScheduleMeetingPayload:
-    meeting: Meeting | None = strawberry.field(
-        description="The meeting scheduled. Null when refused."
-    )
-    user_errors: list[UserError] = strawberry.field(description=USER_ERRORS)
-
-
 @strawberry.input(description="A meeting that took place, with shared notes.")
 class HoldMeetingInput(CommandInput):
     meeting_id: ID = strawberry.field(description=MEETING_ID)
@@ -68,18 +133,26 @@ class HoldMeetingInput(CommandInput):
     )
 
 
+@strawberry.input(description="A scheduled meeting to cancel.")
+class CancelMeetingInput(CommandInput):
+    meeting_id: ID = strawberry.field(description=MEETING_ID)
+    reason: str = strawberry.field(default="", description="Why it is cancelled.")
+
+
+@strawberry.type(description="The result of scheduleMeeting.")
+class ScheduleMeetingPayload:
+    meeting: Meeting | None = strawberry.field(
+        description="The meeting scheduled. Null when refused."
+    )
+    user_errors: list[UserError] = strawberry.field(description=USER_ERRORS)
+
+
 @strawberry.type(description="The result of holdMeeting.")
 class HoldMeetingPayload:
     meeting: Meeting | None = strawberry.field(
         description="The meeting, held. Null when refused."
     )
     user_errors: list[UserError] = strawberry.field(description=USER_ERRORS)
-
-
-@strawberry.input(description="A scheduled meeting to cancel.")
-class CancelMeetingInput(CommandInput):
-    meeting_id: ID = strawberry.field(description=MEETING_ID)
-    reason: str = strawberry.field(default="", description="Why it is cancelled.")
 
 
 @strawberry.type(description="The result of cancelMeeting.")
@@ -90,8 +163,10 @@ class CancelMeetingPayload:
     user_errors: list[UserError] = strawberry.field(description=USER_ERRORS)
 
 
-@strawberry.type(description="Meeting mutations: schedule, hold, cancel a meeting.")
-class MeetingsMutations:
+@strawberry.type
+class MeetingMutations:
+    """The mutations of meetings."""
+
     @strawberry.mutation(
         description="Schedule a meeting; with a plan number, the plan's agenda is "
         "the default."
@@ -107,9 +182,7 @@ class MeetingsMutations:
             ),
         )
         recorded, errors = await perform(info, command)
-        meeting = await scoped_node(
-            info, Meeting, decoded_id(input.mentorship_id), recorded
-        )
+        meeting = await scoped(info, Meeting, decoded(input.mentorship_id), recorded)
         return ScheduleMeetingPayload(meeting=meeting, user_errors=errors)
 
     @strawberry.mutation(description="Record that a meeting took place, with notes.")
@@ -135,8 +208,8 @@ class MeetingsMutations:
             ),
         )
         recorded, errors = await perform(info, command)
-        mentorship_id = scoped_mentorship_id(input.meeting_id, "Meeting", "meetingId")
-        meeting = await scoped_node(info, Meeting, mentorship_id, recorded)
+        mentorship_id = scoped_id(input.meeting_id, "Meeting", "meetingId")
+        meeting = await scoped(info, Meeting, mentorship_id, recorded)
         return HoldMeetingPayload(meeting=meeting, user_errors=errors)
 
     @strawberry.mutation(description="Cancel a scheduled meeting.")
@@ -156,6 +229,6 @@ class MeetingsMutations:
             ),
         )
         recorded, errors = await perform(info, command)
-        mentorship_id = scoped_mentorship_id(input.meeting_id, "Meeting", "meetingId")
-        meeting = await scoped_node(info, Meeting, mentorship_id, recorded)
+        mentorship_id = scoped_id(input.meeting_id, "Meeting", "meetingId")
+        meeting = await scoped(info, Meeting, mentorship_id, recorded)
         return CancelMeetingPayload(meeting=meeting, user_errors=errors)

@@ -1,17 +1,19 @@
-"""Milestone mutations: reach one, celebrate it."""
+"""Milestones: the Milestone node, and reaching and celebrating milestones."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+from datetime import datetime
 from typing import Annotated
 
 import strawberry
 from mentorlog.core.application import Mentoring, Recorded
 from mentorlog.core.errors import NotFound
+from mentorlog.projections.asof import Replayed
+from mentorlog.projections.queries import Row
 from mentorlog.schema import authorize as auth
 from mentorlog.schema import ids
-from mentorlog.schema.context import Info
-from mentorlog.schema.errors import UserError
-from mentorlog.schema.mutation_base import (
+from mentorlog.schema.commands import (
     ID,
     INPUT,
     MENTORSHIP_ID,
@@ -19,14 +21,86 @@ from mentorlog.schema.mutation_base import (
     CommandInput,
     arg,
     arguments,
-    decoded_id,
+    decoded,
     perform,
-    scoped_mentorship_id,
-    scoped_node,
+    scoped,
+    scoped_id,
 )
-from mentorlog.schema.types import (
-    Milestone,
+from mentorlog.schema.context import Info
+from mentorlog.schema.errors import UserError
+from mentorlog.schema.goals import Goal
+from mentorlog.schema.graph import (
+    MENTORSHIP_FIELD,
+    MentorshipRef,
+    at,
+    load_scoped,
+    mentorship_of,
+    when,
 )
+from mentorlog.schema.values import Actor
+from strawberry import relay
+
+
+@strawberry.type(
+    description="A milestone reached in a mentorship, and how it was celebrated."
+)
+class Milestone(relay.Node):
+    id: relay.NodeID[str]
+    title: str = strawberry.field(description="What was reached.")
+    note: str = strawberry.field(description="A note about it.")
+    reached_by: Actor = strawberry.field(description="Who recorded it.")
+    reached_at: datetime = strawberry.field(description="When it was recorded.")
+    celebration: str | None = strawberry.field(
+        description="How it was celebrated; null until it is."
+    )
+    celebrated_at: datetime | None = strawberry.field(
+        description="When the celebration was recorded."
+    )
+    mentorship_id: strawberry.Private[str]
+    goal_id: strawberry.Private[str | None]
+    replay: strawberry.Private[Replayed | None] = None
+
+    @classmethod
+    def from_row(cls, row: Row, replay: Replayed | None = None) -> Milestone:
+        """Build from a `milestones` row."""
+        return cls(
+            id=f"{row['mentorship_id']}:{row['id']}",
+            title=row["title"],
+            note=row["note"],
+            reached_by=Actor.parse(row["reached_by"]),
+            reached_at=at(row["reached_at"]),
+            celebration=row["celebration"],
+            celebrated_at=when(row["celebrated_at"]),
+            mentorship_id=row["mentorship_id"],
+            goal_id=row["goal_id"],
+            replay=replay,
+        )
+
+    @classmethod
+    async def resolve_nodes(  # type: ignore[override]
+        cls, *, info: Info, node_ids: Iterable[str], required: bool = False
+    ) -> list[Milestone | None]:
+        """Load milestones by node ID."""
+        rows = await load_scoped(info, "Milestone", node_ids)
+        return [cls.from_row(r) if r else None for r in rows]
+
+    @strawberry.field(description="Whether it has been celebrated.")
+    def celebrated(self) -> bool:
+        return self.celebration is not None
+
+    @strawberry.field(description=MENTORSHIP_FIELD, graphql_type=MentorshipRef | None)
+    async def mentorship(self, info: Info) -> relay.Node | None:
+        return await mentorship_of(info, self.mentorship_id, self.replay)
+
+    @strawberry.field(description="The goal it marks progress towards, if any.")
+    async def goal(self, info: Info) -> Goal | None:
+        if self.goal_id is None:
+            return None
+        if self.replay is not None:
+            found = self.replay.row("goals", self.goal_id)
+            return Goal.from_row(found, self.replay) if found else None
+        row = await info.context.loaders.goal.load((self.mentorship_id, self.goal_id))
+        return Goal.from_row(row) if row else None
 
 
 @strawberry.input(description="A milestone reached, optionally towards a goal.")
@@ -39,18 +113,18 @@ class ReachMilestoneInput(CommandInput):
     note: str = strawberry.field(default="", description="A note about it.")
 
 
+@strawberry.input(description="How a milestone was celebrated.")
+class CelebrateMilestoneInput(CommandInput):
+    milestone_id: ID = strawberry.field(description="The milestone's global ID.")
+    how: str = strawberry.field(description="How it was celebrated.")
+
+
 @strawberry.type(description="The result of reachMilestone.")
 class ReachMilestonePayload:
     milestone: Milestone | None = strawberry.field(
         description="The milestone reached. Null when refused."
     )
     user_errors: list[UserError] = strawberry.field(description=USER_ERRORS)
-
-
-@strawberry.input(description="How a milestone was celebrated.")
-class CelebrateMilestoneInput(CommandInput):
-    milestone_id: ID = strawberry.field(description="The milestone's global ID.")
-    how: str = strawberry.field(description="How it was celebrated.")
 
 
 @strawberry.type(description="The result of celebrateMilestone.")
@@ -61,8 +135,10 @@ class CelebrateMilestonePayload:
     user_errors: list[UserError] = strawberry.field(description=USER_ERRORS)
 
 
-@strawberry.type(description="Milestone mutations: reach one, celebrate it.")
-class MilestonesMutations:
+@strawberry.type
+class MilestoneMutations:
+    """The mutations of milestones."""
+
     @strawberry.mutation(
         description="Record a milestone reached, optionally towards a goal."
     )
@@ -85,8 +161,8 @@ class MilestonesMutations:
 
         command = auth.on_mentorship("reach_milestone", input.mentorship_id, run)
         recorded, errors = await perform(info, command)
-        milestone = await scoped_node(
-            info, Milestone, decoded_id(input.mentorship_id), recorded
+        milestone = await scoped(
+            info, Milestone, decoded(input.mentorship_id), recorded
         )
         return ReachMilestonePayload(milestone=milestone, user_errors=errors)
 
@@ -107,8 +183,6 @@ class MilestonesMutations:
             ),
         )
         recorded, errors = await perform(info, command)
-        mentorship_id = scoped_mentorship_id(
-            input.milestone_id, "Milestone", "milestoneId"
-        )
-        milestone = await scoped_node(info, Milestone, mentorship_id, recorded)
+        mentorship_id = scoped_id(input.milestone_id, "Milestone", "milestoneId")
+        milestone = await scoped(info, Milestone, mentorship_id, recorded)
         return CelebrateMilestonePayload(milestone=milestone, user_errors=errors)

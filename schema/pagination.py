@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import base64
 import binascii
+from typing import Annotated
 
+import strawberry
 from mentorlog.projections.queries import Page, PageRequest
 from mentorlog.schema.errors import ClientError
 from strawberry import relay
@@ -12,6 +14,17 @@ from strawberry import relay
 MAX_PAGE_SIZE = 100
 DEFAULT_PAGE_SIZE = 20
 CURSOR_PREFIX = "seq:"
+
+FIRST = "Return at most this many items from the start (default 20, at most 100)."
+AFTER = "Return items after this cursor."
+LAST = "Return at most this many items from the end (at most 100)."
+BEFORE = "Return items before this cursor."
+
+# The Relay arguments of a paged field, described.
+First = Annotated[int | None, strawberry.argument(description=FIRST)]
+After = Annotated[str | None, strawberry.argument(description=AFTER)]
+Last = Annotated[int | None, strawberry.argument(description=LAST)]
+Before = Annotated[str | None, strawberry.argument(description=BEFORE)]
 
 
 def encode_cursor(seq: int) -> str:

@@ -1,17 +1,16 @@
-"""Review mutations: record a periodic review (check-in)."""
+"""Reviews: the Review node, and recording reviews (input, payload, mutation)."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+from datetime import datetime
 from typing import Annotated
 
 import strawberry
+from mentorlog.projections.asof import Replayed
+from mentorlog.projections.queries import Row
 from mentorlog.schema import authorize as auth
-from mentorlog.schema.context import Info
-from mentorlog.schema.enums import (
-    SupportKind,
-)
-from mentorlog.schema.errors import UserError
-from mentorlog.schema.mutation_base import (
+from mentorlog.schema.commands import (
     ID,
     INPUT,
     MENTORSHIP_ID,
@@ -19,13 +18,66 @@ from mentorlog.schema.mutation_base import (
     CommandInput,
     arg,
     arguments,
-    decoded_id,
+    decoded,
     perform,
-    scoped_node,
+    scoped,
 )
-from mentorlog.schema.types import (
-    Review,
+from mentorlog.schema.context import Info
+from mentorlog.schema.enums import SupportKind
+from mentorlog.schema.errors import UserError
+from mentorlog.schema.graph import (
+    MENTORSHIP_FIELD,
+    MentorshipRef,
+    at,
+    load_scoped,
+    mentorship_of,
 )
+from mentorlog.schema.values import Actor
+from strawberry import relay
+
+
+@strawberry.type(description="A periodic review (check-in) of a mentorship.")
+class Review(relay.Node):
+    id: relay.NodeID[str]
+    progress_rating: int = strawberry.field(description="Progress so far, 1 to 5.")
+    went_well: str = strawberry.field(description="What went well.")
+    challenges: str = strawberry.field(description="What was hard.")
+    support: list[SupportKind] = strawberry.field(
+        description="The kinds of support given."
+    )
+    next_steps: str = strawberry.field(description="What comes next.")
+    recorded_by: Actor = strawberry.field(description="Who recorded it.")
+    recorded_at: datetime = strawberry.field(description="When it was recorded.")
+    mentorship_id: strawberry.Private[str]
+    replay: strawberry.Private[Replayed | None] = None
+
+    @classmethod
+    def from_row(cls, row: Row, replay: Replayed | None = None) -> Review:
+        """Build from a `reviews` row."""
+        return cls(
+            id=f"{row['mentorship_id']}:{row['id']}",
+            progress_rating=row["progress_rating"],
+            went_well=row["went_well"],
+            challenges=row["challenges"],
+            support=[SupportKind(s) for s in row["support"]],
+            next_steps=row["next_steps"],
+            recorded_by=Actor.parse(row["recorded_by"]),
+            recorded_at=at(row["recorded_at"]),
+            mentorship_id=row["mentorship_id"],
+            replay=replay,
+        )
+
+    @classmethod
+    async def resolve_nodes(  # type: ignore[override]
+        cls, *, info: Info, node_ids: Iterable[str], required: bool = False
+    ) -> list[Review | None]:
+        """Load reviews by node ID."""
+        rows = await load_scoped(info, "Review", node_ids)
+        return [cls.from_row(r) if r else None for r in rows]
+
+    @strawberry.field(description=MENTORSHIP_FIELD, graphql_type=MentorshipRef | None)
+    async def mentorship(self, info: Info) -> relay.Node | None:
+        return await mentorship_of(info, self.mentorship_id, self.replay)
 
 
 @strawberry.input(description="A periodic review (check-in).")
@@ -48,8 +100,10 @@ class RecordReviewPayload:
     user_errors: list[UserError] = strawberry.field(description=USER_ERRORS)
 
 
-@strawberry.type(description="Review mutations: record a periodic review (check-in).")
-class ReviewsMutations:
+@strawberry.type
+class ReviewMutations:
+    """The mutations of reviews."""
+
     @strawberry.mutation(description="Record a periodic review (check-in).")
     async def record_review(
         self, info: Info, input: Annotated[RecordReviewInput, arg(INPUT)]
@@ -62,7 +116,5 @@ class ReviewsMutations:
             ),
         )
         recorded, errors = await perform(info, command)
-        review = await scoped_node(
-            info, Review, decoded_id(input.mentorship_id), recorded
-        )
+        review = await scoped(info, Review, decoded(input.mentorship_id), recorded)
         return RecordReviewPayload(review=review, user_errors=errors)

@@ -22,8 +22,9 @@ from mentorlog.core.privacy import is_sealed
 from mentorlog.schema import ids
 from mentorlog.schema.context import Info
 from mentorlog.schema.feed import EventFeed, FeedEnded, FeedItem, Subscriber
+from mentorlog.schema.graph import one
 from mentorlog.schema.history import MentorshipEvent, to_event
-from mentorlog.schema.queries import _one
+from mentorlog.schema.programs.types import Program
 
 from mentorlog.services import Services
 
@@ -159,7 +160,7 @@ class Subscription:
         except NotFound as error:
             raise _refusal(error) from None
         # Readable exactly when the `program` query would show it.
-        if await _one(info, program_id, "Program") is None:
+        if await one(info, program_id, Program) is None:
             raise _refusal(NotFound(f"no program with ID {node_id}", "programId"))
         subscriber = await _subscribe(feed, context.principal, program_id=node_id)
         async for node in _stream(info, subscriber, every_mentorship=True):

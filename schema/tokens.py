@@ -1,4 +1,4 @@
-"""Token mutations: issue and revoke bearer tokens."""
+"""Tokens: the viewer (whom a token names), and issuing and revoking tokens."""
 
 from __future__ import annotations
 
@@ -11,12 +11,7 @@ from mentorlog.core.errors import NotFound
 from mentorlog.core.policy import may_issue_token
 from mentorlog.schema import authorize as auth
 from mentorlog.schema import ids
-from mentorlog.schema.context import Info
-from mentorlog.schema.enums import (
-    TokenRole,
-)
-from mentorlog.schema.errors import UserError
-from mentorlog.schema.mutation_base import (
+from mentorlog.schema.commands import (
     ID,
     INPUT,
     USER_ERRORS,
@@ -24,8 +19,13 @@ from mentorlog.schema.mutation_base import (
     arg,
     arguments,
     perform,
-    related_person,
+    related,
 )
+from mentorlog.schema.context import Info
+from mentorlog.schema.enums import TokenRole
+from mentorlog.schema.errors import UserError
+from mentorlog.schema.people import Person
+from mentorlog.schema.programs.types import Program
 
 
 @strawberry.input(
@@ -42,6 +42,14 @@ class IssueTokenInput:
     )
 
 
+@strawberry.input(description="Which token to revoke, and why.")
+class RevokeTokenInput(CommandInput):
+    credential_id: str = strawberry.field(
+        description="The token's credential ID (see Query.viewer, issueToken)."
+    )
+    reason: str = strawberry.field(default="", description="Why, for the record.")
+
+
 @strawberry.type(description="The result of issueToken.")
 class IssueTokenPayload:
     token: str | None = strawberry.field(
@@ -54,14 +62,6 @@ class IssueTokenPayload:
     user_errors: list[UserError] = strawberry.field(description=USER_ERRORS)
 
 
-@strawberry.input(description="Which token to revoke, and why.")
-class RevokeTokenInput(CommandInput):
-    credential_id: str = strawberry.field(
-        description="The token's credential ID (see Query.viewer, issueToken)."
-    )
-    reason: str = strawberry.field(default="", description="Why, for the record.")
-
-
 @strawberry.type(description="The result of revokeToken.")
 class RevokeTokenPayload:
     credential_id: str | None = strawberry.field(
@@ -71,8 +71,10 @@ class RevokeTokenPayload:
     user_errors: list[UserError] = strawberry.field(description=USER_ERRORS)
 
 
-@strawberry.type(description="Token mutations: issue and revoke bearer tokens.")
-class TokensMutations:
+@strawberry.type
+class TokenMutations:
+    """The mutations of tokens."""
+
     @strawberry.mutation(
         description="Issue a bearer token for a person in your program, as a "
         "participant or (if they administer it) an admin of it. Admins only."
@@ -89,7 +91,7 @@ class TokensMutations:
             if not may_issue_token(principal, input.role.value, program_id):
                 raise NotFound(f"no program with ID {program_id}", "programId")
             target.append(program_id)
-            target.append(await related_person(info, input.person_id, "personId"))
+            target.append(await related(info, input.person_id, "personId"))
 
         def command(app: Mentoring, principal: Principal) -> Recorded:
             program_id, person_id = target
@@ -128,3 +130,44 @@ class TokensMutations:
         return RevokeTokenPayload(
             credential_id=recorded.id if recorded else None, user_errors=errors
         )
+
+
+@strawberry.type(description="Who the request acts as, from its bearer token.")
+class Viewer:
+    role: TokenRole = strawberry.field(description="The token's role.")
+    credential_id: str = strawberry.field(
+        description="The token's credential ID, to revoke it with revokeToken."
+    )
+    person_id: strawberry.Private[str]
+    program_id: strawberry.Private[str | None]
+
+    @classmethod
+    def of(cls, principal: Principal) -> Viewer:
+        """The viewer a principal stands for."""
+        return cls(
+            role=TokenRole(principal.role),
+            credential_id=principal.credential_id,
+            person_id=principal.person_id,
+            program_id=principal.program_id,
+        )
+
+    @strawberry.field(description="The person the token names; every change is theirs.")
+    async def person(self, info: Info) -> Person | None:
+        row = await info.context.loaders.person.load(self.person_id)
+        return Person.from_row(row) if row else None
+
+    @strawberry.field(description="The program the token is bound to, if any.")
+    async def program(self, info: Info) -> Program | None:
+        if self.program_id is None:
+            return None
+        row = await info.context.loaders.program.load(self.program_id)
+        return Program.from_row(row) if row else None
+
+
+@strawberry.type
+class ViewerQueries:
+    """Who the token names."""
+
+    @strawberry.field(description="Who your token names: person, role and program.")
+    def viewer(self, info: Info) -> Viewer:
+        return Viewer.of(info.context.principal)

@@ -1,4 +1,4 @@
-"""Direct resolvers (schema/fast.py) answer exactly as Strawberry's own do."""
+"""Direct resolvers (schema/direct_resolvers.py) answer as Strawberry's own do."""
 
 from __future__ import annotations
 
@@ -6,10 +6,10 @@ from typing import Any
 
 import pytest
 from graphql import GraphQLObjectType
-from mentorlog.schema import fast
+from mentorlog.schema import direct_resolvers as fast
 from mentorlog.schema.api import make_schema
 from mentorlog.schema.context import Context
-from mentorlog.schema.fast import DEFINITION
+from mentorlog.schema.direct_resolvers import DEFINITION
 
 from mentorlog.services import Services
 from tests.test_api_support import Demo, demo_fixture  # noqa: F401

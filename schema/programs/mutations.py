@@ -1,4 +1,4 @@
-"""Program mutations: a program, its starter goals, plan and admins."""
+"""Programs' mutations: create a program, add starter goals, plans and admins."""
 
 from __future__ import annotations
 
@@ -9,12 +9,7 @@ from mentorlog.core.access import Principal
 from mentorlog.core.application import Mentoring, Recorded
 from mentorlog.schema import authorize as auth
 from mentorlog.schema import ids
-from mentorlog.schema.context import Info
-from mentorlog.schema.enums import (
-    GoalTerm,
-)
-from mentorlog.schema.errors import UserError
-from mentorlog.schema.mutation_base import (
+from mentorlog.schema.commands import (
     ID,
     INPUT,
     PROGRAM_ID,
@@ -22,27 +17,17 @@ from mentorlog.schema.mutation_base import (
     CommandInput,
     arg,
     arguments,
-    creator_loaders,
+    creator,
     decode_all,
-    decoded_id,
+    decoded,
     perform,
-    program_of,
 )
-from mentorlog.schema.types import (
-    Program,
-    StarterGoal,
-)
+from mentorlog.schema.context import Info
+from mentorlog.schema.enums import GoalTerm
+from mentorlog.schema.errors import UserError
+from mentorlog.schema.loaders import Loaders
+from mentorlog.schema.programs.types import Program, StarterGoal
 from strawberry.scalars import JSON
-
-
-@strawberry.input(description="One meeting of a connection plan.")
-class PlannedMeetingInput:
-    title: str = strawberry.field(description="What the meeting is called.")
-    week_start: int = strawberry.field(description="The first week it may fall in.")
-    week_end: int = strawberry.field(description="The last week it may fall in.")
-    agenda: list[str] = strawberry.field(
-        default_factory=list, description="The default agenda items."
-    )
 
 
 @strawberry.input(
@@ -77,14 +62,6 @@ class CreateProgramInput(CommandInput):
     )
 
 
-@strawberry.type(description="The result of createProgram.")
-class CreateProgramPayload:
-    program: Program | None = strawberry.field(
-        description="The program created. Null when refused."
-    )
-    user_errors: list[UserError] = strawberry.field(description=USER_ERRORS)
-
-
 @strawberry.input(
     description="A goal every new mentorship of a program will start with."
 )
@@ -105,6 +82,38 @@ class AddStarterGoalInput(CommandInput):
     )
 
 
+@strawberry.input(description="One meeting of a connection plan.")
+class PlannedMeetingInput:
+    title: str = strawberry.field(description="What the meeting is called.")
+    week_start: int = strawberry.field(description="The first week it may fall in.")
+    week_end: int = strawberry.field(description="The last week it may fall in.")
+    agenda: list[str] = strawberry.field(
+        default_factory=list, description="The default agenda items."
+    )
+
+
+@strawberry.input(description="A program's new connection plan, replacing the old one.")
+class SetConnectionPlanInput(CommandInput):
+    program_id: ID = strawberry.field(description=PROGRAM_ID)
+    meetings: list[PlannedMeetingInput] = strawberry.field(
+        description="The planned meetings, in order; they are numbered from 1."
+    )
+
+
+@strawberry.input(description="A registered person to make an admin of a program.")
+class AddProgramAdminInput(CommandInput):
+    program_id: ID = strawberry.field(description=PROGRAM_ID)
+    person_id: ID = strawberry.field(description="The person's global ID.")
+
+
+@strawberry.type(description="The result of createProgram.")
+class CreateProgramPayload:
+    program: Program | None = strawberry.field(
+        description="The program created. Null when refused."
+    )
+    user_errors: list[UserError] = strawberry.field(description=USER_ERRORS)
+
+
 @strawberry.type(description="The result of addStarterGoal.")
 class AddStarterGoalPayload:
     program: Program | None = strawberry.field(
@@ -116,26 +125,12 @@ class AddStarterGoalPayload:
     user_errors: list[UserError] = strawberry.field(description=USER_ERRORS)
 
 
-@strawberry.input(description="A program's new connection plan, replacing the old one.")
-class SetConnectionPlanInput(CommandInput):
-    program_id: ID = strawberry.field(description=PROGRAM_ID)
-    meetings: list[PlannedMeetingInput] = strawberry.field(
-        description="The planned meetings, in order; they are numbered from 1."
-    )
-
-
 @strawberry.type(description="The result of setConnectionPlan.")
 class SetConnectionPlanPayload:
     program: Program | None = strawberry.field(
         description="The program, with its new plan. Null when refused."
     )
     user_errors: list[UserError] = strawberry.field(description=USER_ERRORS)
-
-
-@strawberry.input(description="A registered person to make an admin of a program.")
-class AddProgramAdminInput(CommandInput):
-    program_id: ID = strawberry.field(description=PROGRAM_ID)
-    person_id: ID = strawberry.field(description="The person's global ID.")
 
 
 @strawberry.type(description="The result of addProgramAdmin.")
@@ -146,10 +141,24 @@ class AddProgramAdminPayload:
     user_errors: list[UserError] = strawberry.field(description=USER_ERRORS)
 
 
-@strawberry.type(
-    description="Program mutations: a program, its starter goals, plan and admins."
-)
-class ProgramsMutations:
+async def _program(
+    info: Info,
+    recorded: Recorded | None,
+    program_id: str | None = None,
+    loaders: Loaders | None = None,
+) -> Program | None:
+    """The program a command changed, as the read models show it now."""
+    if recorded is None:
+        return None
+    loader = (loaders or info.context.loaders).program
+    row = await loader.load(program_id or recorded.id)
+    return Program.from_row(row) if row else None
+
+
+@strawberry.type
+class ProgramMutations:
+    """The mutations of programs."""
+
     @strawberry.mutation(
         description="Create a program with its criteria and formats (admins only); "
         "its creator administers it."
@@ -172,7 +181,7 @@ class ProgramsMutations:
 
         recorded, errors = await perform(info, command)
         return CreateProgramPayload(
-            program=await program_of(info, recorded, loaders=creator_loaders(info)),
+            program=await _program(info, recorded, loaders=creator(info)),
             user_errors=errors,
         )
 
@@ -190,9 +199,7 @@ class ProgramsMutations:
             ),
         )
         recorded, errors = await perform(info, command)
-        program = await program_of(
-            info, recorded, decoded_id(input.program_id, "Program")
-        )
+        program = await _program(info, recorded, decoded(input.program_id, "Program"))
         starters = program.starter_goals if program and recorded else []
         starter = next((g for g in starters if recorded and g.id == recorded.id), None)
         return AddStarterGoalPayload(
@@ -223,7 +230,7 @@ class ProgramsMutations:
         )
         recorded, errors = await perform(info, command)
         return SetConnectionPlanPayload(
-            program=await program_of(info, recorded), user_errors=errors
+            program=await _program(info, recorded), user_errors=errors
         )
 
     @strawberry.mutation(description="Make a registered person an admin of a program.")
@@ -245,5 +252,5 @@ class ProgramsMutations:
         )
         recorded, errors = await perform(info, command)
         return AddProgramAdminPayload(
-            program=await program_of(info, recorded), user_errors=errors
+            program=await _program(info, recorded), user_errors=errors
         )

@@ -1,15 +1,14 @@
-"""Lifecycle mutations: propose, start, pause, resume, complete, end a mentorship."""
+"""A mentorship's lifecycle: propose, start, pause, resume, complete or end it."""
 
 from __future__ import annotations
 
 from typing import Annotated
 
 import strawberry
+from mentorlog.core.application import Recorded
 from mentorlog.schema import authorize as auth
 from mentorlog.schema import ids
-from mentorlog.schema.context import Info
-from mentorlog.schema.errors import UserError
-from mentorlog.schema.mutation_base import (
+from mentorlog.schema.commands import (
     ID,
     INPUT,
     MENTORSHIP_ID,
@@ -18,12 +17,11 @@ from mentorlog.schema.mutation_base import (
     CommandInput,
     arg,
     arguments,
-    mentorship_of,
     perform,
 )
-from mentorlog.schema.types import (
-    Mentorship,
-)
+from mentorlog.schema.context import Info
+from mentorlog.schema.errors import UserError
+from mentorlog.schema.mentorships.types import Mentorship
 
 
 @strawberry.input(description="A person proposed for a role.")
@@ -48,17 +46,40 @@ class ProposeMentorshipInput(CommandInput):
     )
 
 
+@strawberry.input(description="Which proposed mentorship to start.")
+class StartMentorshipInput(CommandInput):
+    mentorship_id: ID = strawberry.field(description=MENTORSHIP_ID)
+
+
+@strawberry.input(description="Which active mentorship to pause, and why.")
+class PauseMentorshipInput(CommandInput):
+    mentorship_id: ID = strawberry.field(description=MENTORSHIP_ID)
+    reason: str = strawberry.field(default="", description="Why it pauses.")
+
+
+@strawberry.input(description="Which paused mentorship to resume.")
+class ResumeMentorshipInput(CommandInput):
+    mentorship_id: ID = strawberry.field(description=MENTORSHIP_ID)
+
+
+@strawberry.input(description="Which mentorship completed, with a closing note.")
+class CompleteMentorshipInput(CommandInput):
+    mentorship_id: ID = strawberry.field(description=MENTORSHIP_ID)
+    note: str = strawberry.field(default="", description="A closing note.")
+
+
+@strawberry.input(description="Which mentorship ends early, and why.")
+class EndMentorshipInput(CommandInput):
+    mentorship_id: ID = strawberry.field(description=MENTORSHIP_ID)
+    reason: str = strawberry.field(description="Why it ends.")
+
+
 @strawberry.type(description="The result of proposeMentorship.")
 class ProposeMentorshipPayload:
     mentorship: Mentorship | None = strawberry.field(
         description="The mentorship proposed. Null when refused."
     )
     user_errors: list[UserError] = strawberry.field(description=USER_ERRORS)
-
-
-@strawberry.input(description="Which proposed mentorship to start.")
-class StartMentorshipInput(CommandInput):
-    mentorship_id: ID = strawberry.field(description=MENTORSHIP_ID)
 
 
 @strawberry.type(description="The result of startMentorship.")
@@ -69,23 +90,12 @@ class StartMentorshipPayload:
     user_errors: list[UserError] = strawberry.field(description=USER_ERRORS)
 
 
-@strawberry.input(description="Which active mentorship to pause, and why.")
-class PauseMentorshipInput(CommandInput):
-    mentorship_id: ID = strawberry.field(description=MENTORSHIP_ID)
-    reason: str = strawberry.field(default="", description="Why it pauses.")
-
-
 @strawberry.type(description="The result of pauseMentorship.")
 class PauseMentorshipPayload:
     mentorship: Mentorship | None = strawberry.field(
         description="The mentorship, now paused. Null when refused."
     )
     user_errors: list[UserError] = strawberry.field(description=USER_ERRORS)
-
-
-@strawberry.input(description="Which paused mentorship to resume.")
-class ResumeMentorshipInput(CommandInput):
-    mentorship_id: ID = strawberry.field(description=MENTORSHIP_ID)
 
 
 @strawberry.type(description="The result of resumeMentorship.")
@@ -96,24 +106,12 @@ class ResumeMentorshipPayload:
     user_errors: list[UserError] = strawberry.field(description=USER_ERRORS)
 
 
-@strawberry.input(description="Which mentorship completed, with a closing note.")
-class CompleteMentorshipInput(CommandInput):
-    mentorship_id: ID = strawberry.field(description=MENTORSHIP_ID)
-    note: str = strawberry.field(default="", description="A closing note.")
-
-
 @strawberry.type(description="The result of completeMentorship.")
 class CompleteMentorshipPayload:
     mentorship: Mentorship | None = strawberry.field(
         description="The mentorship, now completed. Null when refused."
     )
     user_errors: list[UserError] = strawberry.field(description=USER_ERRORS)
-
-
-@strawberry.input(description="Which mentorship ends early, and why.")
-class EndMentorshipInput(CommandInput):
-    mentorship_id: ID = strawberry.field(description=MENTORSHIP_ID)
-    reason: str = strawberry.field(description="Why it ends.")
 
 
 @strawberry.type(description="The result of endMentorship.")
@@ -124,11 +122,18 @@ class EndMentorshipPayload:
     user_errors: list[UserError] = strawberry.field(description=USER_ERRORS)
 
 
-@strawberry.type(
-    description="Lifecycle mutations: propose, start, pause, resume, complete, end "
-    "a mentorship."
-)
+async def _mentorship(info: Info, recorded: Recorded | None) -> Mentorship | None:
+    """The mentorship a command changed, as the read models show it now."""
+    if recorded is None:
+        return None
+    row = await info.context.loaders.mentorship.load(recorded.id)
+    return Mentorship.from_row(row) if row else None
+
+
+@strawberry.type
 class LifecycleMutations:
+    """The mutations of a mentorship's lifecycle."""
+
     @strawberry.mutation(
         description="Propose a mentorship in a format, with people in roles."
     )
@@ -158,7 +163,7 @@ class LifecycleMutations:
         )
         recorded, errors = await perform(info, command)
         return ProposeMentorshipPayload(
-            mentorship=await mentorship_of(info, recorded), user_errors=errors
+            mentorship=await _mentorship(info, recorded), user_errors=errors
         )
 
     @strawberry.mutation(
@@ -177,7 +182,7 @@ class LifecycleMutations:
         )
         recorded, errors = await perform(info, command)
         return StartMentorshipPayload(
-            mentorship=await mentorship_of(info, recorded), user_errors=errors
+            mentorship=await _mentorship(info, recorded), user_errors=errors
         )
 
     @strawberry.mutation(description="Pause an active mentorship.")
@@ -193,7 +198,7 @@ class LifecycleMutations:
         )
         recorded, errors = await perform(info, command)
         return PauseMentorshipPayload(
-            mentorship=await mentorship_of(info, recorded), user_errors=errors
+            mentorship=await _mentorship(info, recorded), user_errors=errors
         )
 
     @strawberry.mutation(description="Resume a paused mentorship.")
@@ -209,7 +214,7 @@ class LifecycleMutations:
         )
         recorded, errors = await perform(info, command)
         return ResumeMentorshipPayload(
-            mentorship=await mentorship_of(info, recorded), user_errors=errors
+            mentorship=await _mentorship(info, recorded), user_errors=errors
         )
 
     @strawberry.mutation(
@@ -227,7 +232,7 @@ class LifecycleMutations:
         )
         recorded, errors = await perform(info, command)
         return CompleteMentorshipPayload(
-            mentorship=await mentorship_of(info, recorded), user_errors=errors
+            mentorship=await _mentorship(info, recorded), user_errors=errors
         )
 
     @strawberry.mutation(description="End a mentorship early, with a reason.")
@@ -243,5 +248,5 @@ class LifecycleMutations:
         )
         recorded, errors = await perform(info, command)
         return EndMentorshipPayload(
-            mentorship=await mentorship_of(info, recorded), user_errors=errors
+            mentorship=await _mentorship(info, recorded), user_errors=errors
         )

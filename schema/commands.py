@@ -1,7 +1,7 @@
-"""What every mutation shares: the input base, running a command, the payload's reads.
+"""Running commands for mutations: the common input, perform(), IDs and results.
 
-Each mutation runs its command in a worker thread (the event store is synchronous)
-as the token's person, after checking the token may run it on its target (see
+Each mutation runs its command in a worker thread (the event store is synchronous) as
+the token's person, after checking the token may run it on its target (see
 schema/authorize.py); it maps domain errors to `userErrors`, then waits until the
 read models hold the new facts, so the payload reads its own write.
 """
@@ -26,20 +26,19 @@ from mentorlog.schema.authorize import Command
 from mentorlog.schema.context import Info
 from mentorlog.schema.errors import PROJECTION_TIMEOUT, UserError, user_errors
 from mentorlog.schema.loaders import Loaders
-from mentorlog.schema.types import Mentorship, Person, Program
 
 ID = strawberry.ID
+INPUT = "What the command needs."
 MENTORSHIP_ID = "The mentorship's global ID."
 PROGRAM_ID = "The program's global ID."
-GOAL_ID = "The goal's global ID."
-MEETING_ID = "The meeting's global ID."
-NOTE_ID = "The note's global ID."
 SHARED_WITH = (
     "The global IDs of the partners (participants of the mentorship) who may read "
     "it, besides its owner; this list replaces the previous one, and an empty list "
     "shares it with nobody."
 )
 USER_ERRORS = "Why the mutation was refused (nothing was recorded); empty on success."
+
+Check = Callable[[], Awaitable[None]]
 
 
 @strawberry.input(description="What every command input carries.")
@@ -50,9 +49,6 @@ class CommandInput:
         "retrying with the same key records the change once and returns "
         "the same result.",
     )
-
-
-Check = Callable[[], Awaitable[None]]
 
 
 async def perform(
@@ -82,51 +78,25 @@ async def perform(
 
 
 def decode_all(values: list[str], type_name: str, field: str) -> list[str]:
+    """Decode a list of global IDs of one type."""
     return [ids.decode(v, type_name, field) for v in values]
 
 
 def optional_id(value: str | None, type_name: str, field: str) -> str | None:
+    """Decode a global ID that may be left out."""
     return ids.decode(value, type_name, field) if value is not None else None
 
 
-def creator_loaders(info: Info) -> Loaders:
+def creator(info: Info) -> Loaders:
     """Loaders that show the creator what they just created, wherever it is."""
     principal = info.context.principal
     return Loaders(info.context.db, ReadScope(principal.person_id, everything=True))
 
 
-async def program_of(
-    info: Info,
-    recorded: Recorded | None,
-    program_id: str | None = None,
-    loaders: Loaders | None = None,
-) -> Program | None:
-    if recorded is None:
-        return None
-    loader = (loaders or info.context.loaders).program
-    row = await loader.load(program_id or recorded.id)
-    return Program.from_row(row) if row else None
-
-
-async def person_of(
-    info: Info, recorded: Recorded | None, loaders: Loaders | None = None
-) -> Person | None:
-    if recorded is None:
-        return None
-    row = await (loaders or info.context.loaders).person.load(recorded.id)
-    return Person.from_row(row) if row else None
-
-
-async def mentorship_of(info: Info, recorded: Recorded | None) -> Mentorship | None:
-    if recorded is None:
-        return None
-    row = await info.context.loaders.mentorship.load(recorded.id)
-    return Mentorship.from_row(row) if row else None
-
-
-async def scoped_node(
+async def scoped(
     info: Info, cls: Any, mentorship_id: str | None, recorded: Recorded | None
 ) -> Any:
+    """The object inside a mentorship a command recorded, as the read models show it."""
     if recorded is None or mentorship_id is None:
         return None
     row = await info.context.loaders.by_key(cls.__name__).load(
@@ -135,7 +105,7 @@ async def scoped_node(
     return cls.from_row(row) if row else None
 
 
-def scoped_mentorship_id(value: str, type_name: str, field: str) -> str | None:
+def scoped_id(value: str, type_name: str, field: str) -> str | None:
     """The mentorship of a scoped ID, for the payload; None if malformed."""
     try:
         return ids.decode_scoped(value, type_name, field)[0]
@@ -143,7 +113,7 @@ def scoped_mentorship_id(value: str, type_name: str, field: str) -> str | None:
         return None
 
 
-def decoded_id(value: str, type_name: str = "Mentorship") -> str | None:
+def decoded(value: str, type_name: str = "Mentorship") -> str | None:
     """Decode for the payload; a bad ID yields None and the command reports it."""
     try:
         return ids.decode(value, type_name, "id")
@@ -151,7 +121,7 @@ def decoded_id(value: str, type_name: str = "Mentorship") -> str | None:
         return None
 
 
-async def related_person(info: Info, value: str, field: str) -> str:
+async def related(info: Info, value: str, field: str) -> str:
     """A person the token may read (in their program), or the NotFound of a stranger."""
     person_id = ids.decode(value, "Person", field)
     context = info.context
@@ -162,10 +132,8 @@ async def related_person(info: Info, value: str, field: str) -> str:
 
 
 def arg(description: str) -> Any:
+    """A described argument."""
     return strawberry.argument(description=description)
-
-
-INPUT = "What the command needs."
 
 
 def arguments(input: Any, command: str, **decoded: Any) -> dict[str, Any]:

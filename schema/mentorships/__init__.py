@@ -1,0 +1,1 @@
+"""Mentorships: the node type, its lifecycle mutations and its queries."""

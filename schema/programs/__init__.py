@@ -1,0 +1,1 @@
+"""Programs: their node types, the plugin catalog, their mutations and queries."""
