@@ -369,7 +369,11 @@ async def page(
     """Return one keyset page of a table ordered by `seq` (Relay cursor semantics)."""
     if table not in ("programs", "people", "mentorships"):
         raise ValueError(f"{table} has no pages")
-    if (request.first is None) == (request.last is None):
+    if request.first is not None and request.last is None:
+        forward, size = True, request.first
+    elif request.last is not None and request.first is None:
+        forward, size = False, request.last
+    else:
         raise ValueError("give exactly one of first and last")
     where = list(conditions)
     values = list(params)
@@ -380,8 +384,6 @@ async def page(
         where.append("seq < ?")
         values.append(request.before)
     clause = f"WHERE {' AND '.join(where)}" if where else ""
-    forward = request.first is not None
-    size: int = request.first if forward else request.last  # type: ignore[assignment]
     rows = await db.fetch(
         f"SELECT * FROM {table} {clause} ORDER BY seq {'ASC' if forward else 'DESC'} "
         "LIMIT ?",
