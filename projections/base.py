@@ -1,4 +1,4 @@
-"""What a projection is: tables it owns and a handler per event class it follows."""
+"""What a projection is: its tables and a handler per event class; shared helpers."""
 
 from __future__ import annotations
 
