@@ -1,1 +1,1 @@
-"""The read side: read-model tables, one projection per concern, the runner, queries."""
+"""The read side: a projection module per table set, the stores, runner and queries."""

@@ -1,4 +1,4 @@
-"""Projection of each mentorship's last interaction, for nudging quiet ones."""
+"""Projection of each mentorship's last interaction, for nudges: the activity table."""
 
 from __future__ import annotations
 

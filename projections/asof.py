@@ -1,10 +1,4 @@
-"""Time travel: a mentorship's state at a moment, rebuilt by replaying its events.
-
-`replay` folds a stream's history (core/history.py) into rows shaped exactly like
-the read models' rows, so the API shows a past state with the same types as the
-current one. It does not read the read models: it is a second, independent
-derivation of the same state from the same events, which the API tests compare.
-"""
+"""Time travel: a mentorship's state at a moment, as rows of the read models' tables."""
 
 from __future__ import annotations
 
@@ -14,27 +8,26 @@ from datetime import datetime
 from typing import Any
 
 from mentorlog.core.history import HistoryEntry
-from mentorlog.projections.base import ERASED_CONTENT
+from mentorlog.core.mentorship import Mentorship as M
+from mentorlog.projections.activity import KIND_OF
+from mentorlog.projections.base import ERASED_CONTENT, EventHandlers, Row, handles
+from mentorlog.projections.mentorships import STATUS_OF
 from mentorlog.projections.readers import Item, Readers
 
-Row = dict[str, Any]
 Opener = Callable[[Any, Any], Any]  # (value, what to give if the key is gone)
+Payload = dict[str, Any]
 
-STATUS_OF = {
-    "Started": "active",
-    "Paused": "paused",
-    "Resumed": "active",
-    "Completed": "completed",
-    "Ended": "ended",
+# A history entry names its event's class; a mentorship's are classes of Mentorship.
+_MENTORSHIP_EVENTS: dict[str, type] = {
+    value.__name__: value
+    for value in vars(M).values()
+    if isinstance(value, type) and issubclass(value, M.Event)
 }
-# The events that count as the participants interacting (as in the activity model).
-KIND_OF = {
-    "MeetingHeld": "meeting_held",
-    "ReviewRecorded": "review",
-    "GoalProgressRecorded": "goal_progress",
-    "GoalAchieved": "goal_achieved",
-    "FeedbackGiven": "feedback",
-}
+
+
+def event_class(entry: HistoryEntry) -> type | None:
+    """The Mentorship event class a history entry records, or None."""
+    return _MENTORSHIP_EVENTS.get(entry.type)
 
 
 @dataclass
@@ -87,6 +80,10 @@ class Replayed:
         return next((r for r in self.rows(table) if r["id"] == entity_id), None)
 
 
+# `replay` folds a stream's history (core/history.py) into rows shaped exactly like
+# the read models' rows, so the API shows a past state with the same types as the
+# current one. It does not read the read models: it is a second, independent
+# derivation of the same state from the same events, which the API tests compare.
 def replay(
     mentorship_id: str,
     entries: Sequence[HistoryEntry],
@@ -94,348 +91,320 @@ def replay(
     open_sealed: Opener,
 ) -> Replayed | None:
     """Fold a mentorship's events into its state; None if it did not exist yet."""
-    if not entries or entries[0].type != "Proposed":
+    if not entries or event_class(entries[0]) is not M.Proposed:
         return None
-    state: Replayed | None = None
-    for entry in entries:
-        if state is None:
-            state = _proposed(mentorship_id, entry, as_of)
-            continue
-        apply = _APPLY.get(entry.type)
-        if apply is not None:
-            apply(
-                state, entry, entry.payload, entry.occurred_at.isoformat(), open_sealed
-            )
-        kind = KIND_OF.get(entry.type)
-        if kind is not None:
-            at = entry.occurred_at.isoformat()
-            state.activity.update(
-                last_kind=kind,
-                last_at=at,
-                last_by=entry.actor,
-                quiet_since=at,
-                interactions=state.activity["interactions"] + 1,
-                updated_at=at,
-            )
-    if state is not None:
-        state.entries = list(entries)
+    fold = MentorshipReplay(open_sealed)
+    state = fold.start(mentorship_id, entries[0], as_of)
+    for entry in entries[1:]:
+        fold.apply(state, entry)
+    state.entries = list(entries)
     return state
 
 
-def _proposed(mentorship_id: str, entry: HistoryEntry, as_of: datetime) -> Replayed:
-    p = entry.payload
-    at = entry.occurred_at.isoformat()
-    return Replayed(
-        as_of=as_of,
-        entries=[],
-        mentorship={
-            "id": mentorship_id,
-            "seq": entry.sequence,
-            "program_id": p["program_id"],
-            "format": p["format"],
-            "purpose": p["purpose"],
-            "status": "proposed",
-            "status_reason": "",
-            "agreement": None,
-            "version": entry.sequence,
-            "created_at": at,
-            "started_at": None,
-            "closed_at": None,
-            "updated_at": at,
-        },
-        participants=[
-            {
+# Each handler changes the rows as the projections' handlers of its event classes
+# change their tables (an event a newcomer adds needs a handler in both places).
+class MentorshipReplay(EventHandlers):
+    """Folds a mentorship's history entries into rows, a handler per event class."""
+
+    def __init__(self, open_sealed: Opener) -> None:
+        self.open_sealed = open_sealed
+
+    def apply(self, s: Replayed, e: HistoryEntry) -> None:
+        """Apply one entry, and count it if the participants interacted."""
+        cls = event_class(e)
+        if cls is None:
+            return
+        at = e.occurred_at.isoformat()
+        handler = self.handlers.get(cls)
+        if handler is not None:
+            handler(self, s, e, e.payload, at)
+        kind = KIND_OF.get(cls)
+        if kind is not None:
+            s.activity.update(
+                last_kind=kind,
+                last_at=at,
+                last_by=e.actor,
+                quiet_since=at,
+                interactions=s.activity["interactions"] + 1,
+                updated_at=at,
+            )
+
+    def start(
+        self, mentorship_id: str, entry: HistoryEntry, as_of: datetime
+    ) -> Replayed:
+        """The state a proposal starts: its mentorship, participants and activity."""
+        p = entry.payload
+        at = entry.occurred_at.isoformat()
+        return Replayed(
+            as_of=as_of,
+            entries=[],
+            mentorship={
+                "id": mentorship_id,
+                "seq": entry.sequence,
+                "program_id": p["program_id"],
+                "format": p["format"],
+                "purpose": p["purpose"],
+                "status": "proposed",
+                "status_reason": "",
+                "agreement": None,
+                "version": entry.sequence,
+                "created_at": at,
+                "started_at": None,
+                "closed_at": None,
+                "updated_at": at,
+            },
+            participants=[
+                {
+                    "mentorship_id": mentorship_id,
+                    "person_id": x["person_id"],
+                    "role": x["role"],
+                    "side": x["side"],
+                    "position": i,
+                }
+                for i, x in enumerate(p["participants"])
+            ],
+            activity={
                 "mentorship_id": mentorship_id,
-                "person_id": x["person_id"],
-                "role": x["role"],
-                "side": x["side"],
-                "position": i,
-            }
-            for i, x in enumerate(p["participants"])
-        ],
-        activity={
-            "mentorship_id": mentorship_id,
-            "seq": entry.sequence,
-            "program_id": p["program_id"],
-            "status": "proposed",
-            "last_kind": None,
-            "last_at": None,
-            "last_by": None,
-            "quiet_since": at,
-            "interactions": 0,
+                "seq": entry.sequence,
+                "program_id": p["program_id"],
+                "status": "proposed",
+                "last_kind": None,
+                "last_at": None,
+                "last_by": None,
+                "quiet_since": at,
+                "interactions": 0,
+                "updated_at": at,
+            },
+        )
+
+    @handles(*STATUS_OF)
+    def status_changed(self, s: Replayed, e: HistoryEntry, p: Payload, at: str) -> None:
+        cls = event_class(e)
+        status = STATUS_OF[cls]
+        s.mentorship.update(
+            status=status,
+            status_reason=p.get("reason") or p.get("note") or "",
+            version=e.sequence,
+            updated_at=at,
+        )
+        if cls is M.Started:
+            s.mentorship["started_at"] = at
+        if status in ("completed", "ended"):
+            s.mentorship["closed_at"] = at
+        s.activity.update(status=status, updated_at=at)
+        if cls in (M.Started, M.Resumed):
+            s.activity["quiet_since"] = at
+
+    @handles(M.AgreementRecorded)
+    def agreement_recorded(
+        self, s: Replayed, e: HistoryEntry, p: Payload, at: str
+    ) -> None:
+        s.mentorship.update(
+            agreement={
+                "communication": p["communication"],
+                "confidentiality": p["confidentiality"],
+                "schedule": p["schedule"],
+                "outcomes": list(p["outcomes"]),
+                "recorded_by": e.actor,
+                "recorded_at": at,
+                "signatures": [],
+            },
+            version=e.sequence,
+            updated_at=at,
+        )
+
+    @handles(M.AgreementSigned)
+    def agreement_signed(
+        self, s: Replayed, e: HistoryEntry, p: Payload, at: str
+    ) -> None:
+        agreement = s.mentorship["agreement"]
+        agreement["signatures"] = [
+            *agreement["signatures"],
+            {"person_id": p["person_id"], "signed_at": at},
+        ]
+        s.mentorship.update(version=e.sequence, updated_at=at)
+
+    @handles(M.GoalSet)
+    def goal_set(self, s: Replayed, e: HistoryEntry, p: Payload, at: str) -> None:
+        s.goals[p["goal_id"]] = {
+            "mentorship_id": s.mentorship["id"],
+            "id": p["goal_id"],
+            "seq": e.sequence,
+            "title": self.open_sealed(p["title"], ERASED_CONTENT),
+            "framework": p["framework"],
+            "fields": self.open_sealed(p["fields"], {}),
+            "term": p["term"],
+            "private": bool(p["private"]),
+            "owner_id": p["owner_id"],
+            "starter_goal_id": p["starter_goal_id"],
+            "locked": bool(p["locked"]),
+            "status": "open",
+            "progress": 0.0,
+            "set_by": e.actor,
+            "status_note": "",
+            "created_at": at,
             "updated_at": at,
-        },
-    )
-
-
-Apply = Callable[[Replayed, HistoryEntry, dict[str, Any], str, Opener], None]
-
-
-def _status(
-    s: Replayed, e: HistoryEntry, p: dict[str, Any], at: str, _: Opener
-) -> None:
-    status = STATUS_OF[e.type]
-    s.mentorship.update(
-        status=status,
-        status_reason=p.get("reason") or p.get("note") or "",
-        version=e.sequence,
-        updated_at=at,
-    )
-    if e.type == "Started":
-        s.mentorship["started_at"] = at
-    if status in ("completed", "ended"):
-        s.mentorship["closed_at"] = at
-    s.activity.update(status=status, updated_at=at)
-    if e.type in ("Started", "Resumed"):
-        s.activity["quiet_since"] = at
-
-
-def _agreement(
-    s: Replayed, e: HistoryEntry, p: dict[str, Any], at: str, _: Opener
-) -> None:
-    s.mentorship.update(
-        agreement={
-            "communication": p["communication"],
-            "confidentiality": p["confidentiality"],
-            "schedule": p["schedule"],
-            "outcomes": list(p["outcomes"]),
-            "recorded_by": e.actor,
-            "recorded_at": at,
-            "signatures": [],
-        },
-        version=e.sequence,
-        updated_at=at,
-    )
-
-
-def _signed(
-    s: Replayed, e: HistoryEntry, p: dict[str, Any], at: str, _: Opener
-) -> None:
-    agreement = s.mentorship["agreement"]
-    agreement["signatures"] = [
-        *agreement["signatures"],
-        {"person_id": p["person_id"], "signed_at": at},
-    ]
-    s.mentorship.update(version=e.sequence, updated_at=at)
-
-
-def _goal_set(
-    s: Replayed, e: HistoryEntry, p: dict[str, Any], at: str, open_sealed: Opener
-) -> None:
-    s.goals[p["goal_id"]] = {
-        "mentorship_id": s.mentorship["id"],
-        "id": p["goal_id"],
-        "seq": e.sequence,
-        "title": open_sealed(p["title"], ERASED_CONTENT),
-        "framework": p["framework"],
-        "fields": open_sealed(p["fields"], {}),
-        "term": p["term"],
-        "private": bool(p["private"]),
-        "owner_id": p["owner_id"],
-        "starter_goal_id": p["starter_goal_id"],
-        "locked": bool(p["locked"]),
-        "status": "open",
-        "progress": 0.0,
-        "set_by": e.actor,
-        "status_note": "",
-        "created_at": at,
-        "updated_at": at,
-        "shared_with": [],
-    }
-
-
-def _goal_revised(
-    s: Replayed, e: HistoryEntry, p: dict[str, Any], at: str, open_sealed: Opener
-) -> None:
-    s.goals[p["goal_id"]].update(
-        title=open_sealed(p["title"], ERASED_CONTENT),
-        fields=open_sealed(p["fields"], {}),
-        updated_at=at,
-    )
-
-
-def _progress(
-    s: Replayed, e: HistoryEntry, p: dict[str, Any], at: str, _: Opener
-) -> None:
-    s.goals[p["goal_id"]].update(progress=p["progress"], updated_at=at)
-
-
-def _achieved(
-    s: Replayed, e: HistoryEntry, p: dict[str, Any], at: str, open_sealed: Opener
-) -> None:
-    s.goals[p["goal_id"]].update(
-        status="achieved",
-        progress=100.0,
-        status_note=open_sealed(p["note"], ERASED_CONTENT),
-        updated_at=at,
-    )
-
-
-def _abandoned(
-    s: Replayed, e: HistoryEntry, p: dict[str, Any], at: str, open_sealed: Opener
-) -> None:
-    s.goals[p["goal_id"]].update(
-        status="abandoned",
-        status_note=open_sealed(p["reason"], ERASED_CONTENT),
-        updated_at=at,
-    )
-
-
-def _goal_shared(
-    s: Replayed, e: HistoryEntry, p: dict[str, Any], at: str, _: Opener
-) -> None:
-    s.goals[p["goal_id"]].update(shared_with=list(p["shared_with"]), updated_at=at)
-
-
-def _note_written(
-    s: Replayed, e: HistoryEntry, p: dict[str, Any], at: str, open_sealed: Opener
-) -> None:
-    s.notes[p["note_id"]] = {
-        "mentorship_id": s.mentorship["id"],
-        "id": p["note_id"],
-        "seq": e.sequence,
-        "author_id": p["author_id"],
-        "meeting_id": p["meeting_id"],
-        "text": open_sealed(p["text"], ERASED_CONTENT),
-        "private": bool(p["private"]),
-        "shared_with": [],
-        "created_at": at,
-        "updated_at": at,
-    }
-
-
-def _note_revised(
-    s: Replayed, e: HistoryEntry, p: dict[str, Any], at: str, open_sealed: Opener
-) -> None:
-    s.notes[p["note_id"]].update(
-        text=open_sealed(p["text"], ERASED_CONTENT), updated_at=at
-    )
-
-
-def _note_shared(
-    s: Replayed, e: HistoryEntry, p: dict[str, Any], at: str, _: Opener
-) -> None:
-    s.notes[p["note_id"]].update(shared_with=list(p["shared_with"]), updated_at=at)
-
-
-def _milestone(
-    s: Replayed, e: HistoryEntry, p: dict[str, Any], at: str, _: Opener
-) -> None:
-    s.milestones[p["milestone_id"]] = {
-        "mentorship_id": s.mentorship["id"],
-        "id": p["milestone_id"],
-        "seq": e.sequence,
-        "title": p["title"],
-        "goal_id": p["goal_id"],
-        "note": p["note"],
-        "reached_by": e.actor,
-        "reached_at": at,
-        "celebration": None,
-        "celebrated_at": None,
-    }
-
-
-def _celebrated(
-    s: Replayed, e: HistoryEntry, p: dict[str, Any], at: str, _: Opener
-) -> None:
-    s.milestones[p["milestone_id"]].update(celebration=p["how"], celebrated_at=at)
-
-
-def _scheduled(
-    s: Replayed, e: HistoryEntry, p: dict[str, Any], at: str, _: Opener
-) -> None:
-    s.meetings[p["meeting_id"]] = {
-        "mentorship_id": s.mentorship["id"],
-        "id": p["meeting_id"],
-        "seq": e.sequence,
-        "scheduled_for": p["scheduled_for"],
-        "duration_minutes": p["duration_minutes"],
-        "agenda": list(p["agenda"]),
-        "plan_number": p["plan_number"],
-        "status": "scheduled",
-        "notes": "",
-        "reason": "",
-        "scheduled_by": e.actor,
-        "created_at": at,
-        "updated_at": at,
-        "attended": [],
-    }
-
-
-def _held(s: Replayed, e: HistoryEntry, p: dict[str, Any], at: str, _: Opener) -> None:
-    everyone = [x["person_id"] for x in s.participants]
-    s.meetings[p["meeting_id"]].update(
-        status="held",
-        notes=p["notes"],
-        duration_minutes=p["duration_minutes"],
-        attended=[x for x in everyone if x not in p.get("absent", [])],
-        updated_at=at,
-    )
-
-
-def _cancelled(
-    s: Replayed, e: HistoryEntry, p: dict[str, Any], at: str, _: Opener
-) -> None:
-    s.meetings[p["meeting_id"]].update(
-        status="cancelled", reason=p["reason"], updated_at=at
-    )
-
-
-def _review(
-    s: Replayed, e: HistoryEntry, p: dict[str, Any], at: str, _: Opener
-) -> None:
-    s.reviews.append(
-        {
-            "mentorship_id": s.mentorship["id"],
-            "id": p["review_id"],
-            "seq": e.sequence,
-            "progress_rating": p["progress_rating"],
-            "went_well": p["went_well"],
-            "challenges": p["challenges"],
-            "support": list(p["support"]),
-            "next_steps": p["next_steps"],
-            "recorded_by": e.actor,
-            "recorded_at": at,
+            "shared_with": [],
         }
-    )
 
+    @handles(M.GoalRevised)
+    def goal_revised(self, s: Replayed, e: HistoryEntry, p: Payload, at: str) -> None:
+        s.goals[p["goal_id"]].update(
+            title=self.open_sealed(p["title"], ERASED_CONTENT),
+            fields=self.open_sealed(p["fields"], {}),
+            updated_at=at,
+        )
 
-def _feedback(
-    s: Replayed, e: HistoryEntry, p: dict[str, Any], at: str, _: Opener
-) -> None:
-    s.feedback.append(
-        {
+    @handles(M.GoalProgressRecorded)
+    def goal_progress_recorded(
+        self, s: Replayed, e: HistoryEntry, p: Payload, at: str
+    ) -> None:
+        s.goals[p["goal_id"]].update(progress=p["progress"], updated_at=at)
+
+    @handles(M.GoalAchieved)
+    def goal_achieved(self, s: Replayed, e: HistoryEntry, p: Payload, at: str) -> None:
+        s.goals[p["goal_id"]].update(
+            status="achieved",
+            progress=100.0,
+            status_note=self.open_sealed(p["note"], ERASED_CONTENT),
+            updated_at=at,
+        )
+
+    @handles(M.GoalAbandoned)
+    def goal_abandoned(self, s: Replayed, e: HistoryEntry, p: Payload, at: str) -> None:
+        s.goals[p["goal_id"]].update(
+            status="abandoned",
+            status_note=self.open_sealed(p["reason"], ERASED_CONTENT),
+            updated_at=at,
+        )
+
+    @handles(M.GoalSharingChanged)
+    def goal_sharing_changed(
+        self, s: Replayed, e: HistoryEntry, p: Payload, at: str
+    ) -> None:
+        s.goals[p["goal_id"]].update(shared_with=list(p["shared_with"]), updated_at=at)
+
+    @handles(M.NoteWritten)
+    def note_written(self, s: Replayed, e: HistoryEntry, p: Payload, at: str) -> None:
+        s.notes[p["note_id"]] = {
             "mentorship_id": s.mentorship["id"],
-            "id": p["feedback_id"],
+            "id": p["note_id"],
             "seq": e.sequence,
-            "source": p["source"],
-            "about_id": p["about_id"],
-            "rating": p["rating"],
-            "text": p["text"],
-            "given_by": e.actor,
-            "given_at": at,
+            "author_id": p["author_id"],
+            "meeting_id": p["meeting_id"],
+            "text": self.open_sealed(p["text"], ERASED_CONTENT),
+            "private": bool(p["private"]),
+            "shared_with": [],
+            "created_at": at,
+            "updated_at": at,
         }
-    )
 
+    @handles(M.NoteRevised)
+    def note_revised(self, s: Replayed, e: HistoryEntry, p: Payload, at: str) -> None:
+        s.notes[p["note_id"]].update(
+            text=self.open_sealed(p["text"], ERASED_CONTENT), updated_at=at
+        )
 
-_APPLY: dict[str, Apply] = {
-    **dict.fromkeys(STATUS_OF, _status),
-    "AgreementRecorded": _agreement,
-    "AgreementSigned": _signed,
-    "GoalSet": _goal_set,
-    "GoalRevised": _goal_revised,
-    "GoalProgressRecorded": _progress,
-    "GoalAchieved": _achieved,
-    "GoalAbandoned": _abandoned,
-    "GoalSharingChanged": _goal_shared,
-    "MilestoneReached": _milestone,
-    "MilestoneCelebrated": _celebrated,
-    "MeetingScheduled": _scheduled,
-    "MeetingHeld": _held,
-    "MeetingCancelled": _cancelled,
-    "ReviewRecorded": _review,
-    "FeedbackGiven": _feedback,
-    "NoteWritten": _note_written,
-    "NoteRevised": _note_revised,
-    "NoteSharingChanged": _note_shared,
-}
+    @handles(M.NoteSharingChanged)
+    def note_sharing_changed(
+        self, s: Replayed, e: HistoryEntry, p: Payload, at: str
+    ) -> None:
+        s.notes[p["note_id"]].update(shared_with=list(p["shared_with"]), updated_at=at)
+
+    @handles(M.MilestoneReached)
+    def milestone_reached(
+        self, s: Replayed, e: HistoryEntry, p: Payload, at: str
+    ) -> None:
+        s.milestones[p["milestone_id"]] = {
+            "mentorship_id": s.mentorship["id"],
+            "id": p["milestone_id"],
+            "seq": e.sequence,
+            "title": p["title"],
+            "goal_id": p["goal_id"],
+            "note": p["note"],
+            "reached_by": e.actor,
+            "reached_at": at,
+            "celebration": None,
+            "celebrated_at": None,
+        }
+
+    @handles(M.MilestoneCelebrated)
+    def milestone_celebrated(
+        self, s: Replayed, e: HistoryEntry, p: Payload, at: str
+    ) -> None:
+        s.milestones[p["milestone_id"]].update(celebration=p["how"], celebrated_at=at)
+
+    @handles(M.MeetingScheduled)
+    def meeting_scheduled(
+        self, s: Replayed, e: HistoryEntry, p: Payload, at: str
+    ) -> None:
+        s.meetings[p["meeting_id"]] = {
+            "mentorship_id": s.mentorship["id"],
+            "id": p["meeting_id"],
+            "seq": e.sequence,
+            "scheduled_for": p["scheduled_for"],
+            "duration_minutes": p["duration_minutes"],
+            "agenda": list(p["agenda"]),
+            "plan_number": p["plan_number"],
+            "status": "scheduled",
+            "notes": "",
+            "reason": "",
+            "scheduled_by": e.actor,
+            "created_at": at,
+            "updated_at": at,
+            "attended": [],
+        }
+
+    @handles(M.MeetingHeld)
+    def meeting_held(self, s: Replayed, e: HistoryEntry, p: Payload, at: str) -> None:
+        everyone = [x["person_id"] for x in s.participants]
+        s.meetings[p["meeting_id"]].update(
+            status="held",
+            notes=p["notes"],
+            duration_minutes=p["duration_minutes"],
+            attended=[x for x in everyone if x not in p.get("absent", [])],
+            updated_at=at,
+        )
+
+    @handles(M.MeetingCancelled)
+    def meeting_cancelled(
+        self, s: Replayed, e: HistoryEntry, p: Payload, at: str
+    ) -> None:
+        s.meetings[p["meeting_id"]].update(
+            status="cancelled", reason=p["reason"], updated_at=at
+        )
+
+    @handles(M.ReviewRecorded)
+    def review_recorded(
+        self, s: Replayed, e: HistoryEntry, p: Payload, at: str
+    ) -> None:
+        s.reviews.append(
+            {
+                "mentorship_id": s.mentorship["id"],
+                "id": p["review_id"],
+                "seq": e.sequence,
+                "progress_rating": p["progress_rating"],
+                "went_well": p["went_well"],
+                "challenges": p["challenges"],
+                "support": list(p["support"]),
+                "next_steps": p["next_steps"],
+                "recorded_by": e.actor,
+                "recorded_at": at,
+            }
+        )
+
+    @handles(M.FeedbackGiven)
+    def feedback_given(self, s: Replayed, e: HistoryEntry, p: Payload, at: str) -> None:
+        s.feedback.append(
+            {
+                "mentorship_id": s.mentorship["id"],
+                "id": p["feedback_id"],
+                "seq": e.sequence,
+                "source": p["source"],
+                "about_id": p["about_id"],
+                "rating": p["rating"],
+                "text": p["text"],
+                "given_by": e.actor,
+                "given_at": at,
+            }
+        )

@@ -1,4 +1,4 @@
-"""What a projection is: tables it owns and a handler per event class it follows."""
+"""What a projection is: its tables and a handler per event class; shared helpers."""
 
 from __future__ import annotations
 
@@ -7,35 +7,33 @@ import json
 from collections.abc import Callable, Iterable, Sequence
 from contextlib import AbstractContextManager
 from datetime import datetime
-from typing import Any, ClassVar
+from typing import Any, ClassVar, TypeVar
 
 from eventsourcing.utils import get_topic
 from mentorlog.core.privacy import MemoryKeyStore, Sealer
 
 Row = dict[str, Any]
-Handler = Callable[[Any, Any, Any, int], None]
+# A handler method, called unbound: a projection's takes (self, cursor, event,
+# position), the as-of replay's (self, state, entry, payload, at).
+Handler = Callable[..., None]
+H = TypeVar("H", bound=Handler)
 # How private content whose key was destroyed (an erased owner) reads.
 ERASED_CONTENT = "[erased]"
 
 
-def handles(*event_classes: type) -> Callable[[Handler], Handler]:
-    """Mark a projection method as the handler of these event classes."""
+def handles(*event_classes: type) -> Callable[[H], H]:
+    """Mark a method as the handler of these event classes."""
 
-    def mark(method: Handler) -> Handler:
+    def mark(method: H) -> H:
         method.__dict__["_handles"] = event_classes
         return method
 
     return mark
 
 
-class Projection:
-    """A read model: its DDL, its tables, and handlers keyed by event class."""
+class EventHandlers:
+    """A class whose `@handles` methods are collected: one handler per event class."""
 
-    name: ClassVar[str]
-    # Bump when the tables' shape or meaning changes: the projection then replays.
-    version: ClassVar[int] = 1
-    tables: ClassVar[tuple[str, ...]]
-    ddl: ClassVar[tuple[str, ...]]
     handlers: ClassVar[dict[type, Handler]]
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
@@ -45,6 +43,16 @@ class Projection:
             for name, value in vars(klass).items():
                 for event_class in getattr(value, "_handles", ()):
                     cls.handlers[event_class] = getattr(cls, name)
+
+
+class Projection(EventHandlers):
+    """A read model: its DDL, its tables, and handlers keyed by event class."""
+
+    name: ClassVar[str]
+    # Bump when the tables' shape or meaning changes: the projection then replays.
+    version: ClassVar[int] = 1
+    tables: ClassVar[tuple[str, ...]]
+    ddl: ClassVar[tuple[str, ...]]
 
     def __init__(self, sealer: Sealer | None = None) -> None:
         self.sealer = sealer or Sealer(MemoryKeyStore())

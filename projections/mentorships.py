@@ -1,4 +1,4 @@
-"""Projection of mentorships: lifecycle, participants and the expectations agreement."""
+"""Projection of mentorships and agreements: the mentorships and participants tables."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Projection of participants' notes, private or not, and whom each is shared with."""
+"""Projection of participants' notes, private or not: the notes table."""
 
 from __future__ import annotations
 

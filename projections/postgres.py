@@ -1,10 +1,4 @@
-"""The read-model store on PostgreSQL: the same projections, handlers and tracking.
-
-Handlers are written once, for SQLite's `?` placeholders; here they get a cursor that
-turns those into psycopg's `%s`. Each projection's DDL is used as written, with
-SQLite's storage classes named by their PostgreSQL equivalents (INTEGER is 64-bit
-and REAL is a double in SQLite, so they become BIGINT and DOUBLE PRECISION).
-"""
+"""The read-model store on PostgreSQL: tables and tracking, wakeups, the leader lock."""
 
 from __future__ import annotations
 
@@ -38,6 +32,10 @@ _TYPE_WORDS = re.compile(r"'(?:[^']|'')*'|\b(?:INTEGER|REAL)\b", re.IGNORECASE)
 _SQLITE_ONLY = ("WITHOUT ROWID", "AUTOINCREMENT", "INSERT OR ", "PRAGMA ")
 
 
+# Handlers are written once, for SQLite's `?` placeholders; here they get a cursor that
+# turns those into psycopg's `%s`. Each projection's DDL is used as written, with
+# SQLite's storage classes named by their PostgreSQL equivalents (INTEGER is 64-bit
+# and REAL is a double in SQLite, so they become BIGINT and DOUBLE PRECISION).
 @functools.lru_cache(maxsize=2048)
 def to_pyformat(sql: str) -> str:
     """Turn SQLite's ? placeholders into psycopg's %s; escape literal % signs."""

@@ -1,8 +1,4 @@
-"""Read-model queries on PostgreSQL: the same async interface as `ReadDatabase`.
-
-The query functions in `queries.py` take either database: SQL is written with `?`
-placeholders and portable SQL, rows come back as dicts with JSON columns decoded.
-"""
+"""The read database on PostgreSQL that the queries read through, as `ReadDatabase`."""
 
 from __future__ import annotations
 
@@ -11,7 +7,7 @@ from decimal import Decimal
 from typing import Any, LiteralString, cast
 
 from mentorlog.projections.postgres import to_pyformat
-from mentorlog.projections.queries import Row, _decode
+from mentorlog.projections.queries import Row, decode_row
 from psycopg import AsyncConnection
 from psycopg.rows import DictRow, dict_row
 from psycopg.sql import SQL, Identifier
@@ -30,6 +26,8 @@ def _plain(value: Any) -> Any:
     return value
 
 
+# The query functions in `queries.py` take either database: SQL is written with `?`
+# placeholders and portable SQL, rows come back as dicts with JSON columns decoded.
 class PostgresReadDatabase:
     """A small pool of read-only psycopg async connections to the read models."""
 
@@ -78,4 +76,4 @@ class PostgresReadDatabase:
         async with self._pool.connection() as connection:
             cursor = await connection.execute(query, tuple(params))
             rows = await cursor.fetchall()
-        return [_decode({k: _plain(v) for k, v in row.items()}) for row in rows]
+        return [decode_row({k: _plain(v) for k, v in row.items()}) for row in rows]

@@ -1,4 +1,4 @@
-"""Projection of program metrics: completion, satisfaction, goals and meetings."""
+"""Projection of program metrics: program_metrics, program_metrics_mentorships."""
 
 from __future__ import annotations
 

@@ -1,9 +1,4 @@
-"""Read-model queries: async, read-only SQL on the read-model database (aiosqlite).
-
-Every read the API makes goes through a `Reader` and the functions below. Lists
-are batched (`WHERE ... IN (...)`) so a request costs a handful of statements, and
-pages are keyset pages on each table's `seq` column, never in-memory slices.
-"""
+"""Read-model queries: async, read-only SQL on the tables; the SQLite read database."""
 
 from __future__ import annotations
 
@@ -16,8 +11,7 @@ from typing import Any, Protocol
 
 import aiosqlite
 from mentorlog.core.policy import ReadScope
-
-Row = dict[str, Any]
+from mentorlog.projections.base import Row
 
 # Columns stored as JSON text, decoded here so callers see Python values.
 JSON_COLUMNS = frozenset(
@@ -44,6 +38,9 @@ ENTITY_TABLES = ("goals", "milestones", "meetings", "reviews", "feedback", "note
 NOTHING = "1 = 0"  # portable: PostgreSQL has no integer truth values
 
 
+# Every read the API makes goes through a `Reader` and the functions below. Lists
+# are batched (`WHERE ... IN (...)`) so a request costs a handful of statements, and
+# pages are keyset pages on each table's `seq` column, never in-memory slices.
 class Reader(Protocol):
     """What the queries need of a read database (SQLite or PostgreSQL)."""
 
@@ -85,10 +82,11 @@ class ReadDatabase:
         connection = self._connections[next(self._next) % len(self._connections)]
         async with connection.execute(sql, tuple(params)) as cursor:
             rows = await cursor.fetchall()
-        return [_decode(dict(row)) for row in rows]
+        return [decode_row(dict(row)) for row in rows]
 
 
-def _decode(row: Row) -> Row:
+def decode_row(row: Row) -> Row:
+    """A row with its JSON columns decoded and its flags as booleans (in place)."""
     for key, value in row.items():
         if key in JSON_COLUMNS and isinstance(value, str):
             row[key] = json.loads(value)
@@ -369,7 +367,11 @@ async def page(
     """Return one keyset page of a table ordered by `seq` (Relay cursor semantics)."""
     if table not in ("programs", "people", "mentorships"):
         raise ValueError(f"{table} has no pages")
-    if (request.first is None) == (request.last is None):
+    if request.first is not None and request.last is None:
+        forward, size = True, request.first
+    elif request.last is not None and request.first is None:
+        forward, size = False, request.last
+    else:
         raise ValueError("give exactly one of first and last")
     where = list(conditions)
     values = list(params)
@@ -380,8 +382,6 @@ async def page(
         where.append("seq < ?")
         values.append(request.before)
     clause = f"WHERE {' AND '.join(where)}" if where else ""
-    forward = request.first is not None
-    size: int = request.first if forward else request.last  # type: ignore[assignment]
     rows = await db.fetch(
         f"SELECT * FROM {table} {clause} ORDER BY seq {'ASC' if forward else 'DESC'} "
         "LIMIT ?",

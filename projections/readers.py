@@ -1,8 +1,4 @@
-"""Who reads the content of each private goal and note: its owner and whom they chose.
-
-Folded from a mentorship's events (GoalSet, NoteWritten and the sharing changes),
-so the history, the time-travel views and the subscriptions decide alike.
-"""
+"""Who reads each private goal's and note's content: its owner, and whom they chose."""
 
 from __future__ import annotations
 
@@ -45,6 +41,8 @@ def item_of(event_name: str, payload: Mapping[str, Any]) -> Item | None:
     return None
 
 
+# Folded from a mentorship's events (GoalSet, NoteWritten and the sharing changes),
+# so the history, the time-travel views and the subscriptions decide alike.
 def track(
     readers: dict[Item, Readers], event_name: str, payload: Mapping[str, Any]
 ) -> bool:

@@ -1,10 +1,4 @@
-"""The runner: catches projections up in pages, then follows new events.
-
-On SQLite the follower polls. Given a `wakeup` (PostgreSQL LISTEN/NOTIFY) it is also
-woken as soon as events are recorded; given a `leader` lock (a PostgreSQL advisory
-lock) only the process holding it applies events, while the others wait, keep their
-positions fresh for read-your-writes, and take over when the holder stops or dies.
-"""
+"""The runner: catches projections up in pages, then follows new events."""
 
 from __future__ import annotations
 
@@ -81,6 +75,10 @@ class Lag:
         return max(self.head - self.position, 0)
 
 
+# On SQLite the follower polls. Given a `wakeup` (PostgreSQL LISTEN/NOTIFY) it is also
+# woken as soon as events are recorded; given a `leader` lock (a PostgreSQL advisory
+# lock) only the process holding it applies events, while the others wait, keep their
+# positions fresh for read-your-writes, and take over when the holder stops or dies.
 class ProjectionRunner:
     """Applies the event log to every projection, a page per transaction."""
 

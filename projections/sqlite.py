@@ -1,4 +1,4 @@
-"""The read-model store: projection tables and tracking positions in one database."""
+"""The read-model store on SQLite: every projection's tables and position, one file."""
 
 from __future__ import annotations
 
