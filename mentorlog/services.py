@@ -41,7 +41,7 @@ META_TABLE = "mentorlog_meta"
 CONNECT_TIMEOUT = 10  # seconds, for every PostgreSQL connection
 # Aggregates whose state is kept between commands (least recently used go first).
 # Each load adds the events any process recorded since and gets a copy of its own
-# (see core.application.CachingRepository): no stale or refused state is served.
+# (see core.storage.cache.CachingRepository): no stale or refused state is served.
 AGGREGATE_CACHE = {"AGGREGATE_CACHE_MAXSIZE": "1000"}
 
 
