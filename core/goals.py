@@ -137,9 +137,7 @@ class Goals(Participation):
         )
 
     def _require_changeable(self, goal_id: str, actor_is_admin: bool) -> dict[str, Any]:
-        goal = self.goal(goal_id)
-        if goal["status"] != "open":
-            raise InvalidTransition(f"the goal is {goal['status']}", "goalId")
+        goal = self._require_open_goal(goal_id)
         if goal["locked"] and not actor_is_admin:
             raise GoalLocked(
                 "this starter goal is locked by the program: only a program admin "
@@ -148,10 +146,11 @@ class Goals(Participation):
             )
         return goal
 
-    def _require_open_goal(self, goal_id: str) -> None:
+    def _require_open_goal(self, goal_id: str) -> dict[str, Any]:
         goal = self.goal(goal_id)
         if goal["status"] != "open":
             raise InvalidTransition(f"the goal is {goal['status']}", "goalId")
+        return goal
 
     def revise_goal(
         self,

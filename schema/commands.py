@@ -136,12 +136,12 @@ def arg(description: str) -> Any:
     return strawberry.argument(description=description)
 
 
-def arguments(input: Any, command: str, **decoded: Any) -> dict[str, Any]:
+def arguments(input: Any, command: str, **converted: Any) -> dict[str, Any]:
     """The command's keyword arguments, taken from its input by name.
 
     The command's signature (core/commands) is the one definition: each of its
     keyword-only parameters the input holds is passed, enums as their values and
-    date-times in ISO 8601; `decoded` gives those the API turns into core values
+    date-times in ISO 8601; `converted` gives those the API turns into core values
     first (global IDs, nested inputs). The target IDs a command takes positionally
     are the caller's.
     """
@@ -151,7 +151,7 @@ def arguments(input: Any, command: str, **decoded: Any) -> dict[str, Any]:
         if parameter.kind is Parameter.KEYWORD_ONLY and name != "actor"
     ]
     found = {n: plain(getattr(input, n)) for n in names if hasattr(input, n)}
-    return {**found, **decoded}
+    return {**found, **converted}
 
 
 def plain(value: Any) -> Any:
