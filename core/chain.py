@@ -13,26 +13,20 @@ from typing import Protocol, runtime_checkable
 from uuid import UUID
 
 from eventsourcing.persistence import StoredEvent
+from mentorlog.core.verify_bundle import GENESIS, chain_hash
 
-GENESIS = "0" * 64
 LINKS_TABLE = "event_links"
 
 
 def link(previous: str, stored: StoredEvent) -> str:
     """Hash an event exactly as stored, chained to the previous event's hash."""
-    originator = stored.originator_id
-    parts = [
-        previous.encode(),
-        (originator.hex if isinstance(originator, UUID) else str(originator)).encode(),
-        str(stored.originator_version).encode(),
-        stored.topic.encode(),
+    return chain_hash(
+        previous,
+        stream_key(stored.originator_id),
+        stored.originator_version,
+        stored.topic,
         bytes(stored.state),
-    ]
-    digest = hashlib.sha256(b"mentorlog-chain-v1")
-    for part in parts:
-        digest.update(len(part).to_bytes(8, "big"))
-        digest.update(part)
-    return digest.hexdigest()
+    )
 
 
 def chain(stored_events: Iterable[StoredEvent], previous: str = GENESIS) -> list[str]:
