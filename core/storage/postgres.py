@@ -11,7 +11,16 @@ from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from eventsourcing.persistence import ProgrammingError, StoredEvent
 from eventsourcing.postgres import PostgresApplicationRecorder, PostgresDatastore
 from mentorlog.core.chain import GENESIS, LINKS_TABLE, new_links, stream_key
+from mentorlog.core.merkle import Node
 from mentorlog.core.storage.links import CommittedLinks
+from mentorlog.core.storage.tree import (
+    HEAD_TABLE,
+    LEAVES_TABLE,
+    NODES_TABLE,
+    Growth,
+    grow,
+    grow_all,
+)
 from psycopg import Cursor
 from psycopg.rows import DictRow
 from psycopg.sql import SQL, Identifier
@@ -24,7 +33,7 @@ def advisory_lock_key(schema: str, purpose: str) -> int:
 
 
 class ChainedPostgresRecorder(CommittedLinks, PostgresApplicationRecorder):
-    """Records each event's chain hash in the same transaction as the event."""
+    """Records each event's chain hash and Merkle leaf in the event's transaction."""
 
     def __init__(
         self, datastore: PostgresDatastore, *, events_table_name: str = "stored_events"
@@ -39,6 +48,9 @@ class ChainedPostgresRecorder(CommittedLinks, PostgresApplicationRecorder):
         names = {
             "links": Identifier(datastore.schema, LINKS_TABLE),
             "events": Identifier(datastore.schema, self.events_table_name),
+            "nodes": Identifier(datastore.schema, NODES_TABLE),
+            "leaves": Identifier(datastore.schema, LEAVES_TABLE),
+            "head": Identifier(datastore.schema, HEAD_TABLE),
         }
         self.sql_create_statements.append(
             SQL(
@@ -47,6 +59,46 @@ class ChainedPostgresRecorder(CommittedLinks, PostgresApplicationRecorder):
                 "hash text NOT NULL, PRIMARY KEY (originator_id, originator_version))"
             ).format(**names)
         )
+        self.sql_create_statements.extend(
+            SQL(statement).format(**names)
+            for statement in (
+                "CREATE TABLE IF NOT EXISTS {nodes} (level integer NOT NULL, "
+                "idx bigint NOT NULL, hash bytea NOT NULL, PRIMARY KEY (level, idx))",
+                "CREATE TABLE IF NOT EXISTS {leaves} (idx bigint PRIMARY KEY, "
+                "originator_id text NOT NULL, originator_version bigint NOT NULL, "
+                "UNIQUE (originator_id, originator_version))",
+                "CREATE TABLE IF NOT EXISTS {head} (id integer PRIMARY KEY "
+                "CHECK (id = 1), size bigint NOT NULL, edge bytea NOT NULL)",
+            )
+        )
+        self._select_tree_head = SQL("SELECT size, edge FROM {head}").format(**names)
+        self._insert_nodes = SQL(
+            "INSERT INTO {nodes} (level, idx, hash) "
+            "SELECT * FROM unnest(%s::integer[], %s::bigint[], %s::bytea[])"
+        ).format(**names)
+        self._insert_leaves = SQL(
+            "INSERT INTO {leaves} (idx, originator_id, originator_version) "
+            "SELECT * FROM unnest(%s::bigint[], %s::text[], %s::bigint[])"
+        ).format(**names)
+        self._upsert_head = SQL(
+            "INSERT INTO {head} (id, size, edge) VALUES (1, %s, %s) "
+            "ON CONFLICT (id) DO UPDATE SET size = excluded.size, edge = excluded.edge"
+        ).format(**names)
+        self._select_nodes = SQL(
+            "SELECT n.level, n.idx, n.hash FROM {nodes} n "
+            "JOIN unnest(%s::integer[], %s::bigint[]) AS k(level, idx) "
+            "ON n.level = k.level AND n.idx = k.idx"
+        ).format(**names)
+        self._select_leaf_indexes = SQL(
+            "SELECT originator_version, idx FROM {leaves} WHERE originator_id = %s"
+        ).format(**names)
+        self._select_all_links = SQL(
+            "SELECT l.originator_id, l.originator_version, l.hash FROM {events} e "
+            "JOIN {links} l "
+            "ON l.originator_id = replace(e.originator_id::text, '-', '') "
+            "AND l.originator_version = e.originator_version "
+            "ORDER BY e.notification_id"
+        ).format(**names)
         self._select_heads = SQL(
             "SELECT l.originator_id, l.hash FROM {links} l "
             "JOIN unnest(%s::text[], %s::bigint[]) AS p(originator_id, version) "
@@ -75,6 +127,64 @@ class ChainedPostgresRecorder(CommittedLinks, PostgresApplicationRecorder):
         key = advisory_lock_key(self.datastore.schema, "ddl")
         curs.execute("SELECT pg_advisory_xact_lock(%s)", (key,))
         super()._create_table(curs)
+        if curs.execute(self._select_tree_head).fetchone() is not None:
+            return
+        # A store made before the tree: grow it once, no insert running meanwhile.
+        self._lock_table(curs)
+        self._store_growth(curs, Growth([], [], 0, b""))  # an empty log's head
+        rows = curs.execute(self._select_all_links).fetchall()
+        links = ((r["originator_id"], r["originator_version"], r["hash"]) for r in rows)
+        for growth in grow_all(links):
+            self._store_growth(curs, growth)
+
+    def _store_growth(self, curs: Cursor[DictRow], growth: Growth) -> None:
+        """Insert the growth's nodes and leaves and move the head (unprepared)."""
+        nodes, leaves = growth.nodes, growth.leaves
+        curs.execute(
+            self._insert_nodes,
+            ([n[0] for n in nodes], [n[1] for n in nodes], [n[2] for n in nodes]),
+            prepare=False,
+        )
+        curs.execute(
+            self._insert_leaves,
+            ([n[0] for n in leaves], [n[1] for n in leaves], [n[2] for n in leaves]),
+            prepare=False,
+        )
+        curs.execute(self._upsert_head, (growth.size, growth.edge), prepare=False)
+
+    def _fetch_ids_after_insert_events(
+        self, curs: Cursor[DictRow], stored_events: Sequence[StoredEvent], **kwargs: Any
+    ) -> Sequence[int] | None:
+        """Fetch the IDs, then grow the tree (the table lock orders its leaves)."""
+        ids = super()._fetch_ids_after_insert_events(curs, stored_events, **kwargs)
+        with curs.connection.cursor() as c:
+            head = c.execute(self._select_tree_head, prepare=False).fetchone()
+            size, edge = (head["size"], bytes(head["edge"])) if head else (0, b"")
+            self._store_growth(c, grow(size, edge, self._pending.links))
+        return ids
+
+    def tree_size(self) -> int:
+        """How many leaves the Merkle tree has (one per recorded event)."""
+        with self.datastore.get_connection() as connection:
+            head = connection.execute(self._select_tree_head).fetchone()
+        return int(head["size"]) if head else 0
+
+    def tree_nodes(self, nodes: set[Node]) -> dict[Node, bytes]:
+        """The stored hashes of the given complete subtrees (absent ones left out)."""
+        keys = sorted(nodes)
+        with self.datastore.get_connection() as connection:
+            rows = connection.execute(
+                self._select_nodes, ([k[0] for k in keys], [k[1] for k in keys])
+            ).fetchall()
+        return {(r["level"], r["idx"]): bytes(r["hash"]) for r in rows}
+
+    def leaf_indexes(self, originator_id: UUID | str) -> dict[int, int]:
+        """Each of a stream's versions and its leaf index in the tree."""
+        with self.datastore.get_connection() as connection:
+            rows = connection.execute(
+                self._select_leaf_indexes, (stream_key(originator_id),)
+            ).fetchall()
+        return {int(r["originator_version"]): int(r["idx"]) for r in rows}
 
     def insert_events(
         self, stored_events: Sequence[StoredEvent], **kwargs: Any

@@ -26,7 +26,16 @@ from eventsourcing.sqlite import (
 )
 from eventsourcing.utils import Environment, EnvType
 from mentorlog.core.chain import GENESIS, LINKS_TABLE, new_links, stream_key
+from mentorlog.core.merkle import Node
 from mentorlog.core.storage.links import CommittedLinks
+from mentorlog.core.storage.tree import (
+    HEAD_TABLE,
+    LEAVES_TABLE,
+    NODES_TABLE,
+    Growth,
+    grow,
+    grow_all,
+)
 
 STATEMENT_CACHE = 256
 
@@ -85,7 +94,7 @@ class Factory(SQLiteFactory):
 
 
 class ChainedSQLiteRecorder(CommittedLinks, SQLiteApplicationRecorder):
-    """Records each event's chain hash in the same transaction as the event."""
+    """Records each event's chain hash and Merkle leaf in the event's transaction."""
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -107,7 +116,38 @@ class ChainedSQLiteRecorder(CommittedLinks, SQLiteApplicationRecorder):
             f"CREATE TABLE IF NOT EXISTS {LINKS_TABLE} ("
             "originator_id TEXT, originator_version INTEGER, hash TEXT NOT NULL, "
             "PRIMARY KEY (originator_id, originator_version)) WITHOUT ROWID",
+            f"CREATE TABLE IF NOT EXISTS {NODES_TABLE} (level INTEGER, "
+            "idx INTEGER, hash BLOB NOT NULL, PRIMARY KEY (level, idx)) WITHOUT ROWID",
+            f"CREATE TABLE IF NOT EXISTS {LEAVES_TABLE} (idx INTEGER PRIMARY KEY, "
+            "originator_id TEXT NOT NULL, originator_version INTEGER NOT NULL, "
+            "UNIQUE (originator_id, originator_version))",
+            f"CREATE TABLE IF NOT EXISTS {HEAD_TABLE} (id INTEGER PRIMARY KEY "
+            "CHECK (id = 1), size INTEGER NOT NULL, edge BLOB NOT NULL)",
         ]
+
+    def create_table(self) -> None:
+        """Create the tables; grow the tree of a store made before it had one."""
+        super().create_table()
+        with self.datastore.transaction(commit=True) as c:
+            c.execute(f"SELECT size FROM {HEAD_TABLE}")
+            if c.fetchone() is not None:
+                return
+            c.execute(
+                f"SELECT e.originator_id, e.originator_version, l.hash "
+                f"FROM {self.events_table_name} e JOIN {LINKS_TABLE} l "
+                "USING (originator_id, originator_version) ORDER BY e.rowid"
+            )
+            self._store_growth(c, Growth([], [], 0, b""))  # an empty log's head
+            for growth in grow_all((r[0], r[1], r[2]) for r in c.fetchall()):
+                self._store_growth(c, growth)
+
+    def _store_growth(self, c: SQLiteCursor, growth: Growth) -> None:
+        c.executemany(f"INSERT INTO {NODES_TABLE} VALUES (?,?,?)", growth.nodes)
+        c.executemany(f"INSERT INTO {LEAVES_TABLE} VALUES (?,?,?)", growth.leaves)
+        c.execute(
+            f"INSERT OR REPLACE INTO {HEAD_TABLE} VALUES (1, ?, ?)",
+            (growth.size, growth.edge),
+        )
 
     def _insert_events(
         self, c: SQLiteCursor, stored_events: Sequence[StoredEvent], **kwargs: Any
@@ -118,7 +158,44 @@ class ChainedSQLiteRecorder(CommittedLinks, SQLiteApplicationRecorder):
         )
         c.executemany(f"INSERT INTO {LINKS_TABLE} VALUES (?,?,?)", links)
         self._pending.links = links
+        # The events' insert holds the write lock: the head read here is the newest.
+        c.execute(f"SELECT size, edge FROM {HEAD_TABLE}")
+        size, edge = c.fetchone() or (0, b"")
+        self._store_growth(c, grow(size, bytes(edge), links))
         return ids
+
+    def tree_size(self) -> int:
+        """How many leaves the Merkle tree has (one per recorded event)."""
+        with self.datastore.transaction(commit=False) as c:
+            c.execute(f"SELECT size FROM {HEAD_TABLE}")
+            return int(c.fetchone()[0])
+
+    def tree_nodes(self, nodes: set[Node]) -> dict[Node, bytes]:
+        """The stored hashes of the given complete subtrees (absent ones left out)."""
+        found: dict[Node, bytes] = {}
+        keys = sorted(nodes)
+        with self.datastore.transaction(commit=False) as c:
+            for start in range(0, len(keys), 400):
+                chunk = keys[start : start + 400]
+                values = ",".join(["(?,?)"] * len(chunk))
+                c.execute(
+                    f"WITH k(level, idx) AS (VALUES {values}) "
+                    f"SELECT n.level, n.idx, n.hash FROM {NODES_TABLE} n "
+                    "JOIN k ON n.level = k.level AND n.idx = k.idx",
+                    [part for key in chunk for part in key],
+                )
+                found.update(((r[0], r[1]), bytes(r[2])) for r in c.fetchall())
+        return found
+
+    def leaf_indexes(self, originator_id: UUID | str) -> dict[int, int]:
+        """Each of a stream's versions and its leaf index in the tree."""
+        with self.datastore.transaction(commit=False) as c:
+            c.execute(
+                f"SELECT originator_version, idx FROM {LEAVES_TABLE} "
+                "WHERE originator_id = ?",
+                (stream_key(originator_id),),
+            )
+            return {int(r[0]): int(r[1]) for r in c.fetchall()}
 
     def _previous_hash(self, c: SQLiteCursor, key: str, version: int) -> str:
         if version <= 1:
