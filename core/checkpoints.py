@@ -10,6 +10,7 @@ insider who can rewrite the database cannot sign a rewritten log.
 from __future__ import annotations
 
 import base64
+import hashlib
 import os
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -53,8 +54,12 @@ class SigningKey:
         return f"{body}\n{DASH}{self.name} {encoded}\n"
 
 
-def load_signing_key(path: Path, name: str) -> SigningKey:
-    """Read the key file, creating it (0600, in a 0700 directory) on first use."""
+def load_signing_key(path: Path, name: str | None = None) -> SigningKey:
+    """Read the key file, creating it (0600, in a 0700 directory) on first use.
+
+    Without a name the key signs as `mentorlog/<first 8 hex digits of the SHA-256
+    of its public key>`, so two installations never share a name by default.
+    """
     if not path.exists():
         path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
         pem = Ed25519PrivateKey.generate().private_bytes(
@@ -70,4 +75,7 @@ def load_signing_key(path: Path, name: str) -> SigningKey:
     key = load_pem_private_key(path.read_bytes(), password=None)
     if not isinstance(key, Ed25519PrivateKey):
         raise ValueError(f"{path} does not hold an Ed25519 private key")
+    if name is None:
+        public = key.public_key().public_bytes(Encoding.Raw, PublicFormat.Raw)
+        name = f"mentorlog/{hashlib.sha256(public).hexdigest()[:8]}"
     return SigningKey(name, key)

@@ -21,6 +21,13 @@ from psycopg.sql import SQL, Identifier
 
 from mentorlog.core.chain import LINKS_TABLE, ChainedRecorder, store_digest, verify
 from mentorlog.core.commands.base import FINGERPRINT_KEY
+from mentorlog.core.storage.tree import (
+    CHECKPOINTS_TABLE,
+    HEAD_TABLE,
+    LEAVES_TABLE,
+    NODES_TABLE,
+)
+from mentorlog.core.transparency import Transparency
 from mentorlog.services import (
     CONNECT_TIMEOUT,
     DatabaseError,
@@ -52,6 +59,16 @@ class Migrated:
     keys: int
     destroyed: int
     digest: str
+    root: str = ""  # the Merkle tree's size and root, equal on both sides
+
+
+# The Merkle tree's tables and their columns, copied as they are.
+TREE_COLUMNS = {
+    NODES_TABLE: "level, idx, hash",
+    LEAVES_TABLE: "idx, originator_id, originator_version",
+    HEAD_TABLE: "id, size, edge",
+    CHECKPOINTS_TABLE: "size, note",
+}
 
 
 def _quiet(stage: str, done: int, total: int) -> None:
@@ -71,6 +88,8 @@ def migrate(source: Settings, target: Settings, progress: Step = _quiet) -> Migr
     prepare_data_dir(source.data_dir, create=False)
     if not source.events_db.exists():
         raise DataDirError(f"{source.data_dir} has no event store to migrate")
+    # Opening the source grows its Merkle tree, if it was made before it had one.
+    open_services(source, create=False).close()
     # Opening the target creates its tables (and a fingerprint secret, replaced).
     services = open_services(target)
     try:
@@ -240,6 +259,19 @@ def _copy(
         lambda row: (UUID(row[0]), *row[1:]),
         progress,
     )
+    # The fresh target's tree is empty: the source's replaces it, node for node.
+    pg.execute(SQL("DELETE FROM {}").format(tables.name(HEAD_TABLE)))
+    for table, columns in TREE_COLUMNS.items():
+        _copy_table(
+            events,
+            pg,
+            "Merkle tree",
+            f"SELECT {columns} FROM {table} ORDER BY {columns} LIMIT ? OFFSET ?",
+            _count(events, table),
+            SQL("COPY {} ({}) FROM STDIN").format(tables.name(table), SQL(columns)),
+            lambda row: row,
+            progress,
+        )
     # The fresh target made a fingerprint secret of its own: the source's replaces it.
     pg.execute(SQL("DELETE FROM {}").format(tables.name(KEYS_TABLE)))
     copied_keys = _copy_table(
@@ -289,13 +321,14 @@ def _copy_table(
     return done
 
 
-def _digest(settings: Settings) -> str:
-    """The store digest `mentorlog verify --all` prints, for either backend."""
+def _digest(settings: Settings) -> tuple[str, str]:
+    """The store digest `mentorlog verify --all` prints, and the log's size and root."""
     services = open_services(settings, create=False)
     try:
         recorder = services.app.recorder
         assert isinstance(recorder, ChainedRecorder)
         verdicts = verify(recorder)
+        size, root = Transparency(recorder).root()  # type: ignore[arg-type]
     finally:
         services.close()
     bad = next((v for v in verdicts if not v.ok), None)
@@ -304,7 +337,7 @@ def _digest(settings: Settings) -> str:
             f"stream {UUID(bad.stream_id)} of {settings.store_name} is broken at "
             f"sequence {bad.bad_version}: {bad.reason}"
         )
-    return store_digest(verdicts)
+    return store_digest(verdicts), f"{size} events, root {root.hex()}"
 
 
 def _check(
@@ -326,8 +359,8 @@ def _check(
     progress("verify", 2, 2)
     if before != after:
         raise DatabaseError(
-            f"the copy in {target.store_name} verifies to store digest {after}, "
-            f"but {source.store_name} to {before}"
+            f"the copy in {target.store_name} verifies to store digest {after[0]} "
+            f"({after[1]}), but {source.store_name} to {before[0]} ({before[1]})"
         )
     return Migrated(
         copied.events,
@@ -335,5 +368,6 @@ def _check(
         copied.snapshots,
         copied.keys,
         copied.destroyed,
-        digest=after,
+        digest=after[0],
+        root=after[1],
     )

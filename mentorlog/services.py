@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import sqlite3
 from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
 
 import psycopg
@@ -14,11 +15,13 @@ from eventsourcing.utils import get_topic
 from psycopg.sql import SQL, Identifier
 
 from mentorlog import __version__
+from mentorlog.checkpointing import Checkpointer
 from mentorlog.core.application import Mentoring
 from mentorlog.core.chain import LINKS_TABLE
 from mentorlog.core.storage.postgres import ChainedPostgresRecorder, PostgresKeyStore
 from mentorlog.core.storage.sqlite import ChainedSQLiteRecorder, SQLiteKeyStore
 from mentorlog.core.storage.sqlite import Factory as SQLiteFactory
+from mentorlog.core.storage.tree import TREE_TABLES
 from mentorlog.plugins.manager import Catalog, load_catalog
 from mentorlog.projections.postgres import (
     TRACKING_TABLE,
@@ -72,8 +75,15 @@ class Services:
             postgres.connection_kwargs(), postgres.schema, size=size
         )
 
+    @cached_property
+    def checkpoints(self) -> Checkpointer:
+        """Signs, keeps and checks the log's checkpoints."""
+        return Checkpointer(self.settings, self.app.recorder)
+
     def close(self) -> None:
         """Stop the runner and close the databases."""
+        if "checkpoints" in self.__dict__:
+            self.checkpoints.stop()
         self.runner.stop()
         self.app.close()
         self.app.sealer.keys.close()
@@ -230,7 +240,7 @@ def _open_postgres(settings: Settings, postgres: PostgresURL, create: bool) -> S
     """Open everything in one PostgreSQL schema: events, links, keys, read models."""
     catalog = load_catalog(settings.disabled_plugins, settings.skip_failing_plugins)
     tables = {t for p in all_projections() for t in p.tables}
-    tables |= {TRACKING_TABLE, LINKS_TABLE, "person_keys"}
+    tables |= {TRACKING_TABLE, LINKS_TABLE, "person_keys", *TREE_TABLES}
     tables |= {f"{Mentoring.name}_events", f"{Mentoring.name}_snapshots"}
     prepare_database(postgres, tables, create)
     env = {

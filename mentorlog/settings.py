@@ -111,6 +111,26 @@ class Settings:
     # The API answers introspection queries and serves GraphiQL (both default on).
     introspection: bool = True
     graphiql: bool = True
+    # The checkpoint signing key: a file outside the data (default: beside the
+    # data dir, <data dir>.checkpoint-key); made on first use, mode 0600.
+    checkpoint_key: Path | None = None
+    # The name checkpoints are signed as (default: mentorlog/ + the key's hash).
+    log_origin: str | None = None
+    # Sign a checkpoint once this many events were recorded since the last one,
+    # or when this many seconds passed and the log grew.
+    checkpoint_every: int = 1000
+    checkpoint_interval: float = 3600.0
+    # A directory an insider does not control (a mounted share, say): each
+    # checkpoint is also written there, as <size>.checkpoint.
+    witness_dir: Path | None = None
+
+    @property
+    def checkpoint_key_path(self) -> Path:
+        """Where the checkpoint signing key lives."""
+        if self.checkpoint_key is not None:
+            return self.checkpoint_key
+        data = self.data_dir.resolve()
+        return data.parent / f"{data.name}.checkpoint-key"
 
     @property
     def events_db(self) -> Path:
@@ -160,6 +180,11 @@ class Settings:
             page_size=_positive("MENTORLOG_PAGE_SIZE", 500),
             introspection=_switch(env.get("MENTORLOG_INTROSPECTION")),
             graphiql=_switch(env.get("MENTORLOG_GRAPHIQL")),
+            checkpoint_key=_path(env.get("MENTORLOG_CHECKPOINT_KEY")),
+            log_origin=env.get("MENTORLOG_LOG_ORIGIN") or None,
+            checkpoint_every=_positive("MENTORLOG_CHECKPOINT_EVERY", 1000),
+            checkpoint_interval=float(_positive("MENTORLOG_CHECKPOINT_INTERVAL", 3600)),
+            witness_dir=_path(env.get("MENTORLOG_WITNESS_DIR")),
         )
 
 
@@ -168,6 +193,11 @@ def _switch(value: str | None, default: bool = True) -> bool:
     if value is None or not value.strip():
         return default
     return value.strip().lower() not in ("0", "false", "no", "off")
+
+
+def _path(value: str | None) -> Path | None:
+    """A path from an environment variable, or None when unset or blank."""
+    return Path(value.strip()) if value and value.strip() else None
 
 
 def _positive(name: str, default: int) -> int:

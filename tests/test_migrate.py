@@ -15,6 +15,7 @@ import pytest
 from click.testing import CliRunner
 from mentorlog.core.chain import ChainedRecorder, verify
 from mentorlog.core.history import history
+from mentorlog.core.transparency import Transparency
 
 from mentorlog.cli import main
 from mentorlog.services import Services, open_services
@@ -50,6 +51,8 @@ class Installation:
             s: [e.as_json() for e in history(services.app, s)] for s in streams
         }
         self.verdicts = [(v.stream_id, v.events, v.digest) for v in verify(recorder)]
+        self.root = Transparency(recorder).root()
+        self.checkpoints = recorder.select_checkpoints()
 
 
 def build(services: Services) -> dict[str, Any]:
@@ -83,6 +86,7 @@ def test_a_copy_replays_to_the_same_state_and_verifies_to_the_same_digests(
     services = open_services(source)
     try:
         built = build(services)
+        services.checkpoints.sign()
         before = Installation(services)
     finally:
         services.close()
@@ -120,6 +124,8 @@ def test_a_copy_replays_to_the_same_state_and_verifies_to_the_same_digests(
         assert after.notifications == before.notifications  # order and IDs
         assert after.histories == before.histories
         assert after.verdicts == before.verdicts
+        assert after.root == before.root  # the Merkle tree came along
+        assert after.checkpoints == before.checkpoints != []
         assert after.read_models == before.read_models
         app = copied.app
         # The destroyed key's tombstone came along: it is never made again.

@@ -14,6 +14,7 @@ from mentorlog.core.chain import GENESIS, LINKS_TABLE, new_links, stream_key
 from mentorlog.core.merkle import Node
 from mentorlog.core.storage.links import CommittedLinks
 from mentorlog.core.storage.tree import (
+    CHECKPOINTS_TABLE,
     HEAD_TABLE,
     LEAVES_TABLE,
     NODES_TABLE,
@@ -51,6 +52,7 @@ class ChainedPostgresRecorder(CommittedLinks, PostgresApplicationRecorder):
             "nodes": Identifier(datastore.schema, NODES_TABLE),
             "leaves": Identifier(datastore.schema, LEAVES_TABLE),
             "head": Identifier(datastore.schema, HEAD_TABLE),
+            "checkpoints": Identifier(datastore.schema, CHECKPOINTS_TABLE),
         }
         self.sql_create_statements.append(
             SQL(
@@ -69,6 +71,8 @@ class ChainedPostgresRecorder(CommittedLinks, PostgresApplicationRecorder):
                 "UNIQUE (originator_id, originator_version))",
                 "CREATE TABLE IF NOT EXISTS {head} (id integer PRIMARY KEY "
                 "CHECK (id = 1), size bigint NOT NULL, edge bytea NOT NULL)",
+                "CREATE TABLE IF NOT EXISTS {checkpoints} (size bigint PRIMARY KEY, "
+                "note text NOT NULL)",
             )
         )
         self._select_tree_head = SQL("SELECT size, edge FROM {head}").format(**names)
@@ -88,6 +92,13 @@ class ChainedPostgresRecorder(CommittedLinks, PostgresApplicationRecorder):
             "SELECT n.level, n.idx, n.hash FROM {nodes} n "
             "JOIN unnest(%s::integer[], %s::bigint[]) AS k(level, idx) "
             "ON n.level = k.level AND n.idx = k.idx"
+        ).format(**names)
+        self._insert_checkpoint = SQL(
+            "INSERT INTO {checkpoints} (size, note) VALUES (%s, %s) "
+            "ON CONFLICT (size) DO NOTHING"
+        ).format(**names)
+        self._select_checkpoints = SQL(
+            "SELECT size, note FROM {checkpoints} ORDER BY size"
         ).format(**names)
         self._select_leaf_indexes = SQL(
             "SELECT originator_version, idx FROM {leaves} WHERE originator_id = %s"
@@ -177,6 +188,17 @@ class ChainedPostgresRecorder(CommittedLinks, PostgresApplicationRecorder):
                 self._select_nodes, ([k[0] for k in keys], [k[1] for k in keys])
             ).fetchall()
         return {(r["level"], r["idx"]): bytes(r["hash"]) for r in rows}
+
+    def insert_checkpoint(self, size: int, note: str) -> None:
+        """Keep a signed checkpoint (the first one signed at each size)."""
+        with self.datastore.get_connection() as connection:
+            connection.execute(self._insert_checkpoint, (size, note))
+
+    def select_checkpoints(self) -> list[tuple[int, str]]:
+        """Every kept checkpoint as (size, note), oldest first."""
+        with self.datastore.get_connection() as connection:
+            rows = connection.execute(self._select_checkpoints).fetchall()
+        return [(int(r["size"]), str(r["note"])) for r in rows]
 
     def leaf_indexes(self, originator_id: UUID | str) -> dict[int, int]:
         """Each of a stream's versions and its leaf index in the tree."""

@@ -29,6 +29,7 @@ from mentorlog.core.chain import GENESIS, LINKS_TABLE, new_links, stream_key
 from mentorlog.core.merkle import Node
 from mentorlog.core.storage.links import CommittedLinks
 from mentorlog.core.storage.tree import (
+    CHECKPOINTS_TABLE,
     HEAD_TABLE,
     LEAVES_TABLE,
     NODES_TABLE,
@@ -123,6 +124,8 @@ class ChainedSQLiteRecorder(CommittedLinks, SQLiteApplicationRecorder):
             "UNIQUE (originator_id, originator_version))",
             f"CREATE TABLE IF NOT EXISTS {HEAD_TABLE} (id INTEGER PRIMARY KEY "
             "CHECK (id = 1), size INTEGER NOT NULL, edge BLOB NOT NULL)",
+            f"CREATE TABLE IF NOT EXISTS {CHECKPOINTS_TABLE} (size INTEGER "
+            "PRIMARY KEY, note TEXT NOT NULL)",
         ]
 
     def create_table(self) -> None:
@@ -186,6 +189,19 @@ class ChainedSQLiteRecorder(CommittedLinks, SQLiteApplicationRecorder):
                 )
                 found.update(((r[0], r[1]), bytes(r[2])) for r in c.fetchall())
         return found
+
+    def insert_checkpoint(self, size: int, note: str) -> None:
+        """Keep a signed checkpoint (the first one signed at each size)."""
+        with self.datastore.transaction(commit=True) as c:
+            c.execute(
+                f"INSERT OR IGNORE INTO {CHECKPOINTS_TABLE} VALUES (?, ?)", (size, note)
+            )
+
+    def select_checkpoints(self) -> list[tuple[int, str]]:
+        """Every kept checkpoint as (size, note), oldest first."""
+        with self.datastore.transaction(commit=False) as c:
+            c.execute(f"SELECT size, note FROM {CHECKPOINTS_TABLE} ORDER BY size")
+            return [(int(r[0]), str(r[1])) for r in c.fetchall()]
 
     def leaf_indexes(self, originator_id: UUID | str) -> dict[int, int]:
         """Each of a stream's versions and its leaf index in the tree."""

@@ -3,6 +3,7 @@
 merkle_nodes holds every complete subtree's hash (level 0: the leaves, each the
 hash of an event's chain link); merkle_leaves maps each leaf to its event; and
 merkle_head is one row: the tree's size and its right edge, all an append reads.
+log_checkpoints keeps the checkpoints signed so far (signed notes, by tree size).
 """
 
 from __future__ import annotations
@@ -15,6 +16,8 @@ from mentorlog.core import merkle
 NODES_TABLE = "merkle_nodes"
 LEAVES_TABLE = "merkle_leaves"
 HEAD_TABLE = "merkle_head"
+CHECKPOINTS_TABLE = "log_checkpoints"
+TREE_TABLES = (NODES_TABLE, LEAVES_TABLE, HEAD_TABLE, CHECKPOINTS_TABLE)
 
 
 @dataclass(frozen=True)
