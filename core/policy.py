@@ -1,9 +1,13 @@
 """Who may read and change what: one place for the rules of access.
 
-Reads: auditors read everything; a program admin reads their program, its
-mentorships and the people in them; a participant reads the mentorships they take
-part in (within their token's program, if it names one), those mentorships'
-programs, and the people they meet there (partners, and the programs' admins).
+Reads: auditors read everything; a program admin reads their program and its
+mentorships, and every person: people belong to the organisation, not to a
+program (a person is registered in no program and joins programs by taking part
+in their mentorships), so an admin finds and proposes anyone; a participant reads
+the mentorships they take part in (within their token's program, if it names
+one), those mentorships' programs, and the people they meet there (partners, and
+the programs' admins), and no one else: to them another program's person is an
+unknown ID.
 Private content (a private goal's title, fields and notes; a private note's text)
 is for its owner, and for the partners the owner shares it with, each acting
 through a participant token.
@@ -14,13 +18,15 @@ SQL (projections/queries.py) and the predicates below apply them in Python.
 Writes: auditors never write; admins run ADMIN_COMMANDS in their program (and
 ADMIN_ANYWHERE_COMMANDS, which are not about one program); participants run
 PARTICIPANT_COMMANDS on mentorships they may read; commands on a private goal are
-for its owner (partners it is shared with read it, and cannot change it).
+for its owner (partners it is shared with read it, and cannot change it). An
+admin erases the people of their program (its participants and admins), never
+their own person nor a program's last admin (core/commands/people.py).
 """
 
 from __future__ import annotations
 
 from collections.abc import Collection
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from mentorlog.core.access import Principal
 
@@ -82,13 +88,16 @@ class ReadScope:
 
     A mentorship is readable when `everything` is set, or when it is in
     `program_id` (if set) and, with `own_only`, the viewer takes part in it; a
-    scope that sets neither reads no mentorship.
+    scope that sets neither reads no mentorship. People are readable with
+    `everything` or `all_people`, else the viewer and those related to what the
+    scope reads (see `may_read_person`).
     """
 
     viewer_id: str
     everything: bool = False
     program_id: str | None = None
     own_only: bool = False
+    all_people: bool = False
 
     def allows_mentorship(
         self, program_id: str, participant_ids: Collection[str]
@@ -108,7 +117,9 @@ def read_scope(principal: Principal) -> ReadScope:
     if principal.is_auditor:
         return ReadScope(principal.person_id, everything=True)
     if principal.role == "admin":
-        return ReadScope(principal.person_id, program_id=principal.program_id)
+        return ReadScope(
+            principal.person_id, program_id=principal.program_id, all_people=True
+        )
     return ReadScope(
         principal.person_id, program_id=principal.program_id, own_only=True
     )
@@ -176,12 +187,27 @@ def may_read_program(principal: Principal, program_id: str, joined: bool) -> boo
 
 
 def may_read_person(principal: Principal, person_id: str, related: bool) -> bool:
-    """People see themselves, and those related to what they may read.
+    """Auditors and admins read everyone; others themselves and those related.
 
     `related`: the person takes part in a mentorship the principal may read, or
     administers a program the principal may read.
     """
-    return principal.is_auditor or principal.person_id == person_id or related
+    return (
+        principal.is_auditor
+        or principal.role == "admin"
+        or principal.person_id == person_id
+        or related
+    )
+
+
+def program_people(principal: Principal) -> ReadScope:
+    """The people of the principal's program: its participants and its admins.
+
+    An admin reads every person, but changes only those of their program (erases
+    them): this scope, applied to people, keeps those the admin's mentorships and
+    program relate to.
+    """
+    return replace(read_scope(principal), all_people=False)
 
 
 def may_verify(principal: Principal) -> bool:

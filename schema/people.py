@@ -10,7 +10,7 @@ import strawberry
 from mentorlog.core.access import Principal
 from mentorlog.core.application import Mentoring, Recorded
 from mentorlog.core.errors import NotFound
-from mentorlog.core.policy import may_command
+from mentorlog.core.policy import may_command, program_people
 from mentorlog.projections import queries
 from mentorlog.projections.queries import Row
 from mentorlog.schema import authorize as auth
@@ -240,7 +240,9 @@ class PeopleMutations:
         target: list[str] = []
 
         async def check() -> None:
-            target.append(await related(info, input.person_id, "personId"))
+            # Of the people the admin reads (everyone), those of their program.
+            scope = program_people(info.context.principal)
+            target.append(await related(info, input.person_id, "personId", scope))
 
         def command(app: Mentoring, principal: Principal) -> Recorded:
             if not may_command(principal, "erase_person", principal.program_id):
