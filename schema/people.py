@@ -232,7 +232,10 @@ class PeopleMutations:
         description="Erase a person's personal data (name, email, private goals and "
         "notes) by destroying their key; the history stays and still verifies. "
         "Their tokens stop working and their subscriptions end. For an admin of a "
-        "program the person takes part in or administers."
+        "program the person takes part in or administers. Refused for your own "
+        "person (CANNOT_ERASE_SELF: another admin, or the operator, erases you) and "
+        "for a program's last admin who is not erased (LAST_ADMIN: make someone "
+        "else its admin first)."
     )
     async def erase_person(
         self, info: Info, input: Annotated[ErasePersonInput, arg(INPUT)]
