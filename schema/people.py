@@ -212,7 +212,9 @@ class PeopleMutations:
     """The mutations of people."""
 
     @strawberry.mutation(
-        description="Register a person with their career profile (admins only)."
+        description="Register a person with their career profile. People belong to "
+        "the organisation, not to a program: every admin reads them and may propose "
+        "them into their program."
     )
     async def register_person(
         self, info: Info, input: Annotated[RegisterPersonInput, arg(INPUT)]

@@ -17,13 +17,21 @@ import re
 import uuid
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import pytest
 from graphql import build_schema
 from mentorlog.core.access import credential_id
-from mentorlog.core.policy import may_read_mentorship, may_read_person, may_read_program
+from mentorlog.core.commands.base import COMMANDS
+from mentorlog.core.policy import (
+    may_read_mentorship,
+    may_read_person,
+    may_read_program,
+    roles_of,
+)
 from mentorlog.schema import sdl
+from mentorlog.schema.roles import described, mutation_name, roles_table
 
 from tests.test_api_support import (  # noqa: F401
     Api,
@@ -35,6 +43,7 @@ from tests.test_api_support import (  # noqa: F401
 )
 
 SYSTEM = "system:tests"
+ACCESS_DOC = Path(__file__).resolve().parent.parent / "docs" / "access.md"
 ROLES = ("admin", "auditor", "participant", "other_admin", "other_participant")
 LONG = "x" * 5001
 # IDs in messages: UUIDs, and the 12-hex IDs of objects inside a mentorship.
@@ -358,6 +367,53 @@ def _fields(type_name: str) -> set[str]:
 
 def test_every_mutation_is_in_the_matrix() -> None:
     assert _fields("Mutation") == {case.name for case in CASES}
+
+
+def _command(mutation: str) -> str:
+    return re.sub(r"[A-Z]", lambda m: "_" + m.group().lower(), mutation)
+
+
+def test_each_mutation_says_who_may_run_it() -> None:
+    """The SDL's descriptions end with the policy's words, naming each role."""
+    built = build_schema(sdl())
+    assert built.mutation_type is not None
+    for name, field in built.mutation_type.fields.items():
+        command = _command(name)
+        assert mutation_name(command) == name
+        assert (field.description or "").endswith(described(command)), name
+        for role in roles_of(command):
+            assert f"{role} token" in described(command), (name, role)
+    for case in CASES:  # the matrix's roles that get past the access check
+        roles = {"admin" if "admin" in r else "participant" for r in case.allowed}
+        assert roles <= set(roles_of(_command(case.name))), case.name
+
+
+def test_the_docs_list_who_may_run_each_mutation() -> None:
+    assert roles_table(COMMANDS) in ACCESS_DOC.read_text(), (
+        "docs/access.md's table is stale: paste roles_table(COMMANDS) "
+        "(mentorlog.schema.roles) into it"
+    )
+
+
+VIEWER_MAY = "{ viewer { allowedMutations } }"
+
+
+async def test_the_viewer_lists_the_mutations_its_token_may_run(
+    api: Api, demo: Demo
+) -> None:
+    """What the viewer lists is what the matrix lets each role run (and revoking
+    one's own token); an auditor's list is empty."""
+    admin = {c.name for c in CASES if "admin" in c.allowed} | {"revokeToken"}
+    expected = {
+        "admin": admin,
+        "other_admin": admin,
+        "participant": {c.name for c in CASES if "participant" in c.allowed},
+        "other_participant": {c.name for c in CASES if "participant" in c.allowed},
+        "auditor": set(),
+    }
+    for role, names in expected.items():
+        got = (await api.gql(VIEWER_MAY, token=demo.tokens[role]))["viewer"]
+        assert got["allowedMutations"] == sorted(names), role
 
 
 async def test_every_mutation_with_every_role(api: Api, demo: Demo) -> None:
