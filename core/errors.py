@@ -116,6 +116,18 @@ class Forbidden(MentorlogError):
     code = "FORBIDDEN"
 
 
+class CannotEraseSelf(MentorlogError):
+    """A token's person may not erase themselves; another admin or the operator may."""
+
+    code = "CANNOT_ERASE_SELF"
+
+
+class LastAdmin(MentorlogError):
+    """Erasing the person would leave a program with no admin who can act."""
+
+    code = "LAST_ADMIN"
+
+
 class Conflict(MentorlogError):
     """Concurrent writers kept colliding; the command was not recorded."""
 
@@ -144,6 +156,8 @@ ALL_ERRORS: tuple[type[MentorlogError], ...] = (
     NotAParticipant,
     Unauthenticated,
     Forbidden,
+    CannotEraseSelf,
+    LastAdmin,
     Conflict,
     IdempotencyKeyReused,
 )

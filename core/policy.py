@@ -1,9 +1,14 @@
 """Who may read and change what: one place for the rules of access.
 
-Reads: auditors read everything; a program admin reads their program, its
-mentorships and the people in them; a participant reads the mentorships they take
-part in (within their token's program, if it names one), those mentorships'
-programs, and the people they meet there (partners, and the programs' admins).
+Reads: auditors read everything; a program admin reads their program and its
+mentorships, and every person: people belong to the organisation, not to a
+program (a person is registered in no program and joins programs by taking part
+in their mentorships), so an admin finds and proposes anyone; a participant reads
+the mentorships they take part in (within their token's program, if it names
+one), those mentorships' programs, and the people they meet there (partners, and
+the programs' admins), and no one else: to them another program's person is an
+unknown ID.
+
 Private content (a private goal's title, fields and notes; a private note's text)
 is for its owner, and for the partners the owner shares it with, each acting
 through a participant token.
@@ -13,14 +18,18 @@ SQL (projections/queries.py) and the predicates below apply them in Python.
 
 Writes: auditors never write; admins run ADMIN_COMMANDS in their program (and
 ADMIN_ANYWHERE_COMMANDS, which are not about one program); participants run
-PARTICIPANT_COMMANDS on mentorships they may read; commands on a private goal are
-for its owner (partners it is shared with read it, and cannot change it).
+PARTICIPANT_COMMANDS on mentorships they may read; any token but an auditor's
+runs OWN_COMMANDS on itself; GOAL_COMMANDS on a private goal are for its owner
+(partners it is shared with read it, and cannot change it). An admin erases the
+people of their program (its participants and admins), never their own person
+nor a program's last admin (core/commands/people.py). `commands_of` and `who_may`
+say the same to clients (Viewer.allowedMutations, the mutations' descriptions).
 """
 
 from __future__ import annotations
 
 from collections.abc import Collection
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from mentorlog.core.access import Principal
 
@@ -74,6 +83,18 @@ ADMIN_COMMANDS = frozenset(
 # Commands any admin may run: they are about no program yet (a new program, or a
 # person who joins programs later). The creator of a program becomes its admin.
 ADMIN_ANYWHERE_COMMANDS = frozenset({"create_program", "register_person"})
+# Commands any token but an auditor's runs on what is its own: itself.
+OWN_COMMANDS = frozenset({"revoke_token"})
+# Commands on a goal: on a private goal, only its owner runs them (may_command_goal).
+GOAL_COMMANDS = frozenset(
+    {
+        "revise_goal",
+        "record_goal_progress",
+        "achieve_goal",
+        "abandon_goal",
+        "share_goal",
+    }
+)
 
 
 @dataclass(frozen=True)
@@ -82,13 +103,16 @@ class ReadScope:
 
     A mentorship is readable when `everything` is set, or when it is in
     `program_id` (if set) and, with `own_only`, the viewer takes part in it; a
-    scope that sets neither reads no mentorship.
+    scope that sets neither reads no mentorship. People are readable with
+    `everything` or `all_people`, else the viewer and those related to what the
+    scope reads (see `may_read_person`).
     """
 
     viewer_id: str
     everything: bool = False
     program_id: str | None = None
     own_only: bool = False
+    all_people: bool = False
 
     def allows_mentorship(
         self, program_id: str, participant_ids: Collection[str]
@@ -108,7 +132,9 @@ def read_scope(principal: Principal) -> ReadScope:
     if principal.is_auditor:
         return ReadScope(principal.person_id, everything=True)
     if principal.role == "admin":
-        return ReadScope(principal.person_id, program_id=principal.program_id)
+        return ReadScope(
+            principal.person_id, program_id=principal.program_id, all_people=True
+        )
     return ReadScope(
         principal.person_id, program_id=principal.program_id, own_only=True
     )
@@ -136,6 +162,38 @@ def may_command(
         and program_id is not None
         and read_scope(principal).allows_mentorship(program_id, participant_ids)
     )
+
+
+def commands_of(principal: Principal) -> frozenset[str]:
+    """The commands a principal may run somewhere, each on what its role reaches."""
+    if principal.is_auditor:
+        return frozenset()
+    if principal.role == "admin":  # an admin token always names its program
+        return ADMIN_ANYWHERE_COMMANDS | ADMIN_COMMANDS | OWN_COMMANDS
+    return PARTICIPANT_COMMANDS | OWN_COMMANDS
+
+
+def roles_of(command: str) -> tuple[str, ...]:
+    """The roles whose tokens may run a command somewhere; never an auditor's."""
+    admin = command in ADMIN_COMMANDS | ADMIN_ANYWHERE_COMMANDS | OWN_COMMANDS
+    participant = command in PARTICIPANT_COMMANDS | OWN_COMMANDS
+    return ("admin",) * admin + ("participant",) * participant
+
+
+def who_may(command: str) -> str:
+    """Which tokens may run a command, in words, from the tables above (for docs)."""
+    who = []
+    if command in ADMIN_ANYWHERE_COMMANDS:
+        who.append("an admin token, bound to any program or none")
+    if command in ADMIN_COMMANDS:
+        who.append("an admin token bound to the program it concerns")
+    if command in PARTICIPANT_COMMANDS:
+        who.append("the participant token of someone who takes part in the mentorship")
+    if command in OWN_COMMANDS:
+        who.append("any admin or participant token, on itself")
+    if command in GOAL_COMMANDS:
+        who[-1] += "; on a private goal, only its owner's participant token"
+    return f"{', or '.join(who)}."
 
 
 def may_command_goal(principal: Principal, private: bool, owner_id: str | None) -> bool:
@@ -176,12 +234,27 @@ def may_read_program(principal: Principal, program_id: str, joined: bool) -> boo
 
 
 def may_read_person(principal: Principal, person_id: str, related: bool) -> bool:
-    """People see themselves, and those related to what they may read.
+    """Auditors and admins read everyone; others themselves and those related.
 
     `related`: the person takes part in a mentorship the principal may read, or
     administers a program the principal may read.
     """
-    return principal.is_auditor or principal.person_id == person_id or related
+    return (
+        principal.is_auditor
+        or principal.role == "admin"
+        or principal.person_id == person_id
+        or related
+    )
+
+
+def program_people(principal: Principal) -> ReadScope:
+    """The people of the principal's program: its participants and its admins.
+
+    An admin reads every person, but changes only those of their program (erases
+    them): this scope, applied to people, keeps those the admin's mentorships and
+    program relate to.
+    """
+    return replace(read_scope(principal), all_people=False)
 
 
 def may_verify(principal: Principal) -> bool:
@@ -205,5 +278,5 @@ def may_revoke_token(
     if principal.is_auditor:
         return False
     if credential_id == principal.credential_id:
-        return True
+        return True  # OWN_COMMANDS
     return program_id is not None and may_command(principal, "revoke_token", program_id)

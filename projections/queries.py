@@ -167,7 +167,7 @@ def program_conditions(scope: ReadScope | None, table: str = "programs") -> Cond
 
 def people_conditions(scope: ReadScope | None, table: str = "people") -> Conditions:
     """Conditions on people: the viewer, readable partners and programs' admins."""
-    if scope is None or scope.everything:
+    if scope is None or scope.everything or scope.all_people:
         return [], []
     in_mentorships, m_params = mentorship_conditions(scope, "m")
     in_programs, p_params = program_conditions(scope, "pr")

@@ -30,6 +30,7 @@ from mentorlog.schema.programs.catalog import CatalogQueries
 from mentorlog.schema.programs.mutations import ProgramMutations
 from mentorlog.schema.programs.queries import ProgramQueries
 from mentorlog.schema.reviews import ReviewMutations
+from mentorlog.schema.roles import describe_roles
 from mentorlog.schema.subscriptions import Subscription
 from mentorlog.schema.tokens import TokenMutations, ViewerQueries
 from strawberry.extensions import (
@@ -79,8 +80,10 @@ class Query(
 
 @strawberry.type(
     description="Record facts; each mutation runs one command of the service as "
-    "the token's person. A target the token may not change is refused exactly like "
-    "an unknown ID (NOT_FOUND), and nothing is recorded."
+    "the token's person. Each mutation's description ends with who may run it "
+    "(Viewer.allowedMutations lists those your token may run); auditor tokens run "
+    "none. A target the token may not change is refused exactly like an unknown ID "
+    "(NOT_FOUND), and nothing is recorded."
 )
 class Mutation(
     ProgramMutations,
@@ -96,6 +99,9 @@ class Mutation(
     FeedbackMutations,
 ):
     """Every feature's mutations, one per command of the Mentoring service."""
+
+
+describe_roles(Mutation)
 
 
 @cache

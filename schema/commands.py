@@ -121,11 +121,17 @@ def decoded(value: str, type_name: str = "Mentorship") -> str | None:
         return None
 
 
-async def related(info: Info, value: str, field: str) -> str:
-    """A person the token may read (in their program), or the NotFound of a stranger."""
+async def related(
+    info: Info, value: str, field: str, scope: ReadScope | None = None
+) -> str:
+    """A person the token may read (or within `scope`), or the NotFound of a stranger.
+
+    A stranger and an unknown ID get the same NotFound: a refusal does not tell
+    that the person exists.
+    """
     person_id = ids.decode(value, "Person", field)
     context = info.context
-    found = await queries.people_by_id(context.db, [person_id], context.scope)
+    found = await queries.people_by_id(context.db, [person_id], scope or context.scope)
     if person_id not in found:
         raise NotFound(f"no person with ID {person_id}", field)
     return person_id

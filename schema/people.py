@@ -10,7 +10,7 @@ import strawberry
 from mentorlog.core.access import Principal
 from mentorlog.core.application import Mentoring, Recorded
 from mentorlog.core.errors import NotFound
-from mentorlog.core.policy import may_command
+from mentorlog.core.policy import may_command, program_people
 from mentorlog.projections import queries
 from mentorlog.projections.queries import Row
 from mentorlog.schema import authorize as auth
@@ -212,7 +212,9 @@ class PeopleMutations:
     """The mutations of people."""
 
     @strawberry.mutation(
-        description="Register a person with their career profile (admins only)."
+        description="Register a person with their career profile. People belong to "
+        "the organisation, not to a program: every admin reads them and may propose "
+        "them into their program."
     )
     async def register_person(
         self, info: Info, input: Annotated[RegisterPersonInput, arg(INPUT)]
@@ -232,7 +234,10 @@ class PeopleMutations:
         description="Erase a person's personal data (name, email, private goals and "
         "notes) by destroying their key; the history stays and still verifies. "
         "Their tokens stop working and their subscriptions end. For an admin of a "
-        "program the person takes part in or administers."
+        "program the person takes part in or administers. Refused for your own "
+        "person (CANNOT_ERASE_SELF: another admin, or the operator, erases you) and "
+        "for a program's last admin who is not erased (LAST_ADMIN: make someone "
+        "else its admin first)."
     )
     async def erase_person(
         self, info: Info, input: Annotated[ErasePersonInput, arg(INPUT)]
@@ -240,7 +245,9 @@ class PeopleMutations:
         target: list[str] = []
 
         async def check() -> None:
-            target.append(await related(info, input.person_id, "personId"))
+            # Of the people the admin reads (everyone), those of their program.
+            scope = program_people(info.context.principal)
+            target.append(await related(info, input.person_id, "personId", scope))
 
         def command(app: Mentoring, principal: Principal) -> Recorded:
             if not may_command(principal, "erase_person", principal.program_id):

@@ -26,6 +26,7 @@ from mentorlog.schema.enums import TokenRole
 from mentorlog.schema.errors import UserError
 from mentorlog.schema.people import Person
 from mentorlog.schema.programs.types import Program
+from mentorlog.schema.roles import allowed_mutations
 
 
 @strawberry.input(
@@ -76,8 +77,8 @@ class TokenMutations:
     """The mutations of tokens."""
 
     @strawberry.mutation(
-        description="Issue a bearer token for a person in your program, as a "
-        "participant or (if they administer it) an admin of it. Admins only."
+        description="Issue a bearer token bound to your program for a person, as a "
+        "participant or (if they administer it) an admin of it."
     )
     async def issue_token(
         self, info: Info, input: Annotated[IssueTokenInput, arg(INPUT)]
@@ -140,6 +141,7 @@ class Viewer:
     )
     person_id: strawberry.Private[str]
     program_id: strawberry.Private[str | None]
+    principal: strawberry.Private[Principal]
 
     @classmethod
     def of(cls, principal: Principal) -> Viewer:
@@ -149,7 +151,18 @@ class Viewer:
             credential_id=principal.credential_id,
             person_id=principal.person_id,
             program_id=principal.program_id,
+            principal=principal,
         )
+
+    @strawberry.field(
+        description="The mutations this token may run, by name (e.g. "
+        "proposeMentorship), sorted; empty for an auditor. Each still runs only on "
+        "what the token reaches, as its description says (Who may run it: ...): an "
+        "admin token on its program's objects, a participant token on the "
+        "mentorships its person takes part in, any token on itself (revokeToken)."
+    )
+    def allowed_mutations(self) -> list[str]:
+        return allowed_mutations(self.principal)
 
     @strawberry.field(description="The person the token names; every change is theirs.")
     async def person(self, info: Info) -> Person | None:
@@ -168,6 +181,9 @@ class Viewer:
 class ViewerQueries:
     """Who the token names."""
 
-    @strawberry.field(description="Who your token names: person, role and program.")
+    @strawberry.field(
+        description="Who your token names: person, role and program, and which "
+        "mutations it may run."
+    )
     def viewer(self, info: Info) -> Viewer:
         return Viewer.of(info.context.principal)

@@ -17,13 +17,21 @@ import re
 import uuid
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import pytest
 from graphql import build_schema
 from mentorlog.core.access import credential_id
-from mentorlog.core.policy import may_read_mentorship, may_read_person, may_read_program
+from mentorlog.core.commands.base import COMMANDS
+from mentorlog.core.policy import (
+    may_read_mentorship,
+    may_read_person,
+    may_read_program,
+    roles_of,
+)
 from mentorlog.schema import sdl
+from mentorlog.schema.roles import described, mutation_name, roles_table
 
 from tests.test_api_support import (  # noqa: F401
     Api,
@@ -35,6 +43,7 @@ from tests.test_api_support import (  # noqa: F401
 )
 
 SYSTEM = "system:tests"
+ACCESS_DOC = Path(__file__).resolve().parent.parent / "docs" / "access.md"
 ROLES = ("admin", "auditor", "participant", "other_admin", "other_participant")
 LONG = "x" * 5001
 # IDs in messages: UUIDs, and the 12-hex IDs of objects inside a mentorship.
@@ -360,6 +369,53 @@ def test_every_mutation_is_in_the_matrix() -> None:
     assert _fields("Mutation") == {case.name for case in CASES}
 
 
+def _command(mutation: str) -> str:
+    return re.sub(r"[A-Z]", lambda m: "_" + m.group().lower(), mutation)
+
+
+def test_each_mutation_says_who_may_run_it() -> None:
+    """The SDL's descriptions end with the policy's words, naming each role."""
+    built = build_schema(sdl())
+    assert built.mutation_type is not None
+    for name, field in built.mutation_type.fields.items():
+        command = _command(name)
+        assert mutation_name(command) == name
+        assert (field.description or "").endswith(described(command)), name
+        for role in roles_of(command):
+            assert f"{role} token" in described(command), (name, role)
+    for case in CASES:  # the matrix's roles that get past the access check
+        roles = {"admin" if "admin" in r else "participant" for r in case.allowed}
+        assert roles <= set(roles_of(_command(case.name))), case.name
+
+
+def test_the_docs_list_who_may_run_each_mutation() -> None:
+    assert roles_table(COMMANDS) in ACCESS_DOC.read_text(), (
+        "docs/access.md's table is stale: paste roles_table(COMMANDS) "
+        "(mentorlog.schema.roles) into it"
+    )
+
+
+VIEWER_MAY = "{ viewer { allowedMutations } }"
+
+
+async def test_the_viewer_lists_the_mutations_its_token_may_run(
+    api: Api, demo: Demo
+) -> None:
+    """What the viewer lists is what the matrix lets each role run (and revoking
+    one's own token); an auditor's list is empty."""
+    admin = {c.name for c in CASES if "admin" in c.allowed} | {"revokeToken"}
+    expected = {
+        "admin": admin,
+        "other_admin": admin,
+        "participant": {c.name for c in CASES if "participant" in c.allowed},
+        "other_participant": {c.name for c in CASES if "participant" in c.allowed},
+        "auditor": set(),
+    }
+    for role, names in expected.items():
+        got = (await api.gql(VIEWER_MAY, token=demo.tokens[role]))["viewer"]
+        assert got["allowedMutations"] == sorted(names), role
+
+
 async def test_every_mutation_with_every_role(api: Api, demo: Demo) -> None:
     await api.settle()
     head = api.head()
@@ -472,19 +528,27 @@ READS = [
         ("program",),
         OTHER_PROGRAM,
     ),
+    # People are the organisation's: every admin reads them all (core/policy.py).
     Read(
         "a participant",
         "query($id: ID!) { person(id: $id) { id } }",
         lambda d: {"id": d.node("Person", "sam")},
         ("person",),
-        DEMO_PROGRAM,
+        DEMO_PROGRAM | {"other_admin"},
     ),
     Read(
         "the program's admin",
         "query($id: ID!) { person(id: $id) { id } }",
         lambda d: {"id": d.node("Person", "ada")},
         ("person",),
-        DEMO_PROGRAM,
+        DEMO_PROGRAM | {"other_admin"},
+    ),
+    Read(
+        "another program's participant",
+        "query($id: ID!) { person(id: $id) { id } }",
+        lambda d: {"id": d.node("Person", "rae")},
+        ("person",),
+        OTHER_PROGRAM | {"admin"},
     ),
     Read(
         "verify",
@@ -664,7 +728,7 @@ async def test_active_mentorships_count_only_what_the_viewer_may_read(
         "admin": (1, 2),  # the demo program's: not Grace's mentee elsewhere
         "participant": (1, 1),  # Sam's own: not Grace's nor Tomas's others
         "partner": (2, None),  # Grace takes part in both of hers
-        "other_admin": (1, None),  # the other program's
+        "other_admin": (1, 0),  # the other program's; Tomas is read, runs none
         "other_participant": (1, None),  # Tim's, with Grace
     }
     for role, (grace, tomas) in expected.items():
@@ -760,3 +824,119 @@ async def test_only_the_owner_changes_a_private_goal(api: Api, demo: Demo) -> No
     )
     assert mine == []
     assert api.head() > head
+
+
+# -- people: the organisation's, read by every admin, strangers to participants -------
+
+Naming = Callable[[Demo, str], dict[str, Any]]
+# What a participant (Sam) may run that names a person, with that person's ID.
+NAMING_A_PERSON: dict[str, Naming] = {
+    "shareGoal": lambda d, p: {
+        "goalId": d.scoped("Goal", "one_on_one", "private_goal"),
+        "sharedWith": [p],
+    },
+    "shareNote": lambda d, p: {
+        "noteId": d.scoped("Note", "one_on_one", "private_note"),
+        "sharedWith": [p],
+    },
+    "giveFeedback": lambda d, p: {"mentorshipId": _m(d), "text": "Kind", "aboutId": p},
+    "holdMeeting": lambda d, p: {
+        "meetingId": d.scoped("Meeting", "one_on_one", "meeting"),
+        "attended": [p],
+    },
+    "setGoal": lambda d, p: {
+        "mentorshipId": _m(d),
+        "title": "Mentor Tim",
+        "framework": "plain",
+        "fields": {"description": "Together"},
+        "ownerId": p,
+    },
+}
+PERSON_READS = """query($id: ID!) {
+  person(id: $id) { id }
+  node(id: $id) { id }
+  nodes(ids: [$id]) { id }
+  mentorships(first: 5, filter: {participantId: $id}) { edges { node { id } } }
+}"""
+
+
+async def test_another_programs_person_is_an_unknown_id_to_a_participant(
+    api: Api, demo: Demo
+) -> None:
+    """Sam cannot read Tim (the other program's mentee): every mutation naming Tim
+    answers what a made-up ID gets, every read shows what it shows; nothing is
+    recorded."""
+    await api.settle()
+    head = api.head()
+    tim, nobody = demo.node("Person", "tim"), _unknown("Person")
+    for name, naming in NAMING_A_PERSON.items():
+        case = Case(name, lambda d: {}, None, PARTICIPANT)
+        token = demo.tokens["participant"]
+        stranger = await _run(api, case, naming(demo, tim), token)
+        unknown = await _run(api, case, naming(demo, nobody), token)
+        assert stranger and _normal(stranger) == _normal(unknown), (name, stranger)
+    seen = await api.gql(PERSON_READS, {"id": tim}, demo.tokens["participant"])
+    assert seen == await api.gql(
+        PERSON_READS, {"id": nobody}, demo.tokens["participant"]
+    )
+    assert seen["person"] is None and seen["mentorships"]["edges"] == []
+    # An admin reads Tim, and changes only the people of their program.
+    admin = demo.tokens["admin"]
+    assert (await api.gql(PERSON_READS, {"id": tim}, admin))["person"] == {"id": tim}
+    erase = Case("erasePerson", lambda d: {}, None, ADMIN)
+    refused = await _run(api, erase, {"personId": tim}, admin)
+    assert [e["code"] for e in refused] == ["NOT_FOUND"]
+    assert _normal(refused) == _normal(
+        await _run(api, erase, {"personId": nobody}, admin)
+    )
+    assert api.head() == head, "something was recorded"
+
+
+PROPOSE = """mutation($input: ProposeMentorshipInput!) {
+  proposeMentorship(input: $input) {
+    mentorship { participants { role person { displayName } } }
+    userErrors { field code message } } }"""
+REGISTER = """mutation { registerPerson(input: {displayName: "Nia New",
+  careerStage: EARLY, yearsExperience: 2, tenureYears: 1}) {
+    person { id } userErrors { code } } }"""
+
+
+async def test_an_admin_proposes_anyone_in_the_organisation(
+    api: Api, demo: Demo
+) -> None:
+    """Ada proposes the other program's mentor and a person in no program yet; she
+    reads both before and after; a made-up ID is NOT_FOUND and records nothing."""
+    admin = demo.tokens["admin"]
+    new = (await api.gql(REGISTER, token=admin))["registerPerson"]["person"]["id"]
+    rae = demo.node("Person", "rae")
+    await api.settle()
+    people = await api.gql(LISTS["people"], token=admin)
+    assert {rae, new} <= {n["id"] for n in _nodes(people["people"])}
+
+    def proposal(mentee: str) -> dict[str, Any]:
+        return {
+            "input": {
+                "programId": _program(demo),
+                "format": "one_on_one",
+                "participants": [
+                    {"personId": rae, "role": "mentor"},
+                    {"personId": mentee, "role": "mentee"},
+                ],
+            }
+        }
+
+    head = api.head()
+    missing = (await api.gql(PROPOSE, proposal(_unknown("Person")), admin))[
+        "proposeMentorship"
+    ]
+    assert missing["mentorship"] is None
+    assert [(e["code"], e["field"]) for e in missing["userErrors"]] == [
+        ("NOT_FOUND", "participants")
+    ]
+    assert api.head() == head
+    proposed = (await api.gql(PROPOSE, proposal(new), admin))["proposeMentorship"]
+    assert proposed["userErrors"] == []
+    assert proposed["mentorship"]["participants"] == [
+        {"role": "mentor", "person": {"displayName": "Rae"}},
+        {"role": "mentee", "person": {"displayName": "Nia New"}},
+    ]

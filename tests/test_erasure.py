@@ -7,8 +7,9 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 from click.testing import CliRunner
+from mentorlog.core.access import person_actor
 from mentorlog.core.chain import ChainedRecorder, verify
-from mentorlog.core.errors import InvalidTransition
+from mentorlog.core.errors import CannotEraseSelf, InvalidTransition, LastAdmin
 from mentorlog.core.history import history
 from mentorlog.core.privacy import ERASED
 
@@ -182,3 +183,51 @@ def test_the_key_goes_before_the_erasure_is_recorded(
     with pytest.raises(InvalidTransition, match="erased"):
         app.write_note(mentorship, actor=f"person:{person}", text="Too late")
     assert app.recorder.max_notification_id() == head
+
+
+def test_nobody_erases_themselves(services: Services, world: World) -> None:
+    app = services.app
+    head = app.recorder.max_notification_id()
+    with pytest.raises(CannotEraseSelf) as refused:
+        app.erase_person(world.mentee, actor=person_actor(world.mentee))
+    assert (refused.value.code, refused.value.field) == (
+        "CANNOT_ERASE_SELF",
+        "personId",
+    )
+    assert app.recorder.max_notification_id() == head
+    assert app.name_of(app.get_person(world.mentee)) == "Milo Mentee"  # key kept
+
+
+def test_a_programs_last_admin_is_not_erased(services: Services, world: World) -> None:
+    """Ada is the program's only admin; once Maya joins her, either may go, not both.
+
+    Erased admins do not count: the last one who can act stays.
+    """
+    app = services.app
+    head = app.recorder.max_notification_id()
+    with pytest.raises(LastAdmin, match="Ada Admin is the last admin of program"):
+        app.erase_person(world.admin, actor=SYSTEM)
+    assert app.recorder.max_notification_id() == head
+    assert app.name_of(app.get_person(world.admin)) == "Ada Admin"
+    app.add_program_admin(world.program, actor=SYSTEM, person_id=world.mentor)
+    app.erase_person(world.admin, actor=person_actor(world.mentor))
+    with pytest.raises(LastAdmin) as refused:
+        app.erase_person(world.mentor, actor=SYSTEM)
+    assert (refused.value.code, refused.value.field) == ("LAST_ADMIN", "personId")
+    assert app.name_of(app.get_person(world.mentor)) == "Maya Mentor"
+
+
+def test_the_cli_refuses_the_last_admin(services: Services, world: World) -> None:
+    where = cli_args(services)
+    head = services.app.recorder.max_notification_id()
+    services.close()
+    result = CliRunner().invoke(main, ["erase-person", *where, world.admin])
+    assert result.exit_code == 1
+    assert "LAST_ADMIN: Ada Admin is the last admin of program" in result.output
+    assert "Traceback" not in result.output
+    reopened = open_services(services.settings, create=False)
+    try:
+        assert reopened.app.recorder.max_notification_id() == head
+        assert reopened.app.name_of(reopened.app.get_person(world.admin)) == "Ada Admin"
+    finally:
+        reopened.close()

@@ -4,10 +4,15 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Sequence
+from uuid import UUID
 
+from eventsourcing.utils import get_topic
+from mentorlog.core.access import actor_person_id
 from mentorlog.core.commands.base import Recorded, Service, command
 from mentorlog.core.errors import (
+    CannotEraseSelf,
     InvalidInput,
+    LastAdmin,
 )
 from mentorlog.core.inputs import (
     CAREER_STAGE_VALUES,
@@ -19,7 +24,12 @@ from mentorlog.core.inputs import (
     check_texts,
 )
 from mentorlog.core.person import Person
+from mentorlog.core.program import Program
 from mentorlog.plugins.interfaces import Problem
+
+# The events that make someone a program's admin (admins are never removed).
+ADMIN_TOPICS = (get_topic(Program.Created), get_topic(Program.AdminAdded))
+PAGE = 500
 
 
 class PeopleCommands(Service):
@@ -88,10 +98,54 @@ class PeopleCommands(Service):
         """
         self._raise_problems(check_text("reason", reason, required=False, max_len=2000))
         person = self._load(Person, person_id, "personId")
+        if not person.erased:  # erasing twice is refused by the Person itself
+            self._check_erasable(person, actor)
         self.sealer.keys.destroy(str(person.id))
         return self._erase_person(
             str(person.id), actor=actor, reason=reason, idempotency_key=idempotency_key
         )
+
+    def _check_erasable(self, person: Person, actor: str) -> None:
+        """Refuse erasing one's own person, or the last admin of a program.
+
+        Erasure cannot be undone: an admin who erased themselves would lock
+        themselves out, and a program whose admins are all erased has nobody left
+        to run it (no admin can be added without one).
+        """
+        person_id = str(person.id)
+        if actor_person_id(actor) == person_id:
+            raise CannotEraseSelf(
+                "you cannot erase yourself: another admin of your program, or the "
+                "operator (mentorlog erase-person), can",
+                "personId",
+            )
+        for program in self._administered_by(person_id):
+            others = [
+                a
+                for a in program.admins
+                if a != person_id and not self._load(Person, a, "admins").erased
+            ]
+            if not others:
+                raise LastAdmin(
+                    f"{self.name_of(person)} is the last admin of program "
+                    f"'{program.name}': make someone else its admin first",
+                    "personId",
+                )
+
+    def _administered_by(self, person_id: str) -> list[Program]:
+        """The programs the person administers, found from their admin events."""
+        program_ids: dict[UUID, None] = {}
+        start: int | None = None
+        while True:
+            page = self.recorder.select_notifications(
+                start, PAGE, topics=ADMIN_TOPICS, inclusive_of_start=start is None
+            )
+            program_ids.update(dict.fromkeys(n.originator_id for n in page))
+            if len(page) < PAGE:
+                break
+            start = page[-1].id
+        programs = [self._load(Program, i, "programId") for i in program_ids]
+        return [p for p in programs if person_id in p.admins]
 
     @command
     def _erase_person(

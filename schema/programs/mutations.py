@@ -160,8 +160,8 @@ class ProgramMutations:
     """The mutations of programs."""
 
     @strawberry.mutation(
-        description="Create a program with its criteria and formats (admins only); "
-        "its creator administers it."
+        description="Create a program with its criteria and formats; its creator "
+        "administers it."
     )
     async def create_program(
         self, info: Info, input: Annotated[CreateProgramInput, arg(INPUT)]
