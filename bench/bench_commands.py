@@ -5,13 +5,16 @@ signed by both sides, then given several rounds of set_goal, schedule_meeting an
 record_review. The baseline then writes exactly the rows the service stored (events
 and hash-chain links, byte for byte), one transaction per command, with plain
 sqlite3 in WAL mode at the `synchronous` level the service's connections use.
+A third run records the same commands with the Merkle tree switched off, to show
+what keeping the tree costs (target: the ratio drops by at most 10%).
 """
 
 from __future__ import annotations
 
 import sqlite3
 import tempfile
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -20,12 +23,15 @@ from _report import Figure, Verdict, best, finish, parser, report, timed
 from mentorlog.core.access import person_actor
 from mentorlog.core.application import Mentoring, Recorded
 from mentorlog.core.chain import LINKS_TABLE
+from mentorlog.core.storage.sqlite import ChainedSQLiteRecorder
+from mentorlog.core.storage.tree import Growth
 
 from mentorlog.services import Services, open_services
 from mentorlog.settings import Settings
 
 SYSTEM = "system:bench"
 TARGET = 0.4
+TREE_COST_TARGET = 0.9  # the ratio with the tree / the ratio without it
 GOAL_FIELDS = {
     "specific": "Give a talk at the team's monthly demo about the new build system.",
     "measurable": "One talk, with feedback from at least three colleagues.",
@@ -166,9 +172,27 @@ class Recording:
     journal: str
 
 
-def run_service(n: int, rounds: int, label: str) -> Recording:
+@contextmanager
+def tree_switched_off() -> Iterator[None]:
+    """Record events and links as before the Merkle tree (for the comparison)."""
+    grow = ChainedSQLiteRecorder._grow_tree
+    ChainedSQLiteRecorder._grow_tree = lambda self, c, links: Growth(  # type: ignore[method-assign]
+        [],
+        [None] * len(links),
+        0,  # type: ignore[list-item]
+    )
+    try:
+        yield
+    finally:
+        ChainedSQLiteRecorder._grow_tree = grow  # type: ignore[method-assign]
+
+
+def run_service(n: int, rounds: int, label: str, tree: bool = True) -> Recording:
     """Record the commands through Mentoring in a fresh data dir."""
-    with tempfile.TemporaryDirectory(prefix="mentorlog-bench-") as tmp:
+    with (
+        tempfile.TemporaryDirectory(prefix="mentorlog-bench-") as tmp,
+        nullcontext() if tree else tree_switched_off(),
+    ):
         services = open_services(Settings(data_dir=Path(tmp) / "data"))
         try:
             people = cast(services.app, n)
@@ -195,7 +219,7 @@ def stored_batches(
             (before,),
         )
         events = [tuple(r) for r in c.fetchall()]
-        c.execute(f"SELECT originator_id, originator_version, hash FROM {LINKS_TABLE}")
+        c.execute(f"SELECT * FROM {LINKS_TABLE}")
         links = {(r[0], r[1]): tuple(r) for r in c.fetchall()}
     batches = []
     i = 0
@@ -218,7 +242,7 @@ def run_baseline(recording: Recording, label: str) -> Figure:
             for statement in recording.ddl:
                 con.execute(statement)
             insert_event = "INSERT INTO stored_events VALUES (?,?,?,?)"
-            insert_link = f"INSERT INTO {LINKS_TABLE} VALUES (?,?,?)"
+            insert_link = f"INSERT INTO {LINKS_TABLE} VALUES (?,?,?,?)"
 
             def write() -> int:
                 count = 0
@@ -249,21 +273,34 @@ def main(argv: Sequence[str] | None = None) -> int:
     )
     args = p.parse_args(argv)
     services_runs: list[Figure] = []
+    treeless_runs: list[Figure] = []
     baseline_runs: list[Figure] = []
     recording: Recording | None = None
     for _ in range(args.repeat):
         recording = run_service(args.n, args.rounds, "Mentoring commands")
         services_runs.append(recording.figure)
+        treeless = run_service(
+            args.n, args.rounds, "Mentoring commands, no Merkle tree", tree=False
+        )
+        treeless_runs.append(treeless.figure)
         baseline_runs.append(run_baseline(recording, "raw sqlite3 inserts"))
     assert recording is not None
     service, baseline = best(services_runs), best(baseline_runs)
+    without = best(treeless_runs)
     commands_per_run = len(recording.batches)
     ratio = service.rate / baseline.rate
+    ratio_without = without.rate / baseline.rate
     return report(
         "Recording commands (events per second, best of "
         f"{args.repeat}; {args.n} mentorships, {commands_per_run} commands)",
-        [service, baseline],
-        [Verdict("service / raw inserts", ratio, TARGET)],
+        [service, without, baseline],
+        [
+            Verdict("service / raw inserts", ratio, TARGET),
+            Verdict("no tree / raw inserts", ratio_without, TARGET),
+            Verdict(
+                "ratio with the tree / without", ratio / ratio_without, TREE_COST_TARGET
+            ),
+        ],
         [
             f"Both sides: journal_mode={recording.journal}, "
             f"synchronous={recording.synchronous} (the level eventsourcing's SQLite "

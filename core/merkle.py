@@ -2,8 +2,9 @@
 
 Leaf i is the i-th recorded event in the log's global order; its data is the
 event's chain hash (which covers the event exactly as stored). The tree keeps the
-hash of every complete subtree, as (level, index): appending a leaf adds it and
-the subtrees it completes, reading only the right edge (at most log2 n nodes).
+hash of every complete subtree, as (level, index), stored in the order appends
+complete them (position()): appending a leaf adds it and the subtrees it
+completes at the end, reading only the right edge (at most log2 n nodes).
 Roots and proofs are computed from complete subtrees, O(log n) nodes each.
 The hashing and the checks are in core/verify_bundle.py, which auditors run alone.
 """
@@ -25,6 +26,23 @@ def edge(size: int) -> list[Node]:
         for level in range(size.bit_length())
         if size >> level & 1
     ]
+
+
+def position(node: Node) -> int:
+    """A node's place in completion order (post-order): where it is stored."""
+    level, index = node
+    last = ((index + 1) << level) - 1  # the subtree's last leaf
+    return 2 * last - last.bit_count() + level
+
+
+def size_of(count: int) -> int:
+    """The leaves of a tree holding count complete subtrees (count = 2n - ones(n))."""
+    size = count // 2
+    while 2 * size - size.bit_count() < count:
+        size += 1
+    if 2 * size - size.bit_count() != count:
+        raise ValueError(f"no tree has {count} complete subtrees")
+    return size
 
 
 def append(

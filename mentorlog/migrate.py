@@ -21,12 +21,7 @@ from psycopg.sql import SQL, Identifier
 
 from mentorlog.core.chain import LINKS_TABLE, ChainedRecorder, store_digest, verify
 from mentorlog.core.commands.base import FINGERPRINT_KEY
-from mentorlog.core.storage.tree import (
-    CHECKPOINTS_TABLE,
-    HEAD_TABLE,
-    LEAVES_TABLE,
-    NODES_TABLE,
-)
+from mentorlog.core.storage.tree import CHECKPOINTS_TABLE, NODES_TABLE
 from mentorlog.core.transparency import Transparency
 from mentorlog.services import (
     CONNECT_TIMEOUT,
@@ -63,12 +58,7 @@ class Migrated:
 
 
 # The Merkle tree's tables and their columns, copied as they are.
-TREE_COLUMNS = {
-    NODES_TABLE: "level, idx, hash",
-    LEAVES_TABLE: "idx, originator_id, originator_version",
-    HEAD_TABLE: "id, size, edge",
-    CHECKPOINTS_TABLE: "size, note",
-}
+TREE_COLUMNS = {NODES_TABLE: "pos, hash", CHECKPOINTS_TABLE: "size, note"}
 
 
 def _quiet(stage: str, done: int, total: int) -> None:
@@ -237,12 +227,12 @@ def _copy(
         events,
         pg,
         "links",
-        f"SELECT originator_id, originator_version, hash FROM {LINKS_TABLE} "
+        f"SELECT originator_id, originator_version, hash, leaf FROM {LINKS_TABLE} "
         "ORDER BY originator_id, originator_version LIMIT ? OFFSET ?",
         _count(events, LINKS_TABLE),
-        SQL("COPY {} (originator_id, originator_version, hash) FROM STDIN").format(
-            tables.name(LINKS_TABLE)
-        ),
+        SQL(
+            "COPY {} (originator_id, originator_version, hash, leaf) FROM STDIN"
+        ).format(tables.name(LINKS_TABLE)),
         lambda row: row,
         progress,
     )
@@ -259,8 +249,7 @@ def _copy(
         lambda row: (UUID(row[0]), *row[1:]),
         progress,
     )
-    # The fresh target's tree is empty: the source's replaces it, node for node.
-    pg.execute(SQL("DELETE FROM {}").format(tables.name(HEAD_TABLE)))
+    # The source's tree, node for node (the target's is empty, like its log).
     for table, columns in TREE_COLUMNS.items():
         _copy_table(
             events,

@@ -144,3 +144,15 @@ def test_a_checkpoint_verifies_and_a_changed_one_does_not(tmp_path: Path) -> Non
     for broken in ("", "no signature", note.replace("\u2014", "-")):
         with pytest.raises(VerificationError):
             open_checkpoint(broken, verifier)
+
+
+def test_nodes_are_stored_in_the_order_appends_complete_them() -> None:
+    order: list[int] = []
+    for size in range(300):
+        edge = {node: bytes(32) for node in merkle.edge(size)}
+        for level, index, _ in merkle.append(size, edge, [b"x"]):
+            order.append(merkle.position((level, index)))
+        assert merkle.size_of(len(order)) == size + 1
+    assert order == list(range(len(order)))
+    with pytest.raises(ValueError):
+        merkle.size_of(2)  # no tree has exactly two complete subtrees

@@ -11,16 +11,16 @@ from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from eventsourcing.persistence import ProgrammingError, StoredEvent
 from eventsourcing.postgres import PostgresApplicationRecorder, PostgresDatastore
 from mentorlog.core.chain import GENESIS, LINKS_TABLE, new_links, stream_key
-from mentorlog.core.merkle import Node
+from mentorlog.core.merkle import Node, size_of
 from mentorlog.core.storage.links import CommittedLinks
 from mentorlog.core.storage.tree import (
     CHECKPOINTS_TABLE,
-    HEAD_TABLE,
-    LEAVES_TABLE,
     NODES_TABLE,
     Growth,
+    edge_positions,
     grow,
     grow_all,
+    positions,
 )
 from psycopg import Cursor
 from psycopg.rows import DictRow
@@ -50,168 +50,114 @@ class ChainedPostgresRecorder(CommittedLinks, PostgresApplicationRecorder):
             "links": Identifier(datastore.schema, LINKS_TABLE),
             "events": Identifier(datastore.schema, self.events_table_name),
             "nodes": Identifier(datastore.schema, NODES_TABLE),
-            "leaves": Identifier(datastore.schema, LEAVES_TABLE),
-            "head": Identifier(datastore.schema, HEAD_TABLE),
             "checkpoints": Identifier(datastore.schema, CHECKPOINTS_TABLE),
         }
-        self.sql_create_statements.append(
-            SQL(
-                "CREATE TABLE IF NOT EXISTS {links} ("
-                "originator_id text NOT NULL, originator_version bigint NOT NULL, "
-                "hash text NOT NULL, PRIMARY KEY (originator_id, originator_version))"
-            ).format(**names)
-        )
         self.sql_create_statements.extend(
             SQL(statement).format(**names)
             for statement in (
-                "CREATE TABLE IF NOT EXISTS {nodes} (level integer NOT NULL, "
-                "idx bigint NOT NULL, hash bytea NOT NULL, PRIMARY KEY (level, idx))",
-                "CREATE TABLE IF NOT EXISTS {leaves} (idx bigint PRIMARY KEY, "
+                "CREATE TABLE IF NOT EXISTS {links} ("
                 "originator_id text NOT NULL, originator_version bigint NOT NULL, "
-                "UNIQUE (originator_id, originator_version))",
-                "CREATE TABLE IF NOT EXISTS {head} (id integer PRIMARY KEY "
-                "CHECK (id = 1), size bigint NOT NULL, edge bytea NOT NULL)",
+                "hash text NOT NULL, leaf bigint, "
+                "PRIMARY KEY (originator_id, originator_version))",
+                "CREATE TABLE IF NOT EXISTS {nodes} (pos bigint PRIMARY KEY, "
+                "hash bytea NOT NULL)",
                 "CREATE TABLE IF NOT EXISTS {checkpoints} (size bigint PRIMARY KEY, "
                 "note text NOT NULL)",
             )
         )
-        self._select_tree_head = SQL("SELECT size, edge FROM {head}").format(**names)
-        self._insert_nodes = SQL(
-            "INSERT INTO {nodes} (level, idx, hash) "
-            "SELECT * FROM unnest(%s::integer[], %s::bigint[], %s::bytea[])"
-        ).format(**names)
-        self._insert_leaves = SQL(
-            "INSERT INTO {leaves} (idx, originator_id, originator_version) "
-            "SELECT * FROM unnest(%s::bigint[], %s::text[], %s::bigint[])"
-        ).format(**names)
-        self._upsert_head = SQL(
-            "INSERT INTO {head} (id, size, edge) VALUES (1, %s, %s) "
-            "ON CONFLICT (id) DO UPDATE SET size = excluded.size, edge = excluded.edge"
-        ).format(**names)
-        self._select_nodes = SQL(
-            "SELECT n.level, n.idx, n.hash FROM {nodes} n "
-            "JOIN unnest(%s::integer[], %s::bigint[]) AS k(level, idx) "
-            "ON n.level = k.level AND n.idx = k.idx"
-        ).format(**names)
-        self._insert_checkpoint = SQL(
+
+        def sql(text: str) -> SQL | Any:
+            return SQL(text).format(**names)  # type: ignore[arg-type]
+
+        self._select_heads = sql(
+            "SELECT l.originator_id, l.hash FROM {links} l "
+            "JOIN unnest(%s::text[], %s::bigint[]) AS p(originator_id, version) "
+            "ON l.originator_id = p.originator_id "
+            "AND l.originator_version = p.version - 1"
+        )
+        self._insert_links = sql(
+            "INSERT INTO {links} (originator_id, originator_version, hash, leaf) "
+            "SELECT * FROM unnest(%s::text[], %s::bigint[], %s::text[], %s::bigint[])"
+        )
+        self._select_links = sql(
+            "SELECT originator_version, hash FROM {links} "
+            "WHERE originator_id = %s ORDER BY originator_version"
+        )
+        self._select_first_position = sql(
+            "SELECT notification_id FROM {events} "
+            "WHERE originator_id = %s AND originator_version = 1"
+        )
+        self._select_stream_ids = sql(
+            "SELECT replace(originator_id::text, '-', '') AS id FROM {events} "
+            "UNION SELECT originator_id FROM {links}"
+        )
+        self._select_last_node = sql(
+            "SELECT pos FROM {nodes} ORDER BY pos DESC LIMIT 1"
+        )
+        self._select_positions = sql(
+            "SELECT pos, hash FROM {nodes} WHERE pos = ANY(%s::bigint[])"
+        )
+        self._insert_nodes = sql(
+            "INSERT INTO {nodes} (pos, hash) SELECT * FROM unnest(%s::bigint[], "
+            "%s::bytea[])"
+        )
+        self._select_leaf_indexes = sql(
+            "SELECT originator_version, leaf FROM {links} "
+            "WHERE originator_id = %s AND leaf IS NOT NULL"
+        )
+        self._insert_checkpoint = sql(
             "INSERT INTO {checkpoints} (size, note) VALUES (%s, %s) "
             "ON CONFLICT (size) DO NOTHING"
-        ).format(**names)
-        self._select_checkpoints = SQL(
+        )
+        self._select_checkpoints = sql(
             "SELECT size, note FROM {checkpoints} ORDER BY size"
-        ).format(**names)
-        self._select_leaf_indexes = SQL(
-            "SELECT originator_version, idx FROM {leaves} WHERE originator_id = %s"
-        ).format(**names)
-        self._select_all_links = SQL(
+        )
+        self._add_leaf_column = sql("ALTER TABLE {links} ADD COLUMN leaf bigint")
+        self._select_all_links = sql(
             "SELECT l.originator_id, l.originator_version, l.hash FROM {events} e "
             "JOIN {links} l "
             "ON l.originator_id = replace(e.originator_id::text, '-', '') "
             "AND l.originator_version = e.originator_version "
             "ORDER BY e.notification_id"
-        ).format(**names)
-        self._select_heads = SQL(
-            "SELECT l.originator_id, l.hash FROM {links} l "
-            "JOIN unnest(%s::text[], %s::bigint[]) AS p(originator_id, version) "
-            "ON l.originator_id = p.originator_id "
-            "AND l.originator_version = p.version - 1"
-        ).format(**names)
-        self._insert_links = SQL(
-            "INSERT INTO {links} (originator_id, originator_version, hash) "
-            "SELECT * FROM unnest(%s::text[], %s::bigint[], %s::text[])"
-        ).format(**names)
-        self._select_links = SQL(
-            "SELECT originator_version, hash FROM {links} "
-            "WHERE originator_id = %s ORDER BY originator_version"
-        ).format(**names)
-        self._select_first_position = SQL(
-            "SELECT notification_id FROM {events} "
-            "WHERE originator_id = %s AND originator_version = 1"
-        ).format(**names)
-        self._select_stream_ids = SQL(
-            "SELECT replace(originator_id::text, '-', '') AS id FROM {events} "
-            "UNION SELECT originator_id FROM {links}"
-        ).format(**names)
+        )
+        self._set_leaves = sql(
+            "UPDATE {links} l SET leaf = p.leaf FROM unnest(%s::text[], "
+            "%s::bigint[], %s::bigint[]) AS p(originator_id, version, leaf) "
+            "WHERE l.originator_id = p.originator_id "
+            "AND l.originator_version = p.version"
+        )
 
     def _create_table(self, curs: Cursor[DictRow]) -> None:
         # Processes starting together take turns: CREATE ... IF NOT EXISTS races.
         key = advisory_lock_key(self.datastore.schema, "ddl")
         curs.execute("SELECT pg_advisory_xact_lock(%s)", (key,))
         super()._create_table(curs)
-        if curs.execute(self._select_tree_head).fetchone() is not None:
+        found = curs.execute(
+            "SELECT 1 FROM information_schema.columns WHERE table_schema = %s "
+            "AND table_name = %s AND column_name = 'leaf'",
+            (self.datastore.schema, LINKS_TABLE),
+        ).fetchone()
+        if found is not None:
             return
         # A store made before the tree: grow it once, no insert running meanwhile.
         self._lock_table(curs)
-        self._store_growth(curs, Growth([], [], 0, b""))  # an empty log's head
+        curs.execute(self._add_leaf_column)
         rows = curs.execute(self._select_all_links).fetchall()
-        links = ((r["originator_id"], r["originator_version"], r["hash"]) for r in rows)
-        for growth in grow_all(links):
-            self._store_growth(curs, growth)
-
-    def _store_growth(self, curs: Cursor[DictRow], growth: Growth) -> None:
-        """Insert the growth's nodes and leaves and move the head (unprepared)."""
-        nodes, leaves = growth.nodes, growth.leaves
-        curs.execute(
-            self._insert_nodes,
-            ([n[0] for n in nodes], [n[1] for n in nodes], [n[2] for n in nodes]),
-            prepare=False,
-        )
-        curs.execute(
-            self._insert_leaves,
-            ([n[0] for n in leaves], [n[1] for n in leaves], [n[2] for n in leaves]),
-            prepare=False,
-        )
-        curs.execute(self._upsert_head, (growth.size, growth.edge), prepare=False)
-
-    def _fetch_ids_after_insert_events(
-        self, curs: Cursor[DictRow], stored_events: Sequence[StoredEvent], **kwargs: Any
-    ) -> Sequence[int] | None:
-        """Fetch the IDs, then grow the tree (the table lock orders its leaves)."""
-        ids = super()._fetch_ids_after_insert_events(curs, stored_events, **kwargs)
-        with curs.connection.cursor() as c:
-            head = c.execute(self._select_tree_head, prepare=False).fetchone()
-            size, edge = (head["size"], bytes(head["edge"])) if head else (0, b"")
-            self._store_growth(c, grow(size, edge, self._pending.links))
-        return ids
-
-    def tree_size(self) -> int:
-        """How many leaves the Merkle tree has (one per recorded event)."""
-        with self.datastore.get_connection() as connection:
-            head = connection.execute(self._select_tree_head).fetchone()
-        return int(head["size"]) if head else 0
-
-    def tree_nodes(self, nodes: set[Node]) -> dict[Node, bytes]:
-        """The stored hashes of the given complete subtrees (absent ones left out)."""
-        keys = sorted(nodes)
-        with self.datastore.get_connection() as connection:
-            rows = connection.execute(
-                self._select_nodes, ([k[0] for k in keys], [k[1] for k in keys])
-            ).fetchall()
-        return {(r["level"], r["idx"]): bytes(r["hash"]) for r in rows}
-
-    def insert_checkpoint(self, size: int, note: str) -> None:
-        """Keep a signed checkpoint (the first one signed at each size)."""
-        with self.datastore.get_connection() as connection:
-            connection.execute(self._insert_checkpoint, (size, note))
-
-    def select_checkpoints(self) -> list[tuple[int, str]]:
-        """Every kept checkpoint as (size, note), oldest first."""
-        with self.datastore.get_connection() as connection:
-            rows = connection.execute(self._select_checkpoints).fetchall()
-        return [(int(r["size"]), str(r["note"])) for r in rows]
-
-    def leaf_indexes(self, originator_id: UUID | str) -> dict[int, int]:
-        """Each of a stream's versions and its leaf index in the tree."""
-        with self.datastore.get_connection() as connection:
-            rows = connection.execute(
-                self._select_leaf_indexes, (stream_key(originator_id),)
-            ).fetchall()
-        return {int(r["originator_version"]): int(r["idx"]) for r in rows}
+        links = [(r["originator_id"], r["originator_version"], r["hash"]) for r in rows]
+        for growth, batch in grow_all(links):
+            curs.execute(
+                self._set_leaves,
+                ([k for k, _, _ in batch], [v for _, v, _ in batch], growth.leaves),
+            )
+            curs.execute(
+                self._insert_nodes,
+                ([p for p, _ in growth.nodes], [h for _, h in growth.nodes]),
+            )
 
     def insert_events(
         self, stored_events: Sequence[StoredEvent], **kwargs: Any
     ) -> Sequence[int] | None:
-        """Insert the events and their links in one transaction."""
+        """Insert the events, their links and their leaves in one transaction."""
         # Each stream's previous link is read first, outside the insert's pipeline:
         # it is committed, since the writer loaded that version to make this one.
         self._pending.links = []
@@ -254,17 +200,38 @@ class ChainedPostgresRecorder(CommittedLinks, PostgresApplicationRecorder):
         heads: dict[str, str] = kwargs.get("chain_heads") or {}
         links = new_links(stored_events, lambda key, _: heads.get(key, GENESIS))
         self._pending.links = links
-        # Not prepared: a conflict aborts the pipeline this statement is queued in.
+        # Not prepared: a conflict aborts the pipeline these statements are queued in.
         with curs.connection.cursor() as c:
+            growth = self._grow_tree(c, links)
             c.execute(
                 self._insert_links,
                 (
                     [key for key, _, _ in links],
                     [version for _, version, _ in links],
                     [digest for _, _, digest in links],
+                    growth.leaves,
                 ),
                 prepare=False,
             )
+
+    def _grow_tree(
+        self, c: Cursor[DictRow], links: Sequence[tuple[str, int, str]]
+    ) -> Growth:
+        """Add the links' leaves to the tree; return their leaf indexes."""
+        # Fetching runs the queued table lock and inserts first: the tree read here
+        # is the newest, and no other writer changes it before this one commits.
+        last = c.execute(self._select_last_node, prepare=False).fetchone()
+        size = size_of(last["pos"] + 1) if last else 0
+        rows = c.execute(
+            self._select_positions, (edge_positions(size),), prepare=False
+        ).fetchall()
+        growth = grow(size, {r["pos"]: bytes(r["hash"]) for r in rows}, links)
+        c.execute(
+            self._insert_nodes,
+            ([p for p, _ in growth.nodes], [h for _, h in growth.nodes]),
+            prepare=False,
+        )
+        return growth
 
     def select_links(self, originator_id: UUID | str) -> list[tuple[int, str]]:
         """Return (version, hash) of a stream's recorded links, in order."""
@@ -284,6 +251,38 @@ class ChainedPostgresRecorder(CommittedLinks, PostgresApplicationRecorder):
         with self.datastore.transaction(commit=False) as c:
             c.execute(self._select_stream_ids)
             return sorted(row["id"] for row in c.fetchall())
+
+    def tree_size(self) -> int:
+        """How many leaves the Merkle tree has (one per recorded event)."""
+        with self.datastore.get_connection() as connection:
+            last = connection.execute(self._select_last_node).fetchone()
+        return size_of(last["pos"] + 1) if last else 0
+
+    def tree_nodes(self, nodes: set[Node]) -> dict[Node, bytes]:
+        """The stored hashes of the given complete subtrees (absent ones left out)."""
+        where = positions(nodes)
+        with self.datastore.get_connection() as connection:
+            rows = connection.execute(self._select_positions, (sorted(where),))
+            return {where[r["pos"]]: bytes(r["hash"]) for r in rows.fetchall()}
+
+    def leaf_indexes(self, originator_id: UUID | str) -> dict[int, int]:
+        """Each of a stream's versions and its leaf index in the tree."""
+        with self.datastore.get_connection() as connection:
+            rows = connection.execute(
+                self._select_leaf_indexes, (stream_key(originator_id),)
+            ).fetchall()
+        return {int(r["originator_version"]): int(r["leaf"]) for r in rows}
+
+    def insert_checkpoint(self, size: int, note: str) -> None:
+        """Keep a signed checkpoint (the first one signed at each size)."""
+        with self.datastore.get_connection() as connection:
+            connection.execute(self._insert_checkpoint, (size, note))
+
+    def select_checkpoints(self) -> list[tuple[int, str]]:
+        """Every kept checkpoint as (size, note), oldest first."""
+        with self.datastore.get_connection() as connection:
+            rows = connection.execute(self._select_checkpoints).fetchall()
+        return [(int(r["size"]), str(r["note"])) for r in rows]
 
 
 class PostgresKeyStore:

@@ -26,16 +26,16 @@ from eventsourcing.sqlite import (
 )
 from eventsourcing.utils import Environment, EnvType
 from mentorlog.core.chain import GENESIS, LINKS_TABLE, new_links, stream_key
-from mentorlog.core.merkle import Node
+from mentorlog.core.merkle import Node, size_of
 from mentorlog.core.storage.links import CommittedLinks
 from mentorlog.core.storage.tree import (
     CHECKPOINTS_TABLE,
-    HEAD_TABLE,
-    LEAVES_TABLE,
     NODES_TABLE,
     Growth,
+    edge_positions,
     grow,
     grow_all,
+    positions,
 )
 
 STATEMENT_CACHE = 256
@@ -104,26 +104,22 @@ class ChainedSQLiteRecorder(CommittedLinks, SQLiteApplicationRecorder):
     def insert_events(
         self, stored_events: Sequence[StoredEvent], **kwargs: Any
     ) -> Sequence[int] | None:
-        """Insert the events and their links in one transaction."""
+        """Insert the events, their links and their leaves in one transaction."""
         self._pending.links = []
         ids = super().insert_events(stored_events, **kwargs)
         self._remember(self._pending.links)  # committed now
         return ids
 
     def construct_create_table_statements(self) -> list[str]:
-        """The events table, then the links table."""
+        """The events table, then the links, tree and checkpoint tables."""
         return [
             *super().construct_create_table_statements(),
             f"CREATE TABLE IF NOT EXISTS {LINKS_TABLE} ("
             "originator_id TEXT, originator_version INTEGER, hash TEXT NOT NULL, "
-            "PRIMARY KEY (originator_id, originator_version)) WITHOUT ROWID",
-            f"CREATE TABLE IF NOT EXISTS {NODES_TABLE} (level INTEGER, "
-            "idx INTEGER, hash BLOB NOT NULL, PRIMARY KEY (level, idx)) WITHOUT ROWID",
-            f"CREATE TABLE IF NOT EXISTS {LEAVES_TABLE} (idx INTEGER PRIMARY KEY, "
-            "originator_id TEXT NOT NULL, originator_version INTEGER NOT NULL, "
-            "UNIQUE (originator_id, originator_version))",
-            f"CREATE TABLE IF NOT EXISTS {HEAD_TABLE} (id INTEGER PRIMARY KEY "
-            "CHECK (id = 1), size INTEGER NOT NULL, edge BLOB NOT NULL)",
+            "leaf INTEGER, PRIMARY KEY (originator_id, originator_version)) "
+            "WITHOUT ROWID",
+            f"CREATE TABLE IF NOT EXISTS {NODES_TABLE} (pos INTEGER PRIMARY KEY, "
+            "hash BLOB NOT NULL)",
             f"CREATE TABLE IF NOT EXISTS {CHECKPOINTS_TABLE} (size INTEGER "
             "PRIMARY KEY, note TEXT NOT NULL)",
         ]
@@ -132,25 +128,26 @@ class ChainedSQLiteRecorder(CommittedLinks, SQLiteApplicationRecorder):
         """Create the tables; grow the tree of a store made before it had one."""
         super().create_table()
         with self.datastore.transaction(commit=True) as c:
-            c.execute(f"SELECT size FROM {HEAD_TABLE}")
-            if c.fetchone() is not None:
+            c.execute(f"PRAGMA table_info({LINKS_TABLE})")
+            if any(row[1] == "leaf" for row in c.fetchall()):
                 return
+            c.execute(f"ALTER TABLE {LINKS_TABLE} ADD COLUMN leaf INTEGER")
             c.execute(
                 f"SELECT e.originator_id, e.originator_version, l.hash "
                 f"FROM {self.events_table_name} e JOIN {LINKS_TABLE} l "
                 "USING (originator_id, originator_version) ORDER BY e.rowid"
             )
-            self._store_growth(c, Growth([], [], 0, b""))  # an empty log's head
-            for growth in grow_all((r[0], r[1], r[2]) for r in c.fetchall()):
-                self._store_growth(c, growth)
-
-    def _store_growth(self, c: SQLiteCursor, growth: Growth) -> None:
-        c.executemany(f"INSERT INTO {NODES_TABLE} VALUES (?,?,?)", growth.nodes)
-        c.executemany(f"INSERT INTO {LEAVES_TABLE} VALUES (?,?,?)", growth.leaves)
-        c.execute(
-            f"INSERT OR REPLACE INTO {HEAD_TABLE} VALUES (1, ?, ?)",
-            (growth.size, growth.edge),
-        )
+            rows = [(r[0], r[1], r[2]) for r in c.fetchall()]
+            for growth, links in grow_all(rows):
+                c.executemany(
+                    f"UPDATE {LINKS_TABLE} SET leaf = ? "
+                    "WHERE originator_id = ? AND originator_version = ?",
+                    [
+                        (leaf, k, v)
+                        for leaf, (k, v, _) in zip(growth.leaves, links, strict=True)
+                    ],
+                )
+                c.executemany(f"INSERT INTO {NODES_TABLE} VALUES (?,?)", growth.nodes)
 
     def _insert_events(
         self, c: SQLiteCursor, stored_events: Sequence[StoredEvent], **kwargs: Any
@@ -159,59 +156,37 @@ class ChainedSQLiteRecorder(CommittedLinks, SQLiteApplicationRecorder):
         links = new_links(
             stored_events, lambda key, version: self._previous_hash(c, key, version)
         )
-        c.executemany(f"INSERT INTO {LINKS_TABLE} VALUES (?,?,?)", links)
+        growth = self._grow_tree(c, links)
+        c.executemany(
+            f"INSERT INTO {LINKS_TABLE} VALUES (?,?,?,?)",
+            [(*link, leaf) for link, leaf in zip(links, growth.leaves, strict=True)],
+        )
         self._pending.links = links
-        # The events' insert holds the write lock: the head read here is the newest.
-        c.execute(f"SELECT size, edge FROM {HEAD_TABLE}")
-        size, edge = c.fetchone() or (0, b"")
-        self._store_growth(c, grow(size, bytes(edge), links))
         return ids
 
-    def tree_size(self) -> int:
-        """How many leaves the Merkle tree has (one per recorded event)."""
-        with self.datastore.transaction(commit=False) as c:
-            c.execute(f"SELECT size FROM {HEAD_TABLE}")
-            return int(c.fetchone()[0])
+    def _grow_tree(
+        self, c: SQLiteCursor, links: Sequence[tuple[str, int, str]]
+    ) -> Growth:
+        """Add the links' leaves to the tree; return their leaf indexes."""
+        # The events' insert holds the write lock: what is read here is the newest.
+        c.execute(f"SELECT pos FROM {NODES_TABLE} ORDER BY pos DESC LIMIT 1")
+        last = c.fetchone()
+        size = size_of(last[0] + 1) if last else 0
+        growth = grow(size, self._positions(c, edge_positions(size)), links)
+        c.executemany(f"INSERT INTO {NODES_TABLE} VALUES (?,?)", growth.nodes)
+        return growth
 
-    def tree_nodes(self, nodes: set[Node]) -> dict[Node, bytes]:
-        """The stored hashes of the given complete subtrees (absent ones left out)."""
-        found: dict[Node, bytes] = {}
-        keys = sorted(nodes)
-        with self.datastore.transaction(commit=False) as c:
-            for start in range(0, len(keys), 400):
-                chunk = keys[start : start + 400]
-                values = ",".join(["(?,?)"] * len(chunk))
-                c.execute(
-                    f"WITH k(level, idx) AS (VALUES {values}) "
-                    f"SELECT n.level, n.idx, n.hash FROM {NODES_TABLE} n "
-                    "JOIN k ON n.level = k.level AND n.idx = k.idx",
-                    [part for key in chunk for part in key],
-                )
-                found.update(((r[0], r[1]), bytes(r[2])) for r in c.fetchall())
+    def _positions(self, c: SQLiteCursor, wanted: Sequence[int]) -> dict[int, bytes]:
+        found: dict[int, bytes] = {}
+        for start in range(0, len(wanted), 500):
+            chunk = wanted[start : start + 500]
+            c.execute(
+                f"SELECT pos, hash FROM {NODES_TABLE} "
+                f"WHERE pos IN ({','.join('?' * len(chunk))})",
+                chunk,
+            )
+            found.update((int(r[0]), bytes(r[1])) for r in c.fetchall())
         return found
-
-    def insert_checkpoint(self, size: int, note: str) -> None:
-        """Keep a signed checkpoint (the first one signed at each size)."""
-        with self.datastore.transaction(commit=True) as c:
-            c.execute(
-                f"INSERT OR IGNORE INTO {CHECKPOINTS_TABLE} VALUES (?, ?)", (size, note)
-            )
-
-    def select_checkpoints(self) -> list[tuple[int, str]]:
-        """Every kept checkpoint as (size, note), oldest first."""
-        with self.datastore.transaction(commit=False) as c:
-            c.execute(f"SELECT size, note FROM {CHECKPOINTS_TABLE} ORDER BY size")
-            return [(int(r[0]), str(r[1])) for r in c.fetchall()]
-
-    def leaf_indexes(self, originator_id: UUID | str) -> dict[int, int]:
-        """Each of a stream's versions and its leaf index in the tree."""
-        with self.datastore.transaction(commit=False) as c:
-            c.execute(
-                f"SELECT originator_version, idx FROM {LEAVES_TABLE} "
-                "WHERE originator_id = ?",
-                (stream_key(originator_id),),
-            )
-            return {int(r[0]): int(r[1]) for r in c.fetchall()}
 
     def _previous_hash(self, c: SQLiteCursor, key: str, version: int) -> str:
         if version <= 1:
@@ -256,6 +231,43 @@ class ChainedSQLiteRecorder(CommittedLinks, SQLiteApplicationRecorder):
                 f"UNION SELECT originator_id FROM {LINKS_TABLE}"
             )
             return sorted(row[0] for row in c.fetchall())
+
+    def tree_size(self) -> int:
+        """How many leaves the Merkle tree has (one per recorded event)."""
+        with self.datastore.transaction(commit=False) as c:
+            c.execute(f"SELECT pos FROM {NODES_TABLE} ORDER BY pos DESC LIMIT 1")
+            last = c.fetchone()
+        return size_of(last[0] + 1) if last else 0
+
+    def tree_nodes(self, nodes: set[Node]) -> dict[Node, bytes]:
+        """The stored hashes of the given complete subtrees (absent ones left out)."""
+        where = positions(nodes)
+        with self.datastore.transaction(commit=False) as c:
+            found = self._positions(c, sorted(where))
+        return {where[p]: digest for p, digest in found.items()}
+
+    def leaf_indexes(self, originator_id: UUID | str) -> dict[int, int]:
+        """Each of a stream's versions and its leaf index in the tree."""
+        with self.datastore.transaction(commit=False) as c:
+            c.execute(
+                f"SELECT originator_version, leaf FROM {LINKS_TABLE} "
+                "WHERE originator_id = ? AND leaf IS NOT NULL",
+                (stream_key(originator_id),),
+            )
+            return {int(r[0]): int(r[1]) for r in c.fetchall()}
+
+    def insert_checkpoint(self, size: int, note: str) -> None:
+        """Keep a signed checkpoint (the first one signed at each size)."""
+        with self.datastore.transaction(commit=True) as c:
+            c.execute(
+                f"INSERT OR IGNORE INTO {CHECKPOINTS_TABLE} VALUES (?, ?)", (size, note)
+            )
+
+    def select_checkpoints(self) -> list[tuple[int, str]]:
+        """Every kept checkpoint as (size, note), oldest first."""
+        with self.datastore.transaction(commit=False) as c:
+            c.execute(f"SELECT size, note FROM {CHECKPOINTS_TABLE} ORDER BY size")
+            return [(int(r[0]), str(r[1])) for r in c.fetchall()]
 
 
 class SQLiteKeyStore:
