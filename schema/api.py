@@ -33,6 +33,7 @@ from mentorlog.schema.reviews import ReviewMutations
 from mentorlog.schema.roles import describe_roles
 from mentorlog.schema.subscriptions import Subscription
 from mentorlog.schema.tokens import TokenMutations, ViewerQueries
+from mentorlog.schema.transparency import TransparencyQueries
 from strawberry.extensions import (
     AddValidationRules,
     MaxTokensLimiter,
@@ -73,6 +74,7 @@ class Query(
     PeopleQueries,
     MentorshipQueries,
     VerifyQueries,
+    TransparencyQueries,
     CatalogQueries,
 ):
     """Every feature's queries."""

@@ -1,0 +1,66 @@
+"""The transparency log over GraphQL: what a client reads checks out with the
+standalone verifier's functions; impossible proofs are coded errors."""
+
+from __future__ import annotations
+
+import base64
+
+from mentorlog.core.verify_bundle import (
+    VerifierKey,
+    open_checkpoint,
+    verify_consistency,
+)
+
+from tests.test_api_support import Api, api_fixture  # noqa: F401
+
+LOG = """{ transparencyLog { size rootHash origin publicKey
+  checkpoints { size rootHash signedAt note } } }"""
+PROOF = """query($from: Int!, $to: Int) { transparencyLog {
+  consistencyProof(fromSize: $from, toSize: $to) {
+    fromSize toSize fromRoot toRoot hashes } } }"""
+
+
+async def test_checkpoints_and_proofs_check_out(api: Api) -> None:
+    first = api.services.checkpoints.sign()
+    newcomer = api.services.app.register_person(
+        actor="system:tests",
+        display_name="Newcomer",
+        career_stage="early",
+        years_experience=1,
+        tenure_years=1,
+    ).id
+    log = (await api.gql(LOG))["transparencyLog"]
+    key = VerifierKey.parse(log["publicKey"])
+    assert key.name == log["origin"]
+    assert log["size"] == first.checkpoint.size + 1
+    (kept,) = log["checkpoints"]
+    assert kept["note"] == first.note and kept["signedAt"]
+    checkpoint = open_checkpoint(kept["note"], key)
+    assert base64.b64encode(checkpoint.root).decode() == kept["rootHash"]
+    proof = (await api.gql(PROOF, {"from": checkpoint.size}))["transparencyLog"][
+        "consistencyProof"
+    ]
+    assert proof["toSize"] == log["size"] and proof["toRoot"] == log["rootHash"]
+    verify_consistency(
+        checkpoint.size,
+        log["size"],
+        [base64.b64decode(h) for h in proof["hashes"]],
+        checkpoint.root,
+        base64.b64decode(log["rootHash"]),
+    )
+    # Any token reads it: it holds no content, only evidence.
+    participant = api.token(newcomer)
+    read = await api.gql("{ transparencyLog { size } }", token=participant)
+    assert read["transparencyLog"]["size"] == log["size"]
+
+
+async def test_a_proof_beyond_the_log_is_a_coded_error(api: Api) -> None:
+    size = (await api.gql(LOG))["transparencyLog"]["size"]
+    for variables in ({"from": 1, "to": size + 10}, {"from": 0}, {"from": size + 1}):
+        response = await api.post(PROOF, variables)
+        assert response.status_code == 200
+        body = response.json()
+        assert body["data"] is None, body
+        (error,) = body["errors"]
+        assert error["extensions"]["code"] == "PROOF_UNAVAILABLE", error
+        assert "Unexpected" not in error["message"]
