@@ -58,6 +58,7 @@ def create_app(
     view = GraphQLView(
         make_schema(introspection=settings.introspection),
         graphql_ide="graphiql" if settings.graphiql else None,
+        max_body_bytes=settings.max_body_bytes,
     )
     return Starlette(
         routes=[

@@ -111,6 +111,8 @@ class Settings:
     # The API answers introspection queries and serves GraphiQL (both default on).
     introspection: bool = True
     graphiql: bool = True
+    # The largest request body the API reads, in bytes (env MENTORLOG_MAX_BODY_BYTES).
+    max_body_bytes: int = 1024 * 1024
 
     @property
     def events_db(self) -> Path:
@@ -160,6 +162,7 @@ class Settings:
             page_size=_positive("MENTORLOG_PAGE_SIZE", 500),
             introspection=_switch(env.get("MENTORLOG_INTROSPECTION")),
             graphiql=_switch(env.get("MENTORLOG_GRAPHIQL")),
+            max_body_bytes=_positive("MENTORLOG_MAX_BODY_BYTES", 1024 * 1024),
         )
 
 
