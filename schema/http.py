@@ -182,7 +182,10 @@ class GraphQLView(GraphQL[Context, None]):
                 {"WWW-Authenticate": 'Bearer realm="mentorlog"'},
             )
         except HTTPException as error:
-            headers = {"Allow": "POST"} if error.status_code == 405 else None
+            headers = None
+            if error.status_code == 405:  # a mutation over GET needs POST
+                allow = "POST" if request.method == "GET" else "GET, POST"
+                headers = {"Allow": allow}
             response = error_response(
                 error.status_code, error.reason, code_of(error), media_type, headers
             )
@@ -206,6 +209,8 @@ class GraphQLView(GraphQL[Context, None]):
             raise HTTPException(
                 406, f"this endpoint answers with {GRAPHQL_RESPONSE} or {JSON}"
             )
+        if request.method not in ("GET", "POST"):
+            raise HTTPException(405, "GraphQL is served over GET and POST only")
         check_length(request.headers.get("content-length"), self.max_body_bytes)
         request.state.principal = await self._authenticate(request)
         return await self.run(request)

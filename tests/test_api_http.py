@@ -126,8 +126,14 @@ async def test_unacceptable_media_types_and_bodies(api: Api) -> None:
         "/graphql", json={"variables": {}}, headers=bearer(api.auditor)
     )
     assert response.status_code == 400
-    response = await api.client.put("/graphql", json={"query": "{ formats { name } }"})
-    assert response.status_code == 405
+    for method in ("PUT", "DELETE", "PATCH", "OPTIONS"):
+        response = await api.client.request(
+            method, "/graphql", json={"query": "{ formats { name } }"}
+        )
+        assert response.status_code == 405
+        assert response.headers["allow"] == "GET, POST"
+        error = response.json()["errors"][0]
+        assert error["extensions"]["code"] == "METHOD_NOT_ALLOWED"
 
 
 def test_negotiation() -> None:

@@ -159,8 +159,8 @@ class Served:
         return dict(body["data"])
 
 
-@pytest.fixture
-def served(settings: Settings, services: Services) -> Iterator[Served]:
+@pytest.fixture(name="served")
+def served_fixture(settings: Settings, services: Services) -> Iterator[Served]:
     """The app on the test's store, served over real sockets until the test ends."""
     running = Served(settings, services)
     running.thread.start()
