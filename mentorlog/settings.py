@@ -11,6 +11,7 @@ from urllib.parse import parse_qsl, unquote, urlsplit
 
 DEFAULT_DATA_DIR = "./mentorlog-data"
 DEFAULT_SCHEMA = "public"
+DEFAULT_MAX_BODY_BYTES = 1024 * 1024
 MARKER = "mentorlog.json"
 URL_SCHEMES = ("postgresql", "postgres")
 # Query parameters a database URL may carry; libpq's others go in PG* variables.
@@ -112,7 +113,7 @@ class Settings:
     introspection: bool = True
     graphiql: bool = True
     # The largest request body the API reads, in bytes (env MENTORLOG_MAX_BODY_BYTES).
-    max_body_bytes: int = 1024 * 1024
+    max_body_bytes: int = DEFAULT_MAX_BODY_BYTES
 
     @property
     def events_db(self) -> Path:
@@ -162,7 +163,9 @@ class Settings:
             page_size=_positive("MENTORLOG_PAGE_SIZE", 500),
             introspection=_switch(env.get("MENTORLOG_INTROSPECTION")),
             graphiql=_switch(env.get("MENTORLOG_GRAPHIQL")),
-            max_body_bytes=_positive("MENTORLOG_MAX_BODY_BYTES", 1024 * 1024),
+            max_body_bytes=_positive(
+                "MENTORLOG_MAX_BODY_BYTES", DEFAULT_MAX_BODY_BYTES
+            ),
         )
 
 

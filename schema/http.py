@@ -183,7 +183,7 @@ class GraphQLView(GraphQL[Context, None]):
             )
         except HTTPException as error:
             headers = None
-            if error.status_code == 405:  # a mutation over GET needs POST
+            if error.status_code == 405:  # GET is for queries; POST for both
                 allow = "POST" if request.method == "GET" else "GET, POST"
                 headers = {"Allow": allow}
             response = error_response(
