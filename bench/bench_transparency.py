@@ -63,9 +63,9 @@ def fill(services: Services, n: int) -> list[tuple[uuid.UUID, int]]:
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Fill a store, then time the checks and proofs."""
-    args = parser(__doc__.splitlines()[0], 100_000, "events (default 100000)").parse_args(
-        argv
-    )
+    args = parser(
+        __doc__.splitlines()[0], 100_000, "events (default 100000)"
+    ).parse_args(argv)
     with tempfile.TemporaryDirectory(prefix="mentorlog-bench-") as tmp:
         services = open_services(Settings(data_dir=Path(tmp) / "data"))
         try:

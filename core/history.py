@@ -10,6 +10,7 @@ from uuid import UUID
 from eventsourcing.application import Application
 from mentorlog.core.chain import ChainedRecorder, chain
 from mentorlog.core.errors import NotFound
+from mentorlog.core.inputs import excerpt
 
 ENVELOPE = ("originator_id", "originator_version", "timestamp", "originator_topic")
 
@@ -44,7 +45,7 @@ def history(
     try:
         uid = stream_id if isinstance(stream_id, UUID) else UUID(str(stream_id))
     except ValueError:
-        raise NotFound(f"'{stream_id}' is not a valid ID", "id") from None
+        raise NotFound(f"'{excerpt(stream_id)}' is not a valid ID", "id") from None
     stored = list(app.recorder.select_events(uid))  # type: ignore[attr-defined]
     if not stored:
         raise NotFound(f"no stream with ID {uid}", "id")

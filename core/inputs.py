@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import re
+from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
@@ -13,6 +14,11 @@ GOAL_TERMS = ("short", "long")
 SUPPORT_KINDS = ("instrumental", "psychosocial")
 FEEDBACK_SOURCES = ("participant", "manager", "peer", "program", "self")
 MAX_LIST = 100
+# How much of a refused value an error message repeats.
+MAX_ECHO = 80
+# Lone surrogates (not Unicode text, so not UTF-8) and NUL (which PostgreSQL's
+# text columns refuse) cannot be stored.
+UNSTORABLE = re.compile("[\ud800-\udfff\x00]")
 
 
 def check_text(
@@ -89,3 +95,52 @@ def check_email(value: object) -> list[Problem]:
     if not local or "." not in domain or " " in value.strip():
         return [Problem("email", "email must look like name@example.org")]
     return []
+
+
+def excerpt(value: object, limit: int = MAX_ECHO) -> str:
+    """A value as an error message may repeat it: shortened, and always printable."""
+    text = value if isinstance(value, str) else repr(value)
+    text = UNSTORABLE.sub("\ufffd", text)
+    return text if len(text) <= limit else f"{text[: limit - 1]}…"
+
+
+def camel(name: str) -> str:
+    """A Python parameter name as the API spells it (display_name: displayName)."""
+    head, *rest = name.split("_")
+    return head + "".join(part[:1].upper() + part[1:] for part in rest)
+
+
+def check_storable(arguments: Mapping[str, Any]) -> list[Problem]:
+    """Check every text in the arguments, keys and nested values too, can be stored.
+
+    The first problem is enough: the client learns which field holds text that is
+    not valid Unicode (a lone surrogate) or holds a NUL character.
+    """
+    stack: list[tuple[str, Any]] = [(camel(k), v) for k, v in arguments.items()]
+    while stack:
+        field, value = stack.pop()
+        if isinstance(value, str):
+            problem = _unstorable(value)
+            if problem:
+                return [Problem(field, f"{field} holds {problem}")]
+        elif isinstance(value, Mapping):
+            for key, item in value.items():
+                problem = _unstorable(key) if isinstance(key, str) else None
+                if problem:
+                    return [Problem(field, f"a field name in {field} holds {problem}")]
+                stack.append((f"{field}.{excerpt(key)}", item))
+        elif isinstance(value, list | tuple):
+            stack.extend((f"{field}.{n}", item) for n, item in enumerate(value))
+    return []
+
+
+def _unstorable(text: str) -> str | None:
+    """What in the text cannot be stored, or None."""
+    if text.isascii() and "\x00" not in text:
+        return None
+    found = UNSTORABLE.search(text)
+    if found is None:
+        return None
+    if found.group() == "\x00":
+        return "a NUL character"
+    return "a lone surrogate (not Unicode text)"

@@ -58,10 +58,12 @@ def create_app(
     view = GraphQLView(
         make_schema(introspection=settings.introspection),
         graphql_ide="graphiql" if settings.graphiql else None,
+        max_body_bytes=settings.max_body_bytes,
     )
     return Starlette(
         routes=[
-            Route("/graphql", view, methods=["GET", "POST"]),
+            # Every method reaches the view, which refuses the others as JSON.
+            Route("/graphql", view),
             WebSocketRoute("/graphql", view),
             Route("/healthz", healthz, methods=["GET"]),
         ],

@@ -11,6 +11,7 @@ from urllib.parse import parse_qsl, unquote, urlsplit
 
 DEFAULT_DATA_DIR = "./mentorlog-data"
 DEFAULT_SCHEMA = "public"
+DEFAULT_MAX_BODY_BYTES = 1024 * 1024
 MARKER = "mentorlog.json"
 URL_SCHEMES = ("postgresql", "postgres")
 # Query parameters a database URL may carry; libpq's others go in PG* variables.
@@ -111,6 +112,8 @@ class Settings:
     # The API answers introspection queries and serves GraphiQL (both default on).
     introspection: bool = True
     graphiql: bool = True
+    # The largest request body the API reads, in bytes (env MENTORLOG_MAX_BODY_BYTES).
+    max_body_bytes: int = DEFAULT_MAX_BODY_BYTES
     # The checkpoint signing key: a file outside the data (default: beside the
     # data dir, <data dir>.checkpoint-key); made on first use, mode 0600.
     checkpoint_key: Path | None = None
@@ -185,6 +188,9 @@ class Settings:
             checkpoint_every=_positive("MENTORLOG_CHECKPOINT_EVERY", 1000),
             checkpoint_interval=float(_positive("MENTORLOG_CHECKPOINT_INTERVAL", 3600)),
             witness_dir=_path(env.get("MENTORLOG_WITNESS_DIR")),
+            max_body_bytes=_positive(
+                "MENTORLOG_MAX_BODY_BYTES", DEFAULT_MAX_BODY_BYTES
+            ),
         )
 
 

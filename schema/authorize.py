@@ -18,6 +18,7 @@ from eventsourcing.application import AggregateNotFoundError
 from mentorlog.core.access import Credential, Principal
 from mentorlog.core.application import Mentoring, Recorded
 from mentorlog.core.errors import Forbidden, NotFound
+from mentorlog.core.inputs import excerpt
 from mentorlog.core.mentorship import Mentorship
 from mentorlog.core.policy import (
     may_command,
@@ -34,7 +35,7 @@ def _uuid(node_id: str, field: str) -> UUID:
     try:
         return UUID(node_id)
     except ValueError:
-        raise NotFound(f"'{node_id}' is not a valid ID", field) from None
+        raise NotFound(f"'{excerpt(node_id)}' is not a valid ID", field) from None
 
 
 def mentorship(

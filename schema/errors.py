@@ -1,24 +1,41 @@
 """Errors: domain failures as `UserError`s, client mistakes shown, the rest masked.
 
-An unexpected failure inside a resolver reaches the client as "Unexpected error"
-with an error ID; the server log holds the same ID with the traceback, so a report
-from a client leads to its cause without the response leaking it.
+Every error carries `extensions.code` (docs/errors.md lists them). An unexpected
+failure inside a resolver reaches the client as "Unexpected error" with an error
+ID; the server log holds the same ID with the traceback, so a report from a client
+leads to its cause without the response leaking it.
 """
 
 from __future__ import annotations
 
 import logging
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 
 import strawberry
-from graphql import GraphQLError
+from graphql import GraphQLError, GraphQLSyntaxError
 from mentorlog.core.errors import MentorlogError
+from mentorlog.core.inputs import excerpt
 from strawberry.extensions import MaskErrors
 
 PROJECTION_TIMEOUT = "PROJECTION_TIMEOUT"
 INTERNAL = "INTERNAL_SERVER_ERROR"
 UNAUTHENTICATED = "UNAUTHENTICATED"
+# The request itself is wrong: the body, a parameter, the method, the media type.
+BAD_REQUEST = "BAD_REQUEST"
+PAYLOAD_TOO_LARGE = "PAYLOAD_TOO_LARGE"
+METHOD_NOT_ALLOWED = "METHOD_NOT_ALLOWED"
+NOT_ACCEPTABLE = "NOT_ACCEPTABLE"
+OPERATION_NAME_REQUIRED = "OPERATION_NAME_REQUIRED"
+OPERATION_NOT_FOUND = "OPERATION_NOT_FOUND"
+# The document does not parse, or does not validate (limits included).
+PARSE_FAILED = "GRAPHQL_PARSE_FAILED"
+VALIDATION_FAILED = "GRAPHQL_VALIDATION_FAILED"
+# A variable or argument value the API refuses (a page too large, a bad cursor).
+BAD_USER_INPUT = "BAD_USER_INPUT"
+SUBSCRIPTION_LIMIT_REACHED = "SUBSCRIPTION_LIMIT_REACHED"
+# A payload's userErrors list at most this many; a last one says how many more.
+MAX_USER_ERRORS = 20
 
 log = logging.getLogger("mentorlog.api")
 
@@ -37,15 +54,56 @@ class UserError:
 
 
 def user_errors(error: MentorlogError) -> list[UserError]:
-    """One UserError per problem the domain error carries."""
-    return [
-        UserError(field=p.field or None, message=p.message, code=error.code)
-        for p in error.problems
+    """One UserError per problem the domain error carries, at most MAX_USER_ERRORS."""
+    problems = error.problems
+    shown = [
+        UserError(
+            field=excerpt(p.field) if p.field else None,
+            message=excerpt(p.message, 500),
+            code=error.code,
+        )
+        for p in problems[:MAX_USER_ERRORS]
     ]
+    if len(problems) > MAX_USER_ERRORS:
+        more = len(problems) - MAX_USER_ERRORS
+        message = f"and {more} more problems like these"
+        shown.append(UserError(field=None, message=message, code=error.code))
+    return shown
 
 
 class ClientError(Exception):
-    """A mistake in the request (a bad cursor, a page too large): shown, not masked."""
+    """A mistake in the request (a bad cursor, a page too large): shown, not masked.
+
+    Its `extensions` (a code, and the argument at fault) reach the client's error.
+    """
+
+    def __init__(
+        self, message: str, code: str = BAD_USER_INPUT, argument: str | None = None
+    ) -> None:
+        super().__init__(message)
+        self.message = message
+        self.extensions: dict[str, object] = {"code": code}
+        if argument is not None:
+            self.extensions["argument"] = argument
+
+
+def coded(error: GraphQLError, code: str) -> GraphQLError:
+    """The error with this code, unless it carries one already."""
+    if "code" not in (error.extensions or {}):
+        error.extensions = {**(error.extensions or {}), "code": code}
+    return error
+
+
+def with_code(error: GraphQLError) -> GraphQLError:
+    """The error with a code: its own, or one for its kind.
+
+    Validation errors are coded as they are found (MaskWithErrorId.on_validate);
+    what is left is a document that does not parse, variables that do not coerce
+    (no path), or, in a field, a fault no client causes.
+    """
+    if isinstance(error, GraphQLSyntaxError):
+        return coded(error, PARSE_FAILED)
+    return coded(error, BAD_USER_INPUT if error.path is None else INTERNAL)
 
 
 def should_mask(error: GraphQLError) -> bool:
@@ -57,10 +115,21 @@ def should_mask(error: GraphQLError) -> bool:
 
 
 class MaskWithErrorId(MaskErrors):
-    """Mask unexpected errors; log each with an ID the client's error also carries."""
+    """Mask unexpected errors, logging each with an ID the client's error carries;
+    give every error a code."""
 
     def __init__(self, should_mask_error: Callable[[GraphQLError], bool]) -> None:
         super().__init__(should_mask_error=should_mask_error)
+
+    def on_validate(self) -> Iterator[None]:
+        """Code the document's validation errors (the limits' among them)."""
+        yield
+        for error in self.execution_context.pre_execution_errors or []:
+            coded(error, VALIDATION_FAILED)
+
+    def _process_errors(self, errors: list[GraphQLError]) -> list[GraphQLError]:
+        """Mask what should be; code what carries no code yet."""
+        return [with_code(error) for error in super()._process_errors(errors)]
 
     def anonymise_error(self, error: GraphQLError) -> GraphQLError:
         """The client's view of an unexpected error: a message and an error ID."""

@@ -465,7 +465,8 @@ def page_of_events(
     if not 0 <= size <= MAX_PAGE_SIZE:
         raise ClientError(
             f"first must be between 0 and {MAX_PAGE_SIZE}; page through longer "
-            "histories with cursors"
+            "histories with cursors",
+            argument="first",
         )
     start = decode_cursor(after, "after") if after is not None else 0
     private = private_readers(entries) if readers is None else readers

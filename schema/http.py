@@ -1,9 +1,18 @@
 """GraphQL over HTTP: Strawberry's ASGI view with the spec's media types and statuses.
 
-Responses use `application/graphql-response+json` unless the client prefers
-`application/json`. With the former, a request error (the document does not parse or
-validate, so nothing ran) answers 400 and carries no `data`; with the latter every
-well-formed request answers 200. A mutation sent with GET answers 405.
+Responses use `application/json` unless the client asks for
+`application/graphql-response+json` by name: a request without an Accept header,
+or with `*/*`, gets `application/json`, as the GraphQL-over-HTTP spec's SHOULDs
+(and the graphql-http audit) ask. With `application/graphql-response+json`, a
+request error (the document does not parse or validate, so nothing ran) answers
+400 and carries no `data`; with `application/json` every well-formed request
+answers 200. A mutation sent with GET answers 405.
+
+A request that is not well-formed answers 4xx under either media type, with a
+GraphQL-shaped error whose `extensions.code` says why (schema/requests.py,
+docs/errors.md): a body that is not UTF-8 JSON, not an object, nested too deeply
+or over the size limit (413), or a document of several operations without
+`operationName`; nothing runs.
 
 Every operation needs `Authorization: Bearer <token>`; without one, or with an
 unknown or revoked token (or one of an erased person), the answer is 401 with a
@@ -12,60 +21,75 @@ parsed. Only the GraphiQL page (when enabled) is served without a token; it send
 none of its own.
 
 Subscriptions run over a WebSocket at the same path with the graphql-transport-ws
-protocol. The token goes in the `connection_init` payload, `{"Authorization":
-"Bearer <token>"}`; without a valid one the socket is closed with 4403 Forbidden.
-The socket carries subscriptions only: queries and mutations go over HTTP, where a
-request reads the read models afresh, and get an error over the socket. Over HTTP a
-subscription is refused with 405.
+protocol (schema/websocket.py). The token goes in the `connection_init` payload,
+`{"Authorization": "Bearer <token>"}`; without a valid one the socket is closed
+with 4403 and the reason a 401 gives. The socket carries subscriptions only:
+queries and mutations go over HTTP, where a request reads the read models afresh,
+and get an error over the socket. Over HTTP a subscription is refused with 400.
 """
 
 from __future__ import annotations
 
 import asyncio
+import logging
+import uuid
 from typing import Any
 
 from cross_web import AsyncHTTPRequestAdapter, HTTPException
-from graphql import GraphQLError, OperationType, get_operation_ast
-from graphql.error import GraphQLSyntaxError
+from graphql import OperationType
 from mentorlog.core.access import Principal
 from mentorlog.core.errors import Unauthenticated
-from mentorlog.schema.api import CACHE_SIZE
 from mentorlog.schema.context import NOBODY, Context
-from mentorlog.schema.errors import UNAUTHENTICATED
+from mentorlog.schema.errors import (
+    BAD_REQUEST,
+    INTERNAL,
+    UNAUTHENTICATED,
+    with_code,
+)
+from mentorlog.schema.requests import (
+    DEFAULT_MAX_BODY_BYTES,
+    BadJSON,
+    RequestError,
+    check_length,
+    code_of,
+    decode_json,
+    error_body,
+    kind_of,
+    limited,
+    select_operation,
+)
+from mentorlog.schema.websocket import Refused, Socket, SubscriptionsOnly
 from starlette.requests import Request
-from starlette.responses import JSONResponse, Response
+from starlette.responses import Response
 from starlette.types import Receive, Scope, Send
 from starlette.websockets import WebSocket
 from strawberry.asgi import GraphQL
-from strawberry.exceptions import ConnectionRejectionError
-from strawberry.extensions.parser_cache import _get_parse_cache
 from strawberry.http import GraphQLHTTPResponse, GraphQLRequestData
 from strawberry.schema.exceptions import InvalidOperationTypeError
 from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL
-from strawberry.subscriptions.protocols.graphql_transport_ws.handlers import (
-    BaseGraphQLTransportWSHandler,
-)
-from strawberry.subscriptions.protocols.graphql_transport_ws.types import (
-    SubscribeMessage,
-)
 from strawberry.types.execution import ExecutionResult
 
 GRAPHQL_RESPONSE = "application/graphql-response+json"
 JSON = "application/json"
 MEDIA_TYPE_HEADER = "x-mentorlog-media-type"
 MAX_TOKEN_LENGTH = 512
+# Over HTTP in the Authorization header; over a WebSocket in connection_init.
+NO_TOKEN = "send Authorization: Bearer <token>"
 SUBSCRIPTIONS_NEED_A_SOCKET = (
     "subscriptions run over a WebSocket at this path (protocol graphql-transport-ws)"
 )
-SOCKET_CARRIES_SUBSCRIPTIONS = (
-    "this WebSocket carries subscriptions only; send queries and mutations over HTTP"
-)
+
+log = logging.getLogger("mentorlog.api")
 
 
 def negotiate(accept: str | None) -> str | None:
-    """The response media type for an Accept header; None when neither is acceptable."""
+    """The response media type for an Accept header; None when neither is acceptable.
+
+    A media type named exactly wins over a wildcard; a wildcard (or no header)
+    gets application/json, which every client reads.
+    """
     if not accept or not accept.strip():
-        return GRAPHQL_RESPONSE
+        return JSON
     best: tuple[float, int, str] | None = None
     for part in accept.split(","):
         media, *params = (p.strip() for p in part.split(";"))
@@ -77,13 +101,19 @@ def negotiate(accept: str | None) -> str | None:
                     quality = float(value)
                 except ValueError:
                     quality = 0.0
-        for rank, offered in enumerate((JSON, GRAPHQL_RESPONSE)):
-            if quality > 0 and media.lower() in (offered, "*/*", "application/*"):
-                # Exact names beat wildcards; on a tie the newer media type wins.
-                exact = 2 if media.lower() == offered else 0
-                candidate = (quality, exact + rank, offered)
-                if best is None or candidate > best:
-                    best = candidate
+        name = media.lower()
+        for offered in (JSON, GRAPHQL_RESPONSE):
+            if quality <= 0:
+                continue
+            if name == offered:
+                rank = 3 if offered == GRAPHQL_RESPONSE else 2  # a tie: the newer
+            elif name in ("*/*", "application/*"):
+                rank = 1 if offered == JSON else 0
+            else:
+                continue
+            candidate = (quality, rank, offered)
+            if best is None or candidate > best:
+                best = candidate
     return best[2] if best else None
 
 
@@ -96,92 +126,121 @@ def is_request_error(result: ExecutionResult) -> bool:
     )
 
 
-def is_subscription(payload: Any) -> bool | None:
-    """Whether a subscribe message's operation is a subscription; None if unparsable."""
-    try:
-        document = _get_parse_cache(CACHE_SIZE)(payload["query"])
-        operation = get_operation_ast(document, payload.get("operationName"))
-    except (GraphQLSyntaxError, KeyError, TypeError, AttributeError):
-        return None
-    if operation is None:
-        return None
-    return operation.operation == OperationType.SUBSCRIPTION
-
-
-class SubscriptionsOnly(BaseGraphQLTransportWSHandler[Context, None]):
-    """The graphql-transport-ws handler, refusing queries and mutations."""
-
-    async def handle_subscribe(self, message: SubscribeMessage) -> None:
-        """Start a subscription; answer any other operation with an error."""
-        operation_id = message.get("id")
-        if (
-            self.connection_acknowledged
-            and operation_id not in self.operations
-            and is_subscription(message.get("payload")) is False
-        ):
-            error = GraphQLError(
-                SOCKET_CARRIES_SUBSCRIPTIONS, extensions={"code": "BAD_REQUEST"}
-            )
-            await self.send_message(
-                {"id": operation_id, "type": "error", "payload": [error.formatted]}
-            )
-            return
-        await super().handle_subscribe(message)
+def error_response(
+    status: int,
+    message: str,
+    code: str,
+    media_type: str | None,
+    headers: dict[str, str] | None = None,
+    **extensions: Any,
+) -> Response:
+    """A GraphQL-shaped error answering a request that did not run."""
+    return Response(
+        error_body(message, code, **extensions),
+        status_code=status,
+        headers={
+            "content-type": f"{media_type or JSON}; charset=utf-8",
+            **(headers or {}),
+        },
+    )
 
 
 class GraphQLView(GraphQL[Context, None]):
     """Strawberry's ASGI view, speaking the GraphQL-over-HTTP spec's media types."""
 
     graphql_transport_ws_handler_class = SubscriptionsOnly
+    websocket_adapter_class = Socket  # type: ignore[assignment]
 
-    def __init__(self, schema: Any, graphql_ide: Any = "graphiql") -> None:
+    def __init__(
+        self,
+        schema: Any,
+        graphql_ide: Any = "graphiql",
+        max_body_bytes: int = DEFAULT_MAX_BODY_BYTES,
+    ) -> None:
         super().__init__(
             schema,
             graphql_ide=graphql_ide,
             subscription_protocols=(GRAPHQL_TRANSPORT_WS_PROTOCOL,),
         )
+        self.max_body_bytes = max_body_bytes
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        """Serve HTTP (answering failures as GraphQL errors); defer the rest."""
+        """Serve HTTP (answering every failure as a GraphQL error); defer the rest."""
         if scope["type"] != "http":
             await super().__call__(scope, receive, send)
             return
-        request = Request(scope=scope, receive=receive)
+        request = Request(scope, limited(receive, self.max_body_bytes))
         media_type = negotiate(request.headers.get("accept"))
-        graphiql = self._wants_graphiql(request)
         try:
-            if media_type is None and not graphiql:
-                raise HTTPException(
-                    406, f"this endpoint answers with {GRAPHQL_RESPONSE} or {JSON}"
-                )
-            if graphiql:
-                response = await self.render_graphql_ide(request)
-            else:
-                request.state.principal = await self._authenticate(request)
-                response = await self.run(request)
+            response = await self._serve(request, media_type)
         except Unauthenticated as error:
-            response = JSONResponse(
-                {
-                    "errors": [
-                        {
-                            "message": error.message,
-                            "extensions": {"code": UNAUTHENTICATED},
-                        }
-                    ]
-                },
-                status_code=401,
-                media_type=media_type or JSON,
-                headers={"WWW-Authenticate": 'Bearer realm="mentorlog"'},
+            response = error_response(
+                401,
+                error.message,
+                UNAUTHENTICATED,
+                media_type,
+                {"WWW-Authenticate": 'Bearer realm="mentorlog"'},
             )
         except HTTPException as error:
-            headers = {"Allow": "POST"} if error.status_code == 405 else None
-            response = JSONResponse(
-                {"errors": [{"message": error.reason}]},
-                status_code=error.status_code,
-                media_type=media_type or JSON,
-                headers=headers,
+            headers = None
+            if error.status_code == 405:  # GET is for queries; POST for both
+                allow = "POST" if request.method == "GET" else "GET, POST"
+                headers = {"Allow": allow}
+            response = error_response(
+                error.status_code, error.reason, code_of(error), media_type, headers
+            )
+        except Exception:
+            error_id = uuid.uuid4().hex[:16]
+            log.exception("unexpected error %s serving a request", error_id)
+            response = error_response(
+                500,
+                f"Unexpected error (error ID {error_id}).",
+                INTERNAL,
+                media_type,
+                errorId=error_id,
             )
         await response(scope, receive, send)
+
+    async def _serve(self, request: Request, media_type: str | None) -> Response:
+        """The response to a request whose failures raise."""
+        if self._wants_graphiql(request):
+            return await self.render_graphql_ide(request)
+        if media_type is None:
+            raise HTTPException(
+                406, f"this endpoint answers with {GRAPHQL_RESPONSE} or {JSON}"
+            )
+        if request.method not in ("GET", "POST"):
+            raise HTTPException(405, "GraphQL is served over GET and POST only")
+        check_length(request.headers.get("content-length"), self.max_body_bytes)
+        request.state.principal = await self._authenticate(request)
+        return await self.run(request)
+
+    def decode_json(self, data: str | bytes) -> object:
+        """Decode a body or a socket's message: UTF-8 JSON, not too large or deep."""
+        if len(data) > self.max_body_bytes:
+            raise BadJSON(f"the message is larger than {self.max_body_bytes} bytes")
+        return decode_json(data)
+
+    def parse_json(self, data: str | bytes) -> Any:
+        """Decode JSON the client sent, or refuse the request with 400."""
+        try:
+            return self.decode_json(data)
+        except BadJSON as error:
+            raise RequestError(400, error.message, BAD_REQUEST) from None
+
+    async def parse_http_body(
+        self, request: AsyncHTTPRequestAdapter
+    ) -> GraphQLRequestData | list[GraphQLRequestData]:
+        """The request's parameters; a body that is not a JSON object is a 400."""
+        try:
+            return await super().parse_http_body(request)
+        except AttributeError as error:
+            # Strawberry reads the parameters with .get(): the body is no object.
+            if error.name != "get" or isinstance(error.obj, dict):
+                raise
+            raise RequestError(
+                400, f"the request body must be a JSON object, not {kind_of(error.obj)}"
+            ) from None
 
     def _wants_graphiql(self, request: Request) -> bool:
         return (
@@ -202,7 +261,7 @@ class GraphQLView(GraphQL[Context, None]):
         scheme, _, token = header.partition(" ")
         token = token.strip()
         if scheme.lower() != "bearer" or not token:
-            raise Unauthenticated("send the header Authorization: Bearer <token>")
+            raise Unauthenticated(NO_TOKEN)
         if len(token) > MAX_TOKEN_LENGTH or not token.isprintable():
             raise Unauthenticated("the token is unknown")
         app = request.app.state.services.app
@@ -232,10 +291,10 @@ class GraphQLView(GraphQL[Context, None]):
         header = params.get("Authorization", params.get("authorization", ""))
         try:
             if not isinstance(header, str):
-                raise Unauthenticated("send Authorization: Bearer <token>")
+                raise Unauthenticated(NO_TOKEN)
             context.sign_in(await self._principal(context.request, header))
-        except Unauthenticated:
-            raise ConnectionRejectionError from None
+        except Unauthenticated as error:
+            raise Refused(error.message) from None
 
     async def get_sub_response(self, request: Any) -> Response:
         """A sub-response that remembers the negotiated media type."""
@@ -253,11 +312,15 @@ class GraphQLView(GraphQL[Context, None]):
         root_value: None,
         sub_response: Response,
     ) -> Any:
-        """Execute the request's operation; a subscription over HTTP is a 400."""
-        if isinstance(request_data, GraphQLRequestData) and is_subscription(
-            {"query": request_data.query, "operationName": request_data.operation_name}
-        ):
-            raise HTTPException(400, SUBSCRIPTIONS_NEED_A_SOCKET)
+        """Execute the operation the request names; a subscription over HTTP is 400."""
+        if isinstance(request_data, GraphQLRequestData):
+            operation = select_operation(
+                request_data.query, request_data.operation_name
+            )
+            if operation is not None and (
+                operation.operation == OperationType.SUBSCRIPTION
+            ):
+                raise RequestError(400, SUBSCRIPTIONS_NEED_A_SOCKET, BAD_REQUEST)
         return await super().execute_operation(
             request=request,
             request_adapter=request_adapter,
@@ -298,7 +361,13 @@ class GraphQLView(GraphQL[Context, None]):
     async def process_result(
         self, request: Any, result: ExecutionResult
     ) -> GraphQLHTTPResponse:
-        """Leave `data` out of a request error's response, as the spec asks."""
+        """Code every error; leave `data` out of a request error's, as the spec asks.
+
+        A document that does not parse never reaches the schema's error masking
+        (Strawberry's parser cache raises before it), so it is coded here.
+        """
+        for error in result.errors or []:
+            with_code(error)
         processed = await super().process_result(request, result)
         if is_request_error(result):
             processed.pop("data", None)

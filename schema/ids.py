@@ -7,6 +7,7 @@ import binascii
 from uuid import UUID
 
 from mentorlog.core.errors import NotFound
+from mentorlog.core.inputs import excerpt
 
 # Node types whose objects live inside a mentorship: their node ID is
 # "<mentorship_id>:<entity_id>", since entity IDs are unique only per mentorship.
@@ -54,9 +55,10 @@ def decode(value: str, type_name: str, field: str) -> str:
     """Decode a global ID of the given type to its node ID, or raise NotFound."""
     parsed = parse_global_id(value)
     if parsed is None:
-        raise NotFound(f"'{value}' is not a valid {type_name} ID", field)
+        raise NotFound(f"'{excerpt(value)}' is not a valid {type_name} ID", field)
     if parsed[0] != type_name:
-        raise NotFound(f"'{value}' is a {parsed[0]} ID, not a {type_name} ID", field)
+        shown = excerpt(value)
+        raise NotFound(f"'{shown}' is a {parsed[0]} ID, not a {type_name} ID", field)
     return parsed[1]
 
 

@@ -73,5 +73,7 @@ class NodeQueries:
         ],
     ) -> list[relay.Node | None]:
         if len(ids) > MAX_PAGE_SIZE:
-            raise ClientError(f"ask for at most {MAX_PAGE_SIZE} IDs at once")
+            raise ClientError(
+                f"ask for at most {MAX_PAGE_SIZE} IDs at once", argument="ids"
+            )
         return list(await asyncio.gather(*(_node(info, value) for value in ids)))

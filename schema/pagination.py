@@ -7,6 +7,7 @@ import binascii
 from typing import Annotated
 
 import strawberry
+from mentorlog.core.inputs import excerpt
 from mentorlog.projections.queries import Page, PageRequest
 from mentorlog.schema.errors import ClientError
 from strawberry import relay
@@ -40,7 +41,10 @@ def decode_cursor(cursor: str, argument: str) -> int:
         text = ""
     number = text.removeprefix(CURSOR_PREFIX)
     if not text.startswith(CURSOR_PREFIX) or not number.isdigit():
-        raise ClientError(f"'{cursor}' is not a valid cursor for {argument}")
+        raise ClientError(
+            f"'{excerpt(cursor)}' is not a valid cursor for {argument}",
+            argument=argument,
+        )
     return int(number)
 
 
@@ -49,12 +53,13 @@ def page_request(
 ) -> PageRequest:
     """Check Relay arguments and turn them into a keyset page request."""
     if first is not None and last is not None:
-        raise ClientError("give either first or last, not both")
+        raise ClientError("give either first or last, not both", argument="last")
     for name, size in (("first", first), ("last", last)):
         if size is not None and not 0 <= size <= MAX_PAGE_SIZE:
             raise ClientError(
                 f"{name} must be between 0 and {MAX_PAGE_SIZE}; page through larger "
-                "lists with cursors"
+                "lists with cursors",
+                argument=name,
             )
     if first is None and last is None:
         first = DEFAULT_PAGE_SIZE

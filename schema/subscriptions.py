@@ -21,6 +21,7 @@ from mentorlog.core.policy import may_read_mentorship
 from mentorlog.core.privacy import is_sealed
 from mentorlog.schema import ids
 from mentorlog.schema.context import Info
+from mentorlog.schema.errors import BAD_REQUEST
 from mentorlog.schema.feed import EventFeed, FeedEnded, FeedItem, Subscriber
 from mentorlog.schema.graph import one
 from mentorlog.schema.history import MentorshipEvent, to_event
@@ -127,7 +128,10 @@ class Subscription:
         context = info.context
         feed = context.feed
         if feed is None:
-            raise GraphQLError("subscriptions are served over the WebSocket only")
+            raise GraphQLError(
+                "subscriptions are served over the WebSocket only",
+                extensions={"code": BAD_REQUEST},
+            )
         try:
             node_id = ids.decode(mentorship_id, "Mentorship", "mentorshipId")
             await asyncio.to_thread(
@@ -154,7 +158,10 @@ class Subscription:
         context = info.context
         feed = context.feed
         if feed is None:
-            raise GraphQLError("subscriptions are served over the WebSocket only")
+            raise GraphQLError(
+                "subscriptions are served over the WebSocket only",
+                extensions={"code": BAD_REQUEST},
+            )
         try:
             node_id = ids.decode(program_id, "Program", "programId")
         except NotFound as error:

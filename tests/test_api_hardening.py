@@ -14,11 +14,13 @@ import pytest
 import strawberry.schema.schema as strawberry_schema
 from graphql import validate
 from mentorlog.schema.api import MAX_ALIASES, MAX_DEPTH, MAX_TOKENS
+from mentorlog.schema.errors import VALIDATION_FAILED
 
 from mentorlog.services import Services
 from mentorlog.settings import Settings
 from tests.conftest import World
 from tests.test_api_support import (  # noqa: F401
+    GRAPHQL_RESPONSE,
     Api,
     api_fixture,
     bearer,
@@ -27,6 +29,8 @@ from tests.test_api_support import (  # noqa: F401
 )
 
 NORMAL = "{ formats { name } viewer { role } }"
+# Under this media type a request error answers 400 (under application/json, 200).
+STRICT = {"accept": GRAPHQL_RESPONSE}
 
 
 async def _refused_quickly(api: Api, query: str, variables: Any = None) -> str:
@@ -149,8 +153,9 @@ async def locked_api_fixture(
 
 
 async def test_introspection_and_graphiql_switched_off(locked_api: Api) -> None:
-    response = await locked_api.post(INTROSPECTION)
+    response = await locked_api.post(INTROSPECTION, headers=STRICT)
     assert response.status_code == 400
+    assert response.json()["errors"][0]["extensions"]["code"] == VALIDATION_FAILED
     assert "introspection" in response.json()["errors"][0]["message"].lower()
     typo = await locked_api.post("{ formatz { name } }")
     assert "Did you mean" not in typo.json()["errors"][0]["message"]
@@ -212,7 +217,7 @@ async def test_the_server_stays_responsive_under_hostile_queries(
     """Many hostile queries at once are refused; normal ones still answer."""
     hostile = "{ " + " ".join(f"a{n}: formats {{ name }}" for n in range(500)) + " }"
     responses = await asyncio.gather(
-        *(api.post(hostile) for _ in range(20)), api.post(NORMAL)
+        *(api.post(hostile, headers=STRICT) for _ in range(20)), api.post(NORMAL)
     )
     assert all(r.status_code == 400 for r in responses[:-1])
     assert responses[-1].status_code == 200

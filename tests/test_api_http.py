@@ -29,7 +29,7 @@ async def test_get_serves_queries(api: Api) -> None:
         headers=bearer(api.auditor),
     )
     assert response.status_code == 200
-    assert _media_type(response) == GRAPHQL_RESPONSE
+    assert _media_type(response) == JSON  # httpx sends Accept: */*
     assert {"name": "peer"} in response.json()["data"]["formats"]
 
 
@@ -55,18 +55,43 @@ async def test_get_refuses_mutations_and_records_nothing(
 
 
 @pytest.mark.parametrize(
-    "accept", [None, GRAPHQL_RESPONSE, "*/*", f"{JSON};q=0.5, {GRAPHQL_RESPONSE}"]
+    "accept",
+    [GRAPHQL_RESPONSE, f"{JSON};q=0.5, {GRAPHQL_RESPONSE}", f"*/*, {GRAPHQL_RESPONSE}"],
 )
 async def test_request_errors_are_400_under_graphql_response_json(
-    api: Api, accept: str | None
+    api: Api, accept: str
 ) -> None:
-    headers = {"accept": accept} if accept else {}
-    for query in ("{ formats { name }", "{ noSuchField }"):
-        response = await api.post(query, headers=headers)
+    for query, code in (
+        ("{ formats { name }", "GRAPHQL_PARSE_FAILED"),
+        ("{ noSuchField }", "GRAPHQL_VALIDATION_FAILED"),
+    ):
+        response = await api.post(query, headers={"accept": accept})
         assert response.status_code == 400
         assert _media_type(response) == GRAPHQL_RESPONSE
         body = response.json()
         assert body["errors"] and "data" not in body
+        assert body["errors"][0]["extensions"]["code"] == code
+
+
+@pytest.mark.parametrize("accept", [None, "*/*", "application/*"])
+async def test_no_accept_header_or_a_wildcard_gets_application_json(
+    api: Api, accept: str | None
+) -> None:
+    """As the spec's SHOULDs ask (and the graphql-http audit checks)."""
+    for query, status in (("{ formats { name } }", 200), ("{ formats { name }", 200)):
+        request = api.client.build_request(
+            "POST",
+            "/graphql",
+            json={"query": query},
+            headers=bearer(api.auditor),
+        )
+        if accept is None:
+            del request.headers["accept"]
+        else:
+            request.headers["accept"] = accept
+        response = await api.client.send(request)
+        assert (response.status_code, _media_type(response)) == (status, JSON)
+        assert response.json().get("data") or response.json()["errors"]
 
 
 async def test_application_json_answers_200_for_request_errors(api: Api) -> None:
@@ -101,17 +126,28 @@ async def test_unacceptable_media_types_and_bodies(api: Api) -> None:
         "/graphql", json={"variables": {}}, headers=bearer(api.auditor)
     )
     assert response.status_code == 400
-    response = await api.client.put("/graphql", json={"query": "{ formats { name } }"})
-    assert response.status_code == 405
+    for method in ("PUT", "DELETE", "PATCH", "OPTIONS"):
+        response = await api.client.request(
+            method, "/graphql", json={"query": "{ formats { name } }"}
+        )
+        assert response.status_code == 405
+        assert response.headers["allow"] == "GET, POST"
+        error = response.json()["errors"][0]
+        assert error["extensions"]["code"] == "METHOD_NOT_ALLOWED"
 
 
 def test_negotiation() -> None:
-    assert negotiate(None) == GRAPHQL_RESPONSE
+    assert negotiate(None) == JSON
+    assert negotiate(" ") == JSON
+    assert negotiate("*/*") == JSON
     assert negotiate(JSON) == JSON
+    assert negotiate(GRAPHQL_RESPONSE) == GRAPHQL_RESPONSE
     assert negotiate(f"{GRAPHQL_RESPONSE}, {JSON}") == GRAPHQL_RESPONSE
     assert negotiate(f"{GRAPHQL_RESPONSE};q=0.8, {JSON}") == JSON
     assert negotiate(f"{JSON}, */*;q=0.1") == JSON
-    assert negotiate("application/*") == GRAPHQL_RESPONSE
+    assert negotiate(f"*/*, {GRAPHQL_RESPONSE}") == GRAPHQL_RESPONSE
+    assert negotiate(f"*/*;q=1, {GRAPHQL_RESPONSE};q=0.5") == JSON
+    assert negotiate("application/*") == JSON
     assert negotiate("text/html") is None
     assert negotiate(f"{GRAPHQL_RESPONSE};q=0") is None
 

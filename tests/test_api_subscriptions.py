@@ -23,6 +23,7 @@ import uvicorn
 from mentorlog.core.access import person_actor
 from mentorlog.core.application import Mentoring
 from mentorlog.schema.feed import EventFeed
+from mentorlog.schema.http import NO_TOKEN
 from starlette.applications import Starlette
 from websockets.asyncio.client import ClientConnection, connect
 from websockets.exceptions import ConnectionClosed
@@ -158,8 +159,8 @@ class Served:
         return dict(body["data"])
 
 
-@pytest.fixture
-def served(settings: Settings, services: Services) -> Iterator[Served]:
+@pytest.fixture(name="served")
+def served_fixture(settings: Settings, services: Services) -> Iterator[Served]:
     """The app on the test's store, served over real sockets until the test ends."""
     running = Served(settings, services)
     running.thread.start()
@@ -426,10 +427,15 @@ async def test_what_the_token_may_not_read_is_refused_as_an_unknown_id(
 async def test_the_socket_needs_a_token_and_carries_subscriptions_only(
     served: Served, demo: Demo
 ) -> None:
-    for payload in ({}, {"Authorization": "Bearer mlg_unknown"}, {"Authorization": 3}):
+    # Refused with the reason an HTTP request with the same token gets in its 401.
+    for payload, reason in (
+        ({}, NO_TOKEN),
+        ({"Authorization": "Bearer mlg_unknown"}, "the token is unknown"),
+        ({"Authorization": 3}, NO_TOKEN),
+    ):
         async with connected(served.base, init=False) as socket:
             await socket.send({"type": "connection_init", "payload": payload})
-            assert await socket.closed() == (4403, "Forbidden")
+            assert await socket.closed() == (4403, reason)
     async with connected(served.base, init=False) as socket:
         await socket.subscribe("1", EVENTS, id=demo.node("Mentorship", "one_on_one"))
         assert await socket.closed() == (4401, "Unauthorized")

@@ -50,7 +50,7 @@ from mentorlog.core.idempotency import (
     IdempotencyKey,
     fingerprint,
 )
-from mentorlog.core.inputs import check_text
+from mentorlog.core.inputs import check_storable, check_text, excerpt
 from mentorlog.core.mentorship import Mentorship
 from mentorlog.core.person import Person
 from mentorlog.core.privacy import ERASED, KeyStore, MemoryKeyStore, Sealer
@@ -92,7 +92,8 @@ COMMANDS: dict[str, inspect.Signature] = {}
 
 
 def command(method: Callable[P, R]) -> Callable[P, R]:
-    """Declare a command; with an `idempotency_key` a retry returns what it recorded.
+    """Declare a command: unstorable text is refused; a retry with the same
+    `idempotency_key` returns what the first run recorded.
 
     The command's name is the method's, without a leading underscore: it is
     hashed into stored fingerprints, so it never changes.
@@ -100,11 +101,14 @@ def command(method: Callable[P, R]) -> Callable[P, R]:
     signature = inspect.signature(method)
     name = method.__name__.lstrip("_")
     COMMANDS[name] = signature
-    if "idempotency_key" not in signature.parameters:
-        return method
+    idempotent = "idempotency_key" in signature.parameters
 
     @functools.wraps(method)
     def run(*args: P.args, **kwargs: P.kwargs) -> R:
+        # Text that cannot be stored is refused before anything is recorded.
+        Service._raise_problems(check_storable(kwargs))
+        if not idempotent:
+            return method(*args, **kwargs)
         key = kwargs.get("idempotency_key")
         if key is None:
             token = _CLAIM.set(None)  # a command called by another runs unclaimed
@@ -176,7 +180,8 @@ class Service(Application[UUID]):
                 else UUID(str(aggregate_id))
             )
         except ValueError:
-            raise NotFound(f"'{aggregate_id}' is not a valid ID", field) from None
+            shown = excerpt(aggregate_id)
+            raise NotFound(f"'{shown}' is not a valid ID", field) from None
         try:
             aggregate: Aggregate = self.repository.get(uid)
         except AggregateNotFoundError:
@@ -314,7 +319,8 @@ class Service(Application[UUID]):
         if framework is None:
             known = ", ".join(sorted(self.catalog.frameworks))
             raise UnknownFramework(
-                f"unknown goal framework '{name}' (known: {known})", "framework"
+                f"unknown goal framework '{excerpt(name)}' (known: {known})",
+                "framework",
             )
         return framework
 

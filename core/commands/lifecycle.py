@@ -11,9 +11,7 @@ from mentorlog.core.errors import (
     ParticipantsInvalid,
     UnknownFormat,
 )
-from mentorlog.core.inputs import (
-    check_text,
-)
+from mentorlog.core.inputs import check_text, excerpt
 from mentorlog.core.mentorship import Mentorship
 from mentorlog.core.person import Person
 from mentorlog.core.program import Program
@@ -38,10 +36,11 @@ class LifecycleCommands(Service):
         program = self._load(Program, program_id, "programId")
         fmt = self.catalog.format(format)
         if fmt is None:
-            raise UnknownFormat(f"unknown format '{format}'", "format")
+            raise UnknownFormat(f"unknown format '{excerpt(format)}'", "format")
         if format not in program.formats:
             raise UnknownFormat(
-                f"program '{program.name}' does not enable format '{format}'", "format"
+                f"program '{program.name}' does not enable format '{excerpt(format)}'",
+                "format",
             )
         problems = check_text("purpose", purpose, required=False, max_len=2000)
         if problems:

@@ -18,6 +18,7 @@ from mentorlog.core.inputs import (
     check_number,
     check_text,
     check_texts,
+    excerpt,
 )
 from mentorlog.core.person import Person
 from mentorlog.core.program import Program
@@ -58,7 +59,7 @@ class ProgramCommands(Service):
             problems.append(Problem("formats", "enable at least one format"))
         for f in formats:
             if self.catalog.format(f) is None:
-                raise UnknownFormat(f"unknown format '{f}'", "formats")
+                raise UnknownFormat(f"unknown format '{excerpt(f)}'", "formats")
         self._framework(default_framework)
         if problems:
             raise InvalidInput(problems)

@@ -9,6 +9,7 @@ from typing import Annotated
 import strawberry
 from mentorlog.core.errors import NotFound
 from mentorlog.core.history import history
+from mentorlog.core.inputs import check_storable
 from mentorlog.projections.asof import Replayed, replay
 from mentorlog.projections.queries import MentorshipFilter as Where
 from mentorlog.projections.readers import mark_erased, private_readers
@@ -60,12 +61,18 @@ class MentorshipFilter:
                 else None
             )
         except NotFound as error:
-            raise ClientError(f"filter.{error.field}: {error.message}") from None
+            raise ClientError(
+                f"filter.{error.field}: {error.message}", argument="filter"
+            ) from None
+        problems = check_storable({"format": self.format})
+        if problems:
+            raise ClientError(f"filter.{problems[0].message}", argument="filter")
         quiet_before = None
         if self.quiet_for_days is not None:
             if not 0 <= self.quiet_for_days <= MAX_QUIET_DAYS:
                 raise ClientError(
-                    f"filter.quietForDays must be between 0 and {MAX_QUIET_DAYS}"
+                    f"filter.quietForDays must be between 0 and {MAX_QUIET_DAYS}",
+                    argument="filter",
                 )
             since = datetime.now(UTC) - timedelta(days=self.quiet_for_days)
             quiet_before = since.isoformat()
@@ -87,7 +94,9 @@ AS_OF_ARG = (
 async def _as_of(info: Info, found: Mentorship, as_of: datetime) -> Mentorship | None:
     """The mentorship as it was at a moment, replayed from its events."""
     if as_of.tzinfo is None:
-        raise ClientError("asOf needs a time zone, e.g. 2026-01-31T12:00:00Z")
+        raise ClientError(
+            "asOf needs a time zone, e.g. 2026-01-31T12:00:00Z", argument="asOf"
+        )
     app = info.context.services.app
 
     def rebuild() -> Replayed | None:
