@@ -12,11 +12,9 @@ from datetime import datetime
 from typing import Annotated, Any
 
 import strawberry
-from graphql import GraphQLError
 from mentorlog.core.transparency import ProofError
 from mentorlog.schema.context import Info
-
-BAD_PROOF = "PROOF_UNAVAILABLE"
+from mentorlog.schema.errors import ClientError
 
 
 def b64(data: bytes) -> str:
@@ -77,7 +75,8 @@ class TransparencyLog:
 
     @strawberry.field(
         description="A consistency proof from an older size to a newer one (default: "
-        "the log's size now). A size beyond the log is an error (PROOF_UNAVAILABLE)."
+        "the log's size now). A size beyond the log, or fromSize below 1 or above "
+        "toSize, is a BAD_USER_INPUT error naming the argument."
     )
     async def consistency_proof(
         self,
@@ -94,8 +93,16 @@ class TransparencyLog:
         target = self.size if to_size is None else to_size
 
         def prove() -> ConsistencyProof:
-            if from_size < 1:
-                raise ProofError("fromSize must be at least 1")
+            if from_size < 1 or from_size > target:
+                raise ClientError(
+                    f"fromSize must be between 1 and toSize ({target})",
+                    argument="fromSize",
+                )
+            if target > log.size():
+                raise ClientError(
+                    f"the log has {log.size()} events; there is no size {target}",
+                    argument="toSize",
+                )
             hashes = log.consistency_proof(from_size, target)
             return ConsistencyProof(
                 from_size=from_size,
@@ -113,7 +120,7 @@ async def _proving(compute: Any) -> Any:
     try:
         return await asyncio.to_thread(compute)
     except ProofError as error:
-        raise GraphQLError(str(error), extensions={"code": BAD_PROOF}) from None
+        raise ClientError(str(error)) from None
 
 
 @strawberry.type

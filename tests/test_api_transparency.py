@@ -56,11 +56,16 @@ async def test_checkpoints_and_proofs_check_out(api: Api) -> None:
 
 async def test_a_proof_beyond_the_log_is_a_coded_error(api: Api) -> None:
     size = (await api.gql(LOG))["transparencyLog"]["size"]
-    for variables in ({"from": 1, "to": size + 10}, {"from": 0}, {"from": size + 1}):
+    cases = (
+        ({"from": 1, "to": size + 10}, "toSize"),
+        ({"from": 0}, "fromSize"),
+        ({"from": size + 1}, "fromSize"),
+    )
+    for variables, argument in cases:
         response = await api.post(PROOF, variables)
         assert response.status_code == 200
         body = response.json()
         assert body["data"] is None, body
         (error,) = body["errors"]
-        assert error["extensions"]["code"] == "PROOF_UNAVAILABLE", error
+        assert error["extensions"] == {"code": "BAD_USER_INPUT", "argument": argument}
         assert "Unexpected" not in error["message"]
