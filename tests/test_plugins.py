@@ -27,6 +27,7 @@ from mentorlog.plugins.manager import HOOKS, Catalog, PluginError, load_catalog
 import mentorlog
 from mentorlog.services import Services, open_services
 from mentorlog.settings import Settings
+from tests.conftest import INSTALLED_PLUGINS
 
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLE = ROOT / "examples" / "mentorlog-grow"
@@ -546,7 +547,7 @@ def test_match_score_adds_a_weighted_explained_contribution(
         "time_zone", 3.0, 0.0, "Other time zone."
     )
     # Weighed in with the built-in contributions: a weighted mean.
-    builtin = load_catalog(disabled=["tz"])
+    builtin = load_catalog(disabled=["tz", *INSTALLED_PLUGINS])
     for match, zone, score in ((same, "tz:CET", 1), (other, "tz:PST", 0)):
         alone = builtin.match(*_profiles(zone))
         weights = sum(c.weight for c in alone.contributions)
@@ -606,7 +607,7 @@ def test_a_failing_match_score_raises_when_called_naming_plugin_and_hook(
     make_dist: MakeDist, source: str, reason: str, skip_failing: bool
 ) -> None:
     make_dist("mentorlog-coach", "mentorlog_coach_plugin", source, "coach")
-    catalog = load_catalog(skip_failing=skip_failing)
+    catalog = load_catalog(INSTALLED_PLUGINS, skip_failing=skip_failing)
     assert catalog.skipped == []
     assert "coach" in {p.name for p in catalog.plugins}
     with pytest.raises(PluginError) as failed:
@@ -617,16 +618,26 @@ def test_a_failing_match_score_raises_when_called_naming_plugin_and_hook(
         "'match_score': "
     )
     assert reason in message
-    assert load_catalog(disabled=["coach"]).match(*_profiles("tz:CET")).total > 0
+    assert (
+        load_catalog(disabled=["coach", *INSTALLED_PLUGINS])
+        .match(*_profiles("tz:CET"))
+        .total
+        > 0
+    )
 
 
 @pytest.fixture
 def app_factory(tmp_path: Path) -> Iterator[Callable[..., Services]]:
-    """Open services on a fresh data dir once the test has set up its plugins."""
+    """Open services on a fresh data dir once the test has set up its plugins.
+
+    The plugins installed in the environment stay out: the test sees the built-ins
+    and the distributions it made.
+    """
     opened: list[Services] = []
 
     def factory(**settings: Any) -> Services:
         data_dir = tmp_path / f"data{len(opened)}"
+        settings.setdefault("disabled_plugins", INSTALLED_PLUGINS)
         opened.append(open_services(Settings(data_dir=data_dir, **settings)))
         return opened[-1]
 
@@ -772,7 +783,7 @@ def test_a_failing_plugin_can_also_be_disabled_by_name(make_dist: MakeDist) -> N
     make_dist("mentorlog-broken", "mentorlog_broken_off", FAILS_ON_IMPORT, "broken")
     with pytest.raises(PluginError):
         load_catalog()
-    catalog = load_catalog(disabled=["broken"])
+    catalog = load_catalog(disabled=["broken", *INSTALLED_PLUGINS])
     assert catalog.skipped == []
     assert set(catalog.formats) == BUILTIN_FORMATS
 
