@@ -187,6 +187,68 @@ def test_the_example_plugins_own_tests_pass_once_installed(
     assert re.search(r"\b\d+ passed\b", result.stdout), result.stdout
 
 
+MENTORLOG_SOURCES = ["pyproject.toml", "README.md", "mentorlog", "core", "plugins"]
+MENTORLOG_SOURCES += ["projections", "schema"]
+# A plugin author's mistakes, which mypy sees only when mentorlog is typed (PEP 561).
+MISTYPED = """
+from mentorlog.core.errors import NotFound
+from mentorlog.plugins.interfaces import Role
+
+wrong: int = Role("mentor", "Mentor", "mentor", 1, 1)
+also_wrong: str = NotFound("no such goal", "goalId").code + 1
+"""
+
+
+@pytest.fixture(scope="module")
+def mentorlog_wheel_target(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Pip-install (not editable) a copy of mentorlog itself into a temp dir."""
+    base = tmp_path_factory.mktemp("mentorlog")
+    source = base / "source"
+    source.mkdir()
+    for name in MENTORLOG_SOURCES:
+        if (ROOT / name).is_dir():
+            shutil.copytree(
+                ROOT / name, source / name, ignore=shutil.ignore_patterns("__pycache__")
+            )
+        else:
+            shutil.copy(ROOT / name, source / name)
+    target = base / "site"
+    command = [sys.executable, "-m", "pip", "install", "--no-deps", "--no-input"]
+    command += ["--disable-pip-version-check", "--target", str(target)]
+    if _builds_offline():
+        command.append("--no-build-isolation")
+    result = subprocess.run(
+        [*command, str(source)], capture_output=True, text=True, timeout=600
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    return target
+
+
+def test_a_plugin_authors_type_checker_sees_mentorlog_as_typed(
+    grow_target: Path, mentorlog_wheel_target: Path, tmp_path: Path
+) -> None:
+    installed = mentorlog_wheel_target / "mentorlog"
+    assert (installed / "py.typed").is_file()
+    assert (installed / "core" / "errors.py").is_file()
+    source = grow_target.parent / "source"
+    probe = tmp_path / "probe.py"
+    probe.write_text(MISTYPED)
+    env = _env_with(mentorlog_wheel_target)
+    result = subprocess.run(
+        [sys.executable, "-m", "mypy", "--no-incremental", "src", str(probe)],
+        capture_output=True,
+        text=True,
+        env=env,
+        cwd=source,  # the example's own mypy settings (ignore_missing_imports)
+        timeout=300,
+    )
+    errors = [line for line in result.stdout.splitlines() if ": error:" in line]
+    assert len(errors) == 2, result.stdout + result.stderr
+    assert 'expression has type "Role", variable has type "int"' in errors[0]
+    assert 'Unsupported operand types for + ("str" and "int")' in errors[1]
+    assert all(line.startswith(str(probe)) for line in errors), errors
+
+
 def _grow_fields(app: Mentoring, **changes: Any) -> dict[str, Any]:
     fields: dict[str, Any] = {
         "goal": "Lead the team's next release",
