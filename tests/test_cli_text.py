@@ -99,6 +99,14 @@ def test_ids_are_taken_as_uuids_or_global_ids_of_the_right_type(
     )  # fmt: skip
     assert wrong.returncode == 2
     assert "is a Program ID, not a Person ID" in wrong.stderr
+    # A refusal quoting a stored name prints it on one line, control codes replaced.
+    refused = mentorlog(
+        "token", "create", *cli_args(services), "--role", "admin",
+        "--person", gid("Person", person), "--program", program,
+    )  # fmt: skip
+    assert refused.returncode == 1
+    assert "INVALID_INPUT" in refused.stderr and "\x1b" not in refused.stderr
+    assert "[bold]Eve[/bold] :smile: \ufffd[31mred is not an admin" in refused.stderr
     garbage = mentorlog("replay", *cli_args(services), "not-an-id")
     assert garbage.returncode == 2
     assert "neither a UUID nor a global ID" in garbage.stderr

@@ -107,7 +107,9 @@ def opened(
     try:
         yield services
     except MentorlogError as exc:
-        raise click.ClickException(f"{exc.code}: {exc.message}") from None
+        # A domain message may quote stored text (a name, a title): one line, safe.
+        message = one_line(f"{exc.code}: {exc.message}", width=2000)
+        raise click.ClickException(message) from None
     except ProjectionsBusy as exc:
         raise click.ClickException(str(exc)) from None
     finally:
