@@ -1,5 +1,4 @@
-"""A realistic demo: a program, a dozen people, a mentorship in every format,
-recorded over six simulated months."""
+"""A realistic demo: a dozen people, a mentorship per format, six simulated months."""
 
 from __future__ import annotations
 

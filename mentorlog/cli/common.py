@@ -1,5 +1,4 @@
-"""What every command shares: the store options, opening services, clean errors,
-IDs given either way, and printing user text as written."""
+"""What the commands share: store options, opened services, IDs, literal text."""
 
 from __future__ import annotations
 

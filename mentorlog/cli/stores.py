@@ -24,7 +24,7 @@ from mentorlog.services import DataDirError, Services
 
 
 def _refuse_if_used(services: Services, what: str) -> None:
-    """Stop when the store already holds events: init and demo start from empty."""
+    """Stop when the store already holds events, saying what to do instead."""
     existing = services.app.recorder.max_notification_id() or 0
     if existing:
         raise click.ClickException(
