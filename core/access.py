@@ -7,7 +7,8 @@ import secrets
 from dataclasses import dataclass
 from uuid import NAMESPACE_URL, UUID, uuid5
 
-from eventsourcing.domain import Aggregate, event
+from eventsourcing.domain import event
+from mentorlog.core.clock import ClockedAggregate
 from mentorlog.core.errors import InvalidTransition
 
 ROLES = ("participant", "admin", "auditor")
@@ -30,7 +31,7 @@ def credential_id(token: str) -> UUID:
     return uuid5(CREDENTIALS, token_hash(token))
 
 
-class Credential(Aggregate):
+class Credential(ClockedAggregate):
     """A bearer token's grant: who it names, in which role, for which program."""
 
     @classmethod

@@ -10,7 +10,8 @@ from dataclasses import dataclass
 from typing import Any
 from uuid import NAMESPACE_URL, UUID, uuid5
 
-from eventsourcing.domain import Aggregate, event
+from eventsourcing.domain import event
+from mentorlog.core.clock import ClockedAggregate
 
 IDEMPOTENCY_KEYS = uuid5(NAMESPACE_URL, "https://mentorlog.dev/idempotency-keys")
 MAX_KEY_LENGTH = 200
@@ -66,7 +67,7 @@ class Claim:
         return (used.command, used.fingerprint) == (self.command, self.fingerprint)
 
 
-class IdempotencyKey(Aggregate):
+class IdempotencyKey(ClockedAggregate):
     """A key a client sent with a command, and what that command recorded."""
 
     @classmethod

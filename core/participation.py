@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from eventsourcing.domain import Aggregate
+from mentorlog.core.clock import ClockedAggregate
 from mentorlog.core.errors import MentorshipClosed, NotFound
 
 OPEN_STATES = ("proposed", "active", "paused")
 
 
-class Participation(Aggregate):
+class Participation(ClockedAggregate):
     """The state a mentorship's parts share, and the questions they ask of it.
 
     Mentorship (core/mentorship.py) is made of parts, one module per feature

@@ -5,11 +5,12 @@ from __future__ import annotations
 from typing import Any
 from uuid import UUID
 
-from eventsourcing.domain import Aggregate, event
+from eventsourcing.domain import event
+from mentorlog.core.clock import ClockedAggregate
 from mentorlog.core.errors import InvalidTransition, OverCapacity
 
 
-class Person(Aggregate):
+class Person(ClockedAggregate):
     """Someone who mentors, is mentored, or runs a program.
 
     Name and email are sealed with the person's own key (see core/privacy.py).

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from eventsourcing.domain import Aggregate, event
+from eventsourcing.domain import event
+from mentorlog.core.clock import ClockedAggregate
 from mentorlog.core.errors import InvalidInput, NotEligible
 from mentorlog.plugins.interfaces import Problem
 
 
-class Program(Aggregate):
+class Program(ClockedAggregate):
     """A mentoring program, as its admins define it."""
 
     @event("Created")

@@ -1,138 +1,47 @@
-"""A realistic demo: a program, a dozen people, a mentorship in every format."""
+"""A realistic demo: a dozen people, a mentorship per format, six simulated months."""
 
 from __future__ import annotations
 
+import heapq
+from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from mentorlog.core.access import person_actor
 from mentorlog.core.application import Mentoring
+from mentorlog.core.clock import simulated
 
 DEMO = "system:demo"
 
-PEOPLE: list[dict[str, Any]] = [
-    # name, stage, years, tenure, capacity, skills, interests
-    dict(
-        key="ada",
-        display_name="Ada Okafor",
-        career_stage="late",
-        years_experience=24,
-        tenure_years=12,
-        capacity=0,
-        skills=["program management"],
-        interests=["talent"],
-    ),
-    dict(
-        key="grace",
-        display_name="Grace Lindqvist",
-        career_stage="late",
-        years_experience=21,
-        tenure_years=9,
-        capacity=3,
-        skills=["architecture", "leadership"],
-        interests=["mentoring", "distributed systems"],
-    ),
-    dict(
-        key="tomas",
-        display_name="Tomás Herrera",
-        career_stage="mid",
-        years_experience=11,
-        tenure_years=6,
-        capacity=3,
-        skills=["product", "negotiation"],
-        interests=["career growth"],
-    ),
-    dict(
-        key="mei",
-        display_name="Mei Tanaka",
-        career_stage="late",
-        years_experience=28,
-        tenure_years=15,
-        capacity=2,
-        skills=["finance", "strategy"],
-        interests=["new technology"],
-    ),
-    dict(
-        key="priya",
-        display_name="Priya Raman",
-        career_stage="early",
-        years_experience=5,
-        tenure_years=3,
-        capacity=2,
-        skills=["machine learning", "social media"],
-        interests=["leadership"],
-    ),
-    dict(
-        key="sam",
-        display_name="Sam Whitfield",
-        career_stage="early",
-        years_experience=3,
-        tenure_years=2.5,
-        capacity=2,
-        skills=["python"],
-        interests=["backend", "public speaking"],
-    ),
-    dict(
-        key="lena",
-        display_name="Lena Novak",
-        career_stage="early",
-        years_experience=2.5,
-        tenure_years=2.5,
-        capacity=1,
-        skills=["testing"],
-        interests=["automation"],
-    ),
-    dict(
-        key="kofi",
-        display_name="Kofi Mensah",
-        career_stage="mid",
-        years_experience=8,
-        tenure_years=4,
-        capacity=2,
-        skills=["sales"],
-        interests=["management"],
-    ),
-    dict(
-        key="ines",
-        display_name="Inês Costa",
-        career_stage="mid",
-        years_experience=7,
-        tenure_years=3,
-        capacity=2,
-        skills=["design"],
-        interests=["research"],
-    ),
-    dict(
-        key="yusuf",
-        display_name="Yusuf Demir",
-        career_stage="mid",
-        years_experience=9,
-        tenure_years=5,
-        capacity=2,
-        skills=["operations"],
-        interests=["strategy"],
-    ),
-    dict(
-        key="hana",
-        display_name="Hana Kim",
-        career_stage="early",
-        years_experience=4,
-        tenure_years=2,
-        capacity=2,
-        skills=["data analysis"],
-        interests=["product"],
-    ),
-    dict(
-        key="oliver",
-        display_name="Oliver Brandt",
-        career_stage="early",
-        years_experience=3,
-        tenure_years=2,
-        capacity=2,
-        skills=["frontend"],
-        interests=["design systems"],
-    ),
+# key, name, career stage, years of experience, tenure, capacity; skills, interests
+# fmt: off
+PEOPLE: list[tuple[str, str, str, float, float, int, list[str], list[str]]] = [
+    ("ada", "Ada Okafor", "late", 24, 12, 0,
+     ["program management"], ["talent"]),
+    ("grace", "Grace Lindqvist", "late", 21, 9, 3,
+     ["architecture", "leadership"], ["mentoring", "distributed systems"]),
+    ("tomas", "Tomás Herrera", "mid", 11, 6, 3,
+     ["product", "negotiation"], ["career growth"]),
+    ("mei", "Mei Tanaka", "late", 28, 15, 2,
+     ["finance", "strategy"], ["new technology"]),
+    ("priya", "Priya Raman", "early", 5, 3, 2,
+     ["machine learning", "social media"], ["leadership"]),
+    ("sam", "Sam Whitfield", "early", 3, 2.5, 2,
+     ["python"], ["backend", "public speaking"]),
+    ("lena", "Lena Novak", "early", 2.5, 2.5, 1,
+     ["testing"], ["automation"]),
+    ("kofi", "Kofi Mensah", "mid", 8, 4, 2,
+     ["sales"], ["management"]),
+    ("ines", "Inês Costa", "mid", 7, 3, 2,
+     ["design"], ["research"]),
+    ("yusuf", "Yusuf Demir", "mid", 9, 5, 2,
+     ["operations"], ["strategy"]),
+    ("hana", "Hana Kim", "early", 4, 2, 2,
+     ["data analysis"], ["product"]),
+    ("oliver", "Oliver Brandt", "early", 3, 2, 2,
+     ["frontend"], ["design systems"]),
 ]
+# fmt: on
 
 CONNECTION_PLAN = [
     {
@@ -170,32 +79,97 @@ CONNECTION_PLAN = [
 ]
 
 
-def _day(days: int) -> str:
-    return (datetime.now(UTC) + timedelta(days=days)).date().isoformat()
+DAYS = 180  # the demo's history starts this many days before it is loaded
+TICK = timedelta(minutes=3)  # between two events of one session
+Story = Iterator[float]  # yields the day (and fraction of a day) of its next step
 
 
-def _when(days: int, hour: int = 15) -> str:
-    moment = datetime.now(UTC).replace(hour=hour, minute=0, second=0, microsecond=0)
-    return (moment + timedelta(days=days)).isoformat()
+class DemoClock:
+    """The demo's simulated clock: days since its start, a few minutes per event."""
+
+    def __init__(self, start: datetime) -> None:
+        self.start = start
+        self.moment = start
+
+    def at(self, day: float) -> None:
+        """Move to a later moment: day `day` (its fraction gives the hour)."""
+        moment = self.start + timedelta(days=day)
+        if moment < self.moment:
+            raise ValueError(f"the demo's clock cannot go back to day {day}")
+        self.moment = moment
+
+    def __call__(self) -> datetime:
+        """The next event's time: a tick after the last one."""
+        self.moment += TICK
+        return self.moment
+
+    def when(self, day: float) -> str:
+        """An ISO date-time on day `day`, for a meeting's scheduled time."""
+        return (self.start + timedelta(days=day)).isoformat()
+
+    def date(self, day: float) -> str:
+        """An ISO date on day `day`, for a goal's due date."""
+        return (self.start + timedelta(days=day)).date().isoformat()
 
 
-def _smart(specific: str, measurable: str, days: int) -> dict[str, Any]:
-    return {
-        "specific": specific,
-        "measurable": measurable,
-        "achievable": "Fits in two hours a week alongside current work.",
-        "relevant": "Builds towards the next career step.",
-        "due": _day(days),
-    }
+def at(day: int, hour: int = 10) -> float:
+    """A story's step on day `day` at `hour` o'clock."""
+    return day + hour / 24
 
 
 def load_demo(app: Mentoring) -> dict[str, str]:
-    """Record the demo through the service; return the IDs of what it made."""
+    """Record the demo through the service; return the IDs of what it made.
+
+    Its history is simulated: it starts DAYS days ago, and each mentorship's story
+    unfolds over the months since (meetings weeks apart, one that went quiet, one
+    completed after four months). Events are recorded in the order of their
+    simulated times, so the log, the chain and every as-of view agree.
+    """
+    today = datetime.now(UTC).replace(hour=0, minute=0, second=0, microsecond=0)
+    clock = DemoClock(today - timedelta(days=DAYS))
     ids: dict[str, str] = {}
-    for spec in PEOPLE:
-        spec = dict(spec)
-        key = spec.pop("key")
-        ids[key] = app.register_person(actor=DEMO, **spec).id
+    with simulated(clock):
+        clock.at(at(0, 9))
+        _setup(app, clock, ids)
+        stories = [
+            _one_on_one(app, clock, ids),
+            _reverse(app, clock, ids),
+            _circle(app, ids),
+            _peer(app, ids),
+            _group(app, clock, ids),
+            _completed(app, ids),
+        ]
+        _unfold(clock, stories)
+    if clock.moment > datetime.now(UTC):
+        raise ValueError("the demo's simulated history reaches into the future")
+    return ids
+
+
+def _unfold(clock: DemoClock, stories: list[Story]) -> None:
+    """Run the stories' steps in the order of their days, interleaved."""
+    pending = [(day, i, s) for i, s in enumerate(stories) if (day := next(s, None))]
+    heapq.heapify(pending)
+    while pending:
+        day, i, story = heapq.heappop(pending)
+        clock.at(day)
+        later = next(story, None)
+        if later is not None:
+            heapq.heappush(pending, (later, i, story))
+
+
+def _setup(app: Mentoring, clock: DemoClock, ids: dict[str, str]) -> None:
+    """Day 0: the people, the program, its starter goals and connection plan."""
+    for key, name, stage, years, tenure, capacity, skills, interests in PEOPLE:
+        ids[key] = app.register_person(
+            actor=DEMO,
+            display_name=name,
+            career_stage=stage,
+            years_experience=years,
+            tenure_years=tenure,
+            capacity=capacity,
+            skills=skills,
+            interests=interests,
+        ).id
     program = app.create_program(
         actor=DEMO,
         name="Engineering Career Mentoring 2026",
@@ -218,7 +192,7 @@ def load_demo(app: Mentoring) -> dict[str, str]:
         fields=_smart(
             "Write a one-page development plan with my mentor.",
             "The plan is shared with my mentor and my manager.",
-            60,
+            clock.date(60),
         ),
         locked=True,
     )
@@ -232,19 +206,42 @@ def load_demo(app: Mentoring) -> dict[str, str]:
     )
     app.set_connection_plan(program, actor=DEMO, meetings=CONNECTION_PLAN)
 
-    def propose(fmt: str, people: list[tuple[str, str]], purpose: str) -> str:
-        mid = app.propose_mentorship(
-            actor=DEMO,
-            program_id=program,
-            format=fmt,
-            purpose=purpose,
-            participants=[{"person_id": ids[k], "role": role} for k, role in people],
-        ).id
-        app.start_mentorship(mid, actor=person_actor(ids["ada"]))
-        return mid
 
-    # One-on-one: the fullest story.
-    one = propose(
+def _smart(specific: str, measurable: str, due: str) -> dict[str, Any]:
+    return {
+        "specific": specific,
+        "measurable": measurable,
+        "achievable": "Fits in two hours a week alongside current work.",
+        "relevant": "Builds towards the next career step.",
+        "due": due,
+    }
+
+
+def _propose(
+    app: Mentoring,
+    ids: dict[str, str],
+    fmt: str,
+    people: list[tuple[str, str]],
+    purpose: str,
+) -> str:
+    """Propose a mentorship in the demo program; its admin starts it."""
+    mid = app.propose_mentorship(
+        actor=DEMO,
+        program_id=ids["program"],
+        format=fmt,
+        purpose=purpose,
+        participants=[{"person_id": ids[k], "role": role} for k, role in people],
+    ).id
+    app.start_mentorship(mid, actor=person_actor(ids["ada"]))
+    return mid
+
+
+def _one_on_one(app: Mentoring, clock: DemoClock, ids: dict[str, str]) -> Story:
+    """The fullest story: Grace mentors Sam, meeting every few weeks."""
+    yield at(3)
+    one = _propose(
+        app,
+        ids,
         "one_on_one",
         [("grace", "mentor"), ("sam", "mentee")],
         "Grow from junior to mid-level backend engineer.",
@@ -260,13 +257,16 @@ def load_demo(app: Mentoring) -> dict[str, str]:
         outcomes=["Lead a small project", "Present at the engineering all-hands"],
     )
     app.sign_agreement(one, actor=sam)
+    yield at(4, 9)
     app.sign_agreement(one, actor=grace)
     first = app.schedule_meeting(
-        one, actor=sam, scheduled_for=_when(-40), plan_number=1
+        one, actor=sam, scheduled_for=clock.when(at(7, 15)), plan_number=1
     )
+    yield at(7, 16)
     app.hold_meeting(
         one, first.id, actor=grace, notes="Agreed expectations; drafted goals."
     )
+    yield at(8, 11)
     smart = app.set_goal(
         one,
         actor=sam,
@@ -275,7 +275,7 @@ def load_demo(app: Mentoring) -> dict[str, str]:
         fields=_smart(
             "Lead the billing export project from design to release.",
             "Released to all customers with no rollback.",
-            120,
+            clock.date(128),
         ),
     )
     smarty = app.set_goal(
@@ -287,12 +287,13 @@ def load_demo(app: Mentoring) -> dict[str, str]:
             **_smart(
                 "Give a 15-minute talk at the engineering all-hands.",
                 "Talk given; feedback form average of 4 or more.",
-                90,
+                clock.date(98),
             ),
             "yours": True,
         },
         term="long",
     )
+    yield at(15, 17)
     app.record_goal_progress(
         one, smart.id, actor=sam, percent=40, note="Design approved."
     )
@@ -300,8 +301,9 @@ def load_demo(app: Mentoring) -> dict[str, str]:
         one, smarty.id, actor=sam, percent=25, note="Topic chosen."
     )
     second = app.schedule_meeting(
-        one, actor=sam, scheduled_for=_when(-25), plan_number=2
+        one, actor=sam, scheduled_for=clock.when(at(21, 15)), plan_number=2
     )
+    yield at(21, 16)
     app.hold_meeting(
         one, second.id, actor=grace, notes="Refined goals; split the project."
     )
@@ -319,6 +321,7 @@ def load_demo(app: Mentoring) -> dict[str, str]:
         text="I worry the project split leaves me the dull half.",
     )
     app.share_note(one, worry.id, actor=sam, shared_with=[ids["grace"]])
+    yield at(49, 14)
     milestone = app.reach_milestone(
         one,
         actor=grace,
@@ -326,7 +329,9 @@ def load_demo(app: Mentoring) -> dict[str, str]:
         goal_id=smart.id,
         note="First design Sam drove end to end.",
     )
+    yield at(50, 13)
     app.celebrate_milestone(one, milestone.id, actor=grace, how="Team lunch.")
+    yield at(63, 16)
     app.record_review(
         one,
         actor=grace,
@@ -336,6 +341,7 @@ def load_demo(app: Mentoring) -> dict[str, str]:
         support=["instrumental", "psychosocial"],
         next_steps="Pair on estimation.",
     )
+    yield at(64, 9)
     app.give_feedback(
         one,
         actor=sam,
@@ -343,6 +349,7 @@ def load_demo(app: Mentoring) -> dict[str, str]:
         rating=5,
         about_id=ids["grace"],
     )
+    yield at(70, 11)
     app.give_feedback(
         one,
         actor=DEMO,
@@ -350,20 +357,32 @@ def load_demo(app: Mentoring) -> dict[str, str]:
         text="Sam now leads stand-ups confidently.",
         about_id=ids["sam"],
     )
-    app.schedule_meeting(one, actor=sam, scheduled_for=_when(5), plan_number=3)
-    skipped = app.schedule_meeting(
-        one, actor=sam, scheduled_for=_when(-10), agenda=["Catch up"]
+    yield at(140, 9)
+    # The next check-in is still ahead when the demo is loaded.
+    app.schedule_meeting(
+        one, actor=sam, scheduled_for=clock.when(at(DAYS + 5, 15)), plan_number=3
     )
+    yield at(150, 9)
+    skipped = app.schedule_meeting(
+        one, actor=sam, scheduled_for=clock.when(at(160, 15)), agenda=["Catch up"]
+    )
+    yield at(158, 18)
     app.cancel_meeting(one, skipped.id, actor=grace, reason="Travelling.")
 
-    # Reverse mentoring: the junior person mentors the senior one.
-    rev = propose(
+
+def _reverse(app: Mentoring, clock: DemoClock, ids: dict[str, str]) -> Story:
+    """Reverse mentoring: the junior Priya mentors the senior Mei, then it stalls."""
+    yield at(10)
+    rev = _propose(
+        app,
+        ids,
         "reverse",
         [("priya", "mentor"), ("mei", "mentee")],
         "Mei learns how machine learning and social media shape the market.",
     )
     ids["reverse"] = rev
     mei = person_actor(ids["mei"])
+    yield at(11, 14)
     okr = app.set_goal(
         rev,
         actor=mei,
@@ -377,16 +396,24 @@ def load_demo(app: Mentoring) -> dict[str, str]:
             ],
         },
     )
+    yield at(20, 17)
     app.record_goal_progress(rev, okr.id, actor=mei, key_results=[3, 1])
+    yield at(24, 9)
     held = app.schedule_meeting(
-        rev, actor=mei, scheduled_for=_when(-14), agenda=["Demo"]
+        rev, actor=mei, scheduled_for=clock.when(at(31, 14)), agenda=["Demo"]
     )
+    yield at(31, 15)
     app.hold_meeting(
         rev, held.id, actor=person_actor(ids["priya"]), notes="Built a classifier."
     )
 
-    # Circle, peer and group.
-    circle = propose(
+
+def _circle(app: Mentoring, ids: dict[str, str]) -> Story:
+    """A circle on moving from individual contributor to lead."""
+    yield at(12)
+    circle = _propose(
+        app,
+        ids,
         "circle",
         [
             ("tomas", "facilitator"),
@@ -398,6 +425,7 @@ def load_demo(app: Mentoring) -> dict[str, str]:
         "A circle on moving from individual contributor to lead.",
     )
     ids["circle"] = circle
+    yield at(19, 12)
     app.set_goal(
         circle,
         actor=person_actor(ids["lena"]),
@@ -405,6 +433,7 @@ def load_demo(app: Mentoring) -> dict[str, str]:
         framework="plain",
         fields={"description": "Each member brings a story."},
     )
+    yield at(60, 17)
     app.record_review(
         circle,
         actor=person_actor(ids["tomas"]),
@@ -413,12 +442,20 @@ def load_demo(app: Mentoring) -> dict[str, str]:
         challenges="Attendance.",
         support=["psychosocial"],
     )
-    peer = propose(
+
+
+def _peer(app: Mentoring, ids: dict[str, str]) -> Story:
+    """Peers preparing for management: one goal in the first weeks, then silence."""
+    yield at(12, 11)
+    peer = _propose(
+        app,
+        ids,
         "peer",
         [("kofi", "peer"), ("ines", "peer"), ("yusuf", "peer")],
         "Mid-career peers preparing for management roles.",
     )
     ids["peer"] = peer
+    yield at(15, 16)
     app.set_goal(
         peer,
         actor=person_actor(ids["kofi"]),
@@ -429,7 +466,14 @@ def load_demo(app: Mentoring) -> dict[str, str]:
             "key_results": [{"description": "Management books discussed", "target": 3}],
         },
     )
-    group = propose(
+
+
+def _group(app: Mentoring, clock: DemoClock, ids: dict[str, str]) -> Story:
+    """Group sessions on career planning; the first one is still ahead."""
+    yield at(13)
+    group = _propose(
+        app,
+        ids,
         "group",
         [
             ("tomas", "mentor"),
@@ -440,27 +484,34 @@ def load_demo(app: Mentoring) -> dict[str, str]:
         "Group sessions on career planning.",
     )
     ids["group"] = group
+    yield at(DAYS - 5, 10)
     app.schedule_meeting(
-        group, actor=person_actor(ids["tomas"]), scheduled_for=_when(7), plan_number=1
+        group,
+        actor=person_actor(ids["tomas"]),
+        scheduled_for=clock.when(at(DAYS + 7, 15)),
+        plan_number=1,
     )
 
-    # A completed one-on-one.
-    done = propose(
+
+def _completed(app: Mentoring, ids: dict[str, str]) -> Story:
+    """Grace coaches Kofi's negotiation; the goal is met after four months."""
+    yield at(14)
+    done = _propose(
+        app,
+        ids,
         "one_on_one",
         [("grace", "mentor"), ("kofi", "mentee")],
         "Negotiation skills for a new sales role.",
     )
     ids["completed"] = done
+    kofi, grace = person_actor(ids["kofi"]), person_actor(ids["grace"])
+    yield at(16, 10)
     goal = app.set_goal(
-        done,
-        actor=person_actor(ids["kofi"]),
-        title="Close a deal on my own",
-        framework="plain",
-        fields={},
+        done, actor=kofi, title="Close a deal on my own", framework="plain", fields={}
     )
-    app.achieve_goal(
-        done, goal.id, actor=person_actor(ids["kofi"]), note="Signed in March."
-    )
+    yield at(118, 16)
+    app.achieve_goal(done, goal.id, actor=kofi, note="Signed my first deal alone.")
+    yield at(120, 15)
     app.record_review(
         done,
         actor=grace,
@@ -469,7 +520,6 @@ def load_demo(app: Mentoring) -> dict[str, str]:
         support=["instrumental"],
     )
     app.complete_mentorship(done, actor=grace, note="All goals achieved.")
-    return ids
 
 
 def demo_tokens(app: Mentoring, ids: dict[str, str]) -> dict[str, str]:

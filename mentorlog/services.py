@@ -111,8 +111,11 @@ def prepare_data_dir(data_dir: Path, create: bool = True) -> None:
             f"{MARKER}); choose an empty or new directory"
         )
     if not create:
+        state = "holds no mentorlog data" if data_dir.exists() else "does not exist"
         raise DataDirError(
-            f"{data_dir} does not exist; run 'mentorlog demo' or 'serve' first"
+            f"{data_dir} {state}; start an installation with 'mentorlog init "
+            f"--data {data_dir}' or load the demo with 'mentorlog demo --data "
+            f"{data_dir}'"
         )
     data_dir.mkdir(parents=True, exist_ok=True)
     marker.write_text(json.dumps({"format": DATA_FORMAT, "created_by": __version__}))
@@ -196,7 +199,8 @@ def prepare_database(
             if not create:
                 raise DatabaseError(
                     f"schema '{postgres.schema}' of {postgres.where} holds no "
-                    "mentorlog data; run 'mentorlog demo' or 'serve' first"
+                    "mentorlog data; start an installation with 'mentorlog init' "
+                    "or load the demo with 'mentorlog demo' (same --database-url)"
                 )
             clashes = sorted(found & table_names)
             if clashes:

@@ -13,6 +13,7 @@ from __future__ import annotations
 import os
 import uuid
 from collections.abc import Callable, Iterator
+from importlib.metadata import entry_points
 from pathlib import Path
 from typing import Any
 
@@ -29,6 +30,10 @@ from tests.backends import read_rows as read_backend_rows
 SYSTEM = "system:tests"
 BACKENDS = ("sqlite", "postgres")
 ReadRows = Callable[..., list[tuple[Any, ...]]]
+# Plugins installed in this environment (such as the example in examples/), read
+# before any test puts its own on sys.path: the fixtures leave them out, so tests
+# see the built-ins and the plugins they make, whatever else is installed.
+INSTALLED_PLUGINS = tuple(sorted({ep.name for ep in entry_points(group="mentorlog")}))
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -59,7 +64,9 @@ def settings(backend: str, tmp_path: Path) -> Iterator[Settings]:
     """Settings for an empty store of this test's own: a data dir or a schema."""
     data_dir = tmp_path / "data"
     if backend == "sqlite":
-        yield Settings(data_dir=data_dir, poll_interval=0.05)
+        yield Settings(
+            data_dir=data_dir, poll_interval=0.05, disabled_plugins=INSTALLED_PLUGINS
+        )
         return
     dsn = require_postgres()
     schema = f"test_{uuid.uuid4().hex[:12]}"
@@ -67,6 +74,7 @@ def settings(backend: str, tmp_path: Path) -> Iterator[Settings]:
         data_dir=data_dir,
         database_url=f"{dsn}?schema={schema}",
         poll_interval=0.05,
+        disabled_plugins=INSTALLED_PLUGINS,
     )
     with psycopg.connect(dsn, autocommit=True) as con:
         con.execute(

@@ -320,8 +320,17 @@ async def test_activity_metrics_and_quiet_mentorships(api: Api, demo: Demo) -> N
     now = await api.gql(quiet, {"days": 0}, admin)
     statuses = {e["node"]["status"] for e in now["mentorships"]["edges"]}
     assert statuses == {"ACTIVE"} and len(now["mentorships"]["edges"]) == 5
+    # The demo's months are simulated: all but the one-on-one went quiet, the peer
+    # and group ones right after they started, the circle after day 60 of 180.
     later = await api.gql(quiet, {"days": 1}, admin)
-    assert later["mentorships"]["edges"] == []
+    quiet_ids = {e["node"]["id"] for e in later["mentorships"]["edges"]}
+    assert quiet_ids == {
+        demo.node("Mentorship", key) for key in ("reverse", "circle", "peer", "group")
+    }
+    long_quiet = await api.gql(quiet, {"days": 135}, admin)
+    assert {e["node"]["id"] for e in long_quiet["mentorships"]["edges"]} == {
+        demo.node("Mentorship", key) for key in ("reverse", "peer", "group")
+    }
     participant = await api.gql(quiet, {"days": 0}, demo.tokens["participant"])
     assert len(participant["mentorships"]["edges"]) == 2  # his own only
     metrics_hidden = await api.gql(

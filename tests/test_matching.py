@@ -10,7 +10,7 @@ from mentorlog.plugins.builtin import matching
 from mentorlog.plugins.interfaces import Contribution, Match, Profile, ProgramProfile
 from mentorlog.plugins.manager import Catalog, load_catalog
 
-from tests.conftest import SYSTEM, World
+from tests.conftest import INSTALLED_PLUGINS, SYSTEM, World
 
 # Domain rules, checked in the service before anything is stored: one backend is
 # enough (test_replay, test_lifecycle and the API tests run on both).
@@ -50,7 +50,7 @@ def mentee(
 @pytest.fixture(scope="module")
 def catalog() -> Catalog:
     """The built-in plugins only."""
-    return load_catalog()
+    return load_catalog(INSTALLED_PLUGINS)
 
 
 # -- interests -----------------------------------------------------------------
@@ -250,7 +250,9 @@ def test_the_best_suited_mentor_ranks_first_and_an_ineligible_one_last(
 
 
 def test_match_without_the_built_in_plugin_has_nothing_to_weigh() -> None:
-    match = load_catalog(disabled=["matching"]).match(mentor(), mentee(), OPEN)
+    match = load_catalog(disabled=["matching", *INSTALLED_PLUGINS]).match(
+        mentor(), mentee(), OPEN
+    )
     assert match == Match(0.0, ())
 
 

@@ -27,6 +27,7 @@ from mentorlog.plugins.manager import HOOKS, Catalog, PluginError, load_catalog
 import mentorlog
 from mentorlog.services import Services, open_services
 from mentorlog.settings import Settings
+from tests.conftest import INSTALLED_PLUGINS
 
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLE = ROOT / "examples" / "mentorlog-grow"
@@ -184,6 +185,68 @@ def test_the_example_plugins_own_tests_pass_once_installed(
     )
     assert result.returncode == 0, result.stdout + result.stderr
     assert re.search(r"\b\d+ passed\b", result.stdout), result.stdout
+
+
+MENTORLOG_SOURCES = ["pyproject.toml", "README.md", "mentorlog", "core", "plugins"]
+MENTORLOG_SOURCES += ["projections", "schema"]
+# A plugin author's mistakes, which mypy sees only when mentorlog is typed (PEP 561).
+MISTYPED = """
+from mentorlog.core.errors import NotFound
+from mentorlog.plugins.interfaces import Role
+
+wrong: int = Role("mentor", "Mentor", "mentor", 1, 1)
+also_wrong: str = NotFound("no such goal", "goalId").code + 1
+"""
+
+
+@pytest.fixture(scope="module")
+def mentorlog_wheel_target(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Pip-install (not editable) a copy of mentorlog itself into a temp dir."""
+    base = tmp_path_factory.mktemp("mentorlog")
+    source = base / "source"
+    source.mkdir()
+    for name in MENTORLOG_SOURCES:
+        if (ROOT / name).is_dir():
+            shutil.copytree(
+                ROOT / name, source / name, ignore=shutil.ignore_patterns("__pycache__")
+            )
+        else:
+            shutil.copy(ROOT / name, source / name)
+    target = base / "site"
+    command = [sys.executable, "-m", "pip", "install", "--no-deps", "--no-input"]
+    command += ["--disable-pip-version-check", "--target", str(target)]
+    if _builds_offline():
+        command.append("--no-build-isolation")
+    result = subprocess.run(
+        [*command, str(source)], capture_output=True, text=True, timeout=600
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    return target
+
+
+def test_a_plugin_authors_type_checker_sees_mentorlog_as_typed(
+    grow_target: Path, mentorlog_wheel_target: Path, tmp_path: Path
+) -> None:
+    installed = mentorlog_wheel_target / "mentorlog"
+    assert (installed / "py.typed").is_file()
+    assert (installed / "core" / "errors.py").is_file()
+    source = grow_target.parent / "source"
+    probe = tmp_path / "probe.py"
+    probe.write_text(MISTYPED)
+    env = _env_with(mentorlog_wheel_target)
+    result = subprocess.run(
+        [sys.executable, "-m", "mypy", "--no-incremental", "src", str(probe)],
+        capture_output=True,
+        text=True,
+        env=env,
+        cwd=source,  # the example's own mypy settings (ignore_missing_imports)
+        timeout=300,
+    )
+    errors = [line for line in result.stdout.splitlines() if ": error:" in line]
+    assert len(errors) == 2, result.stdout + result.stderr
+    assert 'expression has type "Role", variable has type "int"' in errors[0]
+    assert 'Unsupported operand types for + ("str" and "int")' in errors[1]
+    assert all(line.startswith(str(probe)) for line in errors), errors
 
 
 def _grow_fields(app: Mentoring, **changes: Any) -> dict[str, Any]:
@@ -546,7 +609,7 @@ def test_match_score_adds_a_weighted_explained_contribution(
         "time_zone", 3.0, 0.0, "Other time zone."
     )
     # Weighed in with the built-in contributions: a weighted mean.
-    builtin = load_catalog(disabled=["tz"])
+    builtin = load_catalog(disabled=["tz", *INSTALLED_PLUGINS])
     for match, zone, score in ((same, "tz:CET", 1), (other, "tz:PST", 0)):
         alone = builtin.match(*_profiles(zone))
         weights = sum(c.weight for c in alone.contributions)
@@ -606,7 +669,7 @@ def test_a_failing_match_score_raises_when_called_naming_plugin_and_hook(
     make_dist: MakeDist, source: str, reason: str, skip_failing: bool
 ) -> None:
     make_dist("mentorlog-coach", "mentorlog_coach_plugin", source, "coach")
-    catalog = load_catalog(skip_failing=skip_failing)
+    catalog = load_catalog(INSTALLED_PLUGINS, skip_failing=skip_failing)
     assert catalog.skipped == []
     assert "coach" in {p.name for p in catalog.plugins}
     with pytest.raises(PluginError) as failed:
@@ -617,16 +680,26 @@ def test_a_failing_match_score_raises_when_called_naming_plugin_and_hook(
         "'match_score': "
     )
     assert reason in message
-    assert load_catalog(disabled=["coach"]).match(*_profiles("tz:CET")).total > 0
+    assert (
+        load_catalog(disabled=["coach", *INSTALLED_PLUGINS])
+        .match(*_profiles("tz:CET"))
+        .total
+        > 0
+    )
 
 
 @pytest.fixture
 def app_factory(tmp_path: Path) -> Iterator[Callable[..., Services]]:
-    """Open services on a fresh data dir once the test has set up its plugins."""
+    """Open services on a fresh data dir once the test has set up its plugins.
+
+    The plugins installed in the environment stay out: the test sees the built-ins
+    and the distributions it made.
+    """
     opened: list[Services] = []
 
     def factory(**settings: Any) -> Services:
         data_dir = tmp_path / f"data{len(opened)}"
+        settings.setdefault("disabled_plugins", INSTALLED_PLUGINS)
         opened.append(open_services(Settings(data_dir=data_dir, **settings)))
         return opened[-1]
 
@@ -772,7 +845,7 @@ def test_a_failing_plugin_can_also_be_disabled_by_name(make_dist: MakeDist) -> N
     make_dist("mentorlog-broken", "mentorlog_broken_off", FAILS_ON_IMPORT, "broken")
     with pytest.raises(PluginError):
         load_catalog()
-    catalog = load_catalog(disabled=["broken"])
+    catalog = load_catalog(disabled=["broken", *INSTALLED_PLUGINS])
     assert catalog.skipped == []
     assert set(catalog.formats) == BUILTIN_FORMATS
 

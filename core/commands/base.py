@@ -20,7 +20,7 @@ import uuid
 from collections.abc import Callable, Mapping, Sequence
 from contextvars import ContextVar
 from dataclasses import dataclass
-from datetime import UTC, date, datetime
+from datetime import date
 from typing import Any, ParamSpec, TypeVar, cast
 from uuid import UUID
 
@@ -32,6 +32,7 @@ from eventsourcing.application import (
 )
 from eventsourcing.domain import Aggregate
 from eventsourcing.persistence import RecordConflictError, Recording
+from mentorlog.core import clock
 from mentorlog.core.access import actor_person_id
 from mentorlog.core.errors import (
     Conflict,
@@ -151,7 +152,7 @@ class Service(Application[UUID]):
         self.sealer = Sealer(keys or MemoryKeyStore())
         # Idempotency fingerprints are keyed with a secret kept beside the keys.
         self.fingerprint_secret = self.sealer.keys.create(FINGERPRINT_KEY)
-        self.today = today or (lambda: datetime.now(UTC).date())
+        self.today = today or (lambda: clock.now().date())
         # Commands on one stream in this process take turns; other processes
         # still meet optimistic concurrency (see _retrying).
         self._stripes = tuple(threading.Lock() for _ in range(LOCK_STRIPES))

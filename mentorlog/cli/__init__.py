@@ -1,0 +1,36 @@
+"""The `mentorlog` command line: one module per group of commands."""
+
+from __future__ import annotations
+
+import click
+
+from mentorlog.cli.access import erase_person, token
+from mentorlog.cli.audit import replay, verify
+from mentorlog.cli.catalog import plugins, projections, schema
+from mentorlog.cli.serving import serve, worker
+from mentorlog.cli.stores import demo, init, migrate
+
+
+@click.group()
+@click.version_option(package_name="mentorlog")
+def main() -> None:
+    """mentorlog: mentoring programs as verifiable, append-only event histories."""
+
+
+for command in (
+    init,
+    demo,
+    serve,
+    worker,
+    migrate,
+    plugins,
+    projections,
+    schema,
+    verify,
+    replay,
+    token,
+    erase_person,
+):
+    main.add_command(command)
+
+__all__ = ["main"]

@@ -1,0 +1,174 @@
+"""`mentorlog serve` and `mentorlog worker`: the API and the projections' process."""
+
+from __future__ import annotations
+
+import errno
+import fcntl
+import logging
+import signal
+import socket
+import threading
+import time
+from collections.abc import Iterator
+from contextlib import ExitStack, contextmanager
+from pathlib import Path
+
+import click
+
+from mentorlog.cli.common import (
+    clean_errors,
+    console,
+    data_option,
+    literal,
+    opened,
+    settings_for,
+)
+from mentorlog.services import Services, open_services
+
+
+def listening_socket(host: str, port: int) -> socket.socket:
+    """Bind host:port before anything says it serves, or explain why it cannot."""
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    sock = socket.socket(family=family)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    try:
+        sock.bind((host, port))
+    except OSError as exc:
+        sock.close()
+        hint = (
+            "another process listens there; choose another port with --port"
+            if exc.errno == errno.EADDRINUSE
+            else "check --host and --port"
+        )
+        raise click.ClickException(
+            f"cannot listen on {host}:{port}: {exc.strerror or exc}; {hint}"
+        ) from None
+    sock.set_inheritable(True)
+    return sock
+
+
+@click.command()
+@data_option
+@click.option(
+    "--host", default="127.0.0.1", show_default=True, help="Interface to bind."
+)
+@click.option("--port", default=8000, show_default=True, type=click.IntRange(1, 65535))
+@click.option(
+    "--no-projections",
+    "no_projections",
+    is_flag=True,
+    help="Serve the API only; 'mentorlog worker' runs the projections "
+    "(mutations wait for its positions).",
+)
+@clean_errors
+def serve(
+    data_dir: str | None,
+    database_url: str | None,
+    host: str,
+    port: int,
+    no_projections: bool,
+) -> None:
+    """Serve the GraphQL API at /graphql (start with 'init' or 'demo')."""
+    import uvicorn
+
+    from mentorlog.app import create_app
+
+    settings = settings_for(data_dir, database_url)
+    services = open_services(settings, create=False)
+    try:
+        sock = listening_socket(host, port)
+    except click.ClickException:
+        services.close()
+        raise
+    console.print(
+        f"mentorlog serving {literal(settings.store_name)} at "
+        f"http://{literal(host)}:{port}/graphql"
+        + (" (projections run by 'mentorlog worker')" if no_projections else ""),
+        highlight=False,
+    )
+    config = uvicorn.Config(
+        create_app(settings, services, run_projections=not no_projections),
+        host=host,
+        port=port,
+        loop="uvloop",
+        http="httptools",
+        log_level="info",
+    )
+    with sock:
+        uvicorn.Server(config).run(sockets=[sock])
+
+
+WORKER_HELP = """Run the projections in this process until SIGINT or SIGTERM.
+
+Pair it with 'mentorlog serve --no-projections'. On PostgreSQL, start as many
+workers as you like: one applies events (it holds an advisory lock), the others
+wait and take over when it stops or dies. On SQLite one worker at a time is
+enough: a second one on the same data directory refuses to start.
+"""
+STATUS_EVERY = 5.0  # seconds between the worker's progress lines
+
+
+@click.command(help=WORKER_HELP)
+@data_option
+def worker(data_dir: str | None, database_url: str | None) -> None:
+    """Follow the event log and apply it to the read models until stopped."""
+    logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(message)s")
+    stop = threading.Event()
+    handlers = {
+        signum: signal.signal(signum, lambda *_: stop.set())
+        for signum in (signal.SIGINT, signal.SIGTERM)
+    }
+    try:
+        with (
+            opened(data_dir, database_url, create=False) as services,
+            ExitStack() as stack,
+        ):
+            if services.settings.postgres is None:
+                stack.enter_context(_sole_worker(services.settings.data_dir))
+            _follow(services, stop)
+    finally:
+        for signum, handler in handlers.items():
+            signal.signal(signum, handler)
+
+
+@contextmanager
+def _sole_worker(data_dir: Path) -> Iterator[None]:
+    """Hold the data dir's worker lock (a file lock), or refuse to start."""
+    with open(data_dir / "worker.lock", "a") as lock:
+        try:
+            fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            raise click.ClickException(
+                f"another worker runs the projections of {data_dir}; on SQLite one "
+                "worker at a time is enough"
+            ) from None
+        try:
+            yield
+        finally:
+            fcntl.flock(lock, fcntl.LOCK_UN)
+
+
+def _follow(services: Services, stop: threading.Event) -> None:
+    """Run the runner's follower, reporting leadership and progress, until stop."""
+    runner = services.runner
+    name = literal(services.settings.store_name)
+    runner.start()
+    console.print(f"worker following {name} (stop with Ctrl-C or SIGTERM)")
+    leading: bool | None = None
+    reported, said_at = -1, 0.0
+    try:
+        while not stop.wait(0.2):
+            if runner.leading != leading:
+                leading = runner.leading
+                console.print(
+                    "applying events to the read models"
+                    if leading
+                    else "another worker applies events; waiting to take over"
+                )
+            position, now = runner.position, time.monotonic()
+            if leading and position != reported and now - said_at >= STATUS_EVERY:
+                console.print(f"read models at event #{position}")
+                reported, said_at = position, now
+    finally:
+        runner.stop()
+    console.print(f"worker stopped; read models at event #{runner.position}")
