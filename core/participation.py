@@ -14,8 +14,8 @@ class Participation(Aggregate):
     """The state a mentorship's parts share, and the questions they ask of it.
 
     Mentorship (core/mentorship.py) is made of parts, one module per feature
-    (goals, notes, milestones, meetings, reviews, feedback), each holding its
-    events and rules. A part's events are declared as classes in its module;
+    (agreement, goals, milestones, meetings, notes, reviews, feedback), each
+    holding its events and rules. A part's events are declared as classes in its module;
     eventsourcing redefines them on Mentorship, so every event's topic is
     `mentorlog.core.mentorship:Mentorship.<Name>`, whichever part holds it.
     """
@@ -25,6 +25,7 @@ class Participation(Aggregate):
         format: str
         participants: list[dict[str, str]]
         status: str
+        agreement: dict[str, Any] | None
         goals: dict[str, dict[str, Any]]
         milestones: dict[str, dict[str, Any]]
         meetings: dict[str, dict[str, Any]]
