@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from mentorlog.core.history import HistoryEntry
 from mentorlog.core.mentorship import Mentorship as M
 from mentorlog.core.person import Person
 from mentorlog.projections.base import (
@@ -14,6 +15,7 @@ from mentorlog.projections.base import (
     iso,
     oid,
 )
+from mentorlog.projections.replayed import AsOf, Payload, Replayed
 
 
 class Notes(Projection):
@@ -73,3 +75,34 @@ class Notes(Projection):
             "WHERE author_id = ? AND private = 1",
             (ERASED_CONTENT, iso(e.timestamp), oid(e)),
         )
+
+
+class NotesAsOf(AsOf):
+    """Each note's row as of a moment."""
+
+    @handles(M.NoteWritten)
+    def note_written(self, s: Replayed, e: HistoryEntry, p: Payload, at: str) -> None:
+        s.notes[p["note_id"]] = {
+            "mentorship_id": s.mentorship["id"],
+            "id": p["note_id"],
+            "seq": e.sequence,
+            "author_id": p["author_id"],
+            "meeting_id": p["meeting_id"],
+            "text": self.open_sealed(p["text"], ERASED_CONTENT),
+            "private": bool(p["private"]),
+            "shared_with": [],
+            "created_at": at,
+            "updated_at": at,
+        }
+
+    @handles(M.NoteRevised)
+    def note_revised(self, s: Replayed, e: HistoryEntry, p: Payload, at: str) -> None:
+        s.notes[p["note_id"]].update(
+            text=self.open_sealed(p["text"], ERASED_CONTENT), updated_at=at
+        )
+
+    @handles(M.NoteSharingChanged)
+    def note_sharing_changed(
+        self, s: Replayed, e: HistoryEntry, p: Payload, at: str
+    ) -> None:
+        s.notes[p["note_id"]].update(shared_with=list(p["shared_with"]), updated_at=at)
