@@ -9,7 +9,7 @@ from mentorlog.projections.base import Projection, handles, iso, oid
 from mentorlog.projections.feedback import Feedback
 from mentorlog.projections.goals import Goals
 from mentorlog.projections.meetings import Meetings
-from mentorlog.projections.mentorships import STATUS_OF
+from mentorlog.projections.mentorships import BEGINS, MOVES, STATUS_OF
 from mentorlog.projections.reviews import Reviews
 
 # The events that count as the participants interacting, and their kind, as each
@@ -47,18 +47,19 @@ class Activity(Projection):
         "ON activity (program_id, quiet_since)",
     )
 
-    @handles(*STATUS_OF)
+    @handles(*BEGINS)
+    def proposed(self, c: Any, e: Any, pos: int) -> None:
+        at = iso(e.timestamp)
+        c.execute(
+            "INSERT INTO activity VALUES (?,?,?,?,?,?,?,?,?,?)",
+            (oid(e), pos, e.program_id, "proposed", None, None, None, at, 0, at),
+        )
+
+    @handles(*MOVES)
     def status_changed(self, c: Any, e: Any, pos: int) -> None:
         at = iso(e.timestamp)
         status = STATUS_OF[type(e)]
-        if status == "proposed":
-            c.execute(
-                "INSERT INTO activity VALUES (?,?,?,?,?,?,?,?,?,?)",
-                (oid(e), pos, e.program_id, status, None, None, None, at, 0, at),
-            )
-            return
-        # Started or resumed: quiet from now.
-        restarts = status == "active"
+        restarts = status == "active"  # started or resumed: quiet from now
         c.execute(
             "UPDATE activity SET status = ?, updated_at = ?, "
             "quiet_since = CASE WHEN ? THEN ? ELSE quiet_since END "

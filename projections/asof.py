@@ -19,7 +19,7 @@ from mentorlog.projections.activity import KIND_OF
 from mentorlog.projections.feedback import FeedbackAsOf
 from mentorlog.projections.goals import GoalsAsOf
 from mentorlog.projections.meetings import MeetingsAsOf
-from mentorlog.projections.mentorships import STATUS_OF, MentorshipsAsOf
+from mentorlog.projections.mentorships import BEGINS, STATUS_OF, MentorshipsAsOf
 from mentorlog.projections.milestones import MilestonesAsOf
 from mentorlog.projections.notes import NotesAsOf
 from mentorlog.projections.replayed import Opener, Replayed
@@ -43,7 +43,7 @@ def replay(
     open_sealed: Opener,
 ) -> Replayed | None:
     """Fold a mentorship's events into its state; None if it did not exist yet."""
-    if not entries or STATUS_OF.get(event_class(entries[0])) != "proposed":
+    if not entries or event_class(entries[0]) not in BEGINS:
         return None
     state = Replayed(as_of=as_of, entries=[], mentorship={"id": mentorship_id})
     fold = MentorshipReplay(open_sealed)
@@ -74,7 +74,7 @@ class MentorshipReplay(
         if handler is not None:
             handler(self, s, e, e.payload, at)
         status = STATUS_OF.get(cls)
-        if status == "proposed":
+        if cls in BEGINS:
             s.activity = {
                 "mentorship_id": s.mentorship["id"],
                 "seq": e.sequence,

@@ -6,7 +6,6 @@ from typing import Any
 
 from mentorlog.core.history import HistoryEntry
 from mentorlog.core.mentorship import Mentorship as M
-from mentorlog.core.person import Person
 from mentorlog.projections.base import (
     ERASED_CONTENT,
     EventHandlers,
@@ -16,6 +15,7 @@ from mentorlog.projections.base import (
     iso,
     oid,
 )
+from mentorlog.projections.people import on_erasure
 from mentorlog.projections.replayed import AsOf, Payload, Replayed
 
 
@@ -110,7 +110,7 @@ class Goals(Projection):
             (*values, iso(e.timestamp), oid(e), e.goal_id),
         )
 
-    @handles(Person.Erased)
+    @on_erasure
     def owner_erased(self, c: Any, e: Any, pos: int) -> None:
         c.execute(
             "UPDATE goals SET title = ?, fields = '{}', "

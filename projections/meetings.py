@@ -15,6 +15,7 @@ from mentorlog.projections.base import (
     iso,
     oid,
 )
+from mentorlog.projections.mentorships import BEGINS
 from mentorlog.projections.replayed import AsOf, Payload, Replayed
 
 
@@ -39,7 +40,7 @@ class Meetings(Projection):
         "mentorship_id TEXT PRIMARY KEY, person_ids TEXT NOT NULL)",
     )
 
-    @handles(M.Proposed)
+    @handles(*BEGINS)
     def proposed(self, c: Any, e: Any, pos: int) -> None:
         c.execute(
             "INSERT INTO meeting_rosters VALUES (?,?)",

@@ -11,8 +11,8 @@ from mentorlog.projections.base import Projection, dumps, handles, iso, oid
 from mentorlog.projections.replayed import AsOf, Payload, Replayed
 
 # The status each lifecycle event leaves a mentorship in. The tables that follow
-# every mentorship (activity, program_metrics, the as-of replay) go by it: a
-# "proposed" one begins, the others move it.
+# every mentorship (activity, program_metrics, meeting rosters, the as-of replay) go
+# by it: the proposal BEGINS a mentorship, the other events are MOVES.
 STATUS_OF = {
     M.Proposed: "proposed",
     M.Started: "active",
@@ -21,7 +21,8 @@ STATUS_OF = {
     M.Completed: "completed",
     M.Ended: "ended",
 }
-MOVES = [cls for cls, status in STATUS_OF.items() if status != "proposed"]
+BEGINS = [cls for cls, status in STATUS_OF.items() if status == "proposed"]
+MOVES = [cls for cls in STATUS_OF if cls not in BEGINS]
 
 
 class Mentorships(Projection):

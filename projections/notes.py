@@ -6,7 +6,6 @@ from typing import Any
 
 from mentorlog.core.history import HistoryEntry
 from mentorlog.core.mentorship import Mentorship as M
-from mentorlog.core.person import Person
 from mentorlog.projections.base import (
     ERASED_CONTENT,
     Projection,
@@ -15,6 +14,7 @@ from mentorlog.projections.base import (
     iso,
     oid,
 )
+from mentorlog.projections.people import on_erasure
 from mentorlog.projections.replayed import AsOf, Payload, Replayed
 
 
@@ -68,7 +68,7 @@ class Notes(Projection):
             (value, iso(e.timestamp), oid(e), e.note_id),
         )
 
-    @handles(Person.Erased)
+    @on_erasure
     def author_erased(self, c: Any, e: Any, pos: int) -> None:
         c.execute(
             "UPDATE notes SET text = ?, updated_at = ? "

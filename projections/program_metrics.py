@@ -9,7 +9,7 @@ from mentorlog.projections.base import Projection, handles, iso, oid
 from mentorlog.projections.feedback import FeedbackMetrics
 from mentorlog.projections.goals import GoalsMetrics
 from mentorlog.projections.meetings import MeetingsMetrics
-from mentorlog.projections.mentorships import STATUS_OF
+from mentorlog.projections.mentorships import BEGINS, MOVES, STATUS_OF
 from mentorlog.projections.programs import ProgramsMetrics
 from mentorlog.projections.reviews import ReviewsMetrics
 
@@ -185,14 +185,15 @@ class ProgramMetrics(
         """Apply one event (a page of one)."""
         self.apply_page(cursor, [(position, event)])
 
-    @handles(*STATUS_OF)
+    @handles(*BEGINS)
+    def proposed(self, t: Tally, e: Any, pos: int) -> None:
+        t.propose(oid(e), e.program_id)
+        t.add(e.program_id, e, proposed=1)
+
+    @handles(*MOVES)
     def status_changed(self, t: Tally, e: Any, pos: int) -> None:
-        new = STATUS_OF[type(e)]
-        if new == "proposed":
-            t.propose(oid(e), e.program_id)
-            t.add(e.program_id, e, proposed=1)
-            return
         program_id, old = t.mentorship(oid(e))
+        new = STATUS_OF[type(e)]
         t.move(oid(e), new)
         if new != old:
             t.add(program_id, e, **{old: -1, new: 1})
