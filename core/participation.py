@@ -15,9 +15,11 @@ class Participation(Aggregate):
 
     Mentorship (core/mentorship.py) is made of parts, one module per feature
     (agreement, goals, milestones, meetings, notes, reviews, feedback), each
-    holding its events and rules. A part's events are declared as classes in its module;
-    eventsourcing redefines them on Mentorship, so every event's topic is
-    `mentorlog.core.mentorship:Mentorship.<Name>`, whichever part holds it.
+    holding its events and rules. A part's events are declared as classes in its
+    module; eventsourcing redefines them on Mentorship, so every event's topic is
+    `mentorlog.core.mentorship:Mentorship.<Name>`, whichever part holds it. An
+    event describes itself for the API: its docstring, `field_descriptions`, and
+    `private_item` if it concerns a goal or note that may be private.
     """
 
     if TYPE_CHECKING:  # set by Mentorship.__init__; declared here for the parts

@@ -1,4 +1,4 @@
-"""Projection of feedback: the feedback table."""
+"""Projection of feedback: the feedback table; as-of rows, metrics."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Projection of goals: the goals table."""
+"""Projection of goals: the goals table; their as-of rows, metrics, interactions."""
 
 from __future__ import annotations
 

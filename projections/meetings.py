@@ -1,4 +1,4 @@
-"""Projection of meetings: the meetings and meeting_rosters tables."""
+"""Projection of meetings: meetings, meeting_rosters; as-of rows, metrics."""
 
 from __future__ import annotations
 

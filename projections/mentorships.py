@@ -1,4 +1,4 @@
-"""Projection of mentorships and agreements: the mentorships and participants tables."""
+"""Projection of mentorships and agreements: mentorships, participants; as-of rows."""
 
 from __future__ import annotations
 

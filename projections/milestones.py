@@ -1,4 +1,4 @@
-"""Projection of milestones: the milestones table."""
+"""Projection of milestones: the milestones table; their as-of rows."""
 
 from __future__ import annotations
 

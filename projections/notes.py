@@ -1,4 +1,4 @@
-"""Projection of participants' notes, private or not: the notes table."""
+"""Projection of participants' notes, private or not: the notes table; as-of rows."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Projection of programs: the programs table."""
+"""Projection of programs: the programs table; each program's metrics row."""
 
 from __future__ import annotations
 

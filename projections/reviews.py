@@ -1,4 +1,4 @@
-"""Projection of periodic reviews: the reviews table."""
+"""Projection of periodic reviews: the reviews table; as-of rows, metrics."""
 
 from __future__ import annotations
 
