@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from uuid import NAMESPACE_URL, UUID, uuid5
 
 from eventsourcing.domain import event
+from eventsourcing.utils import get_topic
 from mentorlog.core.clock import ClockedAggregate
 from mentorlog.core.errors import InvalidTransition
 
@@ -74,6 +75,10 @@ def person_actor(person_id: str | UUID) -> str:
 def actor_person_id(actor: str) -> str | None:
     """Return the person ID an actor string names, or None for a system actor."""
     return actor.removeprefix("person:") if actor.startswith("person:") else None
+
+
+# Followed by the subscriptions feed: a revoked token's subscriptions end.
+REVOKED_TOPIC = get_topic(Credential.Revoked)  # type: ignore[attr-defined]
 
 
 @dataclass(frozen=True)

@@ -12,7 +12,16 @@ class Feedback(Participation):
     """Feedback from a participant, manager, peer, the program or self."""
 
     class FeedbackGiven(Aggregate.Event):
-        """Feedback was given, maybe about one participant."""
+        """Feedback was given."""
+
+        # Maybe about one participant.
+        field_descriptions = {
+            "feedback_id": "The feedback's global ID.",
+            "source": "Who gave it.",
+            "about_id": "The global ID of the participant it is about, if any.",
+            "rating": "A 1-5 rating, if given.",
+            "text": "The feedback itself.",
+        }
 
         actor: str
         feedback_id: str

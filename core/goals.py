@@ -7,14 +7,29 @@ from typing import Any
 from eventsourcing.domain import Aggregate
 from mentorlog.core.errors import GoalLocked, InvalidTransition
 from mentorlog.core.participation import Participation
-from mentorlog.core.sharing import check_sharing
+from mentorlog.core.sharing import SHARED_WITH, PrivateItem, check_sharing
+
+GOAL_ID = {"goal_id": "The goal's global ID."}
 
 
 class Goals(Participation):
     """Goals set in a framework, revised, measured, achieved, abandoned, shared."""
 
     class GoalSet(Aggregate.Event):
-        """A goal was set (fields checked by its framework; sealed if private)."""
+        """A goal was set."""
+
+        # Its fields were checked by its framework; title and fields sealed if private.
+        private_item = PrivateItem("goal", ("title", "fields"), owner="owner_id")
+        field_descriptions = GOAL_ID | {
+            "title": "The goal's title.",
+            "framework": "The goal framework's name.",
+            "fields": "The framework's field values.",
+            "term": "Short or long term.",
+            "private": "Whether only the goal's owner may see its content.",
+            "owner_id": "The global ID of the participant who owns the goal, if any.",
+            "starter_goal_id": "The program starter goal it came from, if any.",
+            "locked": "A locked starter goal: only a program admin may change it.",
+        }
 
         actor: str
         goal_id: str
@@ -46,7 +61,14 @@ class Goals(Participation):
             }
 
     class GoalRevised(Aggregate.Event):
-        """A goal's title and fields were revised, with a reason."""
+        """A goal's title or fields were revised."""
+
+        private_item = PrivateItem("goal", ("title", "fields", "reason"))
+        field_descriptions = GOAL_ID | {
+            "title": "The goal's new title.",
+            "fields": "The goal's new field values.",
+            "reason": "Why it was revised.",
+        }
 
         actor: str
         goal_id: str
@@ -60,7 +82,14 @@ class Goals(Participation):
             aggregate.goals[self.goal_id]["fields"] = dict(self.fields)
 
     class GoalProgressRecorded(Aggregate.Event):
-        """Progress towards a goal was measured."""
+        """Progress towards a goal was recorded."""
+
+        private_item = PrivateItem("goal", ("measurement", "note"))
+        field_descriptions = GOAL_ID | {
+            "progress": "Percent complete after this event, 0-100.",
+            "measurement": "What was measured: a percent, or each key result's value.",
+            "note": "A note on the progress.",
+        }
 
         actor: str
         goal_id: str
@@ -75,6 +104,9 @@ class Goals(Participation):
     class GoalAchieved(Aggregate.Event):
         """A goal was achieved."""
 
+        private_item = PrivateItem("goal", ("note",))
+        field_descriptions = GOAL_ID | {"note": "The note it was achieved with."}
+
         actor: str
         goal_id: str
         note: str
@@ -85,7 +117,10 @@ class Goals(Participation):
             aggregate.goals[self.goal_id]["progress"] = 100.0
 
     class GoalAbandoned(Aggregate.Event):
-        """A goal was abandoned, with a reason."""
+        """A goal was abandoned."""
+
+        private_item = PrivateItem("goal", ("reason",))
+        field_descriptions = GOAL_ID | {"reason": "Why it was abandoned."}
 
         actor: str
         goal_id: str
@@ -96,7 +131,10 @@ class Goals(Participation):
             aggregate.goals[self.goal_id]["status"] = "abandoned"
 
     class GoalSharingChanged(Aggregate.Event):
-        """A private goal's owner chose whom they share it with."""
+        """The owner of a private goal changed whom it is shared with."""
+
+        private_item = PrivateItem("goal")
+        field_descriptions = GOAL_ID | {"shared_with": SHARED_WITH}
 
         actor: str
         goal_id: str

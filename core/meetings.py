@@ -14,12 +14,23 @@ from mentorlog.core.errors import (
 from mentorlog.core.participation import Participation
 from mentorlog.plugins.interfaces import Problem
 
+MEETING_ID = {"meeting_id": "The meeting's global ID."}
+DURATION = {"duration_minutes": "Its length in minutes."}
+
 
 class Meetings(Participation):
     """Meetings scheduled with an agenda, then held (who attended) or cancelled."""
 
     class MeetingScheduled(Aggregate.Event):
-        """A meeting was scheduled, maybe as one of the connection plan's."""
+        """A meeting was scheduled."""
+
+        # Maybe as one of the connection plan's meetings.
+        field_descriptions = MEETING_ID | {
+            "scheduled_for": "When it is due.",
+            **DURATION,
+            "agenda": "The agenda items.",
+            "plan_number": "The connection-plan meeting it stands for, if any.",
+        }
 
         actor: str
         meeting_id: str
@@ -43,9 +54,15 @@ class Meetings(Participation):
             }
 
     class MeetingHeld(Aggregate.Event):
-        """A scheduled meeting took place; v2 names the participants absent."""
+        """A scheduled meeting took place."""
 
+        # v2 names the participants absent.
         class_version = 2
+        field_descriptions = MEETING_ID | {
+            "notes": "The shared notes.",
+            **DURATION,
+            "absent": "Global IDs of the participants who did not attend.",
+        }
         actor: str
         meeting_id: str
         notes: str
@@ -68,7 +85,9 @@ class Meetings(Participation):
             ]
 
     class MeetingCancelled(Aggregate.Event):
-        """A scheduled meeting was cancelled, with a reason."""
+        """A scheduled meeting was cancelled."""
+
+        field_descriptions = MEETING_ID | {"reason": "Why it was cancelled."}
 
         actor: str
         meeting_id: str

@@ -4,11 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from eventsourcing.domain import event
-from mentorlog.core.errors import (
-    InvalidTransition,
-    NotAParticipant,
-)
+from eventsourcing.domain import Aggregate, event
+from mentorlog.core.agreement import Agreement
+from mentorlog.core.errors import InvalidTransition
 from mentorlog.core.feedback import Feedback
 from mentorlog.core.goals import Goals
 from mentorlog.core.meetings import Meetings
@@ -17,12 +15,12 @@ from mentorlog.core.notes import Notes
 from mentorlog.core.reviews import Reviews
 
 
-class Mentorship(Goals, Notes, Milestones, Meetings, Reviews, Feedback):
+class Mentorship(Agreement, Goals, Milestones, Meetings, Notes, Reviews, Feedback):
     """A mentoring relationship in one format, from proposal to its end.
 
-    Its lifecycle and agreement are here; its goals, notes, milestones, meetings,
+    Its lifecycle is here; its agreement, goals, milestones, meetings, notes,
     reviews and feedback are parts, each in a module of its own (see
-    core/participation.py).
+    core/participation.py). The parts' order is the order the API lists events in.
     """
 
     # v2: each meeting names who attended (snapshots of v1 lack it).
@@ -43,7 +41,25 @@ class Mentorship(Goals, Notes, Milestones, Meetings, Reviews, Feedback):
         for goal in state["goals"].values():
             goal["shared_with"] = []
 
-    @event("Proposed")
+    # -- lifecycle -------------------------------------------------------
+    # Each event's docstring and field descriptions are its GraphQL description.
+
+    class Proposed(Aggregate.Created):
+        """The mentorship was proposed: its program, format and people."""
+
+        field_descriptions = {
+            "program_id": "The program's global ID.",
+            "format": "The name of the mentorship's format.",
+            "participants": "The people taking part, with their roles.",
+            "purpose": "What the mentorship is for.",
+        }
+        actor: str
+        program_id: str
+        format: str
+        participants: list[dict[str, str]]
+        purpose: str
+
+    @event(Proposed)
     def __init__(
         self,
         *,
@@ -67,7 +83,60 @@ class Mentorship(Goals, Notes, Milestones, Meetings, Reviews, Feedback):
         self.feedback: list[dict[str, Any]] = []
         self.notes: dict[str, dict[str, Any]] = {}
 
-    # -- lifecycle -------------------------------------------------------
+    class Started(Aggregate.Event):
+        """The mentorship started: eligibility and capacity were checked."""
+
+        actor: str
+
+        def apply(self, aggregate: Any) -> None:
+            """Make it active."""
+            aggregate.status = "active"
+
+    class Paused(Aggregate.Event):
+        """The mentorship was paused."""
+
+        field_descriptions = {"reason": "Why it was paused."}
+        actor: str
+        reason: str
+
+        def apply(self, aggregate: Any) -> None:
+            """Make it paused, with the reason."""
+            aggregate.status = "paused"
+            aggregate.status_reason = self.reason
+
+    class Resumed(Aggregate.Event):
+        """The paused mentorship resumed."""
+
+        actor: str
+
+        def apply(self, aggregate: Any) -> None:
+            """Make it active again."""
+            aggregate.status = "active"
+            aggregate.status_reason = ""
+
+    class Completed(Aggregate.Event):
+        """The mentorship was completed."""
+
+        field_descriptions = {"note": "The note it completed with."}
+        actor: str
+        note: str
+
+        def apply(self, aggregate: Any) -> None:
+            """Close it as completed, with the note."""
+            aggregate.status = "completed"
+            aggregate.status_reason = self.note
+
+    class Ended(Aggregate.Event):
+        """The mentorship was ended early."""
+
+        field_descriptions = {"reason": "Why it ended early."}
+        actor: str
+        reason: str
+
+        def apply(self, aggregate: Any) -> None:
+            """Close it as ended, with the reason."""
+            aggregate.status = "ended"
+            aggregate.status_reason = self.reason
 
     def start(self, *, actor: str) -> None:
         """Make a proposed mentorship active."""
@@ -75,11 +144,7 @@ class Mentorship(Goals, Notes, Milestones, Meetings, Reviews, Feedback):
             raise InvalidTransition(
                 f"only a proposed mentorship starts, not {self.status}"
             )
-        self._start(actor=actor)
-
-    @event("Started")
-    def _start(self, *, actor: str) -> None:
-        self.status = "active"
+        self.trigger_event(self.Started, actor=actor)
 
     def pause(self, *, actor: str, reason: str) -> None:
         """Pause an active mentorship."""
@@ -87,12 +152,7 @@ class Mentorship(Goals, Notes, Milestones, Meetings, Reviews, Feedback):
             raise InvalidTransition(
                 f"only an active mentorship pauses, not {self.status}"
             )
-        self._pause(actor=actor, reason=reason)
-
-    @event("Paused")
-    def _pause(self, *, actor: str, reason: str) -> None:
-        self.status = "paused"
-        self.status_reason = reason
+        self.trigger_event(self.Paused, actor=actor, reason=reason)
 
     def resume(self, *, actor: str) -> None:
         """Resume a paused mentorship."""
@@ -100,87 +160,26 @@ class Mentorship(Goals, Notes, Milestones, Meetings, Reviews, Feedback):
             raise InvalidTransition(
                 f"only a paused mentorship resumes, not {self.status}"
             )
-        self._resume(actor=actor)
-
-    @event("Resumed")
-    def _resume(self, *, actor: str) -> None:
-        self.status = "active"
-        self.status_reason = ""
+        self.trigger_event(self.Resumed, actor=actor)
 
     def complete(self, *, actor: str, note: str) -> None:
         """Close an active or paused mentorship as completed."""
         if self.status not in ("active", "paused"):
             raise InvalidTransition(f"a {self.status} mentorship cannot complete")
-        self._complete(actor=actor, note=note)
-
-    @event("Completed")
-    def _complete(self, *, actor: str, note: str) -> None:
-        self.status = "completed"
-        self.status_reason = note
+        self.trigger_event(self.Completed, actor=actor, note=note)
 
     def end(self, *, actor: str, reason: str) -> None:
         """End an open mentorship early, with a reason."""
         self._require_open("end")
-        self._end(actor=actor, reason=reason)
+        self.trigger_event(self.Ended, actor=actor, reason=reason)
 
-    @event("Ended")
-    def _end(self, *, actor: str, reason: str) -> None:
-        self.status = "ended"
-        self.status_reason = reason
 
-    # -- expectations agreement -----------------------------------------
-
-    def record_agreement(
-        self,
-        *,
-        actor: str,
-        communication: str,
-        confidentiality: str,
-        schedule: str,
-        outcomes: list[str],
-    ) -> None:
-        """Record (or replace) the expectations agreement; signatures start over."""
-        self._require_open("agreement")
-        self._record_agreement(
-            actor=actor,
-            communication=communication,
-            confidentiality=confidentiality,
-            schedule=schedule,
-            outcomes=outcomes,
-        )
-
-    @event("AgreementRecorded")
-    def _record_agreement(
-        self,
-        *,
-        actor: str,
-        communication: str,
-        confidentiality: str,
-        schedule: str,
-        outcomes: list[str],
-    ) -> None:
-        self.agreement = {
-            "communication": communication,
-            "confidentiality": confidentiality,
-            "schedule": schedule,
-            "outcomes": list(outcomes),
-            "recorded_by": actor,
-            "signatures": [],
-        }
-
-    def sign_agreement(self, *, actor: str, person_id: str) -> None:
-        """Sign the agreement on behalf of the participant who acts."""
-        if self.agreement is None:
-            raise InvalidTransition("there is no agreement to sign yet")
-        if self.side_of(person_id) is None:
-            raise NotAParticipant(
-                "only a participant can sign the agreement", "personId"
-            )
-        if person_id in self.agreement["signatures"]:
-            raise InvalidTransition("this participant has already signed")
-        self._sign_agreement(actor=actor, person_id=person_id)
-
-    @event("AgreementSigned")
-    def _sign_agreement(self, *, actor: str, person_id: str) -> None:
-        assert self.agreement is not None
-        self.agreement["signatures"].append(person_id)
+def event_classes() -> dict[str, type[Aggregate.Event]]:
+    """The Mentorship's event classes by name: its own, then each part's, in order."""
+    return {
+        name: value
+        for name, value in vars(Mentorship).items()
+        if isinstance(value, type)
+        and issubclass(value, Aggregate.Event)
+        and "actor" in getattr(value, "__dataclass_fields__", {})
+    }

@@ -15,6 +15,13 @@ class Milestones(Participation):
     class MilestoneReached(Aggregate.Event):
         """A milestone was reached."""
 
+        field_descriptions = {
+            "milestone_id": "The milestone's global ID.",
+            "title": "What was reached.",
+            "goal_id": "The global ID of the goal it marks, if any.",
+            "note": "A note about it.",
+        }
+
         actor: str
         milestone_id: str
         title: str
@@ -34,7 +41,12 @@ class Milestones(Participation):
             }
 
     class MilestoneCelebrated(Aggregate.Event):
-        """A reached milestone was celebrated."""
+        """A milestone's celebration was recorded."""
+
+        field_descriptions = {
+            "milestone_id": "The milestone's global ID.",
+            "how": "How it was celebrated.",
+        }
 
         actor: str
         milestone_id: str

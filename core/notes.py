@@ -7,14 +7,26 @@ from typing import Any
 from eventsourcing.domain import Aggregate
 from mentorlog.core.errors import Forbidden, NotAParticipant, NotFound
 from mentorlog.core.participation import Participation
-from mentorlog.core.sharing import check_sharing
+from mentorlog.core.sharing import SHARED_WITH, PrivateItem, check_sharing
+
+NOTE_ID = {"note_id": "The note's global ID."}
 
 
 class Notes(Participation):
     """Participants' notes, maybe on a meeting; private ones sealed and shared."""
 
     class NoteWritten(Aggregate.Event):
-        """A participant wrote a note (its text sealed if private)."""
+        """A participant wrote a note."""
+
+        # Its text is sealed if private.
+        private_item = PrivateItem("note", ("text",), owner="author_id")
+        field_descriptions = NOTE_ID | {
+            "author_id": "The global ID of the participant who wrote it.",
+            "meeting_id": "The global ID of the meeting it is about, if any.",
+            "text": "The note's text.",
+            "private": "Whether only its author, and the partners they share it "
+            "with, may read it.",
+        }
 
         actor: str
         note_id: str
@@ -35,7 +47,10 @@ class Notes(Participation):
             }
 
     class NoteRevised(Aggregate.Event):
-        """A note's author replaced its text."""
+        """A note's text was replaced by its author."""
+
+        private_item = PrivateItem("note", ("text",))
+        field_descriptions = NOTE_ID | {"text": "The note's new text."}
 
         actor: str
         note_id: str
@@ -46,7 +61,10 @@ class Notes(Participation):
             aggregate.notes[self.note_id]["text"] = self.text
 
     class NoteSharingChanged(Aggregate.Event):
-        """A private note's author chose whom they share it with."""
+        """The author of a private note changed whom it is shared with."""
+
+        private_item = PrivateItem("note")
+        field_descriptions = NOTE_ID | {"shared_with": SHARED_WITH}
 
         actor: str
         note_id: str

@@ -14,10 +14,12 @@ class Participation(ClockedAggregate):
     """The state a mentorship's parts share, and the questions they ask of it.
 
     Mentorship (core/mentorship.py) is made of parts, one module per feature
-    (goals, notes, milestones, meetings, reviews, feedback), each holding its
-    events and rules. A part's events are declared as classes in its module;
-    eventsourcing redefines them on Mentorship, so every event's topic is
-    `mentorlog.core.mentorship:Mentorship.<Name>`, whichever part holds it.
+    (agreement, goals, milestones, meetings, notes, reviews, feedback), each
+    holding its events and rules. A part's events are declared as classes in its
+    module; eventsourcing redefines them on Mentorship, so every event's topic is
+    `mentorlog.core.mentorship:Mentorship.<Name>`, whichever part holds it. An
+    event describes itself for the API: its docstring, `field_descriptions`, and
+    `private_item` if it concerns a goal or note that may be private.
     """
 
     if TYPE_CHECKING:  # set by Mentorship.__init__; declared here for the parts
@@ -25,6 +27,7 @@ class Participation(ClockedAggregate):
         format: str
         participants: list[dict[str, str]]
         status: str
+        agreement: dict[str, Any] | None
         goals: dict[str, dict[str, Any]]
         milestones: dict[str, dict[str, Any]]
         meetings: dict[str, dict[str, Any]]

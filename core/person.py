@@ -6,6 +6,7 @@ from typing import Any
 from uuid import UUID
 
 from eventsourcing.domain import event
+from eventsourcing.utils import get_topic
 from mentorlog.core.clock import ClockedAggregate
 from mentorlog.core.errors import InvalidTransition, OverCapacity
 
@@ -80,3 +81,7 @@ class Person(ClockedAggregate):
     @event("Erased")
     def _erase(self, *, actor: str, reason: str) -> None:
         self.erased = True
+
+
+# Followed by the subscriptions feed: an erased person's content reads otherwise.
+ERASED_TOPIC = get_topic(Person.Erased)  # type: ignore[attr-defined]

@@ -12,7 +12,16 @@ class Reviews(Participation):
     """Periodic reviews (check-ins): a rating, what went well, challenges, support."""
 
     class ReviewRecorded(Aggregate.Event):
-        """A periodic review was recorded."""
+        """A periodic review (check-in) was recorded."""
+
+        field_descriptions = {
+            "review_id": "The review's global ID.",
+            "progress_rating": "Progress so far, 1 to 5.",
+            "went_well": "What went well.",
+            "challenges": "What was hard.",
+            "support": "The kinds of support given.",
+            "next_steps": "What comes next.",
+        }
 
         actor: str
         review_id: str

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
 from mentorlog.core.errors import (
@@ -12,6 +13,27 @@ from mentorlog.core.errors import (
     NotAParticipant,
 )
 from mentorlog.plugins.interfaces import Problem
+
+SHARED_WITH = (
+    "Global IDs of the participants it is shared with, besides its owner "
+    "(empty: nobody)."
+)
+
+
+@dataclass(frozen=True)
+class PrivateItem:
+    """What an event says of a goal or note that may be private.
+
+    Declared on the event class as `private_item`: the item's kind ("goal" or
+    "note", its ID in the `<kind>_id` field); `content`, the fields that are its
+    content, withheld from who may not read it when private (metadata is not);
+    `owner`, on the event that makes the item, the field naming its owner. An event
+    with a `shared_with` field changes whom it is shared with.
+    """
+
+    kind: str
+    content: tuple[str, ...] = ()
+    owner: str | None = None
 
 
 def check_sharing(

@@ -5,17 +5,19 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from mentorlog.core.mentorship import Mentorship as M
 from mentorlog.projections.base import Projection, handles, iso, oid
-from mentorlog.projections.mentorships import STATUS_OF
+from mentorlog.projections.feedback import Feedback
+from mentorlog.projections.goals import Goals
+from mentorlog.projections.meetings import Meetings
+from mentorlog.projections.mentorships import BEGINS, MOVES, STATUS_OF
+from mentorlog.projections.reviews import Reviews
 
-# The events that count as the participants interacting, and their kind.
+# The events that count as the participants interacting, and their kind, as each
+# feature's projection declares them.
 KIND_OF = {
-    M.MeetingHeld: "meeting_held",
-    M.ReviewRecorded: "review",
-    M.GoalProgressRecorded: "goal_progress",
-    M.GoalAchieved: "goal_achieved",
-    M.FeedbackGiven: "feedback",
+    cls: kind
+    for feature in (Meetings, Reviews, Goals, Feedback)
+    for cls, kind in feature.interactions.items()
 }
 
 
@@ -45,7 +47,7 @@ class Activity(Projection):
         "ON activity (program_id, quiet_since)",
     )
 
-    @handles(M.Proposed)
+    @handles(*BEGINS)
     def proposed(self, c: Any, e: Any, pos: int) -> None:
         at = iso(e.timestamp)
         c.execute(
@@ -53,15 +55,16 @@ class Activity(Projection):
             (oid(e), pos, e.program_id, "proposed", None, None, None, at, 0, at),
         )
 
-    @handles(*STATUS_OF)
+    @handles(*MOVES)
     def status_changed(self, c: Any, e: Any, pos: int) -> None:
         at = iso(e.timestamp)
-        restarts = isinstance(e, M.Started | M.Resumed)
+        status = STATUS_OF[type(e)]
+        restarts = status == "active"  # started or resumed: quiet from now
         c.execute(
             "UPDATE activity SET status = ?, updated_at = ?, "
             "quiet_since = CASE WHEN ? THEN ? ELSE quiet_since END "
             "WHERE mentorship_id = ?",
-            (STATUS_OF[type(e)], at, restarts, at, oid(e)),
+            (status, at, restarts, at, oid(e)),
         )
 
     @handles(*KIND_OF)

@@ -53,6 +53,9 @@ class Projection(EventHandlers):
     version: ClassVar[int] = 1
     tables: ClassVar[tuple[str, ...]]
     ddl: ClassVar[tuple[str, ...]]
+    # Its events that count as the participants interacting, by kind: the activity
+    # table (projections/activity.py) follows them.
+    interactions: ClassVar[dict[type, str]] = {}
 
     def __init__(self, sealer: Sealer | None = None) -> None:
         self.sealer = sealer or Sealer(MemoryKeyStore())

@@ -1,11 +1,13 @@
-"""Projection of feedback: the feedback table."""
+"""Projection of feedback: the feedback table; as-of rows, metrics."""
 
 from __future__ import annotations
 
 from typing import Any
 
+from mentorlog.core.history import HistoryEntry
 from mentorlog.core.mentorship import Mentorship as M
-from mentorlog.projections.base import Projection, handles, iso, oid
+from mentorlog.projections.base import EventHandlers, Projection, handles, iso, oid
+from mentorlog.projections.replayed import AsOf, Payload, Replayed
 
 
 class Feedback(Projection):
@@ -13,6 +15,7 @@ class Feedback(Projection):
 
     name = "feedback"
     tables = ("feedback",)
+    interactions = {M.FeedbackGiven: "feedback"}
     ddl = (
         "CREATE TABLE IF NOT EXISTS feedback ("
         "mentorship_id TEXT NOT NULL, id TEXT NOT NULL, seq INTEGER NOT NULL, "
@@ -38,3 +41,32 @@ class Feedback(Projection):
                 iso(e.timestamp),
             ),
         )
+
+
+class FeedbackAsOf(AsOf):
+    """The feedback's rows as of a moment."""
+
+    @handles(M.FeedbackGiven)
+    def feedback_given(self, s: Replayed, e: HistoryEntry, p: Payload, at: str) -> None:
+        s.feedback.append(
+            {
+                "mentorship_id": s.mentorship["id"],
+                "id": p["feedback_id"],
+                "seq": e.sequence,
+                "source": p["source"],
+                "about_id": p["about_id"],
+                "rating": p["rating"],
+                "text": p["text"],
+                "given_by": e.actor,
+                "given_at": at,
+            }
+        )
+
+
+class FeedbackMetrics(EventHandlers):
+    """What rated feedback adds to its program's metrics (program_metrics.py)."""
+
+    @handles(M.FeedbackGiven)
+    def feedback_given(self, t: Any, e: Any, pos: int) -> None:
+        if e.rating is not None:
+            t.count(e, rated_feedback=1, feedback_rating_sum=e.rating)

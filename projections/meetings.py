@@ -1,12 +1,22 @@
-"""Projection of meetings: the meetings and meeting_rosters tables."""
+"""Projection of meetings: meetings, meeting_rosters; as-of rows, metrics."""
 
 from __future__ import annotations
 
 import json
 from typing import Any
 
+from mentorlog.core.history import HistoryEntry
 from mentorlog.core.mentorship import Mentorship as M
-from mentorlog.projections.base import Projection, dumps, handles, iso, oid
+from mentorlog.projections.base import (
+    EventHandlers,
+    Projection,
+    dumps,
+    handles,
+    iso,
+    oid,
+)
+from mentorlog.projections.mentorships import BEGINS
+from mentorlog.projections.replayed import AsOf, Payload, Replayed
 
 
 class Meetings(Projection):
@@ -14,6 +24,7 @@ class Meetings(Projection):
 
     name = "meetings"
     tables = ("meetings", "meeting_rosters")
+    interactions = {M.MeetingHeld: "meeting_held"}
     ddl = (
         "CREATE TABLE IF NOT EXISTS meetings ("
         "mentorship_id TEXT NOT NULL, id TEXT NOT NULL, seq INTEGER NOT NULL, "
@@ -29,7 +40,7 @@ class Meetings(Projection):
         "mentorship_id TEXT PRIMARY KEY, person_ids TEXT NOT NULL)",
     )
 
-    @handles(M.Proposed)
+    @handles(*BEGINS)
     def proposed(self, c: Any, e: Any, pos: int) -> None:
         c.execute(
             "INSERT INTO meeting_rosters VALUES (?,?)",
@@ -85,3 +96,55 @@ class Meetings(Projection):
             "WHERE mentorship_id = ? AND id = ?",
             (e.reason, iso(e.timestamp), oid(e), e.meeting_id),
         )
+
+
+class MeetingsAsOf(AsOf):
+    """Each meeting's row as of a moment."""
+
+    @handles(M.MeetingScheduled)
+    def meeting_scheduled(
+        self, s: Replayed, e: HistoryEntry, p: Payload, at: str
+    ) -> None:
+        s.meetings[p["meeting_id"]] = {
+            "mentorship_id": s.mentorship["id"],
+            "id": p["meeting_id"],
+            "seq": e.sequence,
+            "scheduled_for": p["scheduled_for"],
+            "duration_minutes": p["duration_minutes"],
+            "agenda": list(p["agenda"]),
+            "plan_number": p["plan_number"],
+            "status": "scheduled",
+            "notes": "",
+            "reason": "",
+            "scheduled_by": e.actor,
+            "created_at": at,
+            "updated_at": at,
+            "attended": [],
+        }
+
+    @handles(M.MeetingHeld)
+    def meeting_held(self, s: Replayed, e: HistoryEntry, p: Payload, at: str) -> None:
+        everyone = [x["person_id"] for x in s.participants]
+        s.meetings[p["meeting_id"]].update(
+            status="held",
+            notes=p["notes"],
+            duration_minutes=p["duration_minutes"],
+            attended=[x for x in everyone if x not in p.get("absent", [])],
+            updated_at=at,
+        )
+
+    @handles(M.MeetingCancelled)
+    def meeting_cancelled(
+        self, s: Replayed, e: HistoryEntry, p: Payload, at: str
+    ) -> None:
+        s.meetings[p["meeting_id"]].update(
+            status="cancelled", reason=p["reason"], updated_at=at
+        )
+
+
+class MeetingsMetrics(EventHandlers):
+    """What a held meeting adds to its program's metrics (program_metrics.py)."""
+
+    @handles(M.MeetingHeld)
+    def meeting_held(self, t: Any, e: Any, pos: int) -> None:
+        t.count(e, meetings_held=1)

@@ -1,20 +1,28 @@
-"""Projection of mentorships and agreements: the mentorships and participants tables."""
+"""Projection of mentorships and agreements: mentorships, participants; as-of rows."""
 
 from __future__ import annotations
 
 import json
 from typing import Any
 
+from mentorlog.core.history import HistoryEntry
 from mentorlog.core.mentorship import Mentorship as M
 from mentorlog.projections.base import Projection, dumps, handles, iso, oid
+from mentorlog.projections.replayed import AsOf, Payload, Replayed
 
+# The status each lifecycle event leaves a mentorship in. The tables that follow
+# every mentorship (activity, program_metrics, meeting rosters, the as-of replay) go
+# by it: the proposal BEGINS a mentorship, the other events are MOVES.
 STATUS_OF = {
+    M.Proposed: "proposed",
     M.Started: "active",
     M.Paused: "paused",
     M.Resumed: "active",
     M.Completed: "completed",
     M.Ended: "ended",
 }
+BEGINS = [cls for cls, status in STATUS_OF.items() if status == "proposed"]
+MOVES = [cls for cls in STATUS_OF if cls not in BEGINS]
 
 
 class Mentorships(Projection):
@@ -68,7 +76,7 @@ class Mentorships(Projection):
             ],
         )
 
-    @handles(*STATUS_OF)
+    @handles(*MOVES)
     def status_changed(self, c: Any, e: Any, pos: int) -> None:
         status = STATUS_OF[type(e)]
         reason = getattr(e, "reason", None) or getattr(e, "note", "") or ""
@@ -119,3 +127,79 @@ class Mentorships(Projection):
             "WHERE id = ?",
             (dumps(agreement), e.originator_version, iso(e.timestamp), oid(e)),
         )
+
+
+class MentorshipsAsOf(AsOf):
+    """A mentorship's own row, participants and agreement as of a moment."""
+
+    @handles(M.Proposed)
+    def proposed(self, s: Replayed, e: HistoryEntry, p: Payload, at: str) -> None:
+        s.mentorship = {
+            "id": s.mentorship["id"],
+            "seq": e.sequence,
+            "program_id": p["program_id"],
+            "format": p["format"],
+            "purpose": p["purpose"],
+            "status": "proposed",
+            "status_reason": "",
+            "agreement": None,
+            "version": e.sequence,
+            "created_at": at,
+            "started_at": None,
+            "closed_at": None,
+            "updated_at": at,
+        }
+        s.participants = [
+            {
+                "mentorship_id": s.mentorship["id"],
+                "person_id": x["person_id"],
+                "role": x["role"],
+                "side": x["side"],
+                "position": i,
+            }
+            for i, x in enumerate(p["participants"])
+        ]
+
+    @handles(*MOVES)
+    def status_changed(self, s: Replayed, e: HistoryEntry, p: Payload, at: str) -> None:
+        cls = getattr(M, e.type)
+        status = STATUS_OF[cls]
+        s.mentorship.update(
+            status=status,
+            status_reason=p.get("reason") or p.get("note") or "",
+            version=e.sequence,
+            updated_at=at,
+        )
+        if cls is M.Started:
+            s.mentorship["started_at"] = at
+        if status in ("completed", "ended"):
+            s.mentorship["closed_at"] = at
+
+    @handles(M.AgreementRecorded)
+    def agreement_recorded(
+        self, s: Replayed, e: HistoryEntry, p: Payload, at: str
+    ) -> None:
+        s.mentorship.update(
+            agreement={
+                "communication": p["communication"],
+                "confidentiality": p["confidentiality"],
+                "schedule": p["schedule"],
+                "outcomes": list(p["outcomes"]),
+                "recorded_by": e.actor,
+                "recorded_at": at,
+                "signatures": [],
+            },
+            version=e.sequence,
+            updated_at=at,
+        )
+
+    @handles(M.AgreementSigned)
+    def agreement_signed(
+        self, s: Replayed, e: HistoryEntry, p: Payload, at: str
+    ) -> None:
+        agreement = s.mentorship["agreement"]
+        agreement["signatures"] = [
+            *agreement["signatures"],
+            {"person_id": p["person_id"], "signed_at": at},
+        ]
+        s.mentorship.update(version=e.sequence, updated_at=at)

@@ -1,11 +1,13 @@
-"""Projection of milestones: the milestones table."""
+"""Projection of milestones: the milestones table; their as-of rows."""
 
 from __future__ import annotations
 
 from typing import Any
 
+from mentorlog.core.history import HistoryEntry
 from mentorlog.core.mentorship import Mentorship as M
 from mentorlog.projections.base import Projection, handles, iso, oid
+from mentorlog.projections.replayed import AsOf, Payload, Replayed
 
 
 class Milestones(Projection):
@@ -48,3 +50,30 @@ class Milestones(Projection):
             "WHERE mentorship_id = ? AND id = ?",
             (e.how, iso(e.timestamp), oid(e), e.milestone_id),
         )
+
+
+class MilestonesAsOf(AsOf):
+    """Each milestone's row as of a moment."""
+
+    @handles(M.MilestoneReached)
+    def milestone_reached(
+        self, s: Replayed, e: HistoryEntry, p: Payload, at: str
+    ) -> None:
+        s.milestones[p["milestone_id"]] = {
+            "mentorship_id": s.mentorship["id"],
+            "id": p["milestone_id"],
+            "seq": e.sequence,
+            "title": p["title"],
+            "goal_id": p["goal_id"],
+            "note": p["note"],
+            "reached_by": e.actor,
+            "reached_at": at,
+            "celebration": None,
+            "celebrated_at": None,
+        }
+
+    @handles(M.MilestoneCelebrated)
+    def milestone_celebrated(
+        self, s: Replayed, e: HistoryEntry, p: Payload, at: str
+    ) -> None:
+        s.milestones[p["milestone_id"]].update(celebration=p["how"], celebrated_at=at)

@@ -1,11 +1,11 @@
-"""Projection of participants' notes, private or not: the notes table."""
+"""Projection of participants' notes, private or not: the notes table; as-of rows."""
 
 from __future__ import annotations
 
 from typing import Any
 
+from mentorlog.core.history import HistoryEntry
 from mentorlog.core.mentorship import Mentorship as M
-from mentorlog.core.person import Person
 from mentorlog.projections.base import (
     ERASED_CONTENT,
     Projection,
@@ -14,6 +14,8 @@ from mentorlog.projections.base import (
     iso,
     oid,
 )
+from mentorlog.projections.people import on_erasure
+from mentorlog.projections.replayed import AsOf, Payload, Replayed
 
 
 class Notes(Projection):
@@ -66,10 +68,41 @@ class Notes(Projection):
             (value, iso(e.timestamp), oid(e), e.note_id),
         )
 
-    @handles(Person.Erased)
+    @on_erasure
     def author_erased(self, c: Any, e: Any, pos: int) -> None:
         c.execute(
             "UPDATE notes SET text = ?, updated_at = ? "
             "WHERE author_id = ? AND private = 1",
             (ERASED_CONTENT, iso(e.timestamp), oid(e)),
         )
+
+
+class NotesAsOf(AsOf):
+    """Each note's row as of a moment."""
+
+    @handles(M.NoteWritten)
+    def note_written(self, s: Replayed, e: HistoryEntry, p: Payload, at: str) -> None:
+        s.notes[p["note_id"]] = {
+            "mentorship_id": s.mentorship["id"],
+            "id": p["note_id"],
+            "seq": e.sequence,
+            "author_id": p["author_id"],
+            "meeting_id": p["meeting_id"],
+            "text": self.open_sealed(p["text"], ERASED_CONTENT),
+            "private": bool(p["private"]),
+            "shared_with": [],
+            "created_at": at,
+            "updated_at": at,
+        }
+
+    @handles(M.NoteRevised)
+    def note_revised(self, s: Replayed, e: HistoryEntry, p: Payload, at: str) -> None:
+        s.notes[p["note_id"]].update(
+            text=self.open_sealed(p["text"], ERASED_CONTENT), updated_at=at
+        )
+
+    @handles(M.NoteSharingChanged)
+    def note_sharing_changed(
+        self, s: Replayed, e: HistoryEntry, p: Payload, at: str
+    ) -> None:
+        s.notes[p["note_id"]].update(shared_with=list(p["shared_with"]), updated_at=at)

@@ -7,12 +7,18 @@ from typing import Any
 from mentorlog.core.person import Person
 from mentorlog.core.privacy import ERASED
 from mentorlog.projections.base import (
+    H,
     Projection,
     dumps,
     handles,
     iso,
     oid,
 )
+
+
+def on_erasure(method: H) -> H:
+    """Mark the handler that blanks a table's private content of an erased person."""
+    return handles(Person.Erased)(method)
 
 
 class People(Projection):

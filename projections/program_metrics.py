@@ -5,10 +5,13 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from mentorlog.core.mentorship import Mentorship as M
-from mentorlog.core.program import Program
 from mentorlog.projections.base import Projection, handles, iso, oid
-from mentorlog.projections.mentorships import STATUS_OF
+from mentorlog.projections.feedback import FeedbackMetrics
+from mentorlog.projections.goals import GoalsMetrics
+from mentorlog.projections.meetings import MeetingsMetrics
+from mentorlog.projections.mentorships import BEGINS, MOVES, STATUS_OF
+from mentorlog.projections.programs import ProgramsMetrics
+from mentorlog.projections.reviews import ReviewsMetrics
 
 STATUSES = ("proposed", "active", "paused", "completed", "ended")
 COUNTS = (
@@ -90,6 +93,18 @@ class Tally:
         if mentorship_id not in self.proposed:
             self.moved[mentorship_id] = None
 
+    def open(self, program_id: str, position: int, at: str) -> None:
+        """A new program's row: every count at zero, no rates yet."""
+        values = (program_id, position, *(0 for _ in COUNTS), *(None for _ in RATES))
+        self.cursor.execute(
+            f"INSERT INTO program_metrics VALUES ({','.join('?' * (len(values) + 1))})",
+            (*values, at),
+        )
+
+    def count(self, e: Any, **deltas: int) -> None:
+        """Add to the counts of the program of the event's mentorship."""
+        self.add(self.mentorship(oid(e))[0], e, **deltas)
+
     def add(self, program_id: str, e: Any, **deltas: int) -> None:
         """Add to a program's counts, as of the event."""
         counts = self.deltas.setdefault(program_id, {})
@@ -131,10 +146,19 @@ class Tally:
             )
 
 
-class ProgramMetrics(Projection):
+class ProgramMetrics(
+    ProgramsMetrics,
+    ReviewsMetrics,
+    FeedbackMetrics,
+    GoalsMetrics,
+    MeetingsMetrics,
+    Projection,
+):
     """Per program: mentorships by status, completion, ratings, goals, meetings.
 
     Handlers get a Tally for the page (see apply_page), not the cursor itself.
+    The mentorships' statuses come from the lifecycle (STATUS_OF); what the other
+    events add, from each feature's projection (GoalsMetrics, ...).
     """
 
     name = "program_metrics"
@@ -161,51 +185,15 @@ class ProgramMetrics(Projection):
         """Apply one event (a page of one)."""
         self.apply_page(cursor, [(position, event)])
 
-    @handles(Program.Created)
-    def program_created(self, t: Tally, e: Any, pos: int) -> None:
-        values = (oid(e), pos, *(0 for _ in COUNTS), *(None for _ in RATES))
-        t.execute(
-            f"INSERT INTO program_metrics VALUES ({','.join('?' * (len(values) + 1))})",
-            (*values, iso(e.timestamp)),
-        )
-
-    @handles(M.Proposed)
+    @handles(*BEGINS)
     def proposed(self, t: Tally, e: Any, pos: int) -> None:
         t.propose(oid(e), e.program_id)
         t.add(e.program_id, e, proposed=1)
 
-    @handles(*STATUS_OF)
+    @handles(*MOVES)
     def status_changed(self, t: Tally, e: Any, pos: int) -> None:
         program_id, old = t.mentorship(oid(e))
         new = STATUS_OF[type(e)]
         t.move(oid(e), new)
         if new != old:
             t.add(program_id, e, **{old: -1, new: 1})
-
-    @handles(M.ReviewRecorded)
-    def review_recorded(self, t: Tally, e: Any, pos: int) -> None:
-        program_id, _ = t.mentorship(oid(e))
-        t.add(program_id, e, reviews=1, review_rating_sum=e.progress_rating)
-
-    @handles(M.FeedbackGiven)
-    def feedback_given(self, t: Tally, e: Any, pos: int) -> None:
-        if e.rating is None:
-            return
-        program_id, _ = t.mentorship(oid(e))
-        t.add(program_id, e, rated_feedback=1, feedback_rating_sum=e.rating)
-
-    @handles(M.GoalSet)
-    def goal_set(self, t: Tally, e: Any, pos: int) -> None:
-        t.add(t.mentorship(oid(e))[0], e, goals_set=1)
-
-    @handles(M.GoalAchieved)
-    def goal_achieved(self, t: Tally, e: Any, pos: int) -> None:
-        t.add(t.mentorship(oid(e))[0], e, goals_achieved=1)
-
-    @handles(M.GoalAbandoned)
-    def goal_abandoned(self, t: Tally, e: Any, pos: int) -> None:
-        t.add(t.mentorship(oid(e))[0], e, goals_abandoned=1)
-
-    @handles(M.MeetingHeld)
-    def meeting_held(self, t: Tally, e: Any, pos: int) -> None:
-        t.add(t.mentorship(oid(e))[0], e, meetings_held=1)

@@ -1,4 +1,4 @@
-"""Projection of programs: the programs table."""
+"""Projection of programs: the programs table; each program's metrics row."""
 
 from __future__ import annotations
 
@@ -6,6 +6,7 @@ from typing import Any
 
 from mentorlog.core.program import Program
 from mentorlog.projections.base import (
+    EventHandlers,
     Projection,
     append_json,
     dumps,
@@ -74,3 +75,11 @@ class Programs(Projection):
     @handles(Program.AdminAdded)
     def admin_added(self, c: Any, e: Any, pos: int) -> None:
         append_json(c, "programs", "admins", oid(e), e.person_id, iso(e.timestamp))
+
+
+class ProgramsMetrics(EventHandlers):
+    """A new program's row of metrics (projections/program_metrics.py)."""
+
+    @handles(Program.Created)
+    def program_created(self, t: Any, e: Any, pos: int) -> None:
+        t.open(oid(e), pos, iso(e.timestamp))

@@ -2,17 +2,29 @@
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, replace
 from typing import Any
 
 from mentorlog.core.access import Principal
 from mentorlog.core.history import HistoryEntry
+from mentorlog.core.mentorship import event_classes
 from mentorlog.core.policy import may_read_private
+from mentorlog.core.sharing import PrivateItem
 
-GOAL_EVENT = re.compile(r"Goal[A-Z]")
-NOTE_EVENT = re.compile(r"Note[A-Z]")
+# What each Mentorship event says of a goal or note that may be private, by name
+# (declared on its class: core/goals.py, core/notes.py).
+PRIVATE_ITEMS: dict[str, PrivateItem] = {
+    name: cls.private_item  # type: ignore[attr-defined]
+    for name, cls in event_classes().items()
+    if hasattr(cls, "private_item")
+}
+
+
+def content_fields(cls: type) -> frozenset[str]:
+    """The fields of an event class that are a private item's content."""
+    item: PrivateItem | None = getattr(cls, "private_item", None)
+    return frozenset(item.content) if item is not None else frozenset()
 
 
 @dataclass(frozen=True)
@@ -34,32 +46,30 @@ Item = tuple[str, str]  # ("goal" or "note", its ID in the mentorship)
 
 def item_of(event_name: str, payload: Mapping[str, Any]) -> Item | None:
     """The goal or note an event is about, if any."""
-    if GOAL_EVENT.match(event_name):
-        return ("goal", str(payload.get("goal_id")))
-    if NOTE_EVENT.match(event_name):
-        return ("note", str(payload.get("note_id")))
-    return None
+    found = PRIVATE_ITEMS.get(event_name)
+    if found is None:
+        return None
+    return (found.kind, str(payload.get(f"{found.kind}_id")))
 
 
-# Folded from a mentorship's events (GoalSet, NoteWritten and the sharing changes),
-# so the history, the time-travel views and the subscriptions decide alike.
+# Folded from a mentorship's events (those making a private item, with its owner,
+# and the sharing changes), so the history, the time-travel views and the
+# subscriptions decide alike.
 def track(
     readers: dict[Item, Readers], event_name: str, payload: Mapping[str, Any]
 ) -> bool:
     """Fold one event into the private items' readers; True if it changed them."""
-    if event_name == "GoalSet" and payload.get("private"):
-        readers[("goal", str(payload["goal_id"]))] = Readers(payload.get("owner_id"))
+    found = PRIVATE_ITEMS.get(event_name)
+    if found is None:
+        return False
+    item = (found.kind, str(payload.get(f"{found.kind}_id")))
+    if found.owner is not None and payload.get("private"):
+        readers[item] = Readers(payload.get(found.owner))
         return True
-    if event_name == "NoteWritten" and payload.get("private"):
-        readers[("note", str(payload["note_id"]))] = Readers(payload["author_id"])
+    if "shared_with" in payload and item in readers:
+        shared = frozenset(payload["shared_with"])
+        readers[item] = replace(readers[item], shared_with=shared)
         return True
-    if event_name in ("GoalSharingChanged", "NoteSharingChanged"):
-        item = item_of(event_name, payload)
-        if item in readers:
-            assert item is not None
-            shared = frozenset(payload["shared_with"])
-            readers[item] = replace(readers[item], shared_with=shared)
-            return True
     return False
 
 

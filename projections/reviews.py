@@ -1,11 +1,20 @@
-"""Projection of periodic reviews: the reviews table."""
+"""Projection of periodic reviews: the reviews table; as-of rows, metrics."""
 
 from __future__ import annotations
 
 from typing import Any
 
+from mentorlog.core.history import HistoryEntry
 from mentorlog.core.mentorship import Mentorship as M
-from mentorlog.projections.base import Projection, dumps, handles, iso, oid
+from mentorlog.projections.base import (
+    EventHandlers,
+    Projection,
+    dumps,
+    handles,
+    iso,
+    oid,
+)
+from mentorlog.projections.replayed import AsOf, Payload, Replayed
 
 
 class Reviews(Projection):
@@ -13,6 +22,7 @@ class Reviews(Projection):
 
     name = "reviews"
     tables = ("reviews",)
+    interactions = {M.ReviewRecorded: "review"}
     ddl = (
         "CREATE TABLE IF NOT EXISTS reviews ("
         "mentorship_id TEXT NOT NULL, id TEXT NOT NULL, seq INTEGER NOT NULL, "
@@ -40,3 +50,34 @@ class Reviews(Projection):
                 iso(e.timestamp),
             ),
         )
+
+
+class ReviewsAsOf(AsOf):
+    """The reviews' rows as of a moment."""
+
+    @handles(M.ReviewRecorded)
+    def review_recorded(
+        self, s: Replayed, e: HistoryEntry, p: Payload, at: str
+    ) -> None:
+        s.reviews.append(
+            {
+                "mentorship_id": s.mentorship["id"],
+                "id": p["review_id"],
+                "seq": e.sequence,
+                "progress_rating": p["progress_rating"],
+                "went_well": p["went_well"],
+                "challenges": p["challenges"],
+                "support": list(p["support"]),
+                "next_steps": p["next_steps"],
+                "recorded_by": e.actor,
+                "recorded_at": at,
+            }
+        )
+
+
+class ReviewsMetrics(EventHandlers):
+    """What a review adds to its program's metrics (projections/program_metrics.py)."""
+
+    @handles(M.ReviewRecorded)
+    def review_recorded(self, t: Any, e: Any, pos: int) -> None:
+        t.count(e, reviews=1, review_rating_sum=e.progress_rating)

@@ -26,11 +26,11 @@ from typing import Any
 from uuid import UUID
 
 from eventsourcing.utils import get_topic
-from mentorlog.core.access import Credential
+from mentorlog.core.access import REVOKED_TOPIC
 from mentorlog.core.errors import Unauthenticated
 from mentorlog.core.history import HistoryEntry, to_entry
 from mentorlog.core.mentorship import Mentorship
-from mentorlog.core.person import Person
+from mentorlog.core.person import ERASED_TOPIC
 from mentorlog.projections.postgres import PostgresListener, PostgresReadModelRecorder
 from mentorlog.projections.readers import Item, Readers, track
 
@@ -42,8 +42,6 @@ PAGE_SIZE = 500
 QUEUE_SIZE = 10_000  # events a subscriber may fall behind by before it is ended
 FACTS_CACHE = 10_000  # mentorships whose facts are remembered
 PG_FALLBACK_POLL = 1.0  # seconds between polls when LISTEN/NOTIFY wakes the feed
-REVOKED_TOPIC = get_topic(Credential.Revoked)  # type: ignore[attr-defined]
-ERASED_TOPIC = get_topic(Person.Erased)  # type: ignore[attr-defined]
 
 
 class FeedEnded(Exception):

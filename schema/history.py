@@ -2,11 +2,14 @@
 
 The types are generated from the Mentorship aggregate's event classes: each field
 of an event becomes a field of its type (IDs as global IDs, enums as enums,
-anything else as JSON), described from the tables below. A new event class or field
-without a description fails at import, so the schema never grows undocumented.
+anything else as JSON). An event class describes itself: its docstring describes
+its type, its `field_descriptions` its fields (core/goals.py, ...). A new event
+class or field without a description fails at import, so the schema never grows
+undocumented.
 
 Goal and note events carry content (a goal's title, fields and notes; a note's
-text): for a private goal or note it is shown to its owner and to the partners
+text; each event's `private_item` names its content fields): for a private goal or
+note it is shown to its owner and to the partners
 they share it with, as the stream shares it now; others see the event with
 `contentHidden: true` and those fields null. Sealed values are opened for those
 readers or left out, never sent.
@@ -23,14 +26,13 @@ from typing import Any, cast
 import strawberry
 from mentorlog.core.access import Principal
 from mentorlog.core.history import HistoryEntry
-from mentorlog.core.mentorship import Mentorship
+from mentorlog.core.mentorship import event_classes
 from mentorlog.core.privacy import is_sealed
 from mentorlog.projections.base import ERASED_CONTENT
 from mentorlog.projections.readers import (
-    GOAL_EVENT,
-    NOTE_EVENT,
     Item,
     Readers,
+    content_fields,
     item_of,
     private_readers,
 )
@@ -48,110 +50,6 @@ from strawberry import relay
 from strawberry.scalars import JSON
 
 Opener = Callable[[Any, Any], Any]
-
-# -- descriptions ------------------------------------------------------------------
-
-EVENT_DESCRIPTIONS = {
-    "Proposed": "The mentorship was proposed: its program, format and people.",
-    "Started": "The mentorship started: eligibility and capacity were checked.",
-    "Paused": "The mentorship was paused.",
-    "Resumed": "The paused mentorship resumed.",
-    "Completed": "The mentorship was completed.",
-    "Ended": "The mentorship was ended early.",
-    "AgreementRecorded": "The expectations agreement was recorded (or replaced).",
-    "AgreementSigned": "A participant signed the expectations agreement.",
-    "GoalSet": "A goal was set.",
-    "GoalRevised": "A goal's title or fields were revised.",
-    "GoalProgressRecorded": "Progress towards a goal was recorded.",
-    "GoalAchieved": "A goal was achieved.",
-    "GoalAbandoned": "A goal was abandoned.",
-    "GoalSharingChanged": "The owner of a private goal changed whom it is shared with.",
-    "MilestoneReached": "A milestone was reached.",
-    "MilestoneCelebrated": "A milestone's celebration was recorded.",
-    "MeetingScheduled": "A meeting was scheduled.",
-    "MeetingHeld": "A scheduled meeting took place.",
-    "MeetingCancelled": "A scheduled meeting was cancelled.",
-    "NoteWritten": "A participant wrote a note.",
-    "NoteRevised": "A note's text was replaced by its author.",
-    "NoteSharingChanged": "The author of a private note changed whom it is shared "
-    "with.",
-    "ReviewRecorded": "A periodic review (check-in) was recorded.",
-    "FeedbackGiven": "Feedback was given.",
-}
-HIDDEN = " Null when the goal is private and not shared with you."
-NOTE_HIDDEN = " Null when the note is private and not shared with you."
-FIELD_DESCRIPTIONS = {
-    "program_id": "The program's global ID.",
-    "format": "The name of the mentorship's format.",
-    "participants": "The people taking part, with their roles.",
-    "purpose": "What the mentorship is for.",
-    "reason": "Why.",
-    "note": "A note.",
-    "communication": "How the participants communicate.",
-    "confidentiality": "What stays between them.",
-    "schedule": "When and how often they meet.",
-    "outcomes": "The outcomes they expect.",
-    "person_id": "The global ID of the person who signed.",
-    "goal_id": "The goal's global ID.",
-    "title": "The title.",
-    "framework": "The goal framework's name.",
-    "fields": "The framework's field values.",
-    "term": "Short or long term.",
-    "private": "Whether only the goal's owner may see its content.",
-    "owner_id": "The global ID of the participant who owns the goal, if any.",
-    "starter_goal_id": "The program starter goal it came from, if any.",
-    "locked": "A locked starter goal: only a program admin may change it.",
-    "progress": "Percent complete after this event, 0-100.",
-    "measurement": "What was measured: a percent, or each key result's value.",
-    "milestone_id": "The milestone's global ID.",
-    "how": "How it was celebrated.",
-    "meeting_id": "The meeting's global ID.",
-    "scheduled_for": "When it is due.",
-    "duration_minutes": "Its length in minutes.",
-    "agenda": "The agenda items.",
-    "plan_number": "The connection-plan meeting it stands for, if any.",
-    "notes": "The shared notes.",
-    "absent": "Global IDs of the participants who did not attend.",
-    "review_id": "The review's global ID.",
-    "progress_rating": "Progress so far, 1 to 5.",
-    "went_well": "What went well.",
-    "challenges": "What was hard.",
-    "support": "The kinds of support given.",
-    "next_steps": "What comes next.",
-    "feedback_id": "The feedback's global ID.",
-    "source": "Who gave it.",
-    "about_id": "The global ID of the participant it is about, if any.",
-    "rating": "A 1-5 rating, if given.",
-    "text": "The feedback itself.",
-    "shared_with": "Global IDs of the participants it is shared with, besides its "
-    "owner (empty: nobody).",
-    "note_id": "The note's global ID.",
-    "author_id": "The global ID of the participant who wrote it.",
-}
-# Where a field means something particular to its event.
-EVENT_FIELD_DESCRIPTIONS = {
-    ("Paused", "reason"): "Why it was paused.",
-    ("Ended", "reason"): "Why it ended early.",
-    ("Completed", "note"): "The note it completed with.",
-    ("GoalSet", "title"): "The goal's title." + HIDDEN,
-    ("GoalSet", "fields"): "The framework's field values." + HIDDEN,
-    ("GoalRevised", "title"): "The goal's new title." + HIDDEN,
-    ("GoalRevised", "fields"): "The goal's new field values." + HIDDEN,
-    ("GoalRevised", "reason"): "Why it was revised." + HIDDEN,
-    ("GoalProgressRecorded", "measurement"): FIELD_DESCRIPTIONS["measurement"] + HIDDEN,
-    ("GoalProgressRecorded", "note"): "A note on the progress." + HIDDEN,
-    ("GoalAchieved", "note"): "The note it was achieved with." + HIDDEN,
-    ("GoalAbandoned", "reason"): "Why it was abandoned." + HIDDEN,
-    ("MilestoneReached", "title"): "What was reached.",
-    ("MilestoneReached", "goal_id"): "The global ID of the goal it marks, if any.",
-    ("MilestoneReached", "note"): "A note about it.",
-    ("MeetingCancelled", "reason"): "Why it was cancelled.",
-    ("NoteWritten", "meeting_id"): "The global ID of the meeting it is about, if any.",
-    ("NoteWritten", "text"): "The note's text." + NOTE_HIDDEN,
-    ("NoteWritten", "private"): "Whether only its author, and the partners they "
-    "share it with, may read it.",
-    ("NoteRevised", "text"): "The note's new text." + NOTE_HIDDEN,
-}
 
 # -- the interface -----------------------------------------------------------------
 
@@ -179,23 +77,6 @@ class MentorshipEvent:
 
 # -- generating the event types ----------------------------------------------------
 
-# Goal- and note-event fields that are metadata, shown even when private.
-ITEM_METADATA = frozenset(
-    {
-        "goal_id",
-        "framework",
-        "term",
-        "private",
-        "owner_id",
-        "starter_goal_id",
-        "locked",
-        "progress",
-        "shared_with",
-        "note_id",
-        "author_id",
-        "meeting_id",
-    }
-)
 SCOPED = {
     "goal_id": "Goal",
     "milestone_id": "Milestone",
@@ -210,22 +91,6 @@ ENUMS: dict[str, type[Enum]] = {"term": GoalTerm, "source": FeedbackSource}
 PLAIN = {"str": str, "int": int, "float": float, "bool": bool, "list[str]": list[str]}
 
 
-def event_classes() -> dict[str, type]:
-    """The Mentorship aggregate's event classes by name, in the order of a life."""
-    found = {}
-    for name, value in vars(Mentorship).items():
-        is_event = isinstance(value, type) and issubclass(value, Mentorship.Event)
-        if is_event and "actor" in _annotations(value):
-            found[name] = value
-    order = list(EVENT_DESCRIPTIONS)
-    return dict(sorted(found.items(), key=lambda item: _rank(order, item[0])))
-
-
-def _rank(order: list[str], name: str) -> int:
-    """An event's place in the order of a life; unknown events last."""
-    return order.index(name) if name in order else len(order)
-
-
 def _annotations(cls: type) -> dict[str, str]:
     """An event class's own fields and their annotations, in order."""
     merged: dict[str, str] = {}
@@ -234,6 +99,20 @@ def _annotations(cls: type) -> dict[str, str]:
         if klass.__module__.startswith("mentorlog.core."):
             merged.update(getattr(klass, "__dict__", {}).get("__annotations__", {}))
     return merged
+
+
+def description(cls: type) -> str:
+    """An event class's description: the docstring it was declared with."""
+    for klass in cls.__mro__:
+        doc = klass.__dict__.get("__doc__")
+        # A redefined class's docstring is the signature its dataclass wrote.
+        if (
+            klass.__name__ == cls.__name__
+            and doc
+            and not doc.startswith(f"{cls.__name__}(")
+        ):
+            return str(doc)
+    raise KeyError(f"give the event {cls.__name__} a docstring: its description")
 
 
 def type_name(event_name: str) -> str:
@@ -245,15 +124,9 @@ def type_name(event_name: str) -> str:
     )
 
 
-def is_private_field(event_name: str, field_name: str) -> bool:
-    """True for a goal or note event's content, hidden when it is private."""
-    is_item = GOAL_EVENT.match(event_name) or NOTE_EVENT.match(event_name)
-    return bool(is_item) and field_name not in ITEM_METADATA
-
-
-def _graphql_type(event_name: str, name: str, annotation: str) -> Any:
+def _graphql_type(name: str, annotation: str, private: bool) -> Any:
     """The GraphQL type of an event's field, from its annotation."""
-    optional = annotation.endswith(" | None") or is_private_field(event_name, name)
+    optional = annotation.endswith(" | None") or private
     base = annotation.removesuffix(" | None")
     kind: Any
     if name in SCOPED or name in PEOPLE or name == "program_id":
@@ -275,33 +148,34 @@ def _graphql_type(event_name: str, name: str, annotation: str) -> Any:
     return kind | None if optional else kind
 
 
-def _description(event_name: str, name: str) -> str:
-    """The description of an event's field, or a KeyError for none."""
-    found = EVENT_FIELD_DESCRIPTIONS.get((event_name, name)) or FIELD_DESCRIPTIONS.get(
-        name
-    )
+def _field_description(cls: type, name: str) -> str:
+    """The description of an event's field, from its class; KeyError for none."""
+    found = getattr(cls, "field_descriptions", {}).get(name)
     if not found:
         raise KeyError(
-            f"describe the field '{name}' of event {event_name} in schema/history.py"
+            f"describe the field '{name}' of event {cls.__name__} in its "
+            "field_descriptions"
         )
-    return found
+    if name in content_fields(cls):
+        kind = cls.private_item.kind  # type: ignore[attr-defined]
+        found += f" Null when the {kind} is private and not shared with you."
+    return str(found)
 
 
 def _make_type(event_name: str, cls: type) -> type:
     """The GraphQL object type of one event class."""
-    if event_name not in EVENT_DESCRIPTIONS:
-        raise KeyError(f"describe the event {event_name} in schema/history.py")
     annotations: dict[str, Any] = {}
     namespace: dict[str, Any] = {"__module__": __name__}
+    private = content_fields(cls)
     for name, annotation in _annotations(cls).items():
         if name == "actor":
             continue
-        annotations[name] = _graphql_type(event_name, name, annotation)
-        namespace[name] = strawberry.field(description=_description(event_name, name))
+        annotations[name] = _graphql_type(name, annotation, name in private)
+        namespace[name] = strawberry.field(description=_field_description(cls, name))
     namespace["__annotations__"] = annotations
     namespace["event_name"] = event_name
     klass = type(type_name(event_name), (MentorshipEvent,), namespace)
-    return strawberry.type(klass, description=EVENT_DESCRIPTIONS[event_name])
+    return strawberry.type(klass, description=description(cls))
 
 
 EVENT_TYPES: dict[str, type] = {
@@ -312,13 +186,10 @@ EVENT_FIELDS: dict[str, list[str]] = {
     name: [f for f in _annotations(cls) if f != "actor"]
     for name, cls in event_classes().items()
 }
-
-# The goal and note events that carry content (not only metadata).
-WITH_CONTENT = frozenset(
-    name
-    for name, fields in EVENT_FIELDS.items()
-    if any(is_private_field(name, f) for f in fields)
-)
+# Each event's fields that are a private goal's or note's content.
+CONTENT: dict[str, frozenset[str]] = {
+    name: content_fields(cls) for name, cls in event_classes().items()
+}
 
 MentorshipEventType = strawberry.enum(
     cast(
@@ -327,9 +198,9 @@ MentorshipEventType = strawberry.enum(
             "MentorshipEventType",
             {
                 re.sub(r"(?<!^)(?=[A-Z])", "_", type_name(name)).upper(): (
-                    strawberry.enum_value(name, description=EVENT_DESCRIPTIONS[name])
+                    strawberry.enum_value(name, description=description(cls))
                 )
-                for name in EVENT_TYPES
+                for name, cls in event_classes().items()
             },
         ),
     ),
@@ -397,11 +268,8 @@ def to_event(
         return None
     item = item_of(entry.type, entry.payload)
     private = readers.get(item) if item is not None else None
-    hidden = (
-        private is not None
-        and entry.type in WITH_CONTENT
-        and not private.allow(principal)
-    )
+    content = CONTENT[entry.type]
+    hidden = private is not None and bool(content) and not private.allow(principal)
     # Sealed values belong to a private item: opened only for its readers.
     may_open = private is not None and not hidden
     values: dict[str, Any] = {}
@@ -409,14 +277,9 @@ def to_event(
     erased = private is not None and private.erased and not hidden
     for name in EVENT_FIELDS[entry.type]:
         value = entry.payload.get(name)
-        if hidden and is_private_field(entry.type, name):
+        if hidden and name in content:
             values[name] = None
-        elif (
-            erased
-            and isinstance(value, str)
-            and value
-            and is_private_field(entry.type, name)
-        ):
+        elif erased and isinstance(value, str) and value and name in content:
             values[name] = _erased(name)
         else:
             values[name] = _convert(name, value, mentorship_id, may_open, open_sealed)

@@ -2,13 +2,23 @@
 
 from __future__ import annotations
 
+import ast
+import importlib
 import inspect
+import io
+import tokenize
 from pathlib import Path
 
+from eventsourcing.domain import Aggregate
 from graphql import GraphQLInputObjectType, build_schema, get_named_type
 from mentorlog.core import policy
+from mentorlog.core.access import Credential
 from mentorlog.core.application import Mentoring
 from mentorlog.core.commands.base import COMMANDS
+from mentorlog.core.mentorship import Mentorship
+from mentorlog.core.participation import Participation
+from mentorlog.core.person import Person
+from mentorlog.core.program import Program
 
 ROOT = Path(__file__).resolve().parent.parent
 # revoke_token's argument is `credential`, hashed into stored fingerprints as such;
@@ -73,3 +83,122 @@ def test_each_mutation_runs_the_command_of_its_name_with_its_arguments() -> None
 
 def _snake(name: str) -> str:
     return "".join(f"_{c.lower()}" if c.isupper() else c for c in name)
+
+
+# -- one feature, one place ------------------------------------------------------
+
+# Each command module's aggregate: the part of its name (core/goals.py for
+# core/commands/goals.py), or one of these.
+AGGREGATES: dict[str, type[Aggregate]] = {
+    "lifecycle": Mentorship,
+    "programs": Program,
+    "people": Person,
+    "tokens": Credential,
+}
+SOURCES = ("core", "schema", "projections", "mentorlog", "plugins")
+
+
+def command_module(name: str) -> str:
+    """The feature of a command: its module's name in core/commands/."""
+    for klass in Mentoring.__mro__:
+        if name in vars(klass) or f"_{name}" in vars(klass):
+            return klass.__module__.rsplit(".", 1)[-1]
+    raise LookupError(name)
+
+
+def aggregate_of(feature: str) -> type[Aggregate]:
+    """The aggregate or part whose rules a feature's commands apply."""
+    if feature in AGGREGATES:
+        return AGGREGATES[feature]
+    module = importlib.import_module(f"mentorlog.core.{feature}")
+    parts = [
+        value
+        for value in vars(module).values()
+        if isinstance(value, type)
+        and issubclass(value, Participation)
+        and value.__module__ == module.__name__
+    ]
+    assert len(parts) == 1, (feature, parts)
+    return parts[0]
+
+
+def declared_events(aggregate: type[Aggregate]) -> set[str]:
+    """The event classes an aggregate or part declares itself (not its parts')."""
+
+    def events(klass: type) -> set[str]:
+        return {
+            name
+            for name, value in vars(klass).items()
+            if isinstance(value, type)
+            and issubclass(value, Aggregate.Event)
+            and "actor" in getattr(value, "__dataclass_fields__", {})
+        }
+
+    return events(aggregate) - {
+        n for base in aggregate.__mro__[1:] for n in events(base)
+    }
+
+
+def references(path: Path) -> tuple[set[str], set[tuple[str, str]]]:
+    """What a source file names: identifiers and exact strings; `A.B` pairs.
+
+    Calling a method of a command's name (`app.set_goal(...)`: the demo, the CLI,
+    a command applying an aggregate's rule) uses it; it names neither the command
+    nor its events, so it is left out. Comments and prose are no references.
+    """
+    tokens = [
+        t
+        for t in tokenize.generate_tokens(io.StringIO(path.read_text()).readline)
+        if t.type in (tokenize.NAME, tokenize.OP, tokenize.STRING)
+    ]
+    names: set[str] = set()
+    pairs: set[tuple[str, str]] = set()
+    for i, t in enumerate(tokens):
+        before = tokens[i - 1].string if i else ""
+        after = tokens[i + 1].string if i + 1 < len(tokens) else ""
+        if t.type == tokenize.STRING:
+            try:
+                value = ast.literal_eval(t.string)
+            except (ValueError, SyntaxError):
+                continue
+            if isinstance(value, str) and value.isidentifier():
+                names.add(value)
+        elif t.type == tokenize.NAME and not (before == "." and after == "("):
+            names.add(t.string)
+            if before == "." and i >= 2:
+                pairs.add((tokens[i - 2].string, t.string))
+    return names, pairs
+
+
+def files_of(name: str) -> set[str]:
+    """The source files that name a command, or an event its aggregate declares."""
+    aggregate = aggregate_of(command_module(name))
+    events = declared_events(aggregate)
+    found = {str(Path(inspect.getfile(aggregate)).relative_to(ROOT))}
+    for folder in SOURCES:
+        for path in (ROOT / folder).rglob("*.py"):
+            names, pairs = references(path)
+            # A Mentorship event's name is its own; another aggregate's (Created,
+            # Revoked...) counts as `Person.Erased`.
+            named = (
+                names & events
+                if issubclass(aggregate, Participation)
+                else {e for e in events if (aggregate.__name__, e) in pairs}
+            )
+            if name in names or named:
+                found.add(str(path.relative_to(ROOT)))
+    return found
+
+
+def test_every_command_lives_in_at_most_five_files() -> None:
+    """Its aggregate, command module, API module, projection, and the policy."""
+    spread = {name: sorted(files_of(name)) for name in COMMANDS}
+    assert spread["pause_mentorship"] == [
+        "core/commands/lifecycle.py",
+        "core/mentorship.py",
+        "core/policy.py",
+        "projections/mentorships.py",
+        "schema/mentorships/lifecycle.py",
+    ]
+    over = {name: files for name, files in spread.items() if len(files) > 5}
+    assert over == {}

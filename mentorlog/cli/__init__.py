@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 
-from mentorlog.cli.access import erase_person, token
+from mentorlog.cli.access import erase_personal_data, token
 from mentorlog.cli.audit import replay, verify
 from mentorlog.cli.catalog import plugins, projections, schema
 from mentorlog.cli.serving import serve, worker
@@ -29,7 +29,7 @@ for command in (
     verify,
     replay,
     token,
-    erase_person,
+    erase_personal_data,
 ):
     main.add_command(command)
 

@@ -65,7 +65,7 @@ def token_revoke(
 @data_option
 @click.argument("person_id", type=NodeID("Person"))
 @click.option("--reason", default="", help="Why the data is erased (recorded).")
-def erase_person(
+def erase_personal_data(
     data_dir: str | None, database_url: str | None, person_id: str, reason: str
 ) -> None:
     """Erase a person's personal data by destroying their key; history stays.
