@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from eventsourcing.domain import event
+from eventsourcing.utils import get_topic
 from mentorlog.core.clock import ClockedAggregate
 from mentorlog.core.errors import InvalidInput, NotEligible
 from mentorlog.plugins.interfaces import Problem
@@ -128,3 +129,10 @@ class Program(ClockedAggregate):
     @event("AdminAdded")
     def _add_admin(self, *, actor: str, person_id: str) -> None:
         self.admins.append(person_id)
+
+
+# The events that make someone a program's admin (admins are never removed).
+ADMIN_TOPICS = (
+    get_topic(Program.Created),  # type: ignore[attr-defined]
+    get_topic(Program.AdminAdded),  # type: ignore[attr-defined]
+)

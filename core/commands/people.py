@@ -6,7 +6,6 @@ import uuid
 from collections.abc import Sequence
 from uuid import UUID
 
-from eventsourcing.utils import get_topic
 from mentorlog.core.access import actor_person_id
 from mentorlog.core.commands.base import Recorded, Service, command
 from mentorlog.core.errors import (
@@ -24,11 +23,9 @@ from mentorlog.core.inputs import (
     check_texts,
 )
 from mentorlog.core.person import Person
-from mentorlog.core.program import Program
+from mentorlog.core.program import ADMIN_TOPICS, Program
 from mentorlog.plugins.interfaces import Problem
 
-# The events that make someone a program's admin (admins are never removed).
-ADMIN_TOPICS = (get_topic(Program.Created), get_topic(Program.AdminAdded))
 PAGE = 500
 
 
