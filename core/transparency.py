@@ -20,6 +20,7 @@ from mentorlog.core.verify_bundle import (
     Checkpoint,
     VerificationError,
     leaf_hash,
+    node_hash,
 )
 
 PAGE = 5_000
@@ -109,9 +110,9 @@ class Transparency:
         )
 
 
-def recomputed_leaves(recorder: TreeRecorder) -> Iterator[bytes]:
-    """Every leaf's data (its event's chain hash), recomputed from the events as
-    stored, in the log's order."""
+def recomputed_events(recorder: TreeRecorder) -> Iterator[tuple[str, int, bytes]]:
+    """Every event's stream, version and leaf data (its chain hash), recomputed
+    from the events as stored, in the log's order."""
     heads: dict[str, str] = {}
     start: int | None = 1
     while start is not None:
@@ -125,8 +126,13 @@ def recomputed_leaves(recorder: TreeRecorder) -> Iterator[bytes]:
             version = notification.originator_version
             previous = heads.get(key, GENESIS) if version > 1 else GENESIS
             heads[key] = link(previous, notification)
-            yield bytes.fromhex(heads[key])
+            yield key, version, bytes.fromhex(heads[key])
         start = page[-1].id + 1 if len(page) == PAGE else None
+
+
+def recomputed_leaves(recorder: TreeRecorder) -> Iterator[bytes]:
+    """Every leaf's data, recomputed from the events as stored, in order."""
+    return (data for _, _, data in recomputed_events(recorder))
 
 
 @dataclass(frozen=True)
@@ -136,6 +142,8 @@ class Divergence:
     checkpoint: Checkpoint
     reason: str
     first_leaf: int | None = None
+    # The event now at first_leaf (stream, version), if the log reaches it.
+    event: tuple[str, int] | None = None
 
 
 def check_extension(
@@ -145,37 +153,39 @@ def check_extension(
 
     A checkpoint holds when the recomputed first `size` leaves hash to its root.
     Where one fails, the first leaf whose recomputed hash differs from the stored
-    tree's is named, if the tree was left as it was.
+    tree's is named (when the tree was left as it was), with the event now there.
     """
-    wanted = sorted(checkpoints, key=lambda c: c.size)
-    edge: dict[merkle.Node, bytes] = {}
-    size, divergences, first_changed = 0, [], None
-    stored_leaves: dict[int, bytes] = {}
-    pending = list(wanted)
-    while pending and pending[0].size == 0:
-        pending.pop(0)
-    for leaf in recomputed_leaves(recorder):
+    pending = sorted((c for c in checkpoints if c.size > 0), key=lambda c: c.size)
+    peaks: list[bytes] = []  # the right edge's hashes, largest subtree first
+    size, divergences = 0, []
+    first: tuple[int, tuple[str, int] | None] | None = None
+    stored: dict[int, bytes] = {}
+    for key, version, data in recomputed_events(recorder):
         if not pending:
             break
-        if first_changed is None:
-            if size not in stored_leaves:
-                keys = {(0, i) for i in range(size, size + PAGE)}
-                stored_leaves = {k[1]: v for k, v in recorder.tree_nodes(keys).items()}
-            if stored_leaves.get(size) != leaf_hash(leaf):
-                first_changed = size
-        for level, index, digest in merkle.append(size, edge, [leaf]):
-            edge[(level, index)] = digest
+        leaf = leaf_hash(data)
+        if first is None:
+            if size not in stored:
+                nodes = recorder.tree_nodes({(0, i) for i in range(size, size + PAGE)})
+                stored = {index: digest for (_, index), digest in nodes.items()}
+            if stored.get(size) != leaf:
+                first = (size, (key, version))
+        n, digest = size, leaf
+        while n & 1:
+            digest, n = node_hash(peaks.pop(), digest), n >> 1
+        peaks.append(digest)
         size += 1
-        edge = {key: edge[key] for key in merkle.edge(size)}
         while pending and pending[0].size == size:
             checkpoint = pending.pop(0)
-            top = merkle.root(size, edge.__getitem__)
+            top = peaks[-1]
+            for peak in reversed(peaks[:-1]):
+                top = node_hash(peak, top)
             if top != checkpoint.root:
                 divergences.append(
                     Divergence(
                         checkpoint,
                         "the log's first events no longer hash to its root",
-                        first_changed,
+                        *(first or (None, None)),
                     )
                 )
     for checkpoint in pending:
@@ -183,7 +193,7 @@ def check_extension(
             Divergence(
                 checkpoint,
                 f"the log holds {size} events, fewer than the {checkpoint.size} it had",
-                first_changed if first_changed is not None else size,
+                *(first or (size, None)),
             )
         )
     return divergences

@@ -207,6 +207,9 @@ def test_insider_attacks_are_caught_against_an_earlier_checkpoint(
     found = check_extension(recorder, [before])
     assert len(found) == 1 and found[0].checkpoint == before
     assert found[0].first_leaf is not None
+    if attack is edit_a_rating_and_relink:  # the edited event itself is named
+        assert found[0].event is not None
+        assert found[0].event[0] == UUID(mentorship).hex
 
 
 def test_a_legitimate_append_passes(services: Services, world: World) -> None:
