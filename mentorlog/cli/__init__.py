@@ -9,6 +9,12 @@ from mentorlog.cli.audit import replay, verify
 from mentorlog.cli.catalog import plugins, projections, schema
 from mentorlog.cli.serving import serve, worker
 from mentorlog.cli.stores import demo, init, migrate
+from mentorlog.cli.transparency import (
+    audit_bundle,
+    checkpoint,
+    inclusion_proof,
+    public_key,
+)
 
 
 @click.group()
@@ -27,6 +33,10 @@ for command in (
     projections,
     schema,
     verify,
+    checkpoint,
+    public_key,
+    inclusion_proof,
+    audit_bundle,
     replay,
     token,
     erase_personal_data,

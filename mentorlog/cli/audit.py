@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 from uuid import UUID
 
@@ -54,22 +55,41 @@ def stream_label(app: Mentoring, stream_id: str) -> tuple[str, str]:
 @data_option
 @click.argument("stream_id", required=False, type=NodeID(*STREAM_KINDS))
 @click.option("--all", "all_streams", is_flag=True, help="Verify every stream.")
+@click.option(
+    "--against",
+    type=click.Path(exists=True, path_type=Path),
+    help="With --all: also check the log is an append-only extension of the "
+    "checkpoint in this file, or of every checkpoint in this directory.",
+)
+@click.option(
+    "--key",
+    help="The verifier key to check the checkpoints with (default: this "
+    "installation's; give one you obtained yourself to trust nothing here).",
+)
 def verify(
     data_dir: str | None,
     database_url: str | None,
     stream_id: str | None,
     all_streams: bool,
+    against: Path | None,
+    key: str | None,
 ) -> None:
     """Verify the hash chain of one stream, or of all; print digests to keep.
 
     STREAM_ID is a UUID or the API's global ID of a mentorship, program or person.
-    Each line names the stream's kind and, where readable, its name.
+    Each line names the stream's kind and, where readable, its name. With
+    --against, the whole log is also checked against signed checkpoints: a
+    rewritten, removed or reordered event since the checkpoint exits 1, naming
+    the first changed entry; exit 0 only when the log extends every one.
     """
+    from mentorlog.cli.transparency import check_log
     from mentorlog.core.chain import ChainedRecorder, store_digest
     from mentorlog.core.chain import verify as verify_chain
 
     if bool(stream_id) == all_streams:
         raise click.UsageError("give a stream ID or --all (not both)")
+    if (against or key) and not all_streams:
+        raise click.UsageError("--against and --key check the whole log: add --all")
     with opened(data_dir, database_url, create=False) as services:
         recorder = services.app.recorder
         assert isinstance(recorder, ChainedRecorder)
@@ -93,6 +113,8 @@ def verify(
                 f"{v.digest}  {name}".rstrip()
             )
         click.echo(f"store digest: {store_digest(verdicts)}")
+        if against is not None:
+            check_log(services, against, key)
 
 
 def _moment(value: str | None) -> datetime | None:
