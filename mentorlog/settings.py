@@ -111,6 +111,9 @@ class Settings:
     # The API answers introspection queries and serves GraphiQL (both default on).
     introspection: bool = True
     graphiql: bool = True
+    # The most a GraphQL operation may cost (env MENTORLOG_MAX_QUERY_COST); None:
+    # the API's default, mentorlog.schema.api.MAX_COST (see schema/cost.py).
+    max_query_cost: int | None = None
 
     @property
     def events_db(self) -> Path:
@@ -160,6 +163,8 @@ class Settings:
             page_size=_positive("MENTORLOG_PAGE_SIZE", 500),
             introspection=_switch(env.get("MENTORLOG_INTROSPECTION")),
             graphiql=_switch(env.get("MENTORLOG_GRAPHIQL")),
+            # 0 stands for unset here: the variable itself must be positive.
+            max_query_cost=_positive("MENTORLOG_MAX_QUERY_COST", 0) or None,
         )
 
 
