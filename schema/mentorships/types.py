@@ -8,7 +8,6 @@ from datetime import UTC, datetime
 from typing import Annotated
 
 import strawberry
-from mentorlog.core.history import HistoryEntry
 from mentorlog.core.history import history as stream_history
 from mentorlog.projections import queries
 from mentorlog.projections.activity import days_since
@@ -243,25 +242,31 @@ class Mentorship(relay.Node):
         ] = None,
     ) -> events.MentorshipEventConnection:
         app = info.context.services.app
+        principal = info.context.principal
         replay = self.replay
+        wanted = [t.value for t in types] if types is not None else None
 
-        def load() -> tuple[list[HistoryEntry], dict[Item, Readers]]:
+        # Reading the stream and opening sealed values read the event and key
+        # stores: blocking I/O and CPU, so all of it runs off the event loop.
+        def load() -> events.MentorshipEventConnection:
+            readers: dict[Item, Readers]
             if replay is not None and replay.readers is not None:
-                return replay.entries, replay.readers
-            entries = replay.entries if replay else stream_history(app, self.id)
-            return entries, mark_erased(private_readers(entries), app.sealer.keys.get)
+                entries, readers = replay.entries, replay.readers
+            else:
+                entries = replay.entries if replay else stream_history(app, self.id)
+                readers = mark_erased(private_readers(entries), app.sealer.keys.get)
+            return events.page_of_events(
+                entries,
+                self.id,
+                principal,
+                app.sealer.open,
+                first,
+                after,
+                wanted,
+                readers,
+            )
 
-        entries, readers = await asyncio.to_thread(load)
-        return events.page_of_events(
-            entries,
-            self.id,
-            info.context.principal,
-            app.sealer.open,
-            first,
-            after,
-            [t.value for t in types] if types is not None else None,
-            readers,
-        )
+        return await asyncio.to_thread(load)
 
 
 @strawberry.type(description="A page of mentorships.")
