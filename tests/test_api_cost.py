@@ -1,8 +1,10 @@
 """The query cost limit: list sizes multiply through the selection, and an operation
-over the limit is refused before anything runs, with QUERY_TOO_COSTLY."""
+over the limit is refused before anything runs, with QUERY_TOO_COSTLY; a heavy query
+inside it does not hold up the others."""
 
 from __future__ import annotations
 
+import asyncio
 import json
 from collections.abc import AsyncIterator
 from dataclasses import replace
@@ -10,6 +12,7 @@ from typing import Any
 
 import pytest
 from graphql import get_introspection_query
+from mentorlog.schema import history as events
 from mentorlog.schema.api import MAX_COST
 
 from mentorlog.services import Services
@@ -199,3 +202,31 @@ def test_a_bad_limit_is_refused(monkeypatch: pytest.MonkeyPatch, value: str) -> 
     monkeypatch.setenv("MENTORLOG_MAX_QUERY_COST", value)
     with pytest.raises(ValueError, match="MENTORLOG_MAX_QUERY_COST"):
         Settings.from_env("/tmp/mentorlog-unused")
+
+
+async def test_a_heavy_query_does_not_hold_up_a_light_one(
+    api: Api, demo: Demo, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """While an allowed heavy query builds its history pages, a light one answers."""
+    built: list[int] = []
+    page_of_events = events.page_of_events
+
+    def counted(*args: Any) -> Any:
+        built.append(1)
+        return page_of_events(*args)
+
+    monkeypatch.setattr(events, "page_of_events", counted)
+    await api.settle()
+    token = demo.tokens["participant"]
+    heavy_query = hostile(demo.node("Mentorship", "one_on_one"), ids=32)
+    heavy = asyncio.create_task(api.post(heavy_query, token=token))
+    while not built and not heavy.done():
+        await asyncio.sleep(0)
+    light = await api.gql("{ viewer { role } }", token=token)
+    pages_then = len(built)
+    response = await heavy
+    assert light["viewer"]["role"] == "PARTICIPANT"
+    assert response.status_code == 200 and "errors" not in response.json()
+    # One page per goal of each of the 32 mentorships the query names.
+    assert len(built) >= 32 * 4
+    assert pages_then < len(built) / 2, (pages_then, len(built))
