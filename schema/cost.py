@@ -4,9 +4,11 @@ An operation costs 1 for each field it may resolve, counted through every list:
 a list field multiplies what it selects by its length. A paged field's length is
 its `first` or `last` (DEFAULT_PAGE_SIZE without either), `nodes(ids:)` has as
 many items as IDs, and any other list of objects counts UNPAGED_LIST_SIZE items.
-Fragments and inline fragments count where they are spread; introspection fields
-(`__schema`, `__type`, `__typename`) cost nothing, being bounded by the schema.
-An operation over the limit is refused before any resolver runs.
+Fragments and inline fragments count where they are spread, and on an interface
+or union the costliest object type counts; introspection fields (`__schema`,
+`__type`, `__typename`) cost nothing, being bounded by the schema. CostLimiter
+counts once the variables are known and refuses an operation over the limit with
+QUERY_TOO_COSTLY before any resolver runs.
 """
 
 from __future__ import annotations
