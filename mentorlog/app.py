@@ -13,7 +13,7 @@ from starlette.responses import JSONResponse
 from starlette.routing import Route, WebSocketRoute
 
 from mentorlog import __version__
-from mentorlog.schema.api import make_schema
+from mentorlog.schema.api import MAX_COST, make_schema
 from mentorlog.schema.feed import EventFeed
 from mentorlog.schema.http import GraphQLView
 from mentorlog.services import Services, open_services
@@ -56,7 +56,10 @@ def create_app(
                 opened.close()
 
     view = GraphQLView(
-        make_schema(introspection=settings.introspection),
+        make_schema(
+            introspection=settings.introspection,
+            max_cost=settings.max_query_cost or MAX_COST,
+        ),
         graphql_ide="graphiql" if settings.graphiql else None,
         max_body_bytes=settings.max_body_bytes,
     )

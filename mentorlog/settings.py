@@ -114,6 +114,9 @@ class Settings:
     graphiql: bool = True
     # The largest request body the API reads, in bytes (env MENTORLOG_MAX_BODY_BYTES).
     max_body_bytes: int = DEFAULT_MAX_BODY_BYTES
+    # The most a GraphQL operation may cost (env MENTORLOG_MAX_QUERY_COST); None:
+    # the API's default, mentorlog.schema.api.MAX_COST (see schema/cost.py).
+    max_query_cost: int | None = None
     # The checkpoint signing key: a file outside the data (default: beside the
     # data dir, <data dir>.checkpoint-key); made on first use, mode 0600.
     checkpoint_key: Path | None = None
@@ -191,6 +194,8 @@ class Settings:
             max_body_bytes=_positive(
                 "MENTORLOG_MAX_BODY_BYTES", DEFAULT_MAX_BODY_BYTES
             ),
+            # 0 stands for unset here: the variable itself must be positive.
+            max_query_cost=_positive("MENTORLOG_MAX_QUERY_COST", 0) or None,
         )
 
 

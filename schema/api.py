@@ -2,6 +2,10 @@
 
 Limits: a document may hold at most MAX_TOKENS tokens, MAX_ALIASES aliases and
 nest MAX_DEPTH levels deep; lists page at most 100 items (schema/pagination.py).
+An operation may cost at most MAX_COST (100,000 by default; the setting
+`max_query_cost`, env MENTORLOG_MAX_QUERY_COST): about one per value it may
+resolve, list sizes multiplied through the selection (schema/cost.py); over it,
+the operation is refused with QUERY_TOO_COSTLY before anything runs.
 Batching (a JSON array of operations in one request) is off: Strawberry refuses
 it with 400 unless `batching_config` is set, and it is not.
 """
@@ -14,6 +18,7 @@ import strawberry
 from graphql.validation import ASTValidationRule, NoSchemaIntrospectionCustomRule
 from mentorlog.schema.agreement import AgreementMutations
 from mentorlog.schema.audit import VerifyQueries
+from mentorlog.schema.cost import CostLimiter
 from mentorlog.schema.direct_resolvers import trim
 from mentorlog.schema.errors import MaskWithErrorId, should_mask
 from mentorlog.schema.feedback import FeedbackMutations
@@ -48,6 +53,7 @@ from strawberry.schema.config import StrawberryConfig
 MAX_DEPTH = 12
 MAX_ALIASES = 30
 MAX_TOKENS = 5000
+MAX_COST = 100_000
 CACHE_SIZE = 256
 
 # The limits' validation rules, made once: the ValidationCache keys its entries by
@@ -108,12 +114,15 @@ describe_roles(Mutation)
 
 @cache
 def make_schema(
-    introspection: bool = True, direct_resolvers: bool = True
+    introspection: bool = True,
+    direct_resolvers: bool = True,
+    max_cost: int = MAX_COST,
 ) -> strawberry.Schema:
     """The schema; without introspection it also stops suggesting field names.
 
     `direct_resolvers` gives plain fields resolvers without Strawberry's wrapping
     (schema/direct_resolvers.py); off, every field resolves as Strawberry builds it.
+    `max_cost` is the most an operation may cost (schema/cost.py).
     """
     # Factories: a fresh extension per request; the caches live at module level.
     rules = LIMIT_RULES if introspection else CLOSED_RULES
@@ -122,6 +131,8 @@ def make_schema(
         lambda: AddValidationRules(rules),
         lambda: ParserCache(maxsize=CACHE_SIZE),
         lambda: ValidationCache(maxsize=CACHE_SIZE),
+        # Counted at execution, not as a validation rule: it needs the variables.
+        lambda: CostLimiter(max_cost),
         lambda: MaskWithErrorId(should_mask_error=should_mask),
     ]
     built = strawberry.Schema(

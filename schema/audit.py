@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 from typing import Annotated
 
 import strawberry
@@ -54,7 +53,7 @@ class StreamVerification:
         if await info.context.loaders.mentorship.load(parsed[1]) is None:
             return None  # no such mentorship (another kind of stream, or none)
         recorder = _recorder(info)
-        (verdict,) = await asyncio.to_thread(verify, recorder, [parsed[1]])
+        (verdict,) = await info.context.in_thread(verify, recorder, [parsed[1]])
         return cls.of(verdict) if verdict.events else None
 
 
@@ -78,7 +77,7 @@ class StoreVerification:
         """Verify the whole store; None for non-auditors."""
         if not may_verify(info.context.principal):
             return None
-        verdicts = await asyncio.to_thread(verify, _recorder(info))
+        verdicts = await info.context.in_thread(verify, _recorder(info))
         streams = [StreamVerification.of(v) for v in verdicts]
         return cls(
             ok=all(v.ok for v in verdicts),

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 from datetime import UTC, datetime, timedelta
 from typing import Annotated
 
@@ -111,7 +110,7 @@ async def _as_of(info: Info, found: Mentorship, as_of: datetime) -> Mentorship |
             replayed.forget_erased()
         return replayed
 
-    replayed = await asyncio.to_thread(rebuild)
+    replayed = await info.context.in_thread(rebuild)
     return Mentorship.from_replay(replayed) if replayed else None
 
 

@@ -2,19 +2,16 @@
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Iterable
 from datetime import UTC, datetime
 from typing import Annotated
 
 import strawberry
-from mentorlog.core.history import HistoryEntry
-from mentorlog.core.history import history as stream_history
 from mentorlog.projections import queries
 from mentorlog.projections.activity import days_since
 from mentorlog.projections.asof import Replayed
 from mentorlog.projections.queries import MentorshipFilter, Row
-from mentorlog.projections.readers import Item, Readers, mark_erased, private_readers
+from mentorlog.projections.readers import mark_erased, private_readers
 from mentorlog.schema import history as events
 from mentorlog.schema.agreement import Agreement
 from mentorlog.schema.context import Info
@@ -242,21 +239,25 @@ class Mentorship(relay.Node):
             strawberry.argument(description=TYPES_ARG),
         ] = None,
     ) -> events.MentorshipEventConnection:
-        app = info.context.services.app
+        context = info.context
         replay = self.replay
-
-        def load() -> tuple[list[HistoryEntry], dict[Item, Readers]]:
-            if replay is not None and replay.readers is not None:
-                return replay.entries, replay.readers
-            entries = replay.entries if replay else stream_history(app, self.id)
-            return entries, mark_erased(private_readers(entries), app.sealer.keys.get)
-
-        entries, readers = await asyncio.to_thread(load)
-        return events.page_of_events(
+        if replay is None:
+            entries, readers = await context.stream(self.id)
+        elif replay.readers is not None:
+            entries, readers = replay.entries, replay.readers
+        else:
+            entries = replay.entries
+            keys = context.services.app.sealer.keys
+            readers = await context.in_thread(
+                mark_erased, private_readers(entries), keys.get
+            )
+        # Opening sealed values reads the key store: off the event loop too.
+        return await context.in_thread(
+            events.page_of_events,
             entries,
             self.id,
-            info.context.principal,
-            app.sealer.open,
+            context.principal,
+            context.services.app.sealer.open,
             first,
             after,
             [t.value for t in types] if types is not None else None,
