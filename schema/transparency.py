@@ -6,7 +6,6 @@ tlog-checkpoint). Any token may read them: they hold no content, only evidence.
 
 from __future__ import annotations
 
-import asyncio
 import base64
 from datetime import datetime
 from typing import Annotated, Any
@@ -112,13 +111,13 @@ class TransparencyLog:
                 hashes=[b64(h) for h in hashes],
             )
 
-        return await _proving(prove)
+        return await _proving(info, prove)
 
 
-async def _proving(compute: Any) -> Any:
+async def _proving(info: Info, compute: Any) -> Any:
     """Run a proof off the event loop; a ProofError is the client's, with a code."""
     try:
-        return await asyncio.to_thread(compute)
+        return await info.context.in_thread(compute)
     except ProofError as error:
         raise ClientError(str(error)) from None
 
@@ -156,5 +155,5 @@ class TransparencyQueries:
                 ],
             )
 
-        result: TransparencyLog = await _proving(read)
+        result: TransparencyLog = await _proving(info, read)
         return result
