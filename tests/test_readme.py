@@ -106,6 +106,9 @@ def test_walk_through_and_auditor_examples_run_as_written(
     assert '"__typename":"GoalSet"' in out and '"ok":true' in out
     assert re.search(r"store digest: [0-9a-f]{64}", out)
     assert '"type": "Proposed"' in out
+    assert re.search(r"the log extends 1 checkpoint\(s\) signed by mentorlog/", out)
+    assert re.search(r"VERIFIED: \d+ events, each in the signed checkpoint", out)
+    assert '"leaf_index": ' in out and '"transparencyLog"' in out
 
 
 def test_running_at_scale_starts_a_worker_and_two_api_processes(

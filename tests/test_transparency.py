@@ -3,6 +3,7 @@ the insider attacks `verify` alone misses, caught against an earlier checkpoint.
 
 from __future__ import annotations
 
+import re
 import sqlite3
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -133,7 +134,12 @@ def edit_a_rating_and_relink(services: Services, run: Sql, stream: Any) -> None:
         stream,
         "%ReviewRecorded",
     )[0]
-    edited = bytes(state).replace(b'"progress_rating":3', b'"progress_rating":5')
+    edited = re.sub(
+        rb'"progress_rating":(\d)',
+        lambda m: b'"progress_rating":' + (b"1" if m[1] != b"1" else b"5"),
+        bytes(state),
+        count=1,
+    )
     assert edited != bytes(state)
     run(
         "UPDATE stored_events SET state = ? WHERE originator_id = ? "

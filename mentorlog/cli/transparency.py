@@ -78,10 +78,11 @@ def inclusion_proof(
             note = checkpoint_file.read_text(encoding="utf-8")
             size = _opened(note, services.checkpoints.verifier).size
         stream = UUID(stream_id)
-        versions = sorted(services.checkpoints.recorder.leaf_indexes(stream))
-        if not versions:
+        leaves = services.checkpoints.recorder.leaf_indexes(stream)
+        if not leaves:
             raise click.ClickException(f"no stream with ID {stream_id}")
-        for version in versions:
+        later = [v for v, index in leaves.items() if index >= size]
+        for version in sorted(v for v in leaves if v not in later):
             try:
                 index, proof = log.inclusion(stream, version, size)
             except ProofError as error:
@@ -96,6 +97,12 @@ def inclusion_proof(
                         "proof": [base64.b64encode(p).decode() for p in proof],
                     }
                 )
+            )
+        if later:
+            click.echo(
+                f"{len(later)} later event(s) (from sequence {min(later)}) were "
+                f"recorded after the checkpoint of {size} events",
+                err=True,
             )
 
 
