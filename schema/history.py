@@ -21,7 +21,7 @@ import re
 from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime
 from enum import Enum
-from typing import Any, cast
+from typing import Annotated, Any, cast
 
 import strawberry
 from mentorlog.core.access import Principal
@@ -36,6 +36,7 @@ from mentorlog.projections.readers import (
     item_of,
     private_readers,
 )
+from mentorlog.schema.context import Info
 from mentorlog.schema.enums import FeedbackSource, GoalTerm, RoleSide, SupportKind
 from mentorlog.schema.errors import ClientError
 from mentorlog.schema.ids import global_id, scoped_node_id
@@ -45,6 +46,7 @@ from mentorlog.schema.pagination import (
     decode_cursor,
     encode_cursor,
 )
+from mentorlog.schema.transparency import InclusionProof
 from mentorlog.schema.values import Actor, Participant
 from strawberry import relay
 from strawberry.scalars import JSON
@@ -73,6 +75,26 @@ class MentorshipEvent:
         "(the content of a private goal or note not shared with you); those fields "
         "are null."
     )
+    stream: strawberry.Private[str]
+
+    @strawberry.field(
+        description="Its leaf in the log's Merkle tree and the proof that the log "
+        "of treeSize events holds it (RFC 9162); check it against a signed "
+        "checkpoint of that size. A size beyond the log, or one the event came "
+        "after, is a BAD_USER_INPUT error."
+    )
+    async def inclusion_proof(
+        self,
+        info: Info,
+        tree_size: Annotated[
+            int | None,
+            strawberry.argument(
+                description="The log size to prove against (a checkpoint's size); "
+                "default: the log's size now."
+            ),
+        ] = None,
+    ) -> InclusionProof:
+        return await InclusionProof.of(info, self.stream, self.sequence, tree_size)
 
 
 # -- generating the event types ----------------------------------------------------
@@ -289,6 +311,7 @@ def to_event(
         actor=Actor.parse(entry.actor),
         hash=entry.hash,
         content_hidden=hidden,
+        stream=mentorship_id,
         **values,
     )
 

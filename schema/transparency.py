@@ -9,9 +9,11 @@ from __future__ import annotations
 import base64
 from datetime import datetime
 from typing import Annotated, Any
+from uuid import UUID
 
 import strawberry
 from mentorlog.core.transparency import ProofError
+from mentorlog.core.verify_bundle import leaf_hash
 from mentorlog.schema.context import Info
 from mentorlog.schema.errors import ClientError
 
@@ -37,6 +39,55 @@ class Checkpoint:
         description="The checkpoint exactly as signed: keep it, and check the log "
         "against it later with `mentorlog verify --all --against FILE`."
     )
+
+
+@strawberry.type(
+    description="An inclusion proof (RFC 9162 2.1.3): the hashes leading from an "
+    "event's leaf to the root of the log of treeSize events."
+)
+class InclusionProof:
+    leaf_index: int = strawberry.field(
+        description="The event's place in the whole log, from 0."
+    )
+    tree_size: int = strawberry.field(description="The size of the log proved against.")
+    leaf_hash: str = strawberry.field(
+        description="SHA-256(0x00 || the event's chain hash), base64: the leaf."
+    )
+    root_hash: str = strawberry.field(
+        description="The root of the log of treeSize events (base64): equal to the "
+        "root of a checkpoint of that size."
+    )
+    hashes: list[str] = strawberry.field(
+        description="The audit path, in RFC 9162 order (base64)."
+    )
+
+    @classmethod
+    async def of(
+        cls, info: Info, stream: str, version: int, tree_size: int | None
+    ) -> InclusionProof:
+        """The proof of one stream's event, off the event loop."""
+        log = info.context.services.checkpoints.log
+        recorder = info.context.services.app.recorder
+
+        def prove() -> InclusionProof:
+            size = log.size() if tree_size is None else tree_size
+            if size > log.size() or size < 1:
+                raise ClientError(
+                    f"the log has {log.size()} events; there is no size {size}",
+                    argument="treeSize",
+                )
+            index, hashes = log.inclusion(UUID(stream), version, size)
+            links = dict(recorder.select_links(UUID(stream)))
+            return cls(
+                leaf_index=index,
+                tree_size=size,
+                leaf_hash=b64(leaf_hash(bytes.fromhex(links[version]))),
+                root_hash=b64(log.root(size)[1]),
+                hashes=[b64(h) for h in hashes],
+            )
+
+        result: InclusionProof = await _proving(info, prove)
+        return result
 
 
 @strawberry.type(

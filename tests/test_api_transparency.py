@@ -7,8 +7,10 @@ import base64
 
 from mentorlog.core.verify_bundle import (
     VerifierKey,
+    leaf_hash,
     open_checkpoint,
     verify_consistency,
+    verify_inclusion,
 )
 
 from tests.test_api_support import Api, api_fixture  # noqa: F401
@@ -69,3 +71,37 @@ async def test_a_proof_beyond_the_log_is_a_coded_error(api: Api) -> None:
         (error,) = body["errors"]
         assert error["extensions"] == {"code": "BAD_USER_INPUT", "argument": argument}
         assert "Unexpected" not in error["message"]
+
+
+async def test_each_history_event_proves_its_inclusion_in_a_checkpoint(
+    api: Api,
+) -> None:
+    from tests.test_api_support import build_demo
+
+    demo = build_demo(api.services.app)
+    kept = api.services.checkpoints.sign().checkpoint
+    await api.settle()
+    query = """query ($id: ID!, $size: Int) { mentorship(id: $id) {
+      history(first: 50) { edges { node { sequence hash
+        inclusionProof(treeSize: $size) { leafIndex treeSize leafHash rootHash hashes }
+      } } } } }"""
+    variables = {"id": demo.node("Mentorship", "one_on_one"), "size": kept.size}
+    data = await api.gql(query, variables)
+    edges = data["mentorship"]["history"]["edges"]
+    assert len(edges) > 5
+    for edge in edges:
+        proof = edge["node"]["inclusionProof"]
+        assert proof["treeSize"] == kept.size
+        assert base64.b64decode(proof["rootHash"]) == kept.root
+        leaf = leaf_hash(bytes.fromhex(edge["node"]["hash"]))
+        assert base64.b64decode(proof["leafHash"]) == leaf
+        verify_inclusion(
+            proof["leafIndex"],
+            kept.size,
+            leaf,
+            [base64.b64decode(h) for h in proof["hashes"]],
+            kept.root,
+        )
+    too_big = await api.post(query, {**variables, "size": kept.size + 100})
+    errors = too_big.json()["errors"]
+    assert {e["extensions"]["code"] for e in errors} == {"BAD_USER_INPUT"}
