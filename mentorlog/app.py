@@ -1,5 +1,6 @@
 """The Starlette app: GraphQL at /graphql (HTTP, and WebSocket for subscriptions),
-/healthz, and a lifespan for the services and the process's event feed."""
+/healthz, auditors' bundle downloads, and a lifespan for the services, the
+process's event feed and checkpoint signing."""
 
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ from starlette.responses import JSONResponse
 from starlette.routing import Route, WebSocketRoute
 
 from mentorlog import __version__
+from mentorlog.bundles import download
 from mentorlog.schema.api import MAX_COST, make_schema
 from mentorlog.schema.feed import EventFeed
 from mentorlog.schema.http import GraphQLView
@@ -40,6 +42,7 @@ def create_app(
         if run_projections:
             await asyncio.to_thread(opened.runner.catch_up)
             opened.runner.start()
+            opened.checkpoints.start()  # signs every N events or T seconds
         read_db = await opened.read_database().open()
         app.state.services = opened
         app.state.read_db = read_db
@@ -51,6 +54,7 @@ def create_app(
             await feed.close()
             await read_db.close()
             if run_projections:
+                opened.checkpoints.stop()
                 opened.runner.stop()
             if services is None:
                 opened.close()
@@ -69,6 +73,7 @@ def create_app(
             Route("/graphql", view),
             WebSocketRoute("/graphql", view),
             Route("/healthz", healthz, methods=["GET"]),
+            Route("/audit/bundles/{mentorship_id}", download, methods=["GET"]),
         ],
         lifespan=lifespan,
     )

@@ -5,23 +5,32 @@ with its chain hash, leaf index and inclusion proof), checkpoint.txt (the signed
 checkpoint the proofs lead to), public-key.txt (the verifier key), erased.json (the
 people whose keys were destroyed), verify_bundle.py (the standalone verifier) and a
 README for the auditor. Nothing in it needs mentorlog, its database or its keys.
+Auditors download one as a zip from GET /audit/bundles/{mentorship's global ID}.
 """
 
 from __future__ import annotations
 
+import asyncio
 import base64
+import io
 import json
 import shutil
+import tempfile
+import zipfile
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 from uuid import UUID
+
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
 
 from mentorlog.checkpointing import Checkpointer
 from mentorlog.core import verify_bundle
 from mentorlog.core.chain import link
 from mentorlog.core.privacy import SEALED, is_sealed
 from mentorlog.core.verify_bundle import GENESIS
+from mentorlog.schema import ids
 
 README = """# Audit bundle of stream {stream}
 
@@ -118,3 +127,55 @@ def _sealed_owners(value: Any) -> set[str]:
     if isinstance(value, list):
         return set().union(*(_sealed_owners(v) for v in value))
     return set()
+
+
+async def download(request: Request) -> Response:
+    """GET /audit/bundles/{id}: a mentorship's audit bundle as a zip (auditors)."""
+    from mentorlog.core.errors import Unauthenticated
+    from mentorlog.core.policy import may_verify
+    from mentorlog.schema.http import GraphQLView
+
+    def error(status: int, code: str, message: str) -> Response:
+        return JSONResponse(
+            {"errors": [{"message": message, "extensions": {"code": code}}]},
+            status_code=status,
+        )
+
+    try:
+        principal = await GraphQLView._principal(
+            request, request.headers.get("authorization", "")
+        )
+    except Unauthenticated as refused:
+        return error(401, "UNAUTHENTICATED", refused.message)
+    parsed = ids.parse_global_id(request.path_params["mentorship_id"])
+    if parsed is None or parsed[0] != "Mentorship":
+        return error(400, "BAD_USER_INPUT", "give a mentorship's global ID")
+    if not may_verify(principal):
+        return error(403, "FORBIDDEN", "audit bundles are for auditor tokens")
+    services = request.app.state.services
+
+    def build() -> bytes | None:
+        with tempfile.TemporaryDirectory(prefix="mentorlog-bundle-") as tmp:
+            try:
+                bundle = write_bundle(
+                    services.app,
+                    services.checkpoints,
+                    UUID(parsed[1]),
+                    Path(tmp) / "bundle",
+                )
+            except (LookupError, ValueError):
+                return None
+            buffer = io.BytesIO()
+            with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+                for path in sorted(bundle.directory.iterdir()):
+                    archive.write(path, f"bundle/{path.name}")
+            return buffer.getvalue()
+
+    content = await asyncio.to_thread(build)
+    if content is None:
+        return error(404, "NOT_FOUND", "no mentorship with that ID")
+    return Response(
+        content,
+        media_type="application/zip",
+        headers={"Content-Disposition": 'attachment; filename="audit-bundle.zip"'},
+    )

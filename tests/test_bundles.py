@@ -4,9 +4,11 @@ from mentorlog; an edited bundle, a forged checkpoint or a foreign key is refuse
 from __future__ import annotations
 
 import base64
+import io
 import json
 import subprocess
 import sys
+import zipfile
 from dataclasses import replace
 from pathlib import Path
 from uuid import UUID
@@ -15,7 +17,9 @@ import pytest
 
 from mentorlog.bundles import write_bundle
 from mentorlog.services import Services, open_services
+from mentorlog.settings import Settings
 from tests.conftest import SYSTEM, World
+from tests.test_api_support import bearer, gid, open_api
 
 # Runs verify_bundle.py as __main__ with every import of mentorlog refused.
 ALONE = """
@@ -163,3 +167,42 @@ def test_an_erased_persons_events_still_verify(
     result = run_alone(bundle.directory)
     assert result.returncode == 0, result.stderr
     assert "(erased)" in result.stdout
+
+
+async def test_auditors_download_a_bundle_over_http(
+    settings: Settings, services: Services, tmp_path: Path
+) -> None:
+    world = World(services.app)
+    mentorship = busy(world)
+    async for api in open_api(settings, services):
+        path = f"/audit/bundles/{gid('Mentorship', mentorship)}"
+        got = await api.client.get(path, headers=bearer(api.auditor))
+        assert got.status_code == 200, got.text
+        assert got.headers["content-type"] == "application/zip"
+        with zipfile.ZipFile(io.BytesIO(got.content)) as archive:
+            archive.extractall(tmp_path)
+        result = run_alone(tmp_path / "bundle")
+        assert result.returncode == 0, result.stderr
+        mentee = api.token(world.mentee)
+        refusals = [
+            (await api.client.get(path), 401, "UNAUTHENTICATED"),
+            (await api.client.get(path, headers=bearer(mentee)), 403, "FORBIDDEN"),
+            (
+                await api.client.get(
+                    "/audit/bundles/nope", headers=bearer(api.auditor)
+                ),
+                400,
+                "BAD_USER_INPUT",
+            ),
+            (
+                await api.client.get(
+                    f"/audit/bundles/{gid('Mentorship', str(UUID(int=5)))}",
+                    headers=bearer(api.auditor),
+                ),
+                404,
+                "NOT_FOUND",
+            ),
+        ]
+        for response, status, code in refusals:
+            assert response.status_code == status, response.text
+            assert response.json()["errors"][0]["extensions"]["code"] == code
