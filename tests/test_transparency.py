@@ -223,3 +223,32 @@ def test_a_legitimate_append_passes(services: Services, world: World) -> None:
     before = checkpoint(services)
     world.app.record_review(mentorship, actor=world.mentee_actor, progress_rating=4)
     assert check_extension(services.app.recorder, [before]) == []  # type: ignore[arg-type]
+
+
+def test_erasure_leaves_every_leaf_root_and_proof_unchanged(
+    services: Services, world: World
+) -> None:
+    mentorship = busy(world)
+    world.app.set_goal(
+        mentorship,
+        actor=world.mentee_actor,
+        title="A private aim",
+        framework="plain",
+        private=True,
+    )
+    before = checkpoint(services)
+    recorder: Any = services.app.recorder
+    log = Transparency(recorder)
+    proofs = {
+        e.originator_version: log.inclusion(
+            UUID(mentorship), e.originator_version, before.size
+        )
+        for e in recorder.select_events(UUID(mentorship))
+    }
+    leaves = list(recomputed_leaves(recorder))
+    world.app.erase_person(world.mentee, actor=SYSTEM)
+    assert list(recomputed_leaves(recorder))[: len(leaves)] == leaves
+    assert log.root(before.size) == (before.size, before.root)
+    assert check_extension(recorder, [before]) == []
+    for version, proof in proofs.items():
+        assert log.inclusion(UUID(mentorship), version, before.size) == proof
