@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any, ClassVar
 from uuid import UUID
 
 from eventsourcing.domain import event
@@ -16,6 +16,12 @@ class Person(ClockedAggregate):
 
     Name and email are sealed with the person's own key (see core/privacy.py).
     """
+
+    if TYPE_CHECKING:  # the event classes the @event decorators below make
+        Registered: ClassVar[type[ClockedAggregate.Event]]
+        MentorshipJoined: ClassVar[type[ClockedAggregate.Event]]
+        MentorshipLeft: ClassVar[type[ClockedAggregate.Event]]
+        Erased: ClassVar[type[ClockedAggregate.Event]]
 
     @classmethod
     def create_id(cls, *, key_id: str, **_: object) -> UUID:
@@ -84,4 +90,4 @@ class Person(ClockedAggregate):
 
 
 # Followed by the subscriptions feed: an erased person's content reads otherwise.
-ERASED_TOPIC = get_topic(Person.Erased)  # type: ignore[attr-defined]
+ERASED_TOPIC = get_topic(Person.Erased)

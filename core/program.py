@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from eventsourcing.domain import event
 from eventsourcing.utils import get_topic
@@ -13,6 +13,11 @@ from mentorlog.plugins.interfaces import Problem
 
 class Program(ClockedAggregate):
     """A mentoring program, as its admins define it."""
+
+    if TYPE_CHECKING:  # the event classes the @event decorators below make
+        StarterGoalAdded: ClassVar[type[ClockedAggregate.Event]]
+        ConnectionPlanSet: ClassVar[type[ClockedAggregate.Event]]
+        AdminAdded: ClassVar[type[ClockedAggregate.Event]]
 
     @event("Created")
     def __init__(
@@ -133,6 +138,6 @@ class Program(ClockedAggregate):
 
 # The events that make someone a program's admin (admins are never removed).
 ADMIN_TOPICS = (
-    get_topic(Program.Created),  # type: ignore[attr-defined]
-    get_topic(Program.AdminAdded),  # type: ignore[attr-defined]
+    get_topic(Program.Created),
+    get_topic(Program.AdminAdded),
 )

@@ -13,7 +13,7 @@ from mentorlog.projections.replayed import AsOf, Payload, Replayed
 # The status each lifecycle event leaves a mentorship in. The tables that follow
 # every mentorship (activity, program_metrics, meeting rosters, the as-of replay) go
 # by it: the proposal BEGINS a mentorship, the other events are MOVES.
-STATUS_OF = {
+STATUS_OF: dict[type, str] = {
     M.Proposed: "proposed",
     M.Started: "active",
     M.Paused: "paused",

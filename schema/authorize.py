@@ -12,6 +12,7 @@ The checks run in the command's worker thread, just before the command.
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import Any
 from uuid import UUID
 
 from eventsourcing.application import AggregateNotFoundError
@@ -104,6 +105,7 @@ def anywhere(principal: Principal, command: str, what: str) -> None:
 def credential(app: Mentoring, principal: Principal, credential_id: str) -> None:
     """Check revoking a token: one's own, or one of a program one administers."""
     uid = _uuid(credential_id, "credentialId")
+    grant: Any
     try:
         grant = app.repository.get(uid)
     except AggregateNotFoundError:

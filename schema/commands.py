@@ -9,7 +9,7 @@ read models hold the new facts, so the payload reads its own write.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from datetime import datetime
 from enum import Enum
 from inspect import Parameter
@@ -77,7 +77,7 @@ async def perform(
     return recorded, []
 
 
-def decode_all(values: list[str], type_name: str, field: str) -> list[str]:
+def decode_all(values: Sequence[str], type_name: str, field: str) -> list[str]:
     """Decode a list of global IDs of one type."""
     return [ids.decode(v, type_name, field) for v in values]
 

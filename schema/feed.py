@@ -383,7 +383,9 @@ class EventFeed:
         facts = self._facts.get(mentorship_id)
         if facts is None:
             # As of this event, so each event is shown to whom it was readable by.
-            state = self.app.repository.get(UUID(mentorship_id), version=entry.sequence)
+            state: Any = self.app.repository.get(
+                UUID(mentorship_id), version=entry.sequence
+            )
             facts = Facts.of(state)
         else:
             readers = dict(facts.readers)

@@ -279,7 +279,7 @@ class PeopleQueries:
         last: Last = None,
         before: Before = None,
     ) -> PersonConnection:
-        stage = career_stage.value if career_stage else None
+        stage = str(career_stage.value) if career_stage else None
         return await PersonConnection.load(info, stage, first, after, last, before)
 
     @strawberry.field(

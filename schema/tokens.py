@@ -89,7 +89,7 @@ class TokenMutations:
         async def check() -> None:
             program_id = ids.decode(input.program_id, "Program", "programId")
             principal = info.context.principal
-            if not may_issue_token(principal, input.role.value, program_id):
+            if not may_issue_token(principal, str(input.role.value), program_id):
                 raise NotFound(f"no program with ID {program_id}", "programId")
             target.append(program_id)
             target.append(await related(info, input.person_id, "personId"))

@@ -67,7 +67,7 @@ class InclusionProof:
     ) -> InclusionProof:
         """The proof of one stream's event, off the event loop."""
         log = info.context.services.checkpoints.log
-        recorder = info.context.services.app.recorder
+        recorder: Any = info.context.services.app.recorder
 
         def prove() -> InclusionProof:
             size = log.size() if tree_size is None else tree_size

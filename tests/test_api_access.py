@@ -565,6 +565,14 @@ READS = [
         frozenset({"auditor"}),
     ),
     Read("viewer", "{ viewer { role } }", lambda d: {}, ("viewer",), ALL),
+    # Evidence, not content: every token reads the log's size and checkpoints.
+    Read(
+        "transparencyLog",
+        "{ transparencyLog { size } }",
+        lambda d: {},
+        ("transparencyLog",),
+        ALL,
+    ),
     Read("formats", "{ formats { name } }", lambda d: {}, ("formats",), ALL),
 ]
 

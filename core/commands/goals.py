@@ -184,17 +184,16 @@ class GoalCommands(Service):
     ) -> Recorded:
         """Mark a goal achieved."""
         self._raise_problems(check_text("note", note, required=False, max_len=5000))
-        return self._on_mentorship(
-            mentorship_id,
-            lambda m: (
-                m.achieve_goal(
-                    actor=actor,
-                    goal_id=goal_id,
-                    note=self._goal_text(m.goal(goal_id), note),
-                )
-                or goal_id
-            ),
-        )
+
+        def change(m: Mentorship) -> str:
+            m.achieve_goal(
+                actor=actor,
+                goal_id=goal_id,
+                note=self._goal_text(m.goal(goal_id), note),
+            )
+            return goal_id
+
+        return self._on_mentorship(mentorship_id, change)
 
     @command
     def abandon_goal(

@@ -60,16 +60,18 @@ class LifecycleCommands(Service):
         problems = fmt.check(candidates)
         if problems:
             raise ParticipantsInvalid(problems)
+
+        def side_of(role: str) -> str:
+            found = fmt.role(role)
+            assert found is not None  # the format's check accepted every role
+            return found.side
+
         mentorship = Mentorship(
             actor=actor,
             program_id=str(program.id),
             format=format,
             participants=[
-                {
-                    "person_id": c.person_id,
-                    "role": c.role,
-                    "side": fmt.role(c.role).side,
-                }  # type: ignore[union-attr]
+                {"person_id": c.person_id, "role": c.role, "side": side_of(c.role)}
                 for c in candidates
             ],
             purpose=purpose,

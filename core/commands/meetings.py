@@ -102,21 +102,18 @@ class MeetingCommands(Service):
                 *([] if attended is None else check_texts("attended", attended)),
             ]
         )
-        return self._on_mentorship(
-            mentorship_id,
-            lambda m: (
-                m.hold_meeting(
-                    actor=actor,
-                    meeting_id=meeting_id,
-                    notes=notes,
-                    duration_minutes=duration_minutes,
-                    attended=None
-                    if attended is None
-                    else list(dict.fromkeys(attended)),
-                )
-                or meeting_id
-            ),
-        )
+
+        def change(m: Mentorship) -> str:
+            m.hold_meeting(
+                actor=actor,
+                meeting_id=meeting_id,
+                notes=notes,
+                duration_minutes=duration_minutes,
+                attended=None if attended is None else list(dict.fromkeys(attended)),
+            )
+            return meeting_id
+
+        return self._on_mentorship(mentorship_id, change)
 
     @command
     def cancel_meeting(
@@ -130,10 +127,9 @@ class MeetingCommands(Service):
     ) -> Recorded:
         """Cancel a scheduled meeting."""
         self._raise_problems(check_text("reason", reason, required=False, max_len=2000))
-        return self._on_mentorship(
-            mentorship_id,
-            lambda m: (
-                m.cancel_meeting(actor=actor, meeting_id=meeting_id, reason=reason)
-                or meeting_id
-            ),
-        )
+
+        def change(m: Mentorship) -> str:
+            m.cancel_meeting(actor=actor, meeting_id=meeting_id, reason=reason)
+            return meeting_id
+
+        return self._on_mentorship(mentorship_id, change)

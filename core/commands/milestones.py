@@ -56,10 +56,9 @@ class MilestoneCommands(Service):
     ) -> Recorded:
         """Record how a milestone was celebrated."""
         self._raise_problems(check_text("how", how, max_len=2000))
-        return self._on_mentorship(
-            mentorship_id,
-            lambda m: (
-                m.celebrate_milestone(actor=actor, milestone_id=milestone_id, how=how)
-                or milestone_id
-            ),
-        )
+
+        def change(m: Mentorship) -> str:
+            m.celebrate_milestone(actor=actor, milestone_id=milestone_id, how=how)
+            return milestone_id
+
+        return self._on_mentorship(mentorship_id, change)

@@ -137,7 +137,7 @@ class PeopleCommands(Service):
             page = self.recorder.select_notifications(
                 start, PAGE, topics=ADMIN_TOPICS, inclusive_of_start=start is None
             )
-            program_ids.update(dict.fromkeys(n.originator_id for n in page))
+            program_ids.update(dict.fromkeys(UUID(str(n.originator_id)) for n in page))
             if len(page) < PAGE:
                 break
             start = page[-1].id

@@ -78,7 +78,7 @@ class MentorshipFilter:
         return Where(
             program_id=program,
             format=self.format,
-            status=self.status.value if self.status else None,
+            status=str(self.status.value) if self.status else None,
             participant_id=person,
             quiet_before=quiet_before,
         )

@@ -260,7 +260,7 @@ class Mentorship(relay.Node):
             context.services.app.sealer.open,
             first,
             after,
-            [t.value for t in types] if types is not None else None,
+            [str(t.value) for t in types] if types is not None else None,  # type: ignore[attr-defined]
             readers,
         )
 

@@ -148,7 +148,7 @@ class Program(relay.Node):
         before: Annotated[str | None, strawberry.argument(description=BEFORE)] = None,
     ) -> relay.Connection[relay.Node]:
         where = MentorshipFilter(
-            program_id=self.id, status=status.value if status else None
+            program_id=self.id, status=str(status.value) if status else None
         )
         connection = schema_type(info, "MentorshipConnection")
         return await connection.load(info, where, first, after, last, before)
