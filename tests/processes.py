@@ -108,3 +108,16 @@ def wait_healthy(process: Process, port: int) -> None:
             return False
 
     wait_until(healthy, f"/healthz on port {port}", process)
+
+
+def mentorlog(
+    *args: str, env: dict[str, str] | None = None
+) -> subprocess.CompletedProcess[str]:
+    """Run the real `mentorlog` command in a subprocess; capture what it prints."""
+    return subprocess.run(
+        [sys.executable, "-m", "mentorlog", *args],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env=env,
+    )

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import subprocess
-import sys
 from uuid import UUID
 
 import pytest
@@ -12,6 +11,7 @@ import pytest
 from mentorlog.services import Services
 from tests.backends import cli_args
 from tests.conftest import World
+from tests.processes import mentorlog as run_mentorlog
 from tests.test_api_support import gid
 
 pytestmark = pytest.mark.sqlite_only("what the CLI prints does not depend on the store")
@@ -22,14 +22,8 @@ NAME = "[bold]Eve[/bold] :smile: \x1b[31mred"
 
 
 def mentorlog(*args: str) -> subprocess.CompletedProcess[str]:
-    """Run the real `mentorlog` command in a subprocess."""
-    return subprocess.run(
-        [sys.executable, "-m", "mentorlog", *args],
-        capture_output=True,
-        text=True,
-        timeout=120,
-        env={"COLUMNS": "200", "PATH": "/usr/bin:/bin"},
-    )
+    """Run the real `mentorlog` command, its output wide enough for one line."""
+    return run_mentorlog(*args, env={"COLUMNS": "200", "PATH": "/usr/bin:/bin"})
 
 
 @pytest.fixture

@@ -18,6 +18,7 @@ from mentorlog.cli import main
 from mentorlog.services import open_services
 from mentorlog.settings import Settings
 from tests.conftest import SYSTEM
+from tests.processes import mentorlog
 from tests.test_transparency import (
     delete_newest_two,
     delete_the_stream,
@@ -28,12 +29,7 @@ from tests.test_verify import longest_stream
 
 def cli(data: Path, *args: str) -> subprocess.CompletedProcess[str]:
     """Run a mentorlog command on the data dir, as an auditor would."""
-    return subprocess.run(
-        [sys.executable, "-m", "mentorlog", *args, "--data", str(data)],
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
+    return mentorlog(*args, "--data", str(data))
 
 
 @pytest.fixture

@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import re
 import socket
-import subprocess
-import sys
 from pathlib import Path
 
 import httpx
@@ -13,19 +11,9 @@ import pytest
 
 from mentorlog.services import open_services
 from mentorlog.settings import Settings
-from tests.processes import Process, free_port, wait_healthy
+from tests.processes import Process, free_port, mentorlog, wait_healthy
 
 VIEWER = "{ viewer { role person { displayName } program { name formats { name } } } }"
-
-
-def mentorlog(*args: str) -> subprocess.CompletedProcess[str]:
-    """Run the real `mentorlog` command in a subprocess."""
-    return subprocess.run(
-        [sys.executable, "-m", "mentorlog", *args],
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
 
 
 def store_args(settings: Settings) -> list[str]:
