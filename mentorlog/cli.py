@@ -200,6 +200,8 @@ def _follow(services: Services, stop: threading.Event) -> None:
     reported, said_at = -1, 0.0
     try:
         while not stop.wait(0.2):
+            if runner.failure is not None:
+                raise click.ClickException(f"projections stopped: {runner.failure}")
             if runner.leading != leading:
                 leading = runner.leading
                 console.print(

@@ -16,6 +16,7 @@ from eventsourcing.persistence import ProgrammingError, Tracking
 from eventsourcing.postgres import PostgresDatastore, PostgresTrackingRecorder
 from mentorlog.core.storage.postgres import advisory_lock_key
 from mentorlog.projections.base import Projection, VersionedTables
+from mentorlog.projections.runner import first_line
 from psycopg import Connection, Cursor, Pipeline
 from psycopg.rows import DictRow, TupleRow, tuple_row
 from psycopg.sql import SQL, Composed, Identifier
@@ -356,7 +357,7 @@ class PostgresListener:
                 self.listening.clear()
                 if self._stopping.is_set():
                     return
-                log.warning("LISTEN session lost (%s); reconnecting", exc)
+                log.warning("LISTEN session lost (%s); reconnecting", first_line(exc))
                 wake()  # poll once while the session is down
                 self._stopping.wait(self.retry_interval)
 
@@ -395,7 +396,7 @@ class AdvisoryLock:
                 ).fetchone()
                 self._held = bool(row and row[0])
             except psycopg.Error as exc:
-                log.warning("advisory lock session lost (%s)", exc)
+                log.warning("advisory lock session lost (%s)", first_line(exc))
                 self._close()
             return self._held
 

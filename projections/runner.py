@@ -333,17 +333,20 @@ class ProjectionRunner:
                         self._refresh()
                 failures = 0
             except CONNECTION_ERRORS as error:
+                # The pools' idle connections most likely dropped with this one.
+                drain_pools(self.store, self.app.recorder)
                 failures += 1
+                if failures == 1:
+                    continue  # a stale connection: try a fresh one at once
                 if failures >= MAX_FAILURES:
                     self._fail(f"the database stayed unreachable: {first_line(error)}")
                     return
-                pause = min(self.poll_interval * 2**failures, RETRY_MAX_SECONDS)
+                pause = min(self.poll_interval * 2 ** (failures - 1), RETRY_MAX_SECONDS)
                 log.warning(
                     "projections: database connection lost (%s); retrying in %.1fs",
                     first_line(error),
                     pause,
                 )
-                drain_pools(self.store, self.app.recorder)
                 self._stopping.wait(pause)
                 continue
             except Exception as error:

@@ -18,6 +18,7 @@ from unittest.mock import ANY
 import httpx
 import psycopg
 import pytest
+from mentorlog.core.access import person_actor
 
 from mentorlog.demo import demo_tokens, load_demo
 from mentorlog.services import open_services
@@ -161,8 +162,14 @@ def test_backends_terminated_mid_stream_lose_or_double_no_write(
         # Most writes get through: the retries on fresh connections succeed.
         assert len(acknowledged) >= WRITES * 0.9, refused
 
-        # The projections and the LISTEN session recovered: a write after the
-        # faults is applied at once, and its payload reads it back.
+        # The projections and the LISTEN session recovered: they catch up, and a
+        # write after the faults is applied at once, its payload reading it back.
+        head = services.runner.head()
+        wait_until(
+            lambda: all(lag.position >= head for lag in services.runner.status()),
+            "the server's projections to catch up",
+            server,
+        )
         wait_until(
             lambda: any(q.startswith("LISTEN") for q in sessions(dsn, application)),
             "the LISTEN session to come back",
@@ -187,13 +194,55 @@ def test_backends_terminated_mid_stream_lose_or_double_no_write(
             "note": {"id": ANY, "text": "after the faults"},
             "userErrors": [],
         }
-        head = services.runner.head()
-        wait_until(
-            lambda: all(lag.position >= head for lag in services.runner.status()),
-            "the server's projections to catch up",
-            server,
-        )
     finally:
         for process in processes:
             process.stop()
+        services.close()
+
+
+def test_worker_rides_out_lost_connections_and_stops_when_its_schema_is_dropped(
+    pg_settings: Settings, tmp_path: Path
+) -> None:
+    dsn = require_postgres()
+    assert pg_settings.database_url is not None
+    services = open_services(pg_settings)
+    application = f"mentorlog_worker_{uuid.uuid4().hex[:8]}"
+    worker = Process(
+        ["worker", "--database-url", pg_settings.database_url],
+        tmp_path / "worker.log",
+        env={"PGAPPNAME": application},
+    )
+    try:
+        worker.wait_for_output("applying events")
+        ids = load_demo(services.app)
+
+        def caught_up() -> bool:
+            head = services.runner.head()
+            return all(lag.position >= head for lag in services.runner.status())
+
+        wait_until(caught_up, "the worker's catch-up", worker)
+        # Its sessions are terminated three times; it reconnects and follows.
+        for _ in range(3):
+            wait_until(lambda: terminate(dsn, application) > 0, "a session", worker)
+            services.app.write_note(
+                ids["one_on_one"],
+                actor=person_actor(ids["sam"]),
+                text="written while the worker reconnects",
+                private=False,
+            )
+            wait_until(caught_up, "the worker to follow again", worker)
+        assert worker.popen.poll() is None
+        assert "Traceback" not in worker.output, worker.output
+
+        # Its schema is dropped: it stops at once, with a line saying why.
+        schema = pg_settings.postgres.schema if pg_settings.postgres else ""
+        with psycopg.connect(dsn, autocommit=True) as admin:
+            admin.execute(f'DROP SCHEMA "{schema}" CASCADE')
+        assert worker.exit_code() == 1, worker.output
+        output = worker.output
+        assert "projections stopped:" in output and "does not exist" in output
+        assert "Traceback" not in output, output
+        assert len(output.splitlines()) < 30, output
+    finally:
+        worker.stop()
         services.close()

@@ -3,18 +3,25 @@
 from __future__ import annotations
 
 import hashlib
+import inspect
 from collections.abc import Sequence
 from typing import Any
 from uuid import UUID
 
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
-from eventsourcing.persistence import ProgrammingError, StoredEvent
+from eventsourcing.persistence import OperationalError, ProgrammingError, StoredEvent
 from eventsourcing.postgres import PostgresApplicationRecorder, PostgresDatastore
 from mentorlog.core.chain import GENESIS, LINKS_TABLE, new_links, stream_key
 from mentorlog.core.storage.links import CommittedLinks
-from psycopg import Cursor
+from psycopg import Cursor, errors
 from psycopg.rows import DictRow
 from psycopg.sql import SQL, Identifier
+
+# eventsourcing retries an insert whose connection dropped, blindly: if the first
+# attempt had committed, the retry meets its own events as a conflict, and the
+# command would run again and record twice. The command plumbing checks instead
+# (see core/commands/base.py `_save`), so the insert is made once.
+_insert_once = inspect.unwrap(PostgresApplicationRecorder.insert_events)
 
 
 def advisory_lock_key(schema: str, purpose: str) -> int:
@@ -82,10 +89,19 @@ class ChainedPostgresRecorder(CommittedLinks, PostgresApplicationRecorder):
         """Insert the events and their links in one transaction."""
         # Each stream's previous link is read first, outside the insert's pipeline:
         # it is committed, since the writer loaded that version to make this one.
-        self._pending.links = []
-        ids = super().insert_events(
-            stored_events, chain_heads=self._heads(stored_events), **kwargs
-        )
+        heads = self._heads(stored_events)
+        try:
+            self._pending.links = []
+            ids: Sequence[int] | None = _insert_once(
+                self, stored_events, chain_heads=heads, **kwargs
+            )
+        except OperationalError as error:
+            if not isinstance(error.__cause__, errors.PipelineAborted):
+                raise
+            # An earlier statement of the pipeline failed (a conflict) and rolled
+            # the transaction back; once more, that error shows as itself.
+            self._pending.links = []
+            ids = _insert_once(self, stored_events, chain_heads=heads, **kwargs)
         self._remember(self._pending.links)  # committed now
         return ids
 
