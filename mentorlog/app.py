@@ -1,5 +1,5 @@
 """The Starlette app: GraphQL at /graphql (HTTP, and WebSocket for subscriptions),
-/healthz, and a lifespan for the services and the process's event feed."""
+/healthz, /readyz, /metrics, and a lifespan for the services and the event feed."""
 
 from __future__ import annotations
 
@@ -10,13 +10,16 @@ from contextlib import asynccontextmanager
 
 import psycopg
 from eventsourcing.persistence import InterfaceError, OperationalError
+from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from starlette.applications import Starlette
+from starlette.middleware import Middleware
 from starlette.requests import Request
-from starlette.responses import JSONResponse
+from starlette.responses import JSONResponse, Response
 from starlette.routing import Route, WebSocketRoute
 
 from mentorlog import __version__
 from mentorlog.core.errors import Unavailable
+from mentorlog.metrics import HttpMetrics, Metrics, operation_metrics
 from mentorlog.schema.api import make_schema
 from mentorlog.schema.feed import EventFeed
 from mentorlog.schema.http import GraphQLView
@@ -24,11 +27,54 @@ from mentorlog.services import Services, open_services
 from mentorlog.settings import Settings
 
 log = logging.getLogger("mentorlog.api")
+READY_TIMEOUT = 2.0  # seconds each readiness check may take
 
 
 async def healthz(request: Request) -> JSONResponse:
     """Answer that the process is up and which version it runs (no token needed)."""
     return JSONResponse({"status": "ok", "version": __version__})
+
+
+async def readyz(request: Request) -> JSONResponse:
+    """Ready (200) when the database answers and the projections keep up; else 503."""
+    state = request.app.state
+    services: Services = state.services
+    reasons: list[str] = []
+    lag: dict[str, int] = {}
+    try:
+        await asyncio.wait_for(state.read_db.fetch("SELECT 1 AS one"), READY_TIMEOUT)
+        statuses = await asyncio.wait_for(
+            asyncio.to_thread(services.runner.status), READY_TIMEOUT
+        )
+        lag = {status.name: status.behind for status in statuses}
+        database = "ok"
+    except Exception as error:  # whatever the failure, the database does not serve
+        database = "unreachable"
+        reasons.append(f"the database does not answer ({type(error).__name__})")
+    limit = services.settings.ready_max_lag
+    behind = max(lag.values(), default=0)
+    if behind > limit:
+        reasons.append(f"the projections are {behind} events behind (at most {limit})")
+    failure = services.runner.failure
+    if state.follows_projections and failure is not None:
+        reasons.append(f"the projections stopped: {failure}")
+    return JSONResponse(
+        {
+            "status": "not ready" if reasons else "ready",
+            "reasons": reasons,
+            "database": database,
+            "maxLag": limit,
+            "lag": lag,
+        },
+        status_code=503 if reasons else 200,
+    )
+
+
+async def metrics_endpoint(request: Request) -> Response:
+    """The process's metrics in Prometheus's text format."""
+    metrics: Metrics = request.app.state.metrics
+    body = await asyncio.to_thread(generate_latest, metrics.registry)
+    return Response(body, media_type=CONTENT_TYPE_LATEST)
 
 
 async def database_unavailable(request: Request, error: Exception) -> JSONResponse:
@@ -82,9 +128,13 @@ def create_app(
         app.state.read_db = read_db
         app.state.follows_projections = run_projections
         app.state.feed = feed = EventFeed(opened)
+        app.state.metrics = metrics
+        opened.app.observer = metrics
+        metrics.watch(opened, feed)
         try:
             yield
         finally:
+            opened.app.observer = None
             await feed.close()
             await read_db.close()
             if run_projections:
@@ -92,16 +142,20 @@ def create_app(
             if services is None:
                 opened.close()
 
-    view = GraphQLView(
-        make_schema(introspection=settings.introspection),
-        graphql_ide="graphiql" if settings.graphiql else None,
-    )
+    metrics = Metrics()
+    schema = make_schema(introspection=settings.introspection)
+    # First, so it sees the errors as clients do (masked, with their codes).
+    schema.extensions = (operation_metrics(metrics), *schema.extensions)
+    view = GraphQLView(schema, graphql_ide="graphiql" if settings.graphiql else None)
     return Starlette(
         routes=[
             Route("/graphql", view, methods=["GET", "POST"]),
             WebSocketRoute("/graphql", view),
             Route("/healthz", healthz, methods=["GET"]),
+            Route("/readyz", readyz, methods=["GET"]),
+            Route("/metrics", metrics_endpoint, methods=["GET"]),
         ],
+        middleware=[Middleware(HttpMetrics, metrics=metrics)],
         lifespan=lifespan,
         exception_handlers=UNAVAILABLE_HANDLERS,  # type: ignore[arg-type]
     )

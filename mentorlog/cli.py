@@ -5,7 +5,6 @@ from __future__ import annotations
 import fcntl
 import functools
 import json
-import logging
 import signal
 import sys
 import threading
@@ -126,6 +125,7 @@ def serve(
     import uvicorn
 
     from mentorlog.app import create_app
+    from mentorlog.logs import log_config
 
     settings = settings_for(data_dir, database_url)
     services = open_services(settings)
@@ -140,6 +140,7 @@ def serve(
         loop="uvloop",
         http="httptools",
         log_level="info",
+        log_config=log_config(settings.log_format),
     )
 
 
@@ -157,7 +158,9 @@ STATUS_EVERY = 5.0  # seconds between the worker's progress lines
 @data_option
 def worker(data_dir: str | None, database_url: str | None) -> None:
     """Follow the event log and apply it to the read models until stopped."""
-    logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(message)s")
+    from mentorlog.logs import configure_logging
+
+    configure_logging(settings_for(data_dir, database_url).log_format, "WARNING")
     stop = threading.Event()
     handlers = {
         signum: signal.signal(signum, lambda *_: stop.set())

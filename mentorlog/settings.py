@@ -111,6 +111,10 @@ class Settings:
     # The API answers introspection queries and serves GraphiQL (both default on).
     introspection: bool = True
     graphiql: bool = True
+    # /readyz answers 503 while a projection is more events behind than this.
+    ready_max_lag: int = 100
+    # Log lines as text (the default) or one JSON object per line ("json").
+    log_format: str = "text"
 
     @property
     def events_db(self) -> Path:
@@ -160,7 +164,20 @@ class Settings:
             page_size=_positive("MENTORLOG_PAGE_SIZE", 500),
             introspection=_switch(env.get("MENTORLOG_INTROSPECTION")),
             graphiql=_switch(env.get("MENTORLOG_GRAPHIQL")),
+            ready_max_lag=_positive("MENTORLOG_READY_MAX_LAG", 100),
+            log_format=_log_format(env.get("MENTORLOG_LOG_FORMAT")),
         )
+
+
+LOG_FORMATS = ("text", "json")
+
+
+def _log_format(value: str | None) -> str:
+    """MENTORLOG_LOG_FORMAT: text (the default) or json."""
+    chosen = (value or "text").strip().lower() or "text"
+    if chosen not in LOG_FORMATS:
+        raise ValueError(f"MENTORLOG_LOG_FORMAT must be text or json, not '{value}'")
+    return chosen
 
 
 def _switch(value: str | None, default: bool = True) -> bool:

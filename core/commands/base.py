@@ -21,7 +21,7 @@ from collections.abc import Callable, Mapping, Sequence
 from contextvars import ContextVar
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
-from typing import Any, ParamSpec, TypeVar, cast
+from typing import Any, ParamSpec, Protocol, TypeVar, cast
 from uuid import UUID
 
 from eventsourcing.application import (
@@ -101,6 +101,18 @@ _CLAIM: ContextVar[Claim | None] = ContextVar("mentorlog_claim", default=None)
 # connection, and records whether it saved (a save that committed is not redone).
 _RUNNING: ContextVar[bool] = ContextVar("mentorlog_running", default=False)
 _SAVED: ContextVar[bool] = ContextVar("mentorlog_saved", default=False)
+# The name of the outermost command running in this thread, for the observer.
+_COMMAND: ContextVar[str] = ContextVar("mentorlog_command", default="other")
+
+
+class CommandObserver(Protocol):
+    """Told what commands record and retry (e.g. metrics); must not raise."""
+
+    def recorded(self, command: str) -> None:
+        """A command's save committed."""
+
+    def retried(self, command: str, reason: str) -> None:
+        """A command runs again: reason 'conflict' or 'connection'."""
 
 
 class NotRecorded(Exception):
@@ -206,11 +218,12 @@ def _outermost_retries(method: Callable[P, R], name: str) -> Callable[P, R]:
         if _RUNNING.get():
             return method(*args, **kwargs)
         service = cast(Service, args[0])
-        token = _RUNNING.set(True)
+        token, named = _RUNNING.set(True), _COMMAND.set(name)
         try:
             return reconnecting(lambda: method(*args, **kwargs), name, service.lost)
         finally:
             _RUNNING.reset(token)
+            _COMMAND.reset(named)
 
     return run
 
@@ -231,6 +244,7 @@ class Service(Application[UUID]):
         # Idempotency fingerprints are keyed with a secret kept beside the keys.
         self.fingerprint_secret = self.sealer.keys.create(FINGERPRINT_KEY)
         self.today = today or (lambda: datetime.now(UTC).date())
+        self.observer: CommandObserver | None = None
         # Commands on one stream in this process take turns; other processes
         # still meet optimistic concurrency (see _retrying).
         self._stripes = tuple(threading.Lock() for _ in range(LOCK_STRIPES))
@@ -249,6 +263,8 @@ class Service(Application[UUID]):
     def lost(self) -> None:
         """A database connection dropped: replace the pools' idle connections."""
         drain_pools(self.recorder, self.sealer.keys)
+        if self.observer is not None and _RUNNING.get():
+            self.observer.retried(_COMMAND.get(), "connection")
 
     def _load(self, cls: type[A], aggregate_id: str | UUID, field: str) -> A:
         """The aggregate of cls with this ID, or NotFound naming the field.
@@ -315,6 +331,8 @@ class Service(Application[UUID]):
             log.warning("database connection lost as a write committed (%s)", error)
             position = found
         _SAVED.set(True)
+        if self.observer is not None:
+            self.observer.recorded(_COMMAND.get())
         return position
 
     def _stored_position(self, first: Any) -> int | None:
@@ -423,6 +441,8 @@ class Service(Application[UUID]):
                 return once()
             except RecordConflictError:
                 log.debug("conflict on attempt %d, retrying", attempt + 1)
+                if self.observer is not None:
+                    self.observer.retried(_COMMAND.get(), "conflict")
             if attempt + 1 < MAX_ATTEMPTS:
                 # A random pause, so the writers that collided do not meet again.
                 time.sleep(random.uniform(0, BACKOFF_SECONDS * 2**attempt))

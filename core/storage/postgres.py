@@ -9,7 +9,12 @@ from typing import Any
 from uuid import UUID
 
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
-from eventsourcing.persistence import OperationalError, ProgrammingError, StoredEvent
+from eventsourcing.persistence import (
+    OperationalError,
+    ProgrammingError,
+    RecordConflictError,
+    StoredEvent,
+)
 from eventsourcing.postgres import PostgresApplicationRecorder, PostgresDatastore
 from mentorlog.core.chain import GENESIS, LINKS_TABLE, new_links, stream_key
 from mentorlog.core.storage.links import CommittedLinks
@@ -89,19 +94,18 @@ class ChainedPostgresRecorder(CommittedLinks, PostgresApplicationRecorder):
         """Insert the events and their links in one transaction."""
         # Each stream's previous link is read first, outside the insert's pipeline:
         # it is committed, since the writer loaded that version to make this one.
-        heads = self._heads(stored_events)
+        self._pending.links = []
         try:
-            self._pending.links = []
             ids: Sequence[int] | None = _insert_once(
-                self, stored_events, chain_heads=heads, **kwargs
+                self, stored_events, chain_heads=self._heads(stored_events), **kwargs
             )
         except OperationalError as error:
             if not isinstance(error.__cause__, errors.PipelineAborted):
                 raise
-            # An earlier statement of the pipeline failed (a conflict) and rolled
-            # the transaction back; once more, that error shows as itself.
-            self._pending.links = []
-            ids = _insert_once(self, stored_events, chain_heads=heads, **kwargs)
+            # A statement of the pipeline failed and rolled the transaction back,
+            # but psycopg reported the aborted pipeline instead of that failure:
+            # the insert of an event or link that another writer made first.
+            raise RecordConflictError(str(error)) from error
         self._remember(self._pending.links)  # committed now
         return ids
 
