@@ -13,7 +13,7 @@ from mentorlog.projections.queries import Row, decode_row
 from psycopg import AsyncConnection
 from psycopg.rows import DictRow, dict_row
 from psycopg.sql import SQL, Identifier
-from psycopg_pool import AsyncConnectionPool
+from psycopg_pool import AsyncConnectionPool, PoolTimeout
 
 OPEN_TIMEOUT = 10.0  # seconds to open the pool's connections
 READ_ATTEMPTS = 4  # a read whose connection dropped runs again on a fresh one
@@ -82,8 +82,9 @@ class PostgresReadDatabase:
                     cursor = await connection.execute(query, tuple(params))
                     rows = await cursor.fetchall()
                 break
-            except (psycopg.OperationalError, psycopg.InterfaceError):
-                if attempt + 1 == READ_ATTEMPTS:
+            except (psycopg.OperationalError, psycopg.InterfaceError) as error:
+                # A pool timeout waited long already: the database is away.
+                if attempt + 1 == READ_ATTEMPTS or isinstance(error, PoolTimeout):
                     raise
                 # The idle connections most likely dropped with this one.
                 await self._pool.drain()

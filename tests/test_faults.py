@@ -7,7 +7,9 @@ retry is safe, its write is absent. The projections and the LISTEN session recov
 
 from __future__ import annotations
 
+import asyncio
 import threading
+import time
 import uuid
 from collections import Counter
 from collections.abc import Iterator
@@ -20,9 +22,10 @@ import psycopg
 import pytest
 from mentorlog.core.access import person_actor
 
+from mentorlog.app import create_app
 from mentorlog.demo import demo_tokens, load_demo
 from mentorlog.services import open_services
-from mentorlog.settings import Settings
+from mentorlog.settings import PostgresURL, Settings
 from tests.conftest import require_postgres
 from tests.processes import Process, free_port, wait_healthy, wait_until
 from tests.test_api_support import bearer, gid
@@ -245,4 +248,90 @@ def test_worker_rides_out_lost_connections_and_stops_when_its_schema_is_dropped(
         assert len(output.splitlines()) < 30, output
     finally:
         worker.stop()
+        services.close()
+
+
+@pytest.fixture
+def own_role() -> Iterator[tuple[str, str]]:
+    """A login role of this test's own, and the DSN of its connections."""
+    dsn = require_postgres()
+    role = f"faults_{uuid.uuid4().hex[:10]}"
+    parsed = PostgresURL.parse(dsn)
+    with psycopg.connect(dsn, autocommit=True) as admin:
+        admin.execute(f'CREATE ROLE "{role}" LOGIN')
+        admin.execute(f'GRANT CREATE ON DATABASE "{parsed.dbname}" TO "{role}"')
+    url = f"postgresql://{role}@{parsed.host}:{parsed.port}/{parsed.dbname}"
+    yield role, url
+    with psycopg.connect(dsn, autocommit=True) as admin:
+        admin.execute(
+            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE usename = %s",
+            (role,),
+        )
+        admin.execute(f'DROP SCHEMA IF EXISTS "{role}" CASCADE')
+        admin.execute(f'DROP OWNED BY "{role}"')
+        admin.execute(f'DROP ROLE "{role}"')
+
+
+async def test_an_unreachable_database_answers_unavailable_and_records_nothing(
+    own_role: tuple[str, str], tmp_path: Path
+) -> None:
+    dsn = require_postgres()
+    role, url = own_role
+    settings = Settings(data_dir=tmp_path / "data", database_url=f"{url}?schema={role}")
+    services = open_services(settings)
+    try:
+        ids = load_demo(services.app)
+        token = demo_tokens(services.app, ids)["participant"]
+        app = create_app(settings, services)
+        async with app.router.lifespan_context(app):
+            transport = httpx.ASGITransport(app=app)
+            async with httpx.AsyncClient(
+                transport=transport, base_url="http://mentorlog.test", timeout=60
+            ) as client:
+
+                async def write(text: str) -> httpx.Response:
+                    variables = {
+                        "input": {
+                            "mentorshipId": gid("Mentorship", ids["one_on_one"]),
+                            "text": text,
+                            "private": False,
+                        }
+                    }
+                    return await client.post(
+                        "/graphql",
+                        json={"query": WRITE_NOTE, "variables": variables},
+                        headers=bearer(token),
+                    )
+
+                assert (await client.get("/readyz")).status_code == 200
+                # The database refuses this role, and drops its sessions.
+                with psycopg.connect(dsn, autocommit=True) as admin:
+                    admin.execute(f'ALTER ROLE "{role}" NOLOGIN')
+                    admin.execute(
+                        "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                        "WHERE usename = %s",
+                        (role,),
+                    )
+                refused = await write("during the outage")
+                assert refused.status_code in (200, 503), refused.text
+                (error,) = refused.json()["errors"]
+                assert error["extensions"]["code"] == "UNAVAILABLE", error
+                assert error["extensions"]["retryable"] is True, error
+                ready = await client.get("/readyz")
+                assert ready.status_code == 503
+                assert ready.json()["database"] == "unreachable", ready.json()
+
+                with psycopg.connect(dsn, autocommit=True) as admin:
+                    admin.execute(f'ALTER ROLE "{role}" LOGIN')
+                deadline = time.monotonic() + 60
+                while (await client.get("/readyz")).status_code != 200:
+                    assert time.monotonic() < deadline, "never ready again"
+                    await asyncio.sleep(0.2)
+                answer = (await write("after the outage")).json()
+                assert answer["data"]["writeNote"]["userErrors"] == [], answer
+        notes = services.app.get_mentorship(ids["one_on_one"]).notes.values()
+        texts = Counter(str(services.app.sealer.open(n["text"])) for n in notes)
+        assert texts["during the outage"] == 0
+        assert texts["after the outage"] == 1
+    finally:
         services.close()
