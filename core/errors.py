@@ -161,3 +161,18 @@ ALL_ERRORS: tuple[type[MentorlogError], ...] = (
     Conflict,
     IdempotencyKeyReused,
 )
+
+
+class Unavailable(Exception):
+    """The database could not be reached; not a domain error, so nothing is refused.
+
+    `retryable` says whether a retry is safe: true when nothing was recorded, false
+    when a write may have been recorded (retry with the same idempotency key).
+    """
+
+    code = "UNAVAILABLE"
+
+    def __init__(self, message: str, retryable: bool = True) -> None:
+        super().__init__(message)
+        self.message = message
+        self.retryable = retryable

@@ -1,30 +1,113 @@
 """The Starlette app: GraphQL at /graphql (HTTP, and WebSocket for subscriptions),
-/healthz, auditors' bundle downloads, and a lifespan for the services, the
-process's event feed and checkpoint signing."""
+/healthz, /readyz, /metrics, auditors' bundle downloads, and a lifespan for the
+services, the event feed and checkpoint signing."""
 
 from __future__ import annotations
 
 import asyncio
+import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
+import psycopg
+from eventsourcing.persistence import InterfaceError, OperationalError
+from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from starlette.applications import Starlette
+from starlette.middleware import Middleware
 from starlette.requests import Request
-from starlette.responses import JSONResponse
+from starlette.responses import JSONResponse, Response
 from starlette.routing import Route, WebSocketRoute
 
 from mentorlog import __version__
 from mentorlog.bundles import download
+from mentorlog.core.errors import Unavailable
+from mentorlog.metrics import HttpMetrics, Metrics, operation_metrics
 from mentorlog.schema.api import MAX_COST, make_schema
 from mentorlog.schema.feed import EventFeed
 from mentorlog.schema.http import GraphQLView
 from mentorlog.services import Services, open_services
 from mentorlog.settings import Settings
 
+log = logging.getLogger("mentorlog.api")
+READY_TIMEOUT = 2.0  # seconds each readiness check may take
+
 
 async def healthz(request: Request) -> JSONResponse:
     """Answer that the process is up and which version it runs (no token needed)."""
     return JSONResponse({"status": "ok", "version": __version__})
+
+
+async def readyz(request: Request) -> JSONResponse:
+    """Ready (200) when the database answers and the projections keep up; else 503."""
+    state = request.app.state
+    services: Services = state.services
+    reasons: list[str] = []
+    lag: dict[str, int] = {}
+    try:
+        await asyncio.wait_for(state.read_db.fetch("SELECT 1 AS one"), READY_TIMEOUT)
+        statuses = await asyncio.wait_for(
+            asyncio.to_thread(services.runner.status), READY_TIMEOUT
+        )
+        lag = {status.name: status.behind for status in statuses}
+        database = "ok"
+    except Exception as error:  # whatever the failure, the database does not serve
+        database = "unreachable"
+        reasons.append(f"the database does not answer ({type(error).__name__})")
+    limit = services.settings.ready_max_lag
+    behind = max(lag.values(), default=0)
+    if behind > limit:
+        reasons.append(f"the projections are {behind} events behind (at most {limit})")
+    failure = services.runner.failure
+    if state.follows_projections and failure is not None:
+        reasons.append(f"the projections stopped: {failure}")
+    return JSONResponse(
+        {
+            "status": "not ready" if reasons else "ready",
+            "reasons": reasons,
+            "database": database,
+            "maxLag": limit,
+            "lag": lag,
+        },
+        status_code=503 if reasons else 200,
+    )
+
+
+async def metrics_endpoint(request: Request) -> Response:
+    """The process's metrics in Prometheus's text format."""
+    metrics: Metrics = request.app.state.metrics
+    body = await asyncio.to_thread(generate_latest, metrics.registry)
+    return Response(body, media_type=CONTENT_TYPE_LATEST)
+
+
+async def database_unavailable(request: Request, error: Exception) -> JSONResponse:
+    """A request the database could not serve (e.g. its token could not be read)."""
+    retryable = error.retryable if isinstance(error, Unavailable) else True
+    message = (
+        error.message
+        if isinstance(error, Unavailable)
+        else "the database is unavailable; try again shortly"
+    )
+    log.warning(
+        "database unavailable at %s: %s", request.url.path, type(error).__name__
+    )
+    return JSONResponse(
+        {
+            "errors": [
+                {
+                    "message": message,
+                    "extensions": {"code": Unavailable.code, "retryable": retryable},
+                }
+            ]
+        },
+        status_code=503,
+        headers={"Retry-After": "1"},
+    )
+
+
+UNAVAILABLE_HANDLERS = {
+    cls: database_unavailable
+    for cls in (Unavailable, OperationalError, InterfaceError, psycopg.OperationalError)
+}
 
 
 def create_app(
@@ -48,9 +131,13 @@ def create_app(
         app.state.read_db = read_db
         app.state.follows_projections = run_projections
         app.state.feed = feed = EventFeed(opened)
+        app.state.metrics = metrics
+        opened.app.observer = metrics
+        metrics.watch(opened, feed)
         try:
             yield
         finally:
+            opened.app.observer = None
             await feed.close()
             await read_db.close()
             if run_projections:
@@ -59,11 +146,15 @@ def create_app(
             if services is None:
                 opened.close()
 
+    metrics = Metrics()
+    schema = make_schema(
+        introspection=settings.introspection,
+        max_cost=settings.max_query_cost or MAX_COST,
+    )
+    # First, so it sees the errors as clients do (masked, with their codes).
+    schema.extensions = (operation_metrics(metrics), *schema.extensions)
     view = GraphQLView(
-        make_schema(
-            introspection=settings.introspection,
-            max_cost=settings.max_query_cost or MAX_COST,
-        ),
+        schema,
         graphql_ide="graphiql" if settings.graphiql else None,
         max_body_bytes=settings.max_body_bytes,
     )
@@ -74,6 +165,10 @@ def create_app(
             WebSocketRoute("/graphql", view),
             Route("/healthz", healthz, methods=["GET"]),
             Route("/audit/bundles/{mentorship_id}", download, methods=["GET"]),
+            Route("/readyz", readyz, methods=["GET"]),
+            Route("/metrics", metrics_endpoint, methods=["GET"]),
         ],
+        middleware=[Middleware(HttpMetrics, metrics=metrics)],
         lifespan=lifespan,
+        exception_handlers=UNAVAILABLE_HANDLERS,  # type: ignore[arg-type]
     )

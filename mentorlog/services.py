@@ -18,7 +18,11 @@ from mentorlog import __version__
 from mentorlog.checkpointing import Checkpointer
 from mentorlog.core.application import Mentoring
 from mentorlog.core.chain import LINKS_TABLE
-from mentorlog.core.storage.postgres import ChainedPostgresRecorder, PostgresKeyStore
+from mentorlog.core.storage.postgres import (
+    ChainedPostgresRecorder,
+    PostgresKeyStore,
+)
+from mentorlog.core.storage.postgres import Factory as PostgresFactory
 from mentorlog.core.storage.sqlite import ChainedSQLiteRecorder, SQLiteKeyStore
 from mentorlog.core.storage.sqlite import Factory as SQLiteFactory
 from mentorlog.core.storage.tree import TREE_TABLES
@@ -249,6 +253,7 @@ def _open_postgres(settings: Settings, postgres: PostgresURL, create: bool) -> S
     prepare_database(postgres, tables, create)
     env = {
         **postgres.eventsourcing_env(),
+        "PERSISTENCE_MODULE": get_topic(PostgresFactory),
         "APPLICATION_RECORDER_TOPIC": get_topic(ChainedPostgresRecorder),
         "POSTGRES_CONNECT_TIMEOUT": str(CONNECT_TIMEOUT),
         "POSTGRES_POOL_SIZE": "2",

@@ -117,6 +117,10 @@ class Settings:
     # The most a GraphQL operation may cost (env MENTORLOG_MAX_QUERY_COST); None:
     # the API's default, mentorlog.schema.api.MAX_COST (see schema/cost.py).
     max_query_cost: int | None = None
+    # /readyz answers 503 while a projection is more events behind than this.
+    ready_max_lag: int = 100
+    # Log lines as text (the default) or one JSON object per line ("json").
+    log_format: str = "text"
     # The checkpoint signing key: a file outside the data (default: beside the
     # data dir, <data dir>.checkpoint-key); made on first use, mode 0600.
     checkpoint_key: Path | None = None
@@ -196,7 +200,20 @@ class Settings:
             ),
             # 0 stands for unset here: the variable itself must be positive.
             max_query_cost=_positive("MENTORLOG_MAX_QUERY_COST", 0) or None,
+            ready_max_lag=_positive("MENTORLOG_READY_MAX_LAG", 100),
+            log_format=_log_format(env.get("MENTORLOG_LOG_FORMAT")),
         )
+
+
+LOG_FORMATS = ("text", "json")
+
+
+def _log_format(value: str | None) -> str:
+    """MENTORLOG_LOG_FORMAT: text (the default) or json."""
+    chosen = (value or "text").strip().lower() or "text"
+    if chosen not in LOG_FORMATS:
+        raise ValueError(f"MENTORLOG_LOG_FORMAT must be text or json, not '{value}'")
+    return chosen
 
 
 def _switch(value: str | None, default: bool = True) -> bool:

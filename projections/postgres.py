@@ -16,6 +16,7 @@ from eventsourcing.persistence import ProgrammingError, Tracking
 from eventsourcing.postgres import PostgresDatastore, PostgresTrackingRecorder
 from mentorlog.core.storage.postgres import advisory_lock_key
 from mentorlog.projections.base import Projection, VersionedTables
+from mentorlog.projections.runner import first_line
 from psycopg import Connection, Cursor, Pipeline
 from psycopg.rows import DictRow, TupleRow, tuple_row
 from psycopg.sql import SQL, Composed, Identifier
@@ -23,6 +24,7 @@ from psycopg.sql import SQL, Composed, Identifier
 log = logging.getLogger(__name__)
 
 TRACKING_TABLE = "tracking"
+MAX_LISTEN_PAUSE = 30.0  # seconds between LISTEN reconnects while the database is away
 VERSIONS_TABLE = "projection_versions"
 # A quoted string or identifier, a ? placeholder, or a % sign.
 _TOKENS = re.compile(r"'(?:[^']|'')*'|\"(?:[^\"]|\"\")*\"|\?|%")
@@ -342,12 +344,16 @@ class PostgresListener:
         self.listening.clear()
 
     def _listen(self, wake: Callable[[], None]) -> None:
+        lost = 0  # sessions lost in a row: the pause doubles, and one line says so
         while not self._stopping.is_set():
             try:
                 with self.connect() as connection:
                     for channel in self.channels:
                         connection.execute(SQL("LISTEN {}").format(Identifier(channel)))
                     self.listening.set()
+                    if lost > 1:
+                        log.warning("LISTEN session back")
+                    lost = 0
                     wake()  # whatever was recorded before LISTEN took effect
                     while not self._stopping.is_set():
                         for _ in connection.notifies(timeout=0.1, stop_after=1):
@@ -356,9 +362,14 @@ class PostgresListener:
                 self.listening.clear()
                 if self._stopping.is_set():
                     return
-                log.warning("LISTEN session lost (%s); reconnecting", exc)
+                lost += 1
+                if lost <= 2:
+                    log.warning(
+                        "LISTEN session lost (%s); reconnecting", first_line(exc)
+                    )
                 wake()  # poll once while the session is down
-                self._stopping.wait(self.retry_interval)
+                pause = min(self.retry_interval * 2 ** (lost - 1), MAX_LISTEN_PAUSE)
+                self._stopping.wait(pause if lost > 1 else 0)
 
 
 class AdvisoryLock:
@@ -395,7 +406,7 @@ class AdvisoryLock:
                 ).fetchone()
                 self._held = bool(row and row[0])
             except psycopg.Error as exc:
-                log.warning("advisory lock session lost (%s)", exc)
+                log.warning("advisory lock session lost (%s)", first_line(exc))
                 self._close()
             return self._held
 

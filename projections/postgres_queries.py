@@ -2,18 +2,21 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Mapping, Sequence
 from decimal import Decimal
 from typing import Any, LiteralString, cast
 
+import psycopg
 from mentorlog.projections.postgres import to_pyformat
 from mentorlog.projections.queries import Row, decode_row
 from psycopg import AsyncConnection
 from psycopg.rows import DictRow, dict_row
 from psycopg.sql import SQL, Identifier
-from psycopg_pool import AsyncConnectionPool
+from psycopg_pool import AsyncConnectionPool, PoolTimeout
 
 OPEN_TIMEOUT = 10.0  # seconds to open the pool's connections
+READ_ATTEMPTS = 4  # a read whose connection dropped runs again on a fresh one
 
 
 def _plain(value: Any) -> Any:
@@ -73,7 +76,17 @@ class PostgresReadDatabase:
         if self._pool is None:
             raise RuntimeError("the read database is not open")
         query = cast(LiteralString, to_pyformat(sql))
-        async with self._pool.connection() as connection:
-            cursor = await connection.execute(query, tuple(params))
-            rows = await cursor.fetchall()
+        for attempt in range(READ_ATTEMPTS):
+            try:
+                async with self._pool.connection() as connection:
+                    cursor = await connection.execute(query, tuple(params))
+                    rows = await cursor.fetchall()
+                break
+            except (psycopg.OperationalError, psycopg.InterfaceError) as error:
+                # A pool timeout waited long already: the database is away.
+                if attempt + 1 == READ_ATTEMPTS or isinstance(error, PoolTimeout):
+                    raise
+                # The idle connections most likely dropped with this one.
+                await self._pool.drain()
+                await asyncio.sleep(0.05 * 2**attempt)
         return [decode_row({k: _plain(v) for k, v in row.items()}) for row in rows]

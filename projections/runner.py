@@ -10,13 +10,24 @@ from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from typing import Any, Protocol
 
+import psycopg
 from eventsourcing.application import Application
-from eventsourcing.persistence import IntegrityError
+from eventsourcing.persistence import (
+    IntegrityError,
+    InterfaceError,
+    OperationalError,
+    PersistenceError,
+)
+from mentorlog.core.commands.base import drain_pools
 from mentorlog.projections.base import Projection
 from mentorlog.projections.sqlite import ReadModelRecorder
 
 log = logging.getLogger(__name__)
 Progress = Callable[[int, int], None]
+# A dropped database connection: the follower backs off and tries again.
+CONNECTION_ERRORS = (OperationalError, InterfaceError, psycopg.OperationalError)
+RETRY_MAX_SECONDS = 10.0  # the longest pause between two attempts
+MAX_FAILURES = 20  # attempts in a row (about 2.5 minutes) before the follower stops
 
 
 class ReadModelStore(Protocol):
@@ -111,6 +122,8 @@ class ProjectionRunner:
         self._wake = threading.Event()
         self._stopping = threading.Event()
         self._thread: threading.Thread | None = None
+        # Why the follower stopped by itself (None while it runs or was stopped).
+        self.failure: str | None = None
         self._positions = self._read_positions()
 
     def _read_positions(self) -> dict[str, int]:
@@ -286,6 +299,7 @@ class ProjectionRunner:
         if self._thread is not None:
             return
         self._stopping.clear()
+        self.failure = None
         self._thread = threading.Thread(
             target=self._follow, name="projections", daemon=True
         )
@@ -308,6 +322,7 @@ class ProjectionRunner:
                 self._leading = False
 
     def _follow(self) -> None:
+        failures = 0
         while not self._stopping.is_set():
             self._wake.clear()
             try:
@@ -316,6 +331,42 @@ class ProjectionRunner:
                         self._catch_up(None, None, interruptible=True)
                     else:
                         self._refresh()
-            except Exception:
-                log.exception("projection catch-up failed; retrying")
+                failures = 0
+            except CONNECTION_ERRORS as error:
+                # The pools' idle connections most likely dropped with this one.
+                drain_pools(self.store, self.app.recorder)
+                failures += 1
+                if failures == 1:
+                    continue  # a stale connection: try a fresh one at once
+                if failures >= MAX_FAILURES:
+                    self._fail(f"the database stayed unreachable: {first_line(error)}")
+                    return
+                pause = min(self.poll_interval * 2 ** (failures - 1), RETRY_MAX_SECONDS)
+                log.warning(
+                    "projections: database connection lost (%s); retrying in %.1fs",
+                    first_line(error),
+                    pause,
+                )
+                self._stopping.wait(pause)
+                continue
+            except Exception as error:
+                # Not a dropped connection (the schema is gone, a handler fails):
+                # trying again would fail the same way.
+                if not isinstance(error, PersistenceError | psycopg.Error):
+                    log.exception("projections: unexpected failure")
+                self._fail(first_line(error))
+                return
             self._wake.wait(self.poll_interval)
+
+    def _fail(self, reason: str) -> None:
+        """Stop following for good, saying why (see `failure`)."""
+        self.failure = reason
+        log.error("projections stopped: %s", reason)
+        with self._changed:
+            self._changed.notify_all()
+
+
+def first_line(error: BaseException) -> str:
+    """The first line of an error's message (a database error's has several)."""
+    text = str(error).strip()
+    return text.splitlines()[0] if text else type(error).__name__

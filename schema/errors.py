@@ -12,11 +12,14 @@ import logging
 import uuid
 from collections.abc import Callable, Iterator
 
+import psycopg
 import strawberry
+from eventsourcing.persistence import InterfaceError, OperationalError
 from graphql import GraphQLError, GraphQLSyntaxError
-from mentorlog.core.errors import MentorlogError
+from mentorlog.core.errors import MentorlogError, Unavailable
 from mentorlog.core.inputs import excerpt
 from strawberry.extensions import MaskErrors
+from strawberry.types.graphql import OperationType
 
 PROJECTION_TIMEOUT = "PROJECTION_TIMEOUT"
 INTERNAL = "INTERNAL_SERVER_ERROR"
@@ -36,6 +39,8 @@ BAD_USER_INPUT = "BAD_USER_INPUT"
 SUBSCRIPTION_LIMIT_REACHED = "SUBSCRIPTION_LIMIT_REACHED"
 # A payload's userErrors list at most this many; a last one says how many more.
 MAX_USER_ERRORS = 20
+# A dropped database connection that retries on a fresh one did not overcome.
+CONNECTION_LOST = (OperationalError, InterfaceError, psycopg.OperationalError)
 
 log = logging.getLogger("mentorlog.api")
 
@@ -135,6 +140,12 @@ class MaskWithErrorId(MaskErrors):
         """The client's view of an unexpected error: a message and an error ID."""
         error_id = uuid.uuid4().hex[:16]
         original = error.original_error
+        if isinstance(original, (Unavailable, *CONNECTION_LOST)):
+            # Outside a command, a mutation's lost connection may follow its write.
+            in_mutation = (
+                self.execution_context.operation_type is OperationType.MUTATION
+            )
+            return unavailable(error, original, error_id, in_mutation)
         log.error(
             "unexpected error %s at %s: %r",
             error_id,
@@ -153,3 +164,37 @@ class MaskWithErrorId(MaskErrors):
             original_error=None,
             extensions={"code": INTERNAL, "errorId": error_id},
         )
+
+
+def unavailable(
+    error: GraphQLError, original: BaseException, error_id: str, in_mutation: bool
+) -> GraphQLError:
+    """The database was unreachable: code UNAVAILABLE, and whether a retry is safe."""
+    if isinstance(original, Unavailable):
+        retryable = original.retryable
+    else:
+        retryable = not in_mutation
+    log.warning(
+        "database unavailable %s at %s: %s",
+        error_id,
+        ".".join(str(p) for p in error.path or []),
+        type(original).__name__,
+    )
+    message = (
+        original.message
+        if isinstance(original, Unavailable)
+        else "the database is unavailable; try again shortly"
+    )
+    return GraphQLError(
+        message=message,
+        nodes=error.nodes,
+        source=error.source,
+        positions=error.positions,
+        path=error.path,
+        original_error=None,
+        extensions={
+            "code": Unavailable.code,
+            "retryable": retryable,
+            "errorId": error_id,
+        },
+    )

@@ -38,10 +38,11 @@ from typing import Any
 from cross_web import AsyncHTTPRequestAdapter, HTTPException
 from graphql import OperationType
 from mentorlog.core.access import Principal
-from mentorlog.core.errors import Unauthenticated
+from mentorlog.core.errors import Unauthenticated, Unavailable
 from mentorlog.schema.context import NOBODY, Context
 from mentorlog.schema.errors import (
     BAD_REQUEST,
+    CONNECTION_LOST,
     INTERNAL,
     UNAUTHENTICATED,
     with_code,
@@ -189,6 +190,8 @@ class GraphQLView(GraphQL[Context, None]):
             response = error_response(
                 error.status_code, error.reason, code_of(error), media_type, headers
             )
+        except (Unavailable, *CONNECTION_LOST):
+            raise  # the app answers 503 UNAVAILABLE (mentorlog/app.py)
         except Exception:
             error_id = uuid.uuid4().hex[:16]
             log.exception("unexpected error %s serving a request", error_id)

@@ -21,7 +21,7 @@ from collections.abc import Callable, Mapping, Sequence
 from contextvars import ContextVar
 from dataclasses import dataclass
 from datetime import date
-from typing import Any, ParamSpec, TypeVar, cast
+from typing import Any, ParamSpec, Protocol, TypeVar, cast
 from uuid import UUID
 
 from eventsourcing.application import (
@@ -31,7 +31,12 @@ from eventsourcing.application import (
     Repository,
 )
 from eventsourcing.domain import Aggregate
-from eventsourcing.persistence import RecordConflictError, Recording
+from eventsourcing.persistence import (
+    InterfaceError,
+    OperationalError,
+    RecordConflictError,
+    Recording,
+)
 from mentorlog.core import clock
 from mentorlog.core.access import actor_person_id
 from mentorlog.core.errors import (
@@ -43,6 +48,7 @@ from mentorlog.core.errors import (
     MentorlogError,
     NotAParticipant,
     NotFound,
+    Unavailable,
     UnknownFramework,
 )
 from mentorlog.core.idempotency import (
@@ -69,6 +75,11 @@ P = ParamSpec("P")
 MAX_ATTEMPTS = 8
 BACKOFF_SECONDS = 0.002  # the first retry waits up to this; each next one twice as long
 LOCK_STRIPES = 64
+# A dropped database connection (a restart, a terminated backend, a pool timeout).
+CONNECTION_ERRORS = (OperationalError, InterfaceError)
+RECONNECTS = 6  # attempts on a fresh connection before answering Unavailable
+RECONNECT_SECONDS = 0.05  # the first wait; each next one twice as long (~3 s in all)
+RECONNECT_BUDGET = 5.0  # seconds after which no new attempt starts
 
 
 @dataclass(frozen=True)
@@ -86,6 +97,70 @@ def new_id() -> str:
 
 # The idempotency key of the command running in this thread, if it carries one.
 _CLAIM: ContextVar[Claim | None] = ContextVar("mentorlog_claim", default=None)
+
+# True while a command runs in this thread: the outermost one retries on a dropped
+# connection, and records whether it saved (a save that committed is not redone).
+_RUNNING: ContextVar[bool] = ContextVar("mentorlog_running", default=False)
+_SAVED: ContextVar[bool] = ContextVar("mentorlog_saved", default=False)
+# The name of the outermost command running in this thread, for the observer.
+_COMMAND: ContextVar[str] = ContextVar("mentorlog_command", default="other")
+
+
+class CommandObserver(Protocol):
+    """Told what commands record and retry (e.g. metrics); must not raise."""
+
+    def recorded(self, command: str) -> None:
+        """A command's save committed."""
+
+    def retried(self, command: str, reason: str) -> None:
+        """A command runs again: reason 'conflict' or 'connection'."""
+
+
+class NotRecorded(Exception):
+    """A save failed on a dropped connection, and its events are not stored."""
+
+
+def drain_pools(*holders: object) -> None:
+    """Replace the idle pooled connections of each holder's PostgreSQL datastore.
+
+    When one connection drops, the server most likely dropped the idle ones too
+    (a restart, a failover, terminated backends); the next attempt gets a new one.
+    """
+    for holder in holders:
+        pool = getattr(getattr(holder, "datastore", None), "pool", None)
+        drain = getattr(pool, "drain", None)
+        if drain is not None:
+            drain()
+
+
+def reconnecting(
+    run: Callable[[], R], what: str, lost: Callable[[], None] = lambda: None
+) -> R:
+    """Run, again on a fresh connection while the connection drops (bounded)."""
+    deadline = time.monotonic() + RECONNECT_BUDGET
+    for attempt in range(RECONNECTS):
+        saved = _SAVED.set(False)
+        try:
+            return run()
+        except (*CONNECTION_ERRORS, NotRecorded) as error:
+            if _SAVED.get():
+                raise Unavailable(
+                    "the database connection dropped after part of the change was "
+                    "recorded; read it back before trying again",
+                    retryable=False,
+                ) from error
+            log.warning("%s: database connection lost (%s); retrying", what, error)
+            lost()
+        finally:
+            _SAVED.reset(saved)
+        pause = RECONNECT_SECONDS * 2**attempt
+        if attempt + 1 == RECONNECTS or time.monotonic() + pause > deadline:
+            break
+        time.sleep(pause)
+    raise Unavailable(
+        "the database is unavailable; nothing was recorded, try again shortly"
+    )
+
 
 # Every command of the service by name, with its signature: the one definition
 # of its arguments, which the fingerprint hashes and the access policy names.
@@ -134,6 +209,27 @@ def command(method: Callable[P, R]) -> Callable[P, R]:
         once = cast(Callable[[], Recorded], functools.partial(method, *args, **kwargs))
         return cast(R, service._idempotently(claim, once))
 
+    return _outermost_retries(run, name)
+
+
+def _outermost_retries(method: Callable[P, R], name: str) -> Callable[P, R]:
+    """The command, run again from its start when the connection drops.
+
+    Only the outermost command retries: one called by another is part of it.
+    """
+
+    @functools.wraps(method)
+    def run(*args: P.args, **kwargs: P.kwargs) -> R:
+        if _RUNNING.get():
+            return method(*args, **kwargs)
+        service = cast(Service, args[0])
+        token, named = _RUNNING.set(True), _COMMAND.set(name)
+        try:
+            return reconnecting(lambda: method(*args, **kwargs), name, service.lost)
+        finally:
+            _RUNNING.reset(token)
+            _COMMAND.reset(named)
+
     return run
 
 
@@ -153,6 +249,7 @@ class Service(Application[UUID]):
         # Idempotency fingerprints are keyed with a secret kept beside the keys.
         self.fingerprint_secret = self.sealer.keys.create(FINGERPRINT_KEY)
         self.today = today or (lambda: clock.now().date())
+        self.observer: CommandObserver | None = None
         # Commands on one stream in this process take turns; other processes
         # still meet optimistic concurrency (see _retrying).
         self._stripes = tuple(threading.Lock() for _ in range(LOCK_STRIPES))
@@ -167,6 +264,12 @@ class Service(Application[UUID]):
             snapshot_store=self.snapshots,
             cache_maxsize=int(size) if size else None,
         )
+
+    def lost(self) -> None:
+        """A database connection dropped: replace the pools' idle connections."""
+        drain_pools(self.recorder, self.sealer.keys)
+        if self.observer is not None and _RUNNING.get():
+            self.observer.retried(_COMMAND.get(), "connection")
 
     def _load(self, cls: type[A], aggregate_id: str | UUID, field: str) -> A:
         """The aggregate of cls with this ID, or NotFound naming the field.
@@ -184,7 +287,11 @@ class Service(Application[UUID]):
             shown = excerpt(aggregate_id)
             raise NotFound(f"'{shown}' is not a valid ID", field) from None
         try:
-            aggregate: Aggregate = self.repository.get(uid)
+            aggregate: Aggregate = (
+                self.repository.get(uid)
+                if _RUNNING.get()  # the command retries as a whole
+                else reconnecting(lambda: self.repository.get(uid), "read", self.lost)
+            )
         except AggregateNotFoundError:
             raise NotFound(f"no {cls.__name__.lower()} with ID {uid}", field) from None
         if not isinstance(aggregate, cls):
@@ -212,8 +319,54 @@ class Service(Application[UUID]):
         return recordings
 
     def _save(self, *aggregates: Aggregate) -> int:
-        recordings: list[Recording[UUID]] = self.save(*aggregates)
-        return max((r.notification.id for r in recordings), default=0)
+        """Save; on a dropped connection, answer as committed if the events are stored.
+
+        Otherwise raise NotRecorded, and the command runs again (see reconnecting).
+        """
+        first = next((e for a in aggregates for e in a.pending_events), None)
+        try:
+            recordings: list[Recording[UUID]] = self.save(*aggregates)
+            position = max((r.notification.id for r in recordings), default=0)
+        except CONNECTION_ERRORS as error:
+            if first is None:
+                raise
+            self.lost()
+            found = self._stored_position(first)
+            if found is None:
+                raise NotRecorded(str(error)) from error
+            log.warning("database connection lost as a write committed (%s)", error)
+            position = found
+        _SAVED.set(True)
+        if self.observer is not None:
+            self.observer.recorded(_COMMAND.get())
+        return position
+
+    def _stored_position(self, first: Any) -> int | None:
+        """After a lost save: a log position past its events if stored, else None.
+
+        The save is one transaction, so its first event tells: stored with this
+        event's type and time, it is ours (another writer's would differ).
+        """
+
+        def look() -> int | None:
+            version = first.originator_version
+            stored: list[Any] = list(
+                self.events.get(first.originator_id, gt=version - 1, lte=version)
+            )
+            mine = (type(first), first.timestamp)
+            if not stored or (type(stored[0]), stored[0].timestamp) != mine:
+                return None
+            return self.recorder.max_notification_id() or 0
+
+        try:
+            return reconnecting(look, "checking a lost write", self.lost)
+        except Unavailable:
+            raise Unavailable(
+                "the database connection dropped while recording, and whether it "
+                "was recorded is unknown; read it back (or retry with the same "
+                "idempotency key)",
+                retryable=False,
+            ) from None
 
     def _commit(self, made: str, *aggregates: Aggregate) -> Recorded:
         """Save the aggregates, and the command's idempotency key last, at once."""
@@ -294,6 +447,8 @@ class Service(Application[UUID]):
                 return once()
             except RecordConflictError:
                 log.debug("conflict on attempt %d, retrying", attempt + 1)
+                if self.observer is not None:
+                    self.observer.retried(_COMMAND.get(), "conflict")
             if attempt + 1 < MAX_ATTEMPTS:
                 # A random pause, so the writers that collided do not meet again.
                 time.sleep(random.uniform(0, BACKOFF_SECONDS * 2**attempt))

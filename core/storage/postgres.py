@@ -3,13 +3,24 @@
 from __future__ import annotations
 
 import hashlib
+import inspect
 from collections.abc import Sequence
 from typing import Any
 from uuid import UUID
 
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
-from eventsourcing.persistence import ProgrammingError, StoredEvent
-from eventsourcing.postgres import PostgresApplicationRecorder, PostgresDatastore
+from eventsourcing.persistence import (
+    OperationalError,
+    ProgrammingError,
+    RecordConflictError,
+    StoredEvent,
+)
+from eventsourcing.postgres import (
+    PostgresAggregateRecorder,
+    PostgresApplicationRecorder,
+    PostgresDatastore,
+    PostgresFactory,
+)
 from mentorlog.core.chain import GENESIS, LINKS_TABLE, new_links, stream_key
 from mentorlog.core.merkle import Node, size_of
 from mentorlog.core.storage.links import CommittedLinks
@@ -22,9 +33,20 @@ from mentorlog.core.storage.tree import (
     grow_all,
     positions,
 )
-from psycopg import Cursor
+from psycopg import Cursor, errors
 from psycopg.rows import DictRow
 from psycopg.sql import SQL, Identifier
+
+# eventsourcing retries an insert whose connection dropped, blindly: if the first
+# attempt had committed, the retry meets its own events as a conflict, and the
+# command would run again and record twice. The command plumbing checks instead
+# (see core/commands/base.py `_save`), so the insert is made once. Its reads retry
+# ten times, each waiting up to the pool's timeout (a request could hang 100 s
+# while the database is away); the callers retry within bounds of their own.
+_insert_once = inspect.unwrap(PostgresApplicationRecorder.insert_events)
+_select_events = inspect.unwrap(PostgresApplicationRecorder.select_events)
+_select_notifications = inspect.unwrap(PostgresApplicationRecorder.select_notifications)
+_max_notification_id = inspect.unwrap(PostgresApplicationRecorder.max_notification_id)
 
 
 def advisory_lock_key(schema: str, purpose: str) -> int:
@@ -161,11 +183,33 @@ class ChainedPostgresRecorder(CommittedLinks, PostgresApplicationRecorder):
         # Each stream's previous link is read first, outside the insert's pipeline:
         # it is committed, since the writer loaded that version to make this one.
         self._pending.links = []
-        ids = super().insert_events(
-            stored_events, chain_heads=self._heads(stored_events), **kwargs
-        )
+        try:
+            ids: Sequence[int] | None = _insert_once(
+                self, stored_events, chain_heads=self._heads(stored_events), **kwargs
+            )
+        except OperationalError as error:
+            if not isinstance(error.__cause__, errors.PipelineAborted):
+                raise
+            # A statement of the pipeline failed and rolled the transaction back,
+            # but psycopg reported the aborted pipeline instead of that failure:
+            # the insert of an event or link that another writer made first.
+            raise RecordConflictError(str(error)) from error
         self._remember(self._pending.links)  # committed now
         return ids
+
+    def select_events(self, *args: Any, **kwargs: Any) -> Sequence[StoredEvent]:
+        """A stream's events, read once (see _select_events)."""
+        events: Sequence[StoredEvent] = _select_events(self, *args, **kwargs)
+        return events
+
+    def select_notifications(self, *args: Any, **kwargs: Any) -> Any:
+        """A page of the log, read once (see _select_events)."""
+        return _select_notifications(self, *args, **kwargs)
+
+    def max_notification_id(self) -> int | None:
+        """The log's head, read once (see _select_events)."""
+        head: int | None = _max_notification_id(self)
+        return head
 
     def _heads(self, stored_events: Sequence[StoredEvent]) -> dict[str, str]:
         """The recorded hash before each stream's first event in the batch."""
@@ -352,3 +396,21 @@ class PostgresKeyStore:
 
     def close(self) -> None:
         """Nothing to release: the datastore's pool is closed by its owner."""
+
+
+class SnapshotRecorder(PostgresAggregateRecorder):
+    """eventsourcing's snapshot recorder, its reads made once (see _select_events)."""
+
+    def select_events(self, *args: Any, **kwargs: Any) -> Sequence[StoredEvent]:
+        """A stream's snapshots, read once."""
+        events: Sequence[StoredEvent] = _select_events(self, *args, **kwargs)
+        return events
+
+
+class Factory(PostgresFactory):
+    """eventsourcing's PostgreSQL persistence, snapshots read by SnapshotRecorder.
+
+    For PERSISTENCE_MODULE; reads the same POSTGRES_* settings.
+    """
+
+    aggregate_recorder_class = SnapshotRecorder

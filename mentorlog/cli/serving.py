@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import errno
 import fcntl
-import logging
 import signal
 import socket
 import threading
@@ -72,6 +71,7 @@ def serve(
     import uvicorn
 
     from mentorlog.app import create_app
+    from mentorlog.logs import log_config
 
     settings = settings_for(data_dir, database_url)
     services = open_services(settings, create=False)
@@ -93,6 +93,7 @@ def serve(
         loop="uvloop",
         http="httptools",
         log_level="info",
+        log_config=log_config(settings.log_format),
     )
     with sock:
         uvicorn.Server(config).run(sockets=[sock])
@@ -112,7 +113,9 @@ STATUS_EVERY = 5.0  # seconds between the worker's progress lines
 @data_option
 def worker(data_dir: str | None, database_url: str | None) -> None:
     """Follow the event log and apply it to the read models until stopped."""
-    logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(message)s")
+    from mentorlog.logs import configure_logging
+
+    configure_logging(settings_for(data_dir, database_url).log_format, "WARNING")
     stop = threading.Event()
     handlers = {
         signum: signal.signal(signum, lambda *_: stop.set())
@@ -159,6 +162,8 @@ def _follow(services: Services, stop: threading.Event) -> None:
     reported, said_at = -1, 0.0
     try:
         while not stop.wait(0.2):
+            if runner.failure is not None:
+                raise click.ClickException(f"projections stopped: {runner.failure}")
             if runner.leading != leading:
                 leading = runner.leading
                 console.print(

@@ -1,0 +1,239 @@
+"""Prometheus metrics for /metrics: requests, latencies, commands, lag, subscribers.
+
+Every label value comes from a bounded set the server defines: routes, the
+schema's root fields, error codes, command names. Nothing a client sends (an
+operation name, a path, a variable) and nothing read from the data becomes a
+label, so the series stay few and no token or private text reaches them.
+"""
+
+from __future__ import annotations
+
+import re
+import time
+from collections.abc import Callable, Iterable, Iterator
+from typing import Any
+
+from graphql import FieldNode, GraphQLSchema, OperationType, get_operation_ast
+from prometheus_client import CollectorRegistry, Counter, Histogram
+from prometheus_client.core import GaugeMetricFamily, Metric
+from prometheus_client.registry import Collector
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+from strawberry.extensions import SchemaExtension
+
+from mentorlog.core.commands.base import COMMANDS
+from mentorlog.services import Services
+
+ROUTES = ("/graphql", "/healthz", "/readyz", "/metrics")
+OTHER = "other"
+_CODE = re.compile(r"[A-Z][A-Z_]{0,39}")
+# Seconds: from a cached read to a write that waits for the projections.
+BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0)
+
+
+class Metrics:
+    """The process's metrics, in a registry of its own (one per app)."""
+
+    def __init__(self) -> None:
+        self.registry = CollectorRegistry()
+        self.http_requests = Counter(
+            "mentorlog_http_requests",
+            "HTTP requests answered, by route and status code.",
+            ["route", "status"],
+            registry=self.registry,
+        )
+        self.http_seconds = Histogram(
+            "mentorlog_http_request_duration_seconds",
+            "Time to answer an HTTP request, by route.",
+            ["route"],
+            buckets=BUCKETS,
+            registry=self.registry,
+        )
+        self.operations = Counter(
+            "mentorlog_graphql_operations",
+            "GraphQL operations, by type, root field (one the schema has, or "
+            "'multiple' / 'other') and outcome (ok, user_error, or the error code).",
+            ["type", "field", "outcome"],
+            registry=self.registry,
+        )
+        self.operation_seconds = Histogram(
+            "mentorlog_graphql_operation_duration_seconds",
+            "Time to run a GraphQL operation, by type and root field.",
+            ["type", "field"],
+            buckets=BUCKETS,
+            registry=self.registry,
+        )
+        self.commands = Counter(
+            "mentorlog_commands_recorded",
+            "Commands whose changes were recorded, by command.",
+            ["command"],
+            registry=self.registry,
+        )
+        self.retries = Counter(
+            "mentorlog_command_retries",
+            "Commands run again: after a concurrent writer won (conflict) or on a "
+            "fresh database connection (connection).",
+            ["command", "reason"],
+            registry=self.registry,
+        )
+
+    # -- the core's CommandObserver --------------------------------------------
+
+    def recorded(self, command: str) -> None:
+        """A command's save committed."""
+        self.commands.labels(_command(command)).inc()
+
+    def retried(self, command: str, reason: str) -> None:
+        """A command runs again."""
+        self.retries.labels(_command(command), reason).inc()
+
+    def watch(self, services: Services, feed: Any) -> None:
+        """Report the services' projection lag and the feed's subscribers."""
+        self.registry.register(StateCollector(services, feed))
+
+
+def _command(name: str) -> str:
+    return name if name in COMMANDS else OTHER
+
+
+class StateCollector(Collector):
+    """Gauges read at each scrape: projection lag, whether they run, subscribers."""
+
+    def __init__(self, services: Services, feed: Any) -> None:
+        self.services = services
+        self.feed = feed
+        # Later: a webhook delivery backlog gauge reads its queue here, like these.
+        self.backlogs: dict[str, Callable[[], int]] = {}
+
+    def collect(self) -> Iterable[Metric]:
+        """Read the gauges now (this reads the positions from the database)."""
+        runner = self.services.runner
+        lag = GaugeMetricFamily(
+            "mentorlog_projection_lag_events",
+            "Events recorded but not yet applied, by projection.",
+            labels=["projection"],
+        )
+        try:
+            statuses = runner.status()
+        except Exception:  # the scrape still answers, saying the database does not
+            statuses = None
+        for status in statuses or ():
+            lag.add_metric([status.name], status.behind)
+        yield lag
+        yield GaugeMetricFamily(
+            "mentorlog_database_up",
+            "1 when the database answered this scrape's reads.",
+            value=0 if statuses is None else 1,
+        )
+        yield GaugeMetricFamily(
+            "mentorlog_projections_failed",
+            "1 when this process's projection follower stopped on an error.",
+            value=1 if runner.failure is not None else 0,
+        )
+        yield GaugeMetricFamily(
+            "mentorlog_subscribers",
+            "Open GraphQL subscriptions in this process.",
+            value=len(self.feed.subscribers),
+        )
+        for name, backlog in self.backlogs.items():
+            yield GaugeMetricFamily(
+                f"mentorlog_{name}_backlog", f"Items waiting: {name}.", value=backlog()
+            )
+
+
+class HttpMetrics:
+    """ASGI middleware counting HTTP requests by route and status, timing them."""
+
+    def __init__(self, app: ASGIApp, metrics: Metrics) -> None:
+        self.app = app
+        self.metrics = metrics
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        """Pass the request on; count its answer."""
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        path = scope.get("path", "")
+        route = path if path in ROUTES else OTHER
+        status = 500
+        started = time.perf_counter()
+
+        async def sending(message: Message) -> None:
+            nonlocal status
+            if message["type"] == "http.response.start":
+                status = int(message["status"])
+            await send(message)
+
+        try:
+            await self.app(scope, receive, sending)
+        finally:
+            self.metrics.http_seconds.labels(route).observe(
+                time.perf_counter() - started
+            )
+            self.metrics.http_requests.labels(route, str(status)).inc()
+
+
+def operation_metrics(metrics: Metrics) -> Callable[[], SchemaExtension]:
+    """A Strawberry extension factory counting and timing each operation."""
+
+    def make() -> SchemaExtension:
+        return OperationMetrics(metrics)
+
+    return make
+
+
+class OperationMetrics(SchemaExtension):
+    """Counts an operation by type, root field and outcome, and times it."""
+
+    def __init__(self, metrics: Metrics) -> None:
+        self.metrics = metrics
+
+    def on_operation(self) -> Iterator[None]:
+        """Time the operation; count it once its result is known."""
+        started = time.perf_counter()
+        yield
+        kind, field, key = self._labels()
+        self.metrics.operation_seconds.labels(kind, field).observe(
+            time.perf_counter() - started
+        )
+        self.metrics.operations.labels(kind, field, self._outcome(key)).inc()
+
+    def _labels(self) -> tuple[str, str, str | None]:
+        """The operation's type, its root field's name, and that field's key."""
+        context = self.execution_context
+        document = context.graphql_document
+        if document is None:
+            return "unknown", OTHER, None
+        operation = get_operation_ast(document, context.operation_name)
+        if operation is None:
+            return "unknown", OTHER, None
+        kind = operation.operation
+        fields = operation.selection_set.selections
+        if len(fields) != 1 or not isinstance(fields[0], FieldNode):
+            return kind.value, "multiple", None
+        node = fields[0]
+        key = (node.alias or node.name).value
+        if node.name.value not in _root_fields(context.schema._schema, kind):
+            return kind.value, OTHER, key
+        return kind.value, node.name.value, key
+
+    def _outcome(self, key: str | None) -> str:
+        result = self.execution_context.result
+        errors = getattr(result, "errors", None)
+        if errors:
+            code = (errors[0].extensions or {}).get("code")
+            return (
+                code.lower()
+                if isinstance(code, str) and _CODE.fullmatch(code)
+                else ("error")
+            )
+        data = getattr(result, "data", None)
+        payload = data.get(key) if isinstance(data, dict) and key else None
+        if isinstance(payload, dict) and payload.get("userErrors"):
+            return "user_error"
+        return "ok"
+
+
+def _root_fields(schema: GraphQLSchema, kind: OperationType) -> set[str]:
+    """The names of the schema's root fields of one operation type."""
+    root = schema.get_root_type(kind)
+    return set(root.fields) if root is not None else set()
