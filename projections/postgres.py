@@ -14,9 +14,9 @@ from typing import Any, LiteralString, cast
 import psycopg
 from eventsourcing.persistence import ProgrammingError, Tracking
 from eventsourcing.postgres import PostgresDatastore, PostgresTrackingRecorder
+from mentorlog.core.commands.base import first_line
 from mentorlog.core.storage.postgres import advisory_lock_key
 from mentorlog.projections.base import Projection, VersionedTables
-from mentorlog.projections.runner import first_line
 from psycopg import Connection, Cursor, Pipeline
 from psycopg.rows import DictRow, TupleRow, tuple_row
 from psycopg.sql import SQL, Composed, Identifier

@@ -18,7 +18,7 @@ from eventsourcing.persistence import (
     OperationalError,
     PersistenceError,
 )
-from mentorlog.core.commands.base import drain_pools
+from mentorlog.core.commands.base import drain_pools, first_line
 from mentorlog.projections.base import Projection
 from mentorlog.projections.sqlite import ReadModelRecorder
 
@@ -364,9 +364,3 @@ class ProjectionRunner:
         log.error("projections stopped: %s", reason)
         with self._changed:
             self._changed.notify_all()
-
-
-def first_line(error: BaseException) -> str:
-    """The first line of an error's message (a database error's has several)."""
-    text = str(error).strip()
-    return text.splitlines()[0] if text else type(error).__name__

@@ -12,9 +12,11 @@ from pathlib import Path
 import httpx
 import psycopg
 import pytest
+from click.testing import CliRunner
 from mentorlog.core.access import person_actor
 
 from mentorlog.app import create_app
+from mentorlog.cli import main
 from mentorlog.demo import demo_tokens, load_demo
 from mentorlog.services import Services, open_services
 from mentorlog.settings import Settings
@@ -248,3 +250,13 @@ def test_logs_and_metrics_of_a_served_demo_hold_no_token_or_private_text(
         for fragment in (secret, secret.replace(" ", "+"), secret.replace(" ", "%20")):
             assert fragment not in logs, fragment
             assert fragment not in metrics, fragment
+
+
+def test_an_unknown_log_format_is_refused_with_the_choices(tmp_path: Path) -> None:
+    result = CliRunner().invoke(
+        main,
+        ["worker", "--data", str(tmp_path / "data")],
+        env={"MENTORLOG_LOG_FORMAT": "xml"},
+    )
+    assert result.exit_code == 1
+    assert "MENTORLOG_LOG_FORMAT must be text or json, not 'xml'" in result.output

@@ -5,7 +5,9 @@ loads aggregates (`_load`), lets them check their rules and trigger events, then
 saves them at once (`_commit`), retried on a concurrent writer's conflict
 (`_retrying`, `_on_mentorship`). A command may carry `idempotency_key`: a retry
 returns what the first run recorded (its fingerprint covers the command's name
-and arguments, so the signature is the command's one definition).
+and arguments, so the signature is the command's one definition). When the
+database connection drops, a command runs again on a fresh one (`reconnecting`),
+and a save that committed as it dropped answers as committed (`_save`).
 """
 
 from __future__ import annotations
@@ -120,6 +122,12 @@ class NotRecorded(Exception):
     """A save failed on a dropped connection, and its events are not stored."""
 
 
+def first_line(error: BaseException) -> str:
+    """The first line of an error's message (a database error's has several)."""
+    text = str(error).strip()
+    return text.splitlines()[0] if text else type(error).__name__
+
+
 def drain_pools(*holders: object) -> None:
     """Replace the idle pooled connections of each holder's PostgreSQL datastore.
 
@@ -149,7 +157,9 @@ def reconnecting(
                     "recorded; read it back before trying again",
                     retryable=False,
                 ) from error
-            log.warning("%s: database connection lost (%s); retrying", what, error)
+            log.warning(
+                "%s: database connection lost (%s); retrying", what, first_line(error)
+            )
             lost()
         finally:
             _SAVED.reset(saved)
@@ -334,7 +344,10 @@ class Service(Application[UUID]):
             found = self._stored_position(first)
             if found is None:
                 raise NotRecorded(str(error)) from error
-            log.warning("database connection lost as a write committed (%s)", error)
+            log.warning(
+                "database connection lost as a write committed (%s)",
+                first_line(error),
+            )
             position = found
         _SAVED.set(True)
         if self.observer is not None:
