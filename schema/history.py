@@ -94,7 +94,9 @@ class MentorshipEvent:
             ),
         ] = None,
     ) -> InclusionProof:
-        return await InclusionProof.of(info, self.stream, self.sequence, tree_size)
+        return await InclusionProof.of(
+            info, self.stream, self.sequence, self.hash, tree_size
+        )
 
 
 # -- generating the event types ----------------------------------------------------

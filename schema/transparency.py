@@ -63,25 +63,29 @@ class InclusionProof:
 
     @classmethod
     async def of(
-        cls, info: Info, stream: str, version: int, tree_size: int | None
+        cls,
+        info: Info,
+        stream: str,
+        version: int,
+        chain_hash: str,
+        tree_size: int | None,
     ) -> InclusionProof:
-        """The proof of one stream's event, off the event loop."""
+        """The proof of one stream's event (its chain hash given), off the loop."""
         log = info.context.services.checkpoints.log
-        recorder: Any = info.context.services.app.recorder
 
         def prove() -> InclusionProof:
-            size = log.size() if tree_size is None else tree_size
-            if size > log.size() or size < 1:
+            now = log.size()
+            size = now if tree_size is None else tree_size
+            if not 1 <= size <= now:
                 raise ClientError(
-                    f"the log has {log.size()} events; there is no size {size}",
+                    f"the log has {now} events; there is no size {size}",
                     argument="treeSize",
                 )
             index, hashes = log.inclusion(UUID(stream), version, size)
-            links = dict(recorder.select_links(UUID(stream)))
             return cls(
                 leaf_index=index,
                 tree_size=size,
-                leaf_hash=b64(leaf_hash(bytes.fromhex(links[version]))),
+                leaf_hash=b64(leaf_hash(bytes.fromhex(chain_hash))),
                 root_hash=b64(log.root(size)[1]),
                 hashes=[b64(h) for h in hashes],
             )
