@@ -5,11 +5,14 @@ Mutation, from the app's own schema; each goes over HTTP to the ASGI app with th
 token of every role, on a fresh demo per operation. Whatever the input, no answer
 is a 5xx, every answer is a JSON object, and every error carries a stable code and
 no internals. ID arguments are often swapped for real global IDs of the kind their
-name asks for, so resolvers go past NOT_FOUND into the real checks.
+name asks for, so resolvers go past NOT_FOUND into the real checks. Operations
+with one schema violation (hypothesis-graphql's negative mode) must be refused
+with a coded error, and record nothing.
 """
 
 from __future__ import annotations
 
+import asyncio
 import json
 import os
 from collections.abc import Iterator
@@ -22,7 +25,7 @@ import httpx
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from hypothesis_graphql import mutations, nodes, queries
+from hypothesis_graphql import Mode, mutations, nodes, queries
 from mentorlog.schema.api import schema
 from mentorlog.schema.errors import INTERNAL
 
@@ -133,6 +136,42 @@ SCALARS: dict[str, st.SearchStrategy[graphql.ValueNode]] = {
 # Pagination runs forwards or backwards: often drop one direction's arguments.
 BACKWARDS = frozenset({"last", "before"})
 USER_ERRORS = graphql.parse("{ userErrors { field message code } }").definitions[0]
+
+
+def takes_arguments(type_: graphql.GraphQLNamedType, seen: set[str]) -> bool:
+    """Whether any field reachable from a type takes an argument."""
+    if type_.name in seen:
+        return False
+    seen.add(type_.name)
+    if isinstance(type_, graphql.GraphQLUnionType):
+        return any(takes_arguments(member, seen) for member in type_.types)
+    if not isinstance(type_, graphql.GraphQLObjectType | graphql.GraphQLInterfaceType):
+        return False
+    return any(
+        field.args or takes_arguments(graphql.get_named_type(field.type), seen)
+        for field in type_.fields.values()
+    )
+
+
+def _root(kind: str) -> graphql.GraphQLObjectType:
+    root = SCHEMA.query_type if kind == "query" else SCHEMA.mutation_type
+    assert root is not None
+    return root
+
+
+# Operations with one schema violation need an argument somewhere to violate.
+INVALID_OPERATIONS = [
+    (kind, name)
+    for kind, name in OPERATIONS
+    if (field := _root(kind).fields[name]).args
+    or takes_arguments(graphql.get_named_type(field.type), set())
+]
+INVALID_STRATEGIES = {
+    (kind, name): (queries if kind == "query" else mutations)(
+        SCHEMA, fields=[name], custom_scalars=SCALARS, mode=Mode.NEGATIVE
+    )
+    for kind, name in INVALID_OPERATIONS
+}
 STRATEGIES = {
     (kind, name): (queries if kind == "query" else mutations)(
         SCHEMA, fields=[name], custom_scalars=SCALARS, print_ast=lambda doc: doc
@@ -240,6 +279,15 @@ class SeedIds(graphql.Visitor):
         return graphql.ObjectFieldNode(name=node.name, value=value)
 
 
+async def answer(api: Api, text: str, token: str) -> httpx.Response:
+    """POST an operation; a request that ends without an answer fails the example."""
+    try:
+        return await api.post(text, token=token)
+    except asyncio.CancelledError:
+        # Not a BaseException to hypothesis: it shrinks and reports the operation.
+        raise AssertionError(f"no answer (CancelledError) to:\n{text}") from None
+
+
 def problems(response: httpx.Response) -> list[str]:
     """What is wrong with one answer (nothing, for a healthy answer)."""
     if response.status_code >= 500:
@@ -302,6 +350,25 @@ async def test_no_operation_answers_a_server_error(
     seeded = graphql.visit(with_user_errors(document), SeedIds(data, ids))
     text = graphql.print_ast(seeded)
     for role in ROLES:
-        response = await api.post(text, token=demo.tokens[role])
+        response = await answer(api, text, demo.tokens[role])
         found = problems(response)
         assert not found, f"as {role}:\n{text}\n" + "\n".join(found)
+
+
+@pytest.mark.parametrize(
+    ("kind", "name"), INVALID_OPERATIONS, ids=[n for _, n in INVALID_OPERATIONS]
+)
+@FUZZ
+@given(data=st.data())
+async def test_no_invalid_operation_runs_or_answers_a_server_error(
+    api: Api, kind: str, name: str, data: st.DataObject
+) -> None:
+    text = data.draw(INVALID_STRATEGIES[kind, name], label=f"invalid {kind} {name}")
+    await api.settle()
+    before = api.head()
+    response = await answer(api, text, api.auditor)
+    found = problems(response)
+    assert not found, f"{text}\n" + "\n".join(found)
+    body = response.json()
+    assert body.get("errors") and not body.get("data"), body
+    assert api.head() == before, "an invalid operation recorded something"
