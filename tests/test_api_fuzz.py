@@ -26,6 +26,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from hypothesis_graphql import Mode, mutations, nodes, queries
+from mentorlog.plugins.builtin.formats import FORMATS
+from mentorlog.plugins.builtin.goal_frameworks import FRAMEWORKS
 from mentorlog.schema.api import schema
 from mentorlog.schema.errors import INTERNAL
 
@@ -52,6 +54,13 @@ SCOPED = {
     "milestones": "Milestone",
     "meetings": "Meeting",
     "notes": "Note",
+}
+# String arguments that name a catalog entry: often a real name, so checks go on.
+NAMES = {
+    "framework": [f.name for f in FRAMEWORKS],
+    "defaultFramework": [f.name for f in FRAMEWORKS],
+    "format": [f.name for f in FORMATS],
+    "formats": [f.name for f in FORMATS],
 }
 # Which kind of node an ID argument (or input field) names; "id"/"ids" take any.
 ID_KINDS = {
@@ -86,35 +95,60 @@ FUZZ = settings(
 )
 
 
+BASE_TIME = datetime(2026, 1, 1, tzinfo=UTC)
+DAYS = st.integers(-400, 400).map(lambda d: BASE_TIME + timedelta(days=d))
+
+
+NAME = st.from_regex(r"[A-Za-z_][A-Za-z0-9_]{0,7}", fullmatch=True)
+
+
+def _object(fields: dict[str, graphql.ValueNode]) -> graphql.ValueNode:
+    return nodes.Object(
+        [
+            graphql.ObjectFieldNode(name=graphql.NameNode(value=k), value=v)
+            for k, v in fields.items()
+        ]
+    )
+
+
 def _json_value() -> st.SearchStrategy[graphql.ValueNode]:
-    """JSON literals: scalars, lists and objects with goal-field-like keys."""
+    """JSON literals: often a built-in framework's goal fields, else anything."""
     leaves = st.one_of(
         st.text(max_size=20).map(nodes.String),
         st.integers(-1000, 1000).map(nodes.Int),
         st.booleans().map(nodes.Boolean),
     )
-
-    def obj(fields: dict[str, graphql.ValueNode]) -> graphql.ValueNode:
-        return nodes.Object(
-            [
-                graphql.ObjectFieldNode(name=graphql.NameNode(value=k), value=v)
-                for k, v in fields.items()
-            ]
-        )
-
-    keys = st.sampled_from(["description", "measure", "target", "due", "x"])
-    return st.recursive(
+    key_result = st.fixed_dictionaries(
+        {},
+        optional={
+            "description": st.text(max_size=20).map(nodes.String),
+            "target": st.integers(-1, 100).map(nodes.Int),
+            "unit": st.text(max_size=5).map(nodes.String),
+        },
+    ).map(_object)
+    by_type: dict[str, st.SearchStrategy[graphql.ValueNode]] = {
+        "text": st.text(max_size=30).map(nodes.String),
+        "date": DAYS.map(lambda t: nodes.String(t.date().isoformat())),
+        "boolean": st.booleans().map(nodes.Boolean),
+        "number": st.integers(-5, 200).map(nodes.Int),
+        "key_results": st.lists(key_result, max_size=6).map(nodes.List),
+    }
+    goal_fields = st.sampled_from(FRAMEWORKS).flatmap(
+        lambda framework: st.fixed_dictionaries(
+            {}, optional={f.name: by_type[f.type] for f in framework.fields}
+        ).map(_object)
+    )
+    anything = st.recursive(
         leaves,
         lambda inner: (
             st.lists(inner, max_size=3).map(nodes.List)
-            | st.dictionaries(keys, inner, max_size=4).map(obj)
+            | st.dictionaries(NAME, inner, max_size=4).map(_object)
         ),
         max_leaves=6,
     )
+    return goal_fields | anything
 
 
-BASE_TIME = datetime(2026, 1, 1, tzinfo=UTC)
-DAYS = st.integers(-400, 400).map(lambda d: BASE_TIME + timedelta(days=d))
 SCALARS: dict[str, st.SearchStrategy[graphql.ValueNode]] = {
     "ID": st.one_of(
         st.text(max_size=40),
@@ -124,8 +158,7 @@ SCALARS: dict[str, st.SearchStrategy[graphql.ValueNode]] = {
     ).map(nodes.String),
     "DateTime": st.one_of(
         DAYS.map(datetime.isoformat),
-        DAYS.map(lambda t: t.replace(tzinfo=None).isoformat()),
-        st.text(max_size=30),
+        DAYS.map(lambda t: t.replace(tzinfo=None).isoformat()) | st.text(max_size=30),
     ).map(nodes.String),
     "JSON": _json_value(),
     # Mostly near the limits (page sizes, percents), sometimes anywhere.
@@ -240,8 +273,8 @@ def with_user_errors(document: graphql.DocumentNode) -> graphql.DocumentNode:
     )
 
 
-class SeedIds(graphql.Visitor):
-    """Swap generated ID literals for real IDs of the kind the argument names."""
+class SeedValues(graphql.Visitor):
+    """Swap generated IDs and catalog names for real ones, by the argument's name."""
 
     def __init__(self, data: st.DataObject, ids: dict[str, list[str]]) -> None:
         super().__init__()
@@ -255,8 +288,15 @@ class SeedIds(graphql.Visitor):
         )
 
     def _seed(self, name: str, value: graphql.ValueNode) -> graphql.ValueNode | None:
+        if name in NAMES and self.data.draw(st.integers(0, 3), label=name):
+            names = st.sampled_from(NAMES[name]).map(nodes.String)
+            if isinstance(value, graphql.StringValueNode):
+                return self.data.draw(names)
+            if isinstance(value, graphql.ListValueNode):
+                return nodes.List(self.data.draw(st.lists(names, max_size=3)))
+            return None
         kind = ID_KINDS.get(name)
-        if kind is None or not self.data.draw(st.integers(0, 3), label=name):
+        if kind is None or not self.data.draw(st.integers(0, 7), label=name):
             return None
         if isinstance(value, graphql.StringValueNode):
             return self._real(kind)
@@ -347,7 +387,7 @@ async def test_no_operation_answers_a_server_error(
 ) -> None:
     ids = real_ids(api, demo)
     document = data.draw(STRATEGIES[kind, name], label=f"{kind} {name}")
-    seeded = graphql.visit(with_user_errors(document), SeedIds(data, ids))
+    seeded = graphql.visit(with_user_errors(document), SeedValues(data, ids))
     text = graphql.print_ast(seeded)
     for role in ROLES:
         response = await answer(api, text, demo.tokens[role])
