@@ -30,6 +30,7 @@ from mentorlog.plugins.builtin.formats import FORMATS
 from mentorlog.plugins.builtin.goal_frameworks import FRAMEWORKS
 from mentorlog.schema.api import schema
 from mentorlog.schema.errors import INTERNAL
+from mentorlog.schema.pagination import encode_cursor
 
 from tests.test_api_support import (  # noqa: F401
     Api,
@@ -56,12 +57,15 @@ SCOPED = {
     "meetings": "Meeting",
     "notes": "Note",
 }
-# String arguments that name a catalog entry: often a real name, so checks go on.
+# String arguments that name a catalog entry or a cursor: often a real one.
 NAMES = {
     "framework": [f.name for f in FRAMEWORKS],
     "defaultFramework": [f.name for f in FRAMEWORKS],
     "format": [f.name for f in FORMATS],
     "formats": [f.name for f in FORMATS],
+    # Cursors are positions: a few inside the demo, one past its end.
+    "after": [encode_cursor(n) for n in (1, 2, 5, 40, 10**6)],
+    "before": [encode_cursor(n) for n in (1, 2, 5, 40, 10**6)],
 }
 # Which kind of node an ID argument (or input field) names; "id"/"ids" take any.
 ID_KINDS = {
@@ -249,15 +253,43 @@ def real_ids(api: Api, demo: Demo) -> dict[str, list[str]]:
     return found
 
 
-def with_user_errors(document: graphql.DocumentNode) -> graphql.DocumentNode:
-    """Select every field of a mutation payload's userErrors, to check them too."""
+def _root_field(
+    document: graphql.DocumentNode,
+) -> tuple[graphql.OperationDefinitionNode, graphql.FieldNode]:
     (operation,) = document.definitions
     assert isinstance(operation, graphql.OperationDefinitionNode)
-    if operation.operation != graphql.OperationType.MUTATION:
-        return document
     (root,) = operation.selection_set.selections
     assert isinstance(root, graphql.FieldNode) and root.selection_set
+    return operation, root
+
+
+def _with_root(
+    operation: graphql.OperationDefinitionNode,
+    root: graphql.FieldNode,
+    variables: tuple[graphql.VariableDefinitionNode, ...] = (),
+) -> graphql.DocumentNode:
+    """The operation with its one root field replaced (and variables declared)."""
+    chosen = graphql.SelectionSetNode(selections=(root,))
+    return graphql.DocumentNode(
+        definitions=(
+            graphql.OperationDefinitionNode(
+                operation=operation.operation,
+                name=operation.name,
+                variable_definitions=variables or operation.variable_definitions,
+                directives=operation.directives,
+                selection_set=chosen,
+            ),
+        )
+    )
+
+
+def with_user_errors(document: graphql.DocumentNode) -> graphql.DocumentNode:
+    """Select every field of a mutation payload's userErrors, to check them too."""
+    operation, root = _root_field(document)
+    if operation.operation != graphql.OperationType.MUTATION:
+        return document
     extra = USER_ERRORS.selection_set.selections  # type: ignore[attr-defined]
+    assert root.selection_set is not None
     selections = graphql.SelectionSetNode(
         selections=(*root.selection_set.selections, *extra)
     )
@@ -268,18 +300,38 @@ def with_user_errors(document: graphql.DocumentNode) -> graphql.DocumentNode:
         directives=root.directives,
         selection_set=selections,
     )
-    chosen = graphql.SelectionSetNode(selections=(field,))
-    return graphql.DocumentNode(
-        definitions=(
-            graphql.OperationDefinitionNode(
-                operation=operation.operation,
-                name=operation.name,
-                variable_definitions=operation.variable_definitions,
-                directives=operation.directives,
-                selection_set=chosen,
-            ),
+    return _with_root(operation, field)
+
+
+def as_variables(
+    document: graphql.DocumentNode, kind: str
+) -> tuple[graphql.DocumentNode, dict[str, Any]]:
+    """Move the root field's literal arguments into variables, as clients send them.
+
+    Variables take another path than literals: JSON values coerced by each
+    scalar's parse_value instead of parse_literal.
+    """
+    operation, root = _root_field(document)
+    field = _root(kind).fields[root.name.value]
+    definitions, arguments, values = [], [], {}
+    for argument in root.arguments or ():
+        name = argument.name.value
+        variable = graphql.VariableNode(name=graphql.NameNode(value=name))
+        definitions.append(
+            graphql.VariableDefinitionNode(
+                variable=variable, type=graphql.parse_type(str(field.args[name].type))
+            )
         )
+        arguments.append(graphql.ArgumentNode(name=argument.name, value=variable))
+        values[name] = graphql.value_from_ast_untyped(argument.value)
+    moved = graphql.FieldNode(
+        alias=root.alias,
+        name=root.name,
+        arguments=tuple(arguments),
+        directives=root.directives,
+        selection_set=root.selection_set,
     )
+    return _with_root(operation, moved, tuple(definitions)), values
 
 
 class SeedValues(graphql.Visitor):
@@ -328,13 +380,16 @@ class SeedValues(graphql.Visitor):
         return graphql.ObjectFieldNode(name=node.name, value=value)
 
 
-async def answer(api: Api, text: str, token: str) -> httpx.Response:
+async def answer(
+    api: Api, text: str, token: str, variables: dict[str, Any] | None = None
+) -> httpx.Response:
     """POST an operation; a request that ends without an answer fails the example.
 
     The body escapes every non-ASCII character, so lone surrogates (which no UTF-8
     body can carry) reach the server as JSON escapes, as any client may send them.
     """
-    body = json.dumps({"query": text}, ensure_ascii=True).encode()
+    request = {"query": text, "variables": variables or {}}
+    body = json.dumps(request, ensure_ascii=True, allow_nan=False).encode()
     try:
         return await api.client.post(
             "/graphql",
@@ -406,11 +461,15 @@ async def test_no_operation_answers_a_server_error(
     ids = real_ids(api, demo)
     document = data.draw(STRATEGIES[kind, name], label=f"{kind} {name}")
     seeded = graphql.visit(with_user_errors(document), SeedValues(data, ids))
+    variables: dict[str, Any] = {}
+    if data.draw(st.booleans(), label="arguments as variables"):
+        seeded, variables = as_variables(seeded, kind)
     text = graphql.print_ast(seeded)
     for role in ROLES:
-        response = await answer(api, text, demo.tokens[role])
+        response = await answer(api, text, demo.tokens[role], variables)
         found = problems(response)
-        assert not found, f"as {role}:\n{text}\n" + "\n".join(found)
+        shown = f"{text}\nvariables: {json.dumps(variables)}"
+        assert not found, f"as {role}:\n{shown}\n" + "\n".join(found)
 
 
 @pytest.mark.parametrize(
