@@ -8,8 +8,9 @@ only a readable mentorship reaches them.
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Awaitable, Callable, Sequence
-from typing import Any
+from typing import Any, TypeVar
 
 from mentorlog.core.policy import ReadScope
 from mentorlog.projections import queries
@@ -17,6 +18,22 @@ from mentorlog.projections.queries import Reader, Row
 from strawberry.dataloader import DataLoader
 
 Key = tuple[str, str]
+K = TypeVar("K")
+T = TypeVar("T")
+
+
+class SharedLoader(DataLoader[K, T]):
+    """A DataLoader whose callers can be cancelled without failing the others.
+
+    Every caller of one key awaits the same future, and cancelling a task cancels
+    the future it awaits: when a field's error cancels its siblings (graphql-core
+    does), a sibling waiting on a key would cancel that key for the whole request,
+    and another field waiting on it would raise CancelledError, past every error
+    handler. Each caller awaits its own shield of the shared future instead.
+    """
+
+    def load(self, key: K) -> Awaitable[T]:
+        return asyncio.shield(super().load(key))
 
 
 def _by_id(
@@ -27,7 +44,7 @@ def _by_id(
         found = await fetch(db, ids)
         return [found.get(i) for i in ids]
 
-    return DataLoader(load_fn=load)
+    return SharedLoader(load_fn=load)
 
 
 def _by_key(db: Reader, table: str, scope: ReadScope) -> DataLoader[Key, Row | None]:
@@ -35,7 +52,7 @@ def _by_key(db: Reader, table: str, scope: ReadScope) -> DataLoader[Key, Row | N
         found = await queries.entities_by_key(db, table, keys, scope)
         return [found.get(k) for k in keys]
 
-    return DataLoader(load_fn=load)
+    return SharedLoader(load_fn=load)
 
 
 def _lists(db: Reader, table: str) -> DataLoader[str, list[Row]]:
@@ -43,7 +60,7 @@ def _lists(db: Reader, table: str) -> DataLoader[str, list[Row]]:
         grouped = await queries.rows_by_mentorship(db, table, ids)
         return [grouped[i] for i in ids]
 
-    return DataLoader(load_fn=load)
+    return SharedLoader(load_fn=load)
 
 
 class Loaders:
@@ -76,7 +93,7 @@ class Loaders:
             grouped = await queries.mentorships_of_people(db, ids, scope)
             return [grouped[i] for i in ids]
 
-        self.mentorships_of_person: DataLoader[str, list[Row]] = DataLoader(
+        self.mentorships_of_person: DataLoader[str, list[Row]] = SharedLoader(
             load_fn=mentorships_of
         )
 
@@ -84,7 +101,7 @@ class Loaders:
             counts = await queries.active_mentorship_counts(db, ids, scope)
             return [counts[i] for i in ids]
 
-        self.active_mentorships_of_person: DataLoader[str, int] = DataLoader(
+        self.active_mentorships_of_person: DataLoader[str, int] = SharedLoader(
             load_fn=active_counts
         )
 

@@ -64,8 +64,9 @@ class GoalCommands(Service):
                 framework
                 or self._load(Program, m.program_id, "programId").default_framework
             )
+            fields_set = {} if fields is None else fields
             self._check_goal(
-                self._framework(name), fields or {}, self._actor_side(m, actor)
+                self._framework(name), fields_set, self._actor_side(m, actor)
             )
             owner = owner_id or actor_person_id(actor)
             if owner is not None and m.side_of(owner) is None:
@@ -80,7 +81,7 @@ class GoalCommands(Service):
                 goal_id=goal_id,
                 title=self._maybe_seal(private, owner, title.strip()),
                 framework=name,
-                fields=self._maybe_seal(private, owner, dict(fields or {})),
+                fields=self._maybe_seal(private, owner, dict(fields_set)),
                 term=term,
                 private=private,
                 owner_id=owner,
@@ -109,7 +110,7 @@ class GoalCommands(Service):
         def change(m: Mentorship) -> str:
             goal = m.goal(goal_id)
             current = self._goal_content(goal)
-            new_fields = dict(current["fields"]) if fields is None else dict(fields)
+            new_fields = current["fields"] if fields is None else fields
             is_admin = goal["locked"] and self._is_admin(m, actor)
             m._require_changeable(goal_id, is_admin)
             self._check_goal(
@@ -126,7 +127,9 @@ class GoalCommands(Service):
                     goal["owner_id"],
                     (title or current["title"]).strip(),
                 ),
-                fields=self._maybe_seal(goal["private"], goal["owner_id"], new_fields),
+                fields=self._maybe_seal(
+                    goal["private"], goal["owner_id"], dict(new_fields)
+                ),
                 reason=self._goal_text(goal, reason),
             )
             return goal_id

@@ -106,14 +106,15 @@ class ProgramCommands(Service):
             if problems:
                 raise InvalidInput(problems)
             # Starter goals are checked as if the mentee set them.
-            self._check_goal(self._framework(name), fields or {}, "mentee")
+            fields_set = {} if fields is None else fields
+            self._check_goal(self._framework(name), fields_set, "mentee")
             goal_id = new_id()
             program.add_starter_goal(
                 actor=actor,
                 goal_id=goal_id,
                 title=title.strip(),
                 framework=name,
-                fields=dict(fields or {}),
+                fields=dict(fields_set),
                 term=term,
                 locked=locked,
             )
