@@ -222,9 +222,10 @@ class EventFeed:
         self.subscribers.add(subscriber)
         self._start()
         # The token may have gone since the socket opened: what happened before
-        # `after` is checked here, what happens later reaches the feed.
+        # `after` is checked here, in the store (a kept principal may be as old as
+        # its refresh), what happens later reaches the feed.
         try:
-            await asyncio.to_thread(self.app.principal_of, credential_id)
+            await asyncio.to_thread(self.app.principal_of, credential_id, True)
         except Unauthenticated as refused:
             self.unsubscribe(subscriber)
             raise FeedEnded(refused.message, refused.code) from None

@@ -62,6 +62,7 @@ from mentorlog.core.idempotency import (
 from mentorlog.core.inputs import check_storable, check_text, excerpt
 from mentorlog.core.mentorship import Mentorship
 from mentorlog.core.person import Person
+from mentorlog.core.principals import MAXSIZE, REFRESH_SECONDS, Principals
 from mentorlog.core.privacy import ERASED, KeyStore, MemoryKeyStore, Sealer
 from mentorlog.core.program import Program
 from mentorlog.core.storage.cache import CachingRepository
@@ -246,6 +247,9 @@ def _outermost_retries(method: Callable[P, R], name: str) -> Callable[P, R]:
 class Service(Application[UUID]):
     """The Mentoring service's plumbing; each feature's commands subclass it."""
 
+    PRINCIPAL_CACHE_MAXSIZE = "PRINCIPAL_CACHE_MAXSIZE"
+    PRINCIPAL_CACHE_REFRESH = "PRINCIPAL_CACHE_REFRESH"
+
     def __init__(
         self,
         catalog: Catalog,
@@ -263,6 +267,14 @@ class Service(Application[UUID]):
         # Commands on one stream in this process take turns; other processes
         # still meet optimistic concurrency (see _retrying).
         self._stripes = tuple(threading.Lock() for _ in range(LOCK_STRIPES))
+        # Tokens' principals, so authenticating reads no events (0 turns it off).
+        self.principals = Principals(
+            self.recorder,
+            refresh=float(
+                self.env.get(self.PRINCIPAL_CACHE_REFRESH) or REFRESH_SECONDS
+            ),
+            maxsize=int(self.env.get(self.PRINCIPAL_CACHE_MAXSIZE) or MAXSIZE),
+        )
 
     # -- plumbing --------------------------------------------------------
 

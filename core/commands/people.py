@@ -160,4 +160,7 @@ class PeopleCommands(Service):
             person.erase(actor=actor, reason=reason)
             return self._commit(str(person.id), person)
 
-        return self._retrying(attempt)
+        try:
+            return self._retrying(attempt)
+        finally:  # this process refuses the person's tokens at once (if recorded)
+            self.principals.forget(set(), {person_id})

@@ -12,7 +12,7 @@ from mentorlog.core.access import (
     new_token,
     token_hash,
 )
-from mentorlog.core.commands.base import Recorded, Service, command
+from mentorlog.core.commands.base import Recorded, Service, command, reconnecting
 from mentorlog.core.errors import (
     InvalidInput,
     NotFound,
@@ -83,14 +83,36 @@ class TokenCommands(Service):
             grant.revoke(actor=actor, reason=reason)
             return self._commit(str(grant.id), grant)
 
-        return self._retrying(attempt)
+        try:
+            return self._retrying(attempt)
+        finally:  # this process refuses the token at once (if recorded)
+            self.principals.forget({_uuid_text(credential)}, set())
 
     def authenticate(self, token: str) -> Principal:
         """Return the principal a bearer token names, or raise Unauthenticated."""
         return self.principal_of(credential_id(token))
 
-    def principal_of(self, credential: str | UUID) -> Principal:
-        """The principal of a credential that still holds, or raise Unauthenticated."""
+    def principal_of(self, credential: str | UUID, fresh: bool = False) -> Principal:
+        """The principal of a credential that still holds, or raise Unauthenticated.
+
+        Kept principals are current to within `self.principals.refresh` seconds of
+        the log (core/principals.py); `fresh` loads from the store regardless.
+        """
+        key = _uuid_text(credential)
+        generation = None
+        if not fresh:
+            kept, generation = reconnecting(
+                lambda: self.principals.get(key), "authenticating", self.lost
+            )
+            if kept is not None:
+                return kept
+        principal = self._load_principal(credential)
+        if generation is not None:
+            self.principals.put(principal, generation)
+        return principal
+
+    def _load_principal(self, credential: str | UUID) -> Principal:
+        """The principal as the Credential and Person aggregates now stand."""
         try:
             grant = self._load(Credential, credential, "token")
         except NotFound:
@@ -104,3 +126,11 @@ class TokenCommands(Service):
         if person.erased:
             raise Unauthenticated("the token's person has been erased")
         return Principal(str(grant.id), grant.person_id, grant.role, grant.program_id)
+
+
+def _uuid_text(value: str | UUID) -> str:
+    """A credential ID as kept (the UUID's text), whichever way it was given."""
+    try:
+        return str(UUID(str(value)))
+    except ValueError:
+        return str(value)
