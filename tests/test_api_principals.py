@@ -9,7 +9,7 @@ from collections.abc import Callable
 from typing import Any
 
 import pytest
-from mentorlog.core.access import credential_id
+from mentorlog.core.access import Principal, credential_id
 from mentorlog.core.principals import REFRESH_SECONDS
 
 from mentorlog.services import Services, open_services
@@ -141,3 +141,18 @@ async def test_with_the_cache_off_every_request_loads(
     for _ in range(3):
         assert (await api.post(QUERY, token=token)).status_code == 200
     assert events() >= 3
+
+
+def test_a_load_racing_a_drop_is_not_kept(services: Services) -> None:
+    """A miss loaded before a revocation was seen, put after: not kept."""
+    principals = services.app.principals
+    grace = Principal("c1", "p1", "participant")
+    kept, generation = principals.get("c1")
+    assert kept is None
+    principals.forget({"c2"}, set())  # anything dropped meanwhile
+    principals.put(grace, generation)
+    assert principals.get("c1")[0] is None
+    principals.put(grace, principals.get("c1")[1])
+    assert principals.get("c1")[0] == grace
+    principals.forget(set(), {"p1"})
+    assert principals.get("c1")[0] is None
