@@ -73,6 +73,16 @@ class Principals:
                 self._entries.move_to_end(credential_id)
             return principal, self._generation
 
+    def kept(self, credential_id: str) -> Principal | None:
+        """The kept principal when no read of the log is due, without any I/O."""
+        if not self.enabled or self.clock() - self._checked >= self.refresh:
+            return None
+        with self._lock:
+            principal = self._entries.get(credential_id)
+            if principal is not None:
+                self._entries.move_to_end(credential_id)
+            return principal
+
     def put(self, principal: Principal, generation: int) -> None:
         """Keep a principal loaded after `get` gave this generation, unless
         something was dropped since (the load may predate it)."""

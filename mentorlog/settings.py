@@ -121,6 +121,9 @@ class Settings:
     ready_max_lag: int = 100
     # Log lines as text (the default) or one JSON object per line ("json").
     log_format: str = "text"
+    # A line per HTTP request (env MENTORLOG_ACCESS_LOG=on); off by default, since
+    # writing it costs a busy server a few percent of its requests per second.
+    access_log: bool = False
     # The checkpoint signing key: a file outside the data (default: beside the
     # data dir, <data dir>.checkpoint-key); made on first use, mode 0600.
     checkpoint_key: Path | None = None
@@ -202,6 +205,7 @@ class Settings:
             max_query_cost=_positive("MENTORLOG_MAX_QUERY_COST", 0) or None,
             ready_max_lag=_positive("MENTORLOG_READY_MAX_LAG", 100),
             log_format=_log_format(env.get("MENTORLOG_LOG_FORMAT")),
+            access_log=_switch(env.get("MENTORLOG_ACCESS_LOG"), default=False),
         )
 
 

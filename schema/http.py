@@ -268,7 +268,10 @@ class GraphQLView(GraphQL[Context, None]):
         if len(token) > MAX_TOKEN_LENGTH or not token.isprintable():
             raise Unauthenticated("the token is unknown")
         app = request.app.state.services.app
-        principal: Principal = await asyncio.to_thread(app.authenticate, token)
+        # The steady state: a kept principal, no thread hop; else load it.
+        principal: Principal | None = app.kept_principal(token)
+        if principal is None:
+            principal = await asyncio.to_thread(app.authenticate, token)
         return principal
 
     async def get_context(self, request: Any, response: Any) -> Context:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Awaitable, Callable, Sequence
+from functools import cached_property
 from typing import Any, TypeVar
 
 from mentorlog.core.policy import ReadScope
@@ -64,46 +65,111 @@ def _lists(db: Reader, table: str) -> DataLoader[str, list[Row]]:
 
 
 class Loaders:
-    """The DataLoaders of one request (or of the reads after one mutation)."""
+    """The DataLoaders of one request (or of the reads after one mutation).
+
+    Each is made on first use: most requests touch two or three of them.
+    """
 
     def __init__(self, db: Reader, scope: ReadScope) -> None:
-        self.program = _by_id(db, lambda d, ids: queries.programs_by_id(d, ids, scope))
-        self.person = _by_id(db, lambda d, ids: queries.people_by_id(d, ids, scope))
-        self.mentorship = _by_id(
-            db, lambda d, ids: queries.mentorships_by_id(d, ids, scope)
+        self.db = db
+        self.scope = scope
+
+    @cached_property
+    def program(self) -> DataLoader[str, Row | None]:
+        return _by_id(
+            self.db, lambda d, ids: queries.programs_by_id(d, ids, self.scope)
         )
-        # Activity and metrics hang off objects already read through the scope.
-        self.activity = _by_id(db, queries.activity_by_mentorship)
-        self.metrics = _by_id(db, queries.metrics_by_program)
-        self.goal = _by_key(db, "goals", scope)
-        self.milestone = _by_key(db, "milestones", scope)
-        self.meeting = _by_key(db, "meetings", scope)
-        self.review = _by_key(db, "reviews", scope)
-        self.feedback = _by_key(db, "feedback", scope)
-        self.note = _by_key(db, "notes", scope)
-        self.participants = _lists(db, "participants")
-        self.goals = _lists(db, "goals")
-        self.milestones = _lists(db, "milestones")
-        self.meetings = _lists(db, "meetings")
-        self.reviews = _lists(db, "reviews")
-        self.feedback_given = _lists(db, "feedback")
-        self.notes = _lists(db, "notes")
+
+    @cached_property
+    def person(self) -> DataLoader[str, Row | None]:
+        return _by_id(self.db, lambda d, ids: queries.people_by_id(d, ids, self.scope))
+
+    @cached_property
+    def mentorship(self) -> DataLoader[str, Row | None]:
+        return _by_id(
+            self.db, lambda d, ids: queries.mentorships_by_id(d, ids, self.scope)
+        )
+
+    # Activity and metrics hang off objects already read through the scope.
+    @cached_property
+    def activity(self) -> DataLoader[str, Row | None]:
+        return _by_id(self.db, queries.activity_by_mentorship)
+
+    @cached_property
+    def metrics(self) -> DataLoader[str, Row | None]:
+        return _by_id(self.db, queries.metrics_by_program)
+
+    @cached_property
+    def goal(self) -> DataLoader[Key, Row | None]:
+        return _by_key(self.db, "goals", self.scope)
+
+    @cached_property
+    def milestone(self) -> DataLoader[Key, Row | None]:
+        return _by_key(self.db, "milestones", self.scope)
+
+    @cached_property
+    def meeting(self) -> DataLoader[Key, Row | None]:
+        return _by_key(self.db, "meetings", self.scope)
+
+    @cached_property
+    def review(self) -> DataLoader[Key, Row | None]:
+        return _by_key(self.db, "reviews", self.scope)
+
+    @cached_property
+    def feedback(self) -> DataLoader[Key, Row | None]:
+        return _by_key(self.db, "feedback", self.scope)
+
+    @cached_property
+    def note(self) -> DataLoader[Key, Row | None]:
+        return _by_key(self.db, "notes", self.scope)
+
+    @cached_property
+    def participants(self) -> DataLoader[str, list[Row]]:
+        return _lists(self.db, "participants")
+
+    @cached_property
+    def goals(self) -> DataLoader[str, list[Row]]:
+        return _lists(self.db, "goals")
+
+    @cached_property
+    def milestones(self) -> DataLoader[str, list[Row]]:
+        return _lists(self.db, "milestones")
+
+    @cached_property
+    def meetings(self) -> DataLoader[str, list[Row]]:
+        return _lists(self.db, "meetings")
+
+    @cached_property
+    def reviews(self) -> DataLoader[str, list[Row]]:
+        return _lists(self.db, "reviews")
+
+    @cached_property
+    def feedback_given(self) -> DataLoader[str, list[Row]]:
+        return _lists(self.db, "feedback")
+
+    @cached_property
+    def notes(self) -> DataLoader[str, list[Row]]:
+        return _lists(self.db, "notes")
+
+    @cached_property
+    def mentorships_of_person(self) -> DataLoader[str, list[Row]]:
+        db, scope = self.db, self.scope
 
         async def mentorships_of(ids: list[str]) -> list[list[Row]]:
             grouped = await queries.mentorships_of_people(db, ids, scope)
             return [grouped[i] for i in ids]
 
-        self.mentorships_of_person: DataLoader[str, list[Row]] = SharedLoader(
-            load_fn=mentorships_of
-        )
+        return SharedLoader(load_fn=mentorships_of)
+
+    @cached_property
+    def active_mentorships_of_person(self) -> DataLoader[str, int]:
+        db, scope = self.db, self.scope
 
         async def active_counts(ids: list[str]) -> list[int]:
             counts = await queries.active_mentorship_counts(db, ids, scope)
             return [counts[i] for i in ids]
 
-        self.active_mentorships_of_person: DataLoader[str, int] = SharedLoader(
-            load_fn=active_counts
-        )
+        return SharedLoader(load_fn=active_counts)
 
     def by_key(self, type_name: str) -> DataLoader[Key, Row | None]:
         """The loader of a per-mentorship node type, by its type name."""

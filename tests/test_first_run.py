@@ -57,6 +57,9 @@ def test_init_starts_an_installation_whose_token_works_over_http(
         ).json()
     finally:
         server.stop()
+    # No line per request unless MENTORLOG_ACCESS_LOG asks (tests/test_ops.py does).
+    assert "mentorlog serving" in server.output
+    assert "POST /graphql" not in server.output
     viewer = answer["data"]["viewer"]
     assert viewer["role"] == "ADMIN"
     assert viewer["person"] == {"displayName": "Ada Okafor"}

@@ -165,7 +165,7 @@ def test_logs_and_metrics_of_a_served_demo_hold_no_token_or_private_text(
         server = Process(
             ["serve", "--database-url", pg_settings.database_url, "--port", str(port)],
             tmp_path / "serve.log",
-            env={"MENTORLOG_LOG_FORMAT": "json"},
+            env={"MENTORLOG_LOG_FORMAT": "json", "MENTORLOG_ACCESS_LOG": "on"},
         )
         processes.append(server)
         wait_healthy(server, port)

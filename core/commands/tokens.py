@@ -92,6 +92,11 @@ class TokenCommands(Service):
         """Return the principal a bearer token names, or raise Unauthenticated."""
         return self.principal_of(credential_id(token))
 
+    def kept_principal(self, token: str) -> Principal | None:
+        """The token's principal if it is kept and current, reading nothing; else
+        None (then `authenticate`, which may read the store)."""
+        return self.principals.kept(str(credential_id(token)))
+
     def principal_of(self, credential: str | UUID, fresh: bool = False) -> Principal:
         """The principal of a credential that still holds, or raise Unauthenticated.
 
