@@ -40,6 +40,9 @@ class Mentorships(Projection):
         "CREATE INDEX IF NOT EXISTS mentorships_program "
         "ON mentorships (program_id, seq)",
         "CREATE INDEX IF NOT EXISTS mentorships_status ON mentorships (status, seq)",
+        # Keyset pages in seq order, all and by format, without a sort.
+        "CREATE INDEX IF NOT EXISTS mentorships_seq ON mentorships (seq)",
+        "CREATE INDEX IF NOT EXISTS mentorships_format ON mentorships (format, seq)",
         "CREATE TABLE IF NOT EXISTS participants ("
         "mentorship_id TEXT NOT NULL, person_id TEXT NOT NULL, role TEXT NOT NULL, "
         "side TEXT NOT NULL, position INTEGER NOT NULL, "

@@ -34,6 +34,9 @@ class People(Projection):
         "capacity INTEGER NOT NULL, active_mentorships INTEGER NOT NULL, "
         "created_at TEXT NOT NULL, updated_at TEXT NOT NULL, email TEXT, "
         "erased INTEGER NOT NULL DEFAULT 0)",
+        # Keyset pages in seq order, all and by career stage, without a sort.
+        "CREATE INDEX IF NOT EXISTS people_seq ON people (seq)",
+        "CREATE INDEX IF NOT EXISTS people_stage ON people (career_stage, seq)",
     )
 
     @handles(Person.Registered)

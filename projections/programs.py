@@ -29,6 +29,7 @@ class Programs(Projection):
         "formats TEXT NOT NULL, default_framework TEXT NOT NULL, admins TEXT NOT NULL, "
         "starter_goals TEXT NOT NULL, connection_plan TEXT NOT NULL, "
         "created_at TEXT NOT NULL, updated_at TEXT NOT NULL)",
+        "CREATE INDEX IF NOT EXISTS programs_seq ON programs (seq)",
     )
 
     @handles(Program.Created)

@@ -349,9 +349,11 @@ class MentorshipFilter:
             )
             params.append(self.participant_id)
         if self.quiet_before is not None:
+            # Correlated, so a page walks mentorships in seq order and looks
+            # each up, instead of sorting every quiet one.
             conditions.append(
-                "id IN (SELECT mentorship_id FROM activity "
-                "WHERE status = 'active' AND quiet_since < ?)"
+                "EXISTS (SELECT 1 FROM activity a WHERE a.mentorship_id = "
+                "mentorships.id AND a.status = 'active' AND a.quiet_since < ?)"
             )
             params.append(self.quiet_before)
         return conditions, params
