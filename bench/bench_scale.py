@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import asyncio
 import base64
+import gc
 import json
 import sqlite3
 import statistics
@@ -115,6 +116,8 @@ async def measure(
     app = create_app(settings)
     times: dict[str, list[float]] = {name: [] for name in QUERIES}
     async with app.router.lifespan_context(app):
+        gc.collect()
+        gc.freeze()  # as `mentorlog serve` does once started
         transport = httpx.ASGITransport(app=app)
         async with httpx.AsyncClient(transport=transport, base_url="http://b") as c:
             cursor_query = "{ mentorships(first: 50) { edges { cursor } } }"
