@@ -16,7 +16,7 @@ from starlette.applications import Starlette
 from starlette.middleware import Middleware
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
-from starlette.routing import Route, WebSocketRoute
+from starlette.routing import Mount, Route, WebSocketRoute
 
 from mentorlog import __version__
 from mentorlog.bundles import download
@@ -27,6 +27,8 @@ from mentorlog.schema.feed import EventFeed
 from mentorlog.schema.http import GraphQLView
 from mentorlog.services import Services, open_services
 from mentorlog.settings import Settings
+from mentorlog.web.security import SecurityHeaders
+from mentorlog.web.templating import STATIC_PATH, graphiql_page, static_files
 
 log = logging.getLogger("mentorlog.api")
 READY_TIMEOUT = 2.0  # seconds each readiness check may take
@@ -157,6 +159,7 @@ def create_app(
         schema,
         graphql_ide="graphiql" if settings.graphiql else None,
         max_body_bytes=settings.max_body_bytes,
+        ide_page=graphiql_page(),
     )
     return Starlette(
         routes=[
@@ -167,8 +170,12 @@ def create_app(
             Route("/audit/bundles/{mentorship_id}", download, methods=["GET"]),
             Route("/readyz", readyz, methods=["GET"]),
             Route("/metrics", metrics_endpoint, methods=["GET"]),
+            Mount(STATIC_PATH, static_files(), name="static"),
         ],
-        middleware=[Middleware(HttpMetrics, metrics=metrics)],
+        middleware=[
+            Middleware(SecurityHeaders),
+            Middleware(HttpMetrics, metrics=metrics),
+        ],
         lifespan=lifespan,
         exception_handlers=UNAVAILABLE_HANDLERS,  # type: ignore[arg-type]
     )
