@@ -1,6 +1,7 @@
 """The Starlette app: GraphQL at /graphql (HTTP, and WebSocket for subscriptions),
-/healthz, /readyz, /metrics, auditors' bundle downloads, and a lifespan for the
-services, the event feed and checkpoint signing."""
+/healthz, /readyz, /metrics, auditors' bundle downloads, the web pages and their
+static files (mentorlog/web/), and a lifespan for the services, the event feed and
+checkpoint signing."""
 
 from __future__ import annotations
 
@@ -27,6 +28,8 @@ from mentorlog.schema.feed import EventFeed
 from mentorlog.schema.http import GraphQLView
 from mentorlog.services import Services, open_services
 from mentorlog.settings import Settings
+from mentorlog.web import pages
+from mentorlog.web.reading import ReadFailed
 from mentorlog.web.security import SecurityHeaders
 from mentorlog.web.templating import STATIC_PATH, graphiql_page, static_files
 
@@ -134,6 +137,7 @@ def create_app(
         app.state.follows_projections = run_projections
         app.state.feed = feed = EventFeed(opened)
         app.state.metrics = metrics
+        app.state.schema = schema  # the pages read through it (mentorlog/web/)
         opened.app.observer = metrics
         metrics.watch(opened, feed)
         try:
@@ -170,6 +174,7 @@ def create_app(
             Route("/audit/bundles/{mentorship_id}", download, methods=["GET"]),
             Route("/readyz", readyz, methods=["GET"]),
             Route("/metrics", metrics_endpoint, methods=["GET"]),
+            *pages.ROUTES,
             Mount(STATIC_PATH, static_files(), name="static"),
         ],
         middleware=[
@@ -177,5 +182,8 @@ def create_app(
             Middleware(HttpMetrics, metrics=metrics),
         ],
         lifespan=lifespan,
-        exception_handlers=UNAVAILABLE_HANDLERS,  # type: ignore[arg-type]
+        exception_handlers={  # type: ignore[arg-type]
+            **UNAVAILABLE_HANDLERS,
+            ReadFailed: pages.read_failed,
+        },
     )

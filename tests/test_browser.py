@@ -89,3 +89,59 @@ def test_graphiql_runs_a_query_offline(
     assert len(introspections) == 1  # the schema, fetched once the token came
     assert watch.offsite() == []
     assert watch.errors == []
+
+
+def sign_in(tab: Any, served: Served, token: str, path: str = "/") -> None:
+    """Open a page, get sent to the sign-in form, paste the token, come back."""
+    tab.goto(f"{served.base}{path}")
+    assert "/signin" in tab.url
+    tab.fill("#token", token)
+    tab.click("main button[type=submit]")
+    tab.wait_for_load_state()
+
+
+def test_an_auditor_reads_a_timeline_in_order_with_names(
+    site: tuple[Served, Demo], page: tuple[Any, Watch]
+) -> None:
+    served, demo = site
+    tab, watch = page
+    timeline = f"/mentorships/{demo.node('Mentorship', 'one_on_one')}/timeline"
+    tab.goto(f"{served.base}/")
+    screenshot(tab, "signin")
+    sign_in(tab, served, demo.tokens["auditor"], timeline)
+    assert tab.url.endswith(timeline)
+    rows = tab.locator("table.events tbody tr")
+    sequences = [int(n) for n in tab.locator("table.events td.seq").all_inner_texts()]
+    assert sequences == list(range(1, len(sequences) + 1)) and len(sequences) > 20
+    first = rows.nth(0).inner_text()
+    assert "Mentorship proposed" in first and "system: demo" in first
+    assert "Mentorship started" in rows.nth(1).inner_text()
+    assert "Ada Okafor" in rows.nth(1).inner_text()
+    hashes = tab.locator("table.events code.hash").all_inner_texts()
+    assert all(len(h) == 64 for h in hashes)
+    body = tab.locator("main").inner_text()
+    assert "[private content hidden]" in body
+    assert "Negotiate a raise" not in body  # Sam's private goal
+    assert "The hash chain of all" in body
+    screenshot(tab, "timeline")
+    tab.locator("a:text('as of')").nth(8).click()
+    tab.wait_for_load_state()
+    assert "As of event 9" in tab.locator(".asof").inner_text()
+    assert tab.locator("tr.after").count() == len(sequences) - 9
+    tab.emulate_media(media="print")
+    assert not tab.locator("header.top").is_visible()
+    screenshot(tab, "timeline-print")
+    tab.emulate_media(media="screen")
+    with tab.expect_download() as download:
+        tab.click("text=Download the audit bundle")
+    assert download.value.suggested_filename == "audit-bundle.zip"
+    home = tab.goto(f"{served.base}/")
+    assert home is not None and home.ok
+    screenshot(tab, "home")
+    tab.click("header button:text('Sign out')")
+    tab.wait_for_load_state()
+    assert "/signin" in tab.url
+    tab.goto(f"{served.base}{timeline}")
+    assert "/signin" in tab.url
+    assert watch.offsite() == []
+    assert watch.errors == []
