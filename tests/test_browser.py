@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import csv
+import io
 import json
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -145,3 +148,58 @@ def test_an_auditor_reads_a_timeline_in_order_with_names(
     assert "/signin" in tab.url
     assert watch.offsite() == []
     assert watch.errors == []
+
+
+def test_an_admin_sees_the_dashboard_and_downloads_its_csv(
+    site: tuple[Served, Demo], page: tuple[Any, Watch]
+) -> None:
+    served, demo = site
+    tab, watch = page
+    dashboard = f"/programs/{demo.node('Program', 'program')}/dashboard"
+    sign_in(tab, served, demo.tokens["admin"], dashboard)
+    assert tab.url.endswith(dashboard)
+    assert tab.locator("h1").inner_text() == "Engineering Career Mentoring 2026"
+    charts = tab.locator("figure.chart svg")
+    assert charts.count() == 5
+    for i in range(5):
+        box = charts.nth(i).bounding_box()
+        assert box is not None and box["width"] > 200 and box["height"] > 100
+    assert tab.locator("figure.chart rect.bar").count() > 5
+    assert tab.locator("figure.chart circle.point").count() > 3
+    screenshot(tab, "dashboard")
+    for name, header in (
+        ("mentorships", "mentorship_id"),
+        ("goals", "goal_id"),
+        ("metrics", "active_at_end"),
+    ):
+        with tab.expect_download() as download:
+            tab.click(f"a[href$='/{name}.csv']")
+        path = download.value.path()
+        text = Path(path).read_text("utf-8")
+        rows = list(csv.DictReader(io.StringIO(text)))
+        assert rows and header in rows[0], name
+        assert "Negotiate a raise" not in text and "secretly" not in text
+    assert watch.offsite() == []
+    assert watch.errors == []
+
+
+def test_a_participant_cannot_open_another_programs_dashboard(
+    site: tuple[Served, Demo], page: tuple[Any, Watch]
+) -> None:
+    served, demo = site
+    tab, _ = page
+    other = f"/programs/{demo.node('Program', 'other_program')}/dashboard"
+    sign_in(tab, served, demo.tokens["participant"], other)
+    refused = tab.goto(f"{served.base}{other}")
+    assert refused is not None and refused.status == 404
+    assert "Design Guild" not in tab.content()
+    export = tab.request.get(
+        f"{served.base}/programs/{demo.node('Program', 'other_program')}"
+        "/export/mentorships.csv"
+    )
+    assert export.status == 404
+    own = tab.goto(
+        f"{served.base}/programs/{demo.node('Program', 'program')}/dashboard"
+    )
+    assert own is not None and own.status == 404  # dashboards are for admins
+    screenshot(tab, "dashboard-refused")
