@@ -4,12 +4,24 @@ the timeline's access rules."""
 from __future__ import annotations
 
 import re
+from pathlib import Path
 
+import httpx
 import pytest
 
-from mentorlog.demo import DEMO
+from mentorlog.demo import DEMO, demo_tokens, load_demo
+from mentorlog.services import open_services
+from mentorlog.settings import Settings
 from mentorlog.web.security import CONTENT_SECURITY_POLICY
-from tests.test_api_support import Api, Demo, api_fixture, demo_fixture  # noqa: F401
+from tests.conftest import INSTALLED_PLUGINS
+from tests.processes import Process, free_port, wait_healthy
+from tests.test_api_support import (  # noqa: F401
+    Api,
+    Demo,
+    api_fixture,
+    bearer,
+    demo_fixture,
+)
 
 # The pages read through the API's schema, whose storage is tested on both backends.
 pytestmark = pytest.mark.sqlite_only("the pages read through the schema")
@@ -113,3 +125,31 @@ async def test_the_timeline_reads_as_the_api_does(api: Api, demo: Demo) -> None:
         f"/audit/bundles/{demo.node('Mentorship', 'one_on_one')}"
     )
     assert bundle.status_code == 403  # bundles are for auditors
+
+
+def test_serve_prints_the_pages_addresses(tmp_path: Path) -> None:
+    data = tmp_path / "data"
+    services = open_services(
+        Settings(data_dir=data, disabled_plugins=INSTALLED_PLUGINS)
+    )
+    try:
+        tokens = demo_tokens(services.app, load_demo(services.app))
+        services.runner.catch_up()
+    finally:
+        services.close()
+    port = free_port()
+    server = Process(
+        ["serve", "--data", str(data), "--port", str(port)], tmp_path / "serve.log"
+    )
+    try:
+        wait_healthy(server, port)
+        lines = server.output.splitlines()
+        named = dict(line.split(maxsplit=1) for line in lines[1:5])
+        base = f"http://127.0.0.1:{port}"
+        assert named["GraphiQL"] == f"{base}/graphql"
+        for name, token in (("dashboard", "admin"), ("timeline", "auditor")):
+            page = httpx.get(named[name], headers=bearer(tokens[token]))
+            assert page.status_code == 200, (name, page.text)
+            assert "<h1>" in page.text
+    finally:
+        server.stop()
