@@ -23,6 +23,7 @@ SESSION_COOKIE = "mentorlog_session"
 CSRF_COOKIE = "mentorlog_csrf"
 CSRF_FIELD = "csrf"
 SESSION_SECONDS = 8 * 3600
+CSRF_BYTES = 32
 
 
 def authorization(request: Request) -> str:
@@ -51,15 +52,17 @@ async def check_token(request: Request, token: str) -> Principal:
 def csrf_value(request: Request) -> str:
     """The request's CSRF value: its cookie's, or a new one (set by remember_csrf)."""
     existing = request.cookies.get(CSRF_COOKIE, "")
-    if len(existing) == 43:
+    if len(existing) >= CSRF_BYTES:
         return existing
-    value: str = request.state.__dict__.setdefault("csrf", secrets.token_urlsafe(32))
-    return value
+    made: str | None = getattr(request.state, "csrf", None)
+    if made is None:
+        made = request.state.csrf = secrets.token_urlsafe(CSRF_BYTES)
+    return made
 
 
 def remember_csrf(request: Request, response: Response) -> None:
     """Set the CSRF cookie when the page made a new value."""
-    value = request.state.__dict__.get("csrf")
+    value = getattr(request.state, "csrf", None)
     if value is not None:
         _cookie(request, response, CSRF_COOKIE, value)
 
