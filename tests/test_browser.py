@@ -90,6 +90,15 @@ def test_graphiql_runs_a_query_offline(
     assert "Grow from junior to mid-level backend engineer." in result
     screenshot(tab, "graphiql")
     assert len(introspections) == 1  # the schema, fetched once the token came
+    other = json.dumps({"Authorization": f"Bearer {demo.tokens['admin']}"})
+    tab.locator(".graphiql-editor-tool .graphiql-editor").last.click()
+    tab.keyboard.press("Control+A")
+    with tab.expect_response(
+        lambda r: "IntrospectionQuery" in (r.request.post_data or "")
+    ) as again:
+        tab.keyboard.insert_text(other)
+    assert again.value.status == 200
+    assert len(introspections) == 2  # fetched again for the new headers
     assert watch.offsite() == []
     assert watch.errors == []
 
