@@ -109,6 +109,8 @@ async def test_the_timeline_reads_as_the_api_does(api: Api, demo: Demo) -> None:
     assert "erased person" in page.text and "Sam Whitfield" not in page.text
     assert "Negotiate a raise" not in page.text and "secretly" not in page.text
     assert "[private content hidden]" in page.text
+    assert "Mentorship proposed" in page.text  # the type in words, and its docstring
+    assert "The mentorship was proposed: its program, format and people." in page.text
     bundle = await api.client.get(
         f"/audit/bundles/{demo.node('Mentorship', 'one_on_one')}"
     )

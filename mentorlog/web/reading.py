@@ -60,5 +60,5 @@ def in_words(type_name: str) -> str:
 
 def description_of(request: Request, type_name: str) -> str:
     """A GraphQL type's description (an event's docstring), or ''."""
-    found = request.app.state.schema._schema.get_type(type_name)
+    found = request.app.state.schema.get_type_by_name(type_name)
     return (getattr(found, "description", None) or "").strip()
