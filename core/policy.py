@@ -257,6 +257,11 @@ def program_people(principal: Principal) -> ReadScope:
     return replace(read_scope(principal), all_people=False)
 
 
+def may_read_metrics(principal: Principal, program_id: str) -> bool:
+    """A program's metrics, trends and exports: its admins and auditors."""
+    return principal.is_auditor or principal.administers(program_id)
+
+
 def may_verify(principal: Principal) -> bool:
     """Only auditors verify the hash chains."""
     return principal.is_auditor

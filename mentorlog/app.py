@@ -1,6 +1,7 @@
 """The Starlette app: GraphQL at /graphql (HTTP, and WebSocket for subscriptions),
-/healthz, /readyz, /metrics, auditors' bundle downloads, and a lifespan for the
-services, the event feed and checkpoint signing."""
+/healthz, /readyz, /metrics, auditors' bundle downloads, the web pages and their
+static files (mentorlog/web/), and a lifespan for the services, the event feed and
+checkpoint signing."""
 
 from __future__ import annotations
 
@@ -16,7 +17,7 @@ from starlette.applications import Starlette
 from starlette.middleware import Middleware
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
-from starlette.routing import Route, WebSocketRoute
+from starlette.routing import Mount, Route, WebSocketRoute
 
 from mentorlog import __version__
 from mentorlog.bundles import download
@@ -27,6 +28,10 @@ from mentorlog.schema.feed import EventFeed
 from mentorlog.schema.http import GraphQLView
 from mentorlog.services import Services, open_services
 from mentorlog.settings import Settings
+from mentorlog.web import dashboard, pages
+from mentorlog.web.reading import ReadFailed
+from mentorlog.web.security import SecurityHeaders
+from mentorlog.web.templating import STATIC_PATH, graphiql_page, static_files
 
 log = logging.getLogger("mentorlog.api")
 READY_TIMEOUT = 2.0  # seconds each readiness check may take
@@ -132,6 +137,7 @@ def create_app(
         app.state.follows_projections = run_projections
         app.state.feed = feed = EventFeed(opened)
         app.state.metrics = metrics
+        app.state.schema = schema  # the pages read through it (mentorlog/web/)
         opened.app.observer = metrics
         metrics.watch(opened, feed)
         try:
@@ -157,6 +163,7 @@ def create_app(
         schema,
         graphql_ide="graphiql" if settings.graphiql else None,
         max_body_bytes=settings.max_body_bytes,
+        ide_page=graphiql_page(),
     )
     return Starlette(
         routes=[
@@ -167,8 +174,17 @@ def create_app(
             Route("/audit/bundles/{mentorship_id}", download, methods=["GET"]),
             Route("/readyz", readyz, methods=["GET"]),
             Route("/metrics", metrics_endpoint, methods=["GET"]),
+            *pages.ROUTES,
+            *dashboard.ROUTES,
+            Mount(STATIC_PATH, static_files(), name="static"),
         ],
-        middleware=[Middleware(HttpMetrics, metrics=metrics)],
+        middleware=[
+            Middleware(SecurityHeaders),
+            Middleware(HttpMetrics, metrics=metrics),
+        ],
         lifespan=lifespan,
-        exception_handlers=UNAVAILABLE_HANDLERS,  # type: ignore[arg-type]
+        exception_handlers={  # type: ignore[arg-type]
+            **UNAVAILABLE_HANDLERS,
+            ReadFailed: pages.read_failed,
+        },
     )

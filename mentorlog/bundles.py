@@ -5,7 +5,8 @@ with its chain hash, leaf index and inclusion proof), checkpoint.txt (the signed
 checkpoint the proofs lead to), public-key.txt (the verifier key), erased.json (the
 people whose keys were destroyed), verify_bundle.py (the standalone verifier) and a
 README for the auditor. Nothing in it needs mentorlog, its database or its keys.
-Auditors download one as a zip from GET /audit/bundles/{mentorship's global ID}.
+Auditors download one as a zip from GET /audit/bundles/{mentorship's global ID},
+with their token as a bearer or their pages' session cookie (the timeline links it).
 """
 
 from __future__ import annotations
@@ -134,6 +135,7 @@ async def download(request: Request) -> Response:
     from mentorlog.core.errors import Unauthenticated
     from mentorlog.core.policy import may_verify
     from mentorlog.schema.http import GraphQLView
+    from mentorlog.web.session import authorization
 
     def error(status: int, code: str, message: str) -> Response:
         return JSONResponse(
@@ -142,9 +144,7 @@ async def download(request: Request) -> Response:
         )
 
     try:
-        principal = await GraphQLView._principal(
-            request, request.headers.get("authorization", "")
-        )
+        principal = await GraphQLView._principal(request, authorization(request))
     except Unauthenticated as refused:
         return error(401, "UNAUTHENTICATED", refused.message)
     parsed = ids.parse_global_id(request.path_params["mentorship_id"])

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
+from typing import Any, ClassVar
 
 from mentorlog.projections.base import Projection, handles, iso, oid
 from mentorlog.projections.feedback import FeedbackMetrics
@@ -162,8 +162,11 @@ class ProgramMetrics(
     """
 
     name = "program_metrics"
-    tables = ("program_metrics", "program_metrics_mentorships")
-    ddl = (
+    tables: ClassVar[tuple[str, ...]] = (
+        "program_metrics",
+        "program_metrics_mentorships",
+    )
+    ddl: ClassVar[tuple[str, ...]] = (
         "CREATE TABLE IF NOT EXISTS program_metrics ("
         "program_id TEXT PRIMARY KEY, seq INTEGER NOT NULL, "
         + "".join(f"{name} INTEGER NOT NULL, " for name in COUNTS)

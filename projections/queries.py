@@ -459,6 +459,14 @@ async def metrics_by_program(db: Reader, ids: Sequence[str]) -> dict[str, Row]:
     return {r["program_id"]: r for r in rows}
 
 
+async def trends_of_program(db: Reader, program_id: str) -> list[Row]:
+    """A program's rows of program_trends, oldest month first."""
+    return await db.fetch(
+        "SELECT * FROM program_trends WHERE program_id = ? ORDER BY month",
+        [program_id],
+    )
+
+
 # -- positions -----------------------------------------------------------------------
 
 

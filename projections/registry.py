@@ -13,6 +13,7 @@ from mentorlog.projections.milestones import Milestones
 from mentorlog.projections.notes import Notes
 from mentorlog.projections.people import People
 from mentorlog.projections.program_metrics import ProgramMetrics
+from mentorlog.projections.program_trends import ProgramTrends
 from mentorlog.projections.programs import Programs
 from mentorlog.projections.reviews import Reviews
 
@@ -31,5 +32,6 @@ def all_projections(sealer: Sealer | None = None) -> list[Projection]:
         Notes,
         Activity,
         ProgramMetrics,
+        ProgramTrends,
     ]
     return [kind(sealer) for kind in kinds]

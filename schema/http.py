@@ -18,7 +18,8 @@ Every operation needs `Authorization: Bearer <token>`; without one, or with an
 unknown or revoked token (or one of an erased person), the answer is 401 with a
 GraphQL-shaped error whose code is UNAUTHENTICATED, before the document is even
 parsed. Only the GraphiQL page (when enabled) is served without a token; it sends
-none of its own.
+none of its own. The app gives the view its own GraphiQL page (mentorlog/web/),
+which loads only assets the app serves.
 
 Subscriptions run over a WebSocket at the same path with the graphql-transport-ws
 protocol (schema/websocket.py). The token goes in the `connection_init` payload,
@@ -157,6 +158,7 @@ class GraphQLView(GraphQL[Context, None]):
         schema: Any,
         graphql_ide: Any = "graphiql",
         max_body_bytes: int = DEFAULT_MAX_BODY_BYTES,
+        ide_page: str | None = None,
     ) -> None:
         super().__init__(
             schema,
@@ -164,6 +166,12 @@ class GraphQLView(GraphQL[Context, None]):
             subscription_protocols=(GRAPHQL_TRANSPORT_WS_PROTOCOL,),
         )
         self.max_body_bytes = max_body_bytes
+        self.ide_page = ide_page
+
+    @property
+    def graphql_ide_html(self) -> str:
+        """The IDE's page: the one given (served on local assets), or Strawberry's."""
+        return self.ide_page or super().graphql_ide_html
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         """Serve HTTP (answering every failure as a GraphQL error); defer the rest."""

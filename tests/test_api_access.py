@@ -37,6 +37,7 @@ from tests.test_api_support import (  # noqa: F401
     Api,
     Demo,
     api_fixture,
+    bearer,
     demo_fixture,
     gid,
     node_id,
@@ -948,3 +949,25 @@ async def test_an_admin_proposes_anyone_in_the_organisation(
         {"role": "mentor", "person": {"displayName": "Rae"}},
         {"role": "mentee", "person": {"displayName": "Nia New"}},
     ]
+
+
+# Who opens a program's dashboard and its exports (the pages, mentorlog/web/).
+DASHBOARDS = {
+    "admin": {"program"},
+    "other_admin": {"other_program"},
+    "auditor": {"program", "other_program"},
+    "participant": set(),
+    "other_participant": set(),
+    "partner": set(),
+}
+
+
+async def test_dashboards_and_exports_with_every_role(api: Api, demo: Demo) -> None:
+    assert set(DASHBOARDS) == set(demo.tokens)
+    for role, token in demo.tokens.items():
+        for program in ("program", "other_program"):
+            base = f"/programs/{demo.node('Program', program)}"
+            for path in ("/dashboard", "/export/metrics.csv", "/export/goals.csv"):
+                answer = await api.client.get(base + path, headers=bearer(token))
+                expected = 200 if program in DASHBOARDS[role] else 404
+                assert answer.status_code == expected, (role, program, path)

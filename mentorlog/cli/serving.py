@@ -88,10 +88,11 @@ def serve(
     port: int,
     no_projections: bool,
 ) -> None:
-    """Serve the GraphQL API at /graphql (start with 'init' or 'demo')."""
+    """Serve the GraphQL API at /graphql and the pages (start with 'init' or 'demo')."""
     import uvicorn
 
     from mentorlog.app import create_app
+    from mentorlog.web.addresses import addresses
 
     settings = settings_for(data_dir, database_url)
     services = open_services(settings, create=False)
@@ -106,6 +107,9 @@ def serve(
         + (" (projections run by 'mentorlog worker')" if no_projections else ""),
         highlight=False,
     )
+    shown = f"[{host}]" if ":" in host else host
+    for name, address in addresses(services, f"http://{shown}:{port}"):
+        console.print(f"  {name:<10} {literal(address)}", highlight=False)
     config = server_config(
         create_app(settings, services, run_projections=not no_projections),
         settings,

@@ -7,6 +7,7 @@ from datetime import datetime
 from typing import Annotated, Any
 
 import strawberry
+from mentorlog.core.policy import may_read_metrics
 from mentorlog.projections import queries
 from mentorlog.projections.queries import MentorshipFilter, Row
 from mentorlog.schema.context import Info
@@ -160,7 +161,7 @@ class Program(relay.Node):
     )
     async def metrics(self, info: Info) -> ProgramMetrics | None:
         context = info.context
-        if not (context.scope.everything or context.principal.administers(self.id)):
+        if not may_read_metrics(context.principal, self.id):
             return None
         row = await context.loaders.metrics.load(self.id)
         return ProgramMetrics.from_row(row) if row else None
