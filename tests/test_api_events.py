@@ -87,6 +87,7 @@ def _without_log(node: dict[str, Any]) -> dict[str, Any]:
 async def test_the_feed_is_the_log_in_order_as_each_token_may_read_it(
     api: Api, demo: Demo
 ) -> None:
+    await api.settle()  # each event's mentorship is read from the read models
     every = await _all(api, demo.tokens["auditor"])
     mentorships = {n["mentorship"]["id"]: n["mentorship"]["id"] for n in every}
     assert demo.node("Mentorship", "other_mentorship") in mentorships
@@ -116,6 +117,7 @@ async def test_the_feed_is_the_log_in_order_as_each_token_may_read_it(
 async def test_the_feed_filters_by_type_program_and_mentorship(
     api: Api, demo: Demo
 ) -> None:
+    await api.settle()
     auditor = demo.tokens["auditor"]
     everything = await _all(api, auditor)
     one_on_one = demo.node("Mentorship", "one_on_one")
