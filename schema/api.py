@@ -21,6 +21,7 @@ from mentorlog.schema.audit import VerifyQueries
 from mentorlog.schema.cost import CostLimiter
 from mentorlog.schema.direct_resolvers import trim
 from mentorlog.schema.errors import MaskWithErrorId, should_mask
+from mentorlog.schema.events import EventQueries
 from mentorlog.schema.feedback import FeedbackMutations
 from mentorlog.schema.goals import GoalMutations
 from mentorlog.schema.history import EVENT_TYPES
@@ -79,6 +80,7 @@ class Query(
     ProgramQueries,
     PeopleQueries,
     MentorshipQueries,
+    EventQueries,
     VerifyQueries,
     TransparencyQueries,
     CatalogQueries,

@@ -11,7 +11,10 @@ It wakes on its own poll interval (SQLite), when this process records an event
 (`poke`, called after every mutation), and on PostgreSQL as soon as any process
 commits events, through the same LISTEN/NOTIFY listener the projection runner uses.
 It runs only while someone subscribes; a subscriber sees the events recorded after
-it subscribed, in the order of the log.
+it subscribed, in the order of the log, or, subscribing `after` a position, first
+the events since then: it catches up by reading the log itself (its own pages, its
+own facts) and joins the feed once it has reached the feed's position, at a moment
+when the feed is not dispatching, so no event is missed or sent twice at the seam.
 """
 
 from __future__ import annotations
@@ -126,6 +129,8 @@ class Subscriber:
         default_factory=lambda: asyncio.Queue(QUEUE_SIZE)
     )
     ended: bool = False
+    # Still reading the log from `after` itself: the feed only ends it meanwhile.
+    catching_up: bool = False
 
     def wants(self, item: FeedItem) -> bool:
         """True when the item is new to this subscriber and about what it follows."""
@@ -155,7 +160,7 @@ class Subscriber:
         if self.ended:
             return
         self.ended = True
-        if force:
+        if force or self.queue.full():
             while not self.queue.empty():
                 self.queue.get_nowait()
         self.queue.put_nowait(reason)
@@ -206,19 +211,26 @@ class EventFeed:
         person_id: str,
         mentorship_id: str | None = None,
         program_id: str | None = None,
+        after: int | None = None,
     ) -> Subscriber:
-        """A subscriber to the events recorded from now on, about one mentorship or
-        one program's mentorships."""
-        head = await asyncio.to_thread(self.app.recorder.max_notification_id)
+        """A subscriber to the events recorded from now on (or after a position of
+        the log), about one mentorship or one program's mentorships."""
+        head = await asyncio.to_thread(self.app.recorder.max_notification_id) or 0
+        if after is not None and after > head:
+            raise FeedEnded(
+                f"the log has no position {after} yet: resume from a cursor it gave",
+                "BAD_USER_INPUT",
+            )
         subscriber = Subscriber(
-            after=head or 0,
+            after=head if after is None else after,
             credential_id=credential_id,
             person_id=person_id,
             mentorship_id=mentorship_id,
             program_id=program_id,
+            catching_up=after is not None and after < head,
         )
         if not self.subscribers:
-            self.position = subscriber.after  # nobody needs what came before
+            self.position = head  # nobody needs what came before
         self.subscribers.add(subscriber)
         self._start()
         # The token may have gone since the socket opened: what happened before
@@ -238,6 +250,9 @@ class EventFeed:
     async def items(self, subscriber: Subscriber) -> AsyncIterator[FeedItem]:
         """A subscriber's items as they come; raises FeedEnded when it is ended."""
         try:
+            if subscriber.catching_up:
+                async for caught in self._catch_up(subscriber):
+                    yield caught
             while True:
                 item = await subscriber.queue.get()
                 if isinstance(item, FeedEnded):
@@ -245,6 +260,33 @@ class EventFeed:
                 yield item
         finally:
             self.unsubscribe(subscriber)
+
+    async def _catch_up(self, subscriber: Subscriber) -> AsyncIterator[FeedItem]:
+        """The subscriber's items from its position until it reaches the feed's,
+        read from the log here; then it joins the feed."""
+        facts: OrderedDict[str, Facts] = OrderedDict()
+        wanted = (
+            subscriber.program_id is not None,
+            frozenset([subscriber.mentorship_id] if subscriber.mentorship_id else []),
+        )
+        while not subscriber.ended:
+            # No await between this check and the switch: the feed dispatches
+            # only what lies past its position, which the subscriber has reached.
+            if subscriber.after >= self.position:
+                subscriber.catching_up = False
+                return
+            items, endings, last, _ = await asyncio.to_thread(
+                self._read, subscriber.after, wanted, facts
+            )
+            ending = endings.of(subscriber)
+            for item in items:
+                if ending is not None and item.notification_id > ending[0]:
+                    break
+                if subscriber.wants(item):
+                    yield item
+            if ending is not None:
+                subscriber.end(ending[1])
+            subscriber.after = max(subscriber.after, last)
 
     def poke(self) -> None:
         """Read the log now rather than at the next poll (thread-safe)."""
@@ -294,7 +336,7 @@ class EventFeed:
             self._wake.clear()
             try:
                 items, endings, last, count = await asyncio.to_thread(
-                    self._read, self.position, self._needs_facts()
+                    self._read, self.position, self._needs_facts(), self._facts
                 )
             except Exception:
                 log.exception("event feed: reading the log failed; retrying")
@@ -324,7 +366,7 @@ class EventFeed:
         for subscriber in list(self.subscribers):
             ending = endings.of(subscriber)
             until = ending[0] if ending is not None else None
-            for item in items:
+            for item in [] if subscriber.catching_up else items:
                 if until is not None and item.notification_id > until:
                     break
                 if subscriber.wants(item):
@@ -333,9 +375,13 @@ class EventFeed:
                 subscriber.end(ending[1])
 
     def _read(
-        self, position: int, wanted: tuple[bool, frozenset[str]]
+        self,
+        position: int,
+        wanted: tuple[bool, frozenset[str]],
+        known: OrderedDict[str, Facts],
     ) -> tuple[list[FeedItem], Endings, int, int]:
-        """Read a page after position (in a worker thread).
+        """Read a page after position (in a worker thread), keeping the facts of
+        the mentorships it reads in `known`.
 
         Returns the items, the revoked credentials and erased people, the last
         notification ID read and how many notifications were read.
@@ -366,7 +412,7 @@ class EventFeed:
                 )
             else:
                 # Facts kept of it would miss this event (a share, say): forget them.
-                self._facts.pop(key, None)
+                known.pop(key, None)
         links: dict[str, dict[int, str]] = {}
         items = []
         for notification_id, event in decoded:
@@ -375,13 +421,15 @@ class EventFeed:
                 recorder: Any = self.app.recorder
                 links[key] = dict(recorder.select_links(event.originator_id))
             entry = to_entry(event, links[key].get(event.originator_version, ""))
-            facts = self._facts_of(key, entry)
+            facts = self._facts_of(key, entry, known)
             items.append(FeedItem(notification_id, key, facts, entry))
         return items, endings, notifications[-1].id, len(notifications)
 
-    def _facts_of(self, mentorship_id: str, entry: HistoryEntry) -> Facts:
+    def _facts_of(
+        self, mentorship_id: str, entry: HistoryEntry, known: OrderedDict[str, Facts]
+    ) -> Facts:
         """The mentorship's facts right after this event, kept as its events go by."""
-        facts = self._facts.get(mentorship_id)
+        facts = known.get(mentorship_id)
         if facts is None:
             # As of this event, so each event is shown to whom it was readable by.
             state: Any = self.app.repository.get(
@@ -392,8 +440,8 @@ class EventFeed:
             readers = dict(facts.readers)
             if track(readers, entry.type, entry.payload):
                 facts = Facts(facts.program_id, facts.person_ids, readers)
-        self._facts[mentorship_id] = facts
-        self._facts.move_to_end(mentorship_id)
-        while len(self._facts) > FACTS_CACHE:
-            self._facts.popitem(last=False)
+        known[mentorship_id] = facts
+        known.move_to_end(mentorship_id)
+        while len(known) > FACTS_CACHE:
+            known.popitem(last=False)
         return facts

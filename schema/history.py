@@ -39,6 +39,7 @@ from mentorlog.projections.readers import (
 from mentorlog.schema.context import Info
 from mentorlog.schema.enums import FeedbackSource, GoalTerm, RoleSide, SupportKind
 from mentorlog.schema.errors import ClientError
+from mentorlog.schema.graph import MentorshipRef, mentorship_of
 from mentorlog.schema.ids import global_id, scoped_node_id
 from mentorlog.schema.pagination import (
     DEFAULT_PAGE_SIZE,
@@ -75,7 +76,21 @@ class MentorshipEvent:
         "(the content of a private goal or note not shared with you); those fields "
         "are null."
     )
+    position: int | None = strawberry.field(
+        default=None,
+        description="Its place in the whole event log, in recorded order (the "
+        "global position; each event of every stream has its own): what an "
+        "`events` cursor stands for. Given by `events` and the subscriptions; "
+        "null in a mentorship's history, which reads one stream, not the log.",
+    )
     stream: strawberry.Private[str]
+
+    @strawberry.field(
+        description="The mentorship it belongs to (null only for a moment, while "
+        "the read models have not reached a new mentorship)."
+    )
+    async def mentorship(self, info: Info) -> MentorshipRef | None:
+        return await mentorship_of(info, self.stream, None)
 
     @strawberry.field(
         description="Its leaf in the log's Merkle tree and the proof that the log "
@@ -285,8 +300,12 @@ def to_event(
     principal: Principal,
     readers: Mapping[Item, Readers],
     open_sealed: Opener,
+    position: int | None = None,
 ) -> MentorshipEvent | None:
-    """The GraphQL object of one stored event (None for an unknown event type)."""
+    """The GraphQL object of one stored event (None for an unknown event type).
+
+    `position`: its place in the log, where the caller read it from the log.
+    """
     cls = EVENT_TYPES.get(entry.type)
     if cls is None:
         return None
@@ -313,6 +332,7 @@ def to_event(
         actor=Actor.parse(entry.actor),
         hash=entry.hash,
         content_hidden=hidden,
+        position=position,
         stream=mentorship_id,
         **values,
     )

@@ -3,8 +3,12 @@
 Subscriptions run over a WebSocket at /graphql with the graphql-transport-ws protocol;
 the token goes in the `connection_init` payload as `{"Authorization": "Bearer ..."}`.
 Each pushes the events recorded after it began, in the order of the log, typed as in
-a mentorship's history (private goal content hidden from all but its owner). What
-the token may not read ends the subscription with the error an unknown ID gets.
+a mentorship's history (private goal content hidden from all but its owner), each
+with its `position` in the log and its mentorship. Given `after` (a cursor of the
+`events` query, or an event's position as one), it first sends what was recorded
+since, then goes on live: a client that read the log up to a cursor, or lost its
+socket, resumes there and gets each event exactly once. What the token may not read
+ends the subscription with the error an unknown ID gets.
 """
 
 from __future__ import annotations
@@ -21,7 +25,8 @@ from mentorlog.core.policy import may_read_mentorship
 from mentorlog.core.privacy import is_sealed
 from mentorlog.schema import ids
 from mentorlog.schema.context import Info
-from mentorlog.schema.errors import BAD_REQUEST
+from mentorlog.schema.errors import BAD_REQUEST, ClientError
+from mentorlog.schema.events import decode_position
 from mentorlog.schema.feed import EventFeed, FeedEnded, FeedItem, Subscriber
 from mentorlog.schema.graph import one
 from mentorlog.schema.history import MentorshipEvent, to_event
@@ -62,6 +67,7 @@ async def _event(info: Info, item: FeedItem) -> MentorshipEvent | None:
         principal,
         item.facts.readers,
         app.sealer.open,
+        item.notification_id,
     )
     if any(is_sealed(value) for value in item.entry.payload.values()):
         return await asyncio.to_thread(to_event, *args)  # opening reads the key store
@@ -93,13 +99,31 @@ async def _stream(
         feed.unsubscribe(subscriber)
 
 
+AFTER = (
+    "Send first the events recorded after this cursor (an `events` cursor, as its "
+    "edges and pages give), then go on live; when left out, only events recorded "
+    "from now on."
+)
+
+
+def _position(after: str | None) -> int | None:
+    """The log position of a subscription's `after`, or a GraphQLError."""
+    if after is None:
+        return None
+    try:
+        return decode_position(after, "after")
+    except ClientError as error:
+        raise GraphQLError(error.message, extensions=error.extensions) from None
+
+
 async def _subscribe(
-    feed: EventFeed, principal: Principal, **follows: str
+    feed: EventFeed, principal: Principal, after: str | None, **follows: str
 ) -> Subscriber:
     """Subscribe for the principal; a token gone since the socket opened ends it."""
+    position = _position(after)
     try:
         return await feed.subscribe(
-            principal.credential_id, principal.person_id, **follows
+            principal.credential_id, principal.person_id, after=position, **follows
         )
     except FeedEnded as ended:
         raise GraphQLError(ended.message, extensions={"code": ended.code}) from None
@@ -109,7 +133,8 @@ async def _subscribe(
     description="Events pushed as they are recorded, over a WebSocket at /graphql "
     "(graphql-transport-ws; the token goes in the connection_init payload as "
     '{"Authorization": "Bearer <token>"}). Each subscription sends the events '
-    "recorded after it began, oldest first, showing what your token may read; "
+    "recorded after it began (or after the cursor given as `after`), oldest "
+    "first, showing what your token may read; "
     "an ID you may not read ends it with the NOT_FOUND error an unknown ID gets."
 )
 class Subscription:
@@ -124,6 +149,7 @@ class Subscription:
             strawberry.ID,
             strawberry.argument(description="The mentorship's global ID."),
         ],
+        after: Annotated[str | None, strawberry.argument(description=AFTER)] = None,
     ) -> AsyncGenerator[MentorshipEvent, None]:
         context = info.context
         feed = context.feed
@@ -139,7 +165,9 @@ class Subscription:
             )
         except NotFound as error:
             raise _refusal(error) from None
-        subscriber = await _subscribe(feed, context.principal, mentorship_id=node_id)
+        subscriber = await _subscribe(
+            feed, context.principal, after, mentorship_id=node_id
+        )
         async for node in _stream(info, subscriber, every_mentorship=False):
             yield node
 
@@ -154,6 +182,7 @@ class Subscription:
             strawberry.ID,
             strawberry.argument(description="The program's global ID."),
         ],
+        after: Annotated[str | None, strawberry.argument(description=AFTER)] = None,
     ) -> AsyncGenerator[MentorshipEvent, None]:
         context = info.context
         feed = context.feed
@@ -169,6 +198,8 @@ class Subscription:
         # Readable exactly when the `program` query would show it.
         if await one(info, program_id, Program) is None:
             raise _refusal(NotFound(f"no program with ID {node_id}", "programId"))
-        subscriber = await _subscribe(feed, context.principal, program_id=node_id)
+        subscriber = await _subscribe(
+            feed, context.principal, after, program_id=node_id
+        )
         async for node in _stream(info, subscriber, every_mentorship=True):
             yield node

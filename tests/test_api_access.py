@@ -454,7 +454,7 @@ class Read:
     name: str
     query: str
     variables: Callable[[Demo], dict[str, Any]]
-    path: tuple[str, ...]
+    path: tuple[str | int, ...]
     visible: frozenset[str]
 
 
@@ -487,6 +487,23 @@ READS = [
         lambda d: {"id": _m(d)},
         ("mentorship",),
         DEMO_PROGRAM,
+    ),
+    # The log's feed shows a mentorship's events exactly to who reads its history.
+    Read(
+        "events",
+        "query($id: ID!) { events(mentorshipId: $id, first: 1) "
+        "{ edges { node { sequence } } } }",
+        lambda d: {"id": _m(d)},
+        ("events", "edges", 0),
+        DEMO_PROGRAM,
+    ),
+    Read(
+        "other program's events",
+        "query($id: ID!) { events(mentorshipId: $id, first: 1) "
+        "{ edges { node { sequence } } } }",
+        lambda d: {"id": d.node("Mentorship", "other_mentorship")},
+        ("events", "edges", 0),
+        OTHER_PROGRAM,
     ),
     Read(
         "other program's mentorship",
@@ -578,9 +595,12 @@ READS = [
 ]
 
 
-def _at(data: Any, path: tuple[str, ...]) -> Any:
+def _at(data: Any, path: tuple[str | int, ...]) -> Any:
     for key in path:
-        data = data[key] if data is not None else None
+        if isinstance(key, int):  # an item of a list: None past its end
+            data = data[key] if data is not None and len(data) > key else None
+        else:
+            data = data[key] if data is not None else None
     return data
 
 

@@ -109,6 +109,12 @@ def test_walk_through_and_auditor_examples_run_as_written(
     assert re.search(r"the log extends 1 checkpoint\(s\) signed by mentorlog/", out)
     assert re.search(r"VERIFIED: \d+ events, each in the signed checkpoint", out)
     assert '"leaf_index": ' in out and '"transparencyLog"' in out
+    # Resumed after the read: the progress recorded in between, first and once.
+    assert re.search(
+        r'\{"data":\{"mentorshipEvents":\{"__typename":"GoalProgressRecorded",'
+        r'"position":\d+,"sequence":\d+,"progress":45.0,"note":"Load tests pass"',
+        out,
+    ), out
 
 
 def test_running_at_scale_starts_a_worker_and_two_api_processes(
