@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import json
+import signal
 import threading
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
+import httpx
 import pytest
 from mentorlog.core import merkle
 from mentorlog.core.application import Mentoring, Recorded
@@ -13,10 +17,12 @@ from mentorlog.core.chain import ChainedRecorder, verify
 from mentorlog.core.errors import IdempotencyKeyReused, MentorlogError
 from mentorlog.core.storage.group import Save
 from mentorlog.core.transparency import Transparency, recomputed_events
+from mentorlog.schema.ids import global_id
 
-from mentorlog.services import Services
+from mentorlog.services import Services, open_services
+from mentorlog.settings import Settings
 from tests.conftest import SYSTEM, World
-from tests.processes import wait_until
+from tests.processes import Process, free_port, wait_healthy, wait_until
 
 
 def assert_log_valid(services: Services) -> None:
@@ -38,6 +44,11 @@ def assert_log_valid(services: Services) -> None:
 
 def proposed(world: World, i: int) -> str:
     """A one-on-one proposal between people of its own (capacity is no limit)."""
+    return proposed_with(world, i)[0]
+
+
+def proposed_with(world: World, i: int) -> tuple[str, str]:
+    """A one-on-one proposal between people of its own, and its mentee."""
     mentor = world.person(f"Mentor {i}", "late", 20, 8)
     mentee = world.person(f"Mentee {i}", "early", 3, 3)
     return world.app.propose_mentorship(
@@ -48,7 +59,7 @@ def proposed(world: World, i: int) -> str:
             {"person_id": mentor, "role": "mentor"},
             {"person_id": mentee, "role": "mentee"},
         ],
-    ).id
+    ).id, mentee
 
 
 class HeldGroups:
@@ -178,3 +189,103 @@ def test_concurrent_writers_keep_the_chain_and_the_tree_valid(
     ]
     assert_log_valid(services)
     assert all(app.get_mentorship(m).version == 6 for m in mentorships)
+
+
+CLIENTS = 12  # concurrent clients, each on a mentorship of its own
+SET_GOAL = (
+    "mutation($input: SetGoalInput!) { setGoal(input: $input) "
+    "{ goal { title } userErrors { code } } }"
+)
+
+
+def test_a_server_killed_under_group_commit_loses_and_doubles_nothing(
+    tmp_path: Path,
+) -> None:
+    settings = Settings(data_dir=tmp_path / "data")
+    services = open_services(settings)
+    world = World(services.app)
+    clients = []
+    for i in range(CLIENTS):
+        m, person = proposed_with(world, i)
+        services.app.start_mentorship(m, actor=SYSTEM)
+        token, _ = services.app.issue_token(
+            actor=SYSTEM, person_id=person, role="participant"
+        )
+        clients.append((global_id("Mentorship", m), token, m))
+    services.close()
+    port = free_port()
+
+    def serve(name: str) -> Process:
+        server = Process(
+            ["serve", "--data", str(settings.data_dir), "--port", str(port)],
+            tmp_path / f"{name}.log",
+        )
+        wait_healthy(server, port)
+        return server
+
+    server = serve("first")
+    acknowledged: set[str] = set()
+    unanswered: list[tuple[str, str, str]] = []  # (token, title, input) to retry
+    lock = threading.Lock()
+    stop = threading.Event()
+
+    def post(token: str, body: dict[str, Any]) -> dict[str, Any]:
+        response = httpx.post(
+            f"http://127.0.0.1:{port}/graphql",
+            json={"query": SET_GOAL, "variables": {"input": body}},
+            headers={"Authorization": f"Bearer {token}"},
+            timeout=30,
+        )
+        payload = response.json()["data"]["setGoal"]
+        assert payload["userErrors"] == [], payload
+        return dict(payload)
+
+    def client(number: int) -> None:
+        node, token, _ = clients[number]
+        i = 0
+        while not stop.is_set():
+            title = f"Goal {i} of client {number}"
+            body = {
+                "mentorshipId": node,
+                "title": title,
+                "framework": "plain",
+                "idempotencyKey": title,
+            }
+            try:
+                post(token, body)
+            except httpx.TransportError:
+                with lock:
+                    unanswered.append((token, title, json.dumps(body)))
+                return
+            with lock:
+                acknowledged.add(title)
+            i += 1
+
+    threads = [threading.Thread(target=client, args=(n,)) for n in range(CLIENTS)]
+    for thread in threads:
+        thread.start()
+    wait_until(lambda: len(acknowledged) >= 3 * CLIENTS, "writes acknowledged")
+    server.signal(signal.SIGKILL)
+    assert server.exit_code() == -signal.SIGKILL
+    stop.set()
+    for thread in threads:
+        thread.join()
+    server = serve("second")
+    try:
+        for token, title, body in unanswered:  # each retried with its key
+            post(token, json.loads(body))
+            acknowledged.add(title)
+    finally:
+        server.stop()
+    services = open_services(settings)
+    try:
+        titles: list[str] = []
+        for _, _, m in clients:
+            titles.extend(
+                g["title"] for g in services.app.get_mentorship(m).goals.values()
+            )
+        assert acknowledged <= set(titles)  # no acknowledged write lost
+        assert len(titles) == len(set(titles))  # no retried write recorded twice
+        assert_log_valid(services)
+    finally:
+        services.close()
