@@ -186,7 +186,10 @@ class ChainedPostgresRecorder(CommittedLinks, PostgresApplicationRecorder):
         Concurrent callers share one transaction and one commit (see
         core/storage/group.py); each save's events stay together and in order.
         """
-        return self._group.save(stored_events, **kwargs).ids
+        # Each stream's previous link is read by the caller, before its turn: it is
+        # committed, since the caller loaded that version to make this one.
+        heads = self._heads(stored_events)
+        return self._group.save(stored_events, chain_heads=heads, **kwargs).ids
 
     def _write_group(self, group: list[Save]) -> None:
         """Write a group of saves in one transaction; after a conflict, one by one.
@@ -194,10 +197,17 @@ class ChainedPostgresRecorder(CommittedLinks, PostgresApplicationRecorder):
         A conflict rolls the group's transaction back; each save is then written
         in a transaction of its own, so only the conflicting ones fail.
         """
-        if len(group) > 1 and not any(save.kwargs for save in group):
+        if len(group) > 1 and all(
+            save.kwargs.keys() == {"chain_heads"} for save in group
+        ):
+            heads = {
+                k: v for save in group for k, v in save.kwargs["chain_heads"].items()
+            }
             try:
                 ids = self._insert(
-                    [event for save in group for event in save.events], remember=False
+                    [event for save in group for event in save.events],
+                    remember=False,
+                    chain_heads=heads,
                 )
             except RecordConflictError:
                 pass
@@ -219,14 +229,16 @@ class ChainedPostgresRecorder(CommittedLinks, PostgresApplicationRecorder):
     def _insert(
         self, stored_events: Sequence[StoredEvent], remember: bool = True, **kwargs: Any
     ) -> Sequence[int] | None:
-        """Insert events, their links and their leaves in one transaction."""
-        # Each stream's previous link is read first, outside the insert's pipeline:
-        # it is committed, since the writer loaded that version to make this one.
+        """Insert events, their links and their leaves in one transaction.
+
+        kwargs["chain_heads"] holds the hash before each stream's first event
+        (read here if not given).
+        """
+        if "chain_heads" not in kwargs:
+            kwargs["chain_heads"] = self._heads(stored_events)
         self._pending.links = []
         try:
-            ids: Sequence[int] | None = _insert_once(
-                self, stored_events, chain_heads=self._heads(stored_events), **kwargs
-            )
+            ids: Sequence[int] | None = _insert_once(self, stored_events, **kwargs)
         except OperationalError as error:
             if not isinstance(error.__cause__, errors.PipelineAborted):
                 raise
