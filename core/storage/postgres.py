@@ -23,6 +23,7 @@ from eventsourcing.postgres import (
 )
 from mentorlog.core.chain import GENESIS, LINKS_TABLE, new_links, stream_key
 from mentorlog.core.merkle import Node, size_of
+from mentorlog.core.storage.group import GroupCommit, Save
 from mentorlog.core.storage.links import CommittedLinks
 from mentorlog.core.storage.tree import (
     CHECKPOINTS_TABLE,
@@ -68,6 +69,7 @@ class ChainedPostgresRecorder(CommittedLinks, PostgresApplicationRecorder):
             )
         super().__init__(datastore, events_table_name=events_table_name)
         self._keep_links()
+        self._group = GroupCommit(self._write_group)
         names = {
             "links": Identifier(datastore.schema, LINKS_TABLE),
             "events": Identifier(datastore.schema, self.events_table_name),
@@ -179,14 +181,64 @@ class ChainedPostgresRecorder(CommittedLinks, PostgresApplicationRecorder):
     def insert_events(
         self, stored_events: Sequence[StoredEvent], **kwargs: Any
     ) -> Sequence[int] | None:
-        """Insert the events, their links and their leaves in one transaction."""
-        # Each stream's previous link is read first, outside the insert's pipeline:
-        # it is committed, since the writer loaded that version to make this one.
+        """Insert the events, their links and their leaves; return once committed.
+
+        Concurrent callers share one transaction and one commit (see
+        core/storage/group.py); each save's events stay together and in order.
+        """
+        # Each stream's previous link is read by the caller, before its turn: it is
+        # committed, since the caller loaded that version to make this one.
+        heads = self._heads(stored_events)
+        return self._group.save(stored_events, chain_heads=heads, **kwargs).ids
+
+    def _write_group(self, group: list[Save]) -> None:
+        """Write a group of saves in one transaction; after a conflict, one by one.
+
+        A conflict rolls the group's transaction back; each save is then written
+        in a transaction of its own, so only the conflicting ones fail.
+        """
+        if len(group) > 1 and all(
+            save.kwargs.keys() == {"chain_heads"} for save in group
+        ):
+            heads = {
+                k: v for save in group for k, v in save.kwargs["chain_heads"].items()
+            }
+            try:
+                ids = self._insert(
+                    [event for save in group for event in save.events],
+                    remember=False,
+                    chain_heads=heads,
+                )
+            except RecordConflictError:
+                pass
+            else:
+                links, start = self._pending.links, 0
+                for save in group:
+                    end = start + len(save.events)
+                    save.ids = ids[start:end] if ids is not None else None
+                    save.links = links[start:end]
+                    start = end
+                self._remember(links)  # committed now
+                return
+        for save in group:
+            try:
+                save.ids = self._insert(save.events, **save.kwargs)
+            except BaseException as error:  # noqa: BLE001 - told to this save alone
+                save.error = error
+
+    def _insert(
+        self, stored_events: Sequence[StoredEvent], remember: bool = True, **kwargs: Any
+    ) -> Sequence[int] | None:
+        """Insert events, their links and their leaves in one transaction.
+
+        kwargs["chain_heads"] holds the hash before each stream's first event
+        (read here if not given).
+        """
+        if "chain_heads" not in kwargs:
+            kwargs["chain_heads"] = self._heads(stored_events)
         self._pending.links = []
         try:
-            ids: Sequence[int] | None = _insert_once(
-                self, stored_events, chain_heads=self._heads(stored_events), **kwargs
-            )
+            ids: Sequence[int] | None = _insert_once(self, stored_events, **kwargs)
         except OperationalError as error:
             if not isinstance(error.__cause__, errors.PipelineAborted):
                 raise
@@ -194,7 +246,8 @@ class ChainedPostgresRecorder(CommittedLinks, PostgresApplicationRecorder):
             # but psycopg reported the aborted pipeline instead of that failure:
             # the insert of an event or link that another writer made first.
             raise RecordConflictError(str(error)) from error
-        self._remember(self._pending.links)  # committed now
+        if remember:
+            self._remember(self._pending.links)  # committed now
         return ids
 
     def select_events(self, *args: Any, **kwargs: Any) -> Sequence[StoredEvent]:

@@ -15,7 +15,7 @@ from typing import Any
 from uuid import UUID
 
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
-from eventsourcing.persistence import InterfaceError, StoredEvent
+from eventsourcing.persistence import IntegrityError, InterfaceError, StoredEvent
 from eventsourcing.sqlite import (
     SQLITE3_DEFAULT_LOCK_TIMEOUT,
     SQLiteApplicationRecorder,
@@ -27,6 +27,7 @@ from eventsourcing.sqlite import (
 from eventsourcing.utils import Environment, EnvType
 from mentorlog.core.chain import GENESIS, LINKS_TABLE, new_links, stream_key
 from mentorlog.core.merkle import Node, size_of
+from mentorlog.core.storage.group import GroupCommit, Save
 from mentorlog.core.storage.links import CommittedLinks
 from mentorlog.core.storage.tree import (
     CHECKPOINTS_TABLE,
@@ -100,15 +101,40 @@ class ChainedSQLiteRecorder(CommittedLinks, SQLiteApplicationRecorder):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self._keep_links()
+        self._group = GroupCommit(self._write_group)
 
     def insert_events(
         self, stored_events: Sequence[StoredEvent], **kwargs: Any
     ) -> Sequence[int] | None:
-        """Insert the events, their links and their leaves in one transaction."""
+        """Insert the events, their links and their leaves; return once committed.
+
+        Concurrent callers share one transaction and one commit (see
+        core/storage/group.py); each save's events stay together and in order.
+        """
+        return self._group.save(stored_events, **kwargs).ids
+
+    def _write_group(self, group: list[Save]) -> None:
+        """Write a group of saves in one transaction, each in a savepoint of its own."""
+        with self.datastore.transaction(commit=True) as c:
+            if len(group) == 1:  # alone: a conflict rolls the transaction back
+                self._write_save(c, group[0])
+            else:
+                for save in group:
+                    c.execute("SAVEPOINT save")
+                    try:
+                        self._write_save(c, save)
+                    except sqlite3.IntegrityError as error:
+                        c.execute("ROLLBACK TO save")
+                        save.error, save.ids = IntegrityError(error), None
+                    c.execute("RELEASE save")
+        for save in group:  # committed now
+            if save.error is None:
+                self._remember(save.links)
+
+    def _write_save(self, c: SQLiteCursor, save: Save) -> None:
         self._pending.links = []
-        ids = super().insert_events(stored_events, **kwargs)
-        self._remember(self._pending.links)  # committed now
-        return ids
+        save.ids = self._insert_events(c, save.events, **save.kwargs)
+        save.links = self._pending.links
 
     def construct_create_table_statements(self) -> list[str]:
         """The events table, then the links, tree and checkpoint tables."""
