@@ -24,6 +24,7 @@ from mentorlog.schema.errors import MaskWithErrorId, should_mask
 from mentorlog.schema.feedback import FeedbackMutations
 from mentorlog.schema.goals import GoalMutations
 from mentorlog.schema.history import EVENT_TYPES
+from mentorlog.schema.intake import IntakeMutations, IntakeQueries
 from mentorlog.schema.meetings import MeetingMutations
 from mentorlog.schema.mentorships.lifecycle import LifecycleMutations
 from mentorlog.schema.mentorships.queries import MentorshipQueries
@@ -82,6 +83,7 @@ class Query(
     VerifyQueries,
     TransparencyQueries,
     CatalogQueries,
+    IntakeQueries,
 ):
     """Every feature's queries."""
 
@@ -98,6 +100,7 @@ class Mutation(
     PeopleMutations,
     TokenMutations,
     LifecycleMutations,
+    IntakeMutations,
     AgreementMutations,
     GoalMutations,
     NoteMutations,
