@@ -473,11 +473,13 @@ async def page_enrolments(
         conditions, params = [*conditions, "side = ?"], [*params, side]
     if status is not None:
         conditions, params = [*conditions, "status = ?"], [*params, status]
-    if visible_to is not None:
+    if visible_to is not None and with_mentors:
         conditions.append(
             "(person_id = ? OR (side = 'mentor' AND status = 'enrolled'))"
         )
         params.append(visible_to)
+    elif visible_to is not None:
+        conditions, params = [*conditions, "person_id = ?"], [*params, visible_to]
     return await page(db, "enrolments", request, conditions, params)
 
 

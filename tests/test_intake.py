@@ -10,7 +10,8 @@ from mentorlog.core.application import Mentoring
 from mentorlog.core.clock import simulated
 from mentorlog.core.matching import greedy, optimal, total
 
-from tests.conftest import SYSTEM, World
+from mentorlog.services import Services
+from tests.conftest import SYSTEM, ReadRows, World
 from tests.test_rules import refused
 
 pytestmark = pytest.mark.sqlite_only("domain rules, the same on every store")
@@ -295,3 +296,23 @@ def test_the_optimal_assignment_beats_greedy_under_capacity() -> None:
     # A mentor with two places is two columns.
     assert optimal(scores, [2, 0]) == [(0, 0), (1, 0)]
     assert optimal([], [1]) == [] and optimal(scores, [0, 0]) == []
+
+
+def test_metrics_count_withdrawn_declined_and_rematched_apart(
+    services: Services, world: World, read_rows: ReadRows
+) -> None:
+    app = services.app
+    app.withdraw_proposal(world.one_on_one(start=False), actor=SYSTEM)
+    app.decline_proposal(
+        world.one_on_one(start=False), actor=world.mentee_actor, reason="Not now."
+    )
+    app.end_mentorship(world.one_on_one(), actor=SYSTEM, reason="Rematch")
+    services.runner.catch_up()
+    row = read_rows(
+        "SELECT proposed, withdrawn, declined, rematched, ended, completion_rate "
+        "FROM program_metrics WHERE program_id = ?",
+        world.program,
+    )
+    assert row == [(0, 1, 1, 1, 0, None)]
+    # Both people are back in the pool: their places are free again.
+    assert app.get_person(world.mentee).mentorships == []

@@ -109,6 +109,12 @@ def test_walk_through_and_auditor_examples_run_as_written(
     assert re.search(r"the log extends 1 checkpoint\(s\) signed by mentorlog/", out)
     assert re.search(r"VERIFIED: \d+ events, each in the signed checkpoint", out)
     assert '"leaf_index": ' in out and '"transparencyLog"' in out
+    # The intake: enrolment, explained suggestions, a request accepted, a bulk match.
+    assert '"status":"ENROLLED","person":{"displayName":"Yusuf Demir"}' in out
+    assert "Both can meet at 1 of the mentee's 1 times: tue-pm." in out
+    assert '"code":"NOT_THE_MENTOR"' in out
+    assert '"status":"ACTIVE","formatName":"one_on_one"' in out
+    assert out.count('"__typename":"MatchScored"') >= 2, out
 
 
 def test_running_at_scale_starts_a_worker_and_two_api_processes(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterable
 
 from mentorlog.plugins.hookspecs import hookimpl
@@ -37,6 +38,17 @@ def match_score(
 
 def _normal(words: Iterable[str]) -> dict[str, str]:
     """Map each word, folded for comparison, to how it was first written."""
+    if isinstance(words, tuple):  # a Profile's: the same few lists, scored often
+        return _normal_tuple(words)
+    return _fold(words)
+
+
+@functools.lru_cache(maxsize=16384)
+def _normal_tuple(words: tuple[str, ...]) -> dict[str, str]:
+    return _fold(words)
+
+
+def _fold(words: Iterable[str]) -> dict[str, str]:
     seen: dict[str, str] = {}
     for word in words:
         key = " ".join(word.split()).casefold()
