@@ -2,18 +2,25 @@
 
 from __future__ import annotations
 
+import importlib
+import sys
+from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from types import ModuleType
 
 import pytest
 from mentorlog.core.access import person_actor
 from mentorlog.core.application import Mentoring
 from mentorlog.core.clock import simulated
 from mentorlog.core.matching import greedy, optimal, total
+from mentorlog.plugins.manager import Scorer
 
 from mentorlog.services import Services
 from tests.conftest import SYSTEM, ReadRows, World
 from tests.test_rules import refused
 
+EXAMPLE = Path(__file__).resolve().parent.parent / "examples" / "mentorlog-grow" / "src"
 pytestmark = pytest.mark.sqlite_only("domain rules, the same on every store")
 
 
@@ -129,6 +136,13 @@ def test_refusals_of_enrolment_record_nothing(app: Mentoring, world: World) -> N
     app.decline_application(
         world.program, actor=SYSTEM, person_id=mentee, reason="Not this cohort."
     )
+    open_intake(app, world, cohort_end="2030-01-31")
+    late = person(app, "Late", "early", 3, 3)
+    with (
+        simulated(lambda: datetime(2030, 2, 1, tzinfo=UTC)),
+        refused(app, "INTAKE_CLOSED", "programId"),
+    ):
+        app.apply_to_program(world.program, actor=SYSTEM, person_id=late, side="mentee")
     found = app.get_intake(world.program).applications[mentee]
     assert (found["status"], found["reason"]) == ("declined", "Not this cohort.")
 
@@ -316,3 +330,41 @@ def test_metrics_count_withdrawn_declined_and_rematched_apart(
     assert row == [(0, 1, 1, 1, 0, None)]
     # Both people are back in the pool: their places are free again.
     assert app.get_person(world.mentee).mentorships == []
+
+
+@pytest.fixture
+def grow(monkeypatch: pytest.MonkeyPatch) -> Iterator[ModuleType]:
+    """The example plugin's module, imported from its source and forgotten after."""
+    monkeypatch.syspath_prepend(str(EXAMPLE))
+    try:
+        yield importlib.import_module("mentorlog_grow")
+    finally:
+        for name in [n for n in sys.modules if n.startswith("mentorlog_grow")]:
+            del sys.modules[name]
+
+
+def test_a_plugins_score_shows_in_suggestions_without_code_changes(
+    app: Mentoring, world: World, grow: ModuleType, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The example plugin's coach score, as its entry point would load it."""
+    monkeypatch.setattr(
+        app.catalog,
+        "scorers",
+        [
+            *app.catalog.scorers,
+            Scorer("grow", "mentorlog-grow", grow.match_score, ("mentor", "mentee")),
+        ],
+    )
+    open_intake(app, world)
+    coach = person(app, "Cleo", skills=("coaching",))
+    other = person(app, "Otto", skills=("python",))
+    learner = person(app, "Lee", "early", 3, 3, interests=("python", "coaching"))
+    for someone, side in ((coach, "mentor"), (other, "mentor"), (learner, "mentee")):
+        enrol(app, world, someone, side)
+    found = app.match_suggestions(world.program, learner)
+    parts = {s.person_id: s.pairing.match.contribution("coach") for s in found}
+    assert parts[coach] is not None and parts[coach].score == 1.0
+    assert parts[other] is not None and parts[other].explanation == (
+        "The mentee wants a coach, but the mentor lists no coaching skill."
+    )
+    assert found[0].person_id == coach

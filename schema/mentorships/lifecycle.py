@@ -263,7 +263,11 @@ class LifecycleMutations:
             mentorship=await _mentorship(info, recorded), user_errors=errors
         )
 
-    @strawberry.mutation(description="End a mentorship early, with a reason.")
+    @strawberry.mutation(
+        description="End a mentorship early, with a reason; the reason 'rematch' "
+        "returns both people to their program's pool, and metrics count it apart "
+        "(rematched, not ended)."
+    )
     async def end_mentorship(
         self, info: Info, input: Annotated[EndMentorshipInput, arg(INPUT)]
     ) -> EndMentorshipPayload:
