@@ -118,9 +118,12 @@ class IntakeCommands(LifecycleCommands):
             problems += [
                 p for q in questions for p in check_choice("questions", q, QUESTIONS)
             ]
-        if not problems and cohort_start and cohort_end and cohort_start > cohort_end:
-            problems.append(Problem("cohortEnd", "cohortEnd is before cohortStart"))
         self._raise_problems(problems)
+        start, end = _iso_date(cohort_start), _iso_date(cohort_end)
+        if start and end and start > end:
+            self._raise_problems(
+                [Problem("cohortEnd", "cohortEnd is before cohortStart")]
+            )
 
         def attempt() -> Recorded:
             program = self._load(Program, program_id, "programId")
@@ -128,8 +131,8 @@ class IntakeCommands(LifecycleCommands):
             intake.configure(
                 actor=actor,
                 is_open=bool(is_open),
-                cohort_start=cohort_start,
-                cohort_end=cohort_end,
+                cohort_start=start,
+                cohort_end=end,
                 mentor_places=mentor_places,
                 mentee_places=mentee_places,
                 questions=list(dict.fromkeys(questions)),
@@ -606,6 +609,11 @@ def _candidate(profile: Profile, role: str) -> Candidate:
         years_experience=profile.years_experience,
         tenure_years=profile.tenure_years,
     )
+
+
+def _iso_date(value: str | None) -> str | None:
+    """A checked date in one spelling (YYYY-MM-DD), so dates compare as text."""
+    return None if value is None else date.fromisoformat(value).isoformat()
 
 
 def _check_date(field: str, value: str | None) -> list[Problem]:
