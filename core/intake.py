@@ -41,7 +41,6 @@ PENDING, ENROLLED, WAITLISTED, DECLINED, LEFT = (
     "declined",
     "left",
 )
-DEFAULT_REQUEST_DAYS = 14
 
 
 def intake_id(program_id: str | UUID) -> UUID:
@@ -70,14 +69,29 @@ class Intake(ClockedAggregate):
         return intake_id(program_id)
 
     @event("Created")
-    def __init__(self, *, actor: str, program_id: str) -> None:
+    def __init__(
+        self,
+        *,
+        actor: str,
+        program_id: str,
+        is_open: bool,
+        cohort_start: str | None,
+        cohort_end: str | None,
+        mentor_places: int | None,
+        mentee_places: int | None,
+        questions: list[str],
+        request_days: int,
+    ) -> None:
         self.program_id = program_id
-        self.is_open = False
-        self.cohort_start: str | None = None
-        self.cohort_end: str | None = None
-        self.places: dict[str, int | None] = {"mentor": None, "mentee": None}
-        self.questions: list[str] = []
-        self.request_days = DEFAULT_REQUEST_DAYS
+        self.is_open = is_open
+        self.cohort_start = cohort_start
+        self.cohort_end = cohort_end
+        self.places: dict[str, int | None] = {
+            "mentor": mentor_places,
+            "mentee": mentee_places,
+        }
+        self.questions = list(questions)
+        self.request_days = request_days
         self.applications: dict[str, dict[str, Any]] = {}
         self.requests: dict[str, dict[str, Any]] = {}
         # Mentorships proposed through the intake: {mentorship_id: {mentor, mentee}}.

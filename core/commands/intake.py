@@ -125,19 +125,24 @@ class IntakeCommands(LifecycleCommands):
                 [Problem("cohortEnd", "cohortEnd is before cohortStart")]
             )
 
+        settings: dict[str, Any] = {
+            "is_open": bool(is_open),
+            "cohort_start": start,
+            "cohort_end": end,
+            "mentor_places": mentor_places,
+            "mentee_places": mentee_places,
+            "questions": list(dict.fromkeys(questions)),
+            "request_days": request_days,
+        }
+
         def attempt() -> Recorded:
             program = self._load(Program, program_id, "programId")
-            intake = self._intake(str(program.id), create=True, actor=actor)
-            intake.configure(
-                actor=actor,
-                is_open=bool(is_open),
-                cohort_start=start,
-                cohort_end=end,
-                mentor_places=mentor_places,
-                mentee_places=mentee_places,
-                questions=list(dict.fromkeys(questions)),
-                request_days=request_days,
-            )
+            try:
+                intake = self._intake(str(program.id))
+            except IntakeClosed:  # its first settings create it
+                intake = Intake(actor=actor, program_id=str(program.id), **settings)
+            else:
+                intake.configure(actor=actor, **settings)
             return self._commit(str(program.id), intake)
 
         return self._retrying(attempt, str(intake_id(program_id)))
@@ -428,14 +433,12 @@ class IntakeCommands(LifecycleCommands):
         """A program's intake, or IntakeClosed if it has none."""
         return self._intake(program_id)
 
-    def _intake(self, program_id: str, create: bool = False, actor: str = "") -> Intake:
-        """The program's intake; with create, a new one if it has none."""
+    def _intake(self, program_id: str) -> Intake:
+        """The program's intake, or IntakeClosed if it has none."""
         try:
             uid = intake_id(str(self._load(Program, program_id, "programId").id))
             found: Any = self.repository.get(uid)
         except AggregateNotFoundError:
-            if create:
-                return Intake(actor=actor, program_id=program_id)
             raise IntakeClosed(
                 "the program has no intake: nobody can apply yet", "programId"
             ) from None
