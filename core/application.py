@@ -13,6 +13,7 @@ from mentorlog.core.commands.agreement import AgreementCommands
 from mentorlog.core.commands.base import Recorded
 from mentorlog.core.commands.feedback import FeedbackCommands
 from mentorlog.core.commands.goals import GoalCommands
+from mentorlog.core.commands.intake import IntakeCommands
 from mentorlog.core.commands.lifecycle import LifecycleCommands
 from mentorlog.core.commands.meetings import MeetingCommands
 from mentorlog.core.commands.milestones import MilestoneCommands
@@ -21,6 +22,7 @@ from mentorlog.core.commands.people import PeopleCommands
 from mentorlog.core.commands.programs import ProgramCommands
 from mentorlog.core.commands.reviews import ReviewCommands
 from mentorlog.core.commands.tokens import TokenCommands
+from mentorlog.core.intake import Intake
 from mentorlog.core.mentorship import Mentorship
 from mentorlog.core.person import Person
 
@@ -31,6 +33,7 @@ class Mentoring(
     ProgramCommands,
     PeopleCommands,
     TokenCommands,
+    IntakeCommands,
     LifecycleCommands,
     AgreementCommands,
     GoalCommands,
@@ -43,4 +46,8 @@ class Mentoring(
     """Programs, people and mentorships, recorded as events."""
 
     name = "mentorlog"
-    snapshotting_intervals: ClassVar[dict[Any, int]] = {Mentorship: 100, Person: 100}
+    snapshotting_intervals: ClassVar[dict[Any, int]] = {
+        Mentorship: 100,
+        Person: 100,
+        Intake: 100,
+    }

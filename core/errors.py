@@ -140,6 +140,42 @@ class IdempotencyKeyReused(MentorlogError):
     code = "IDEMPOTENCY_KEY_REUSED"
 
 
+class IntakeClosed(MentorlogError):
+    """The program's intake is closed (or has none, or its cohort has ended)."""
+
+    code = "INTAKE_CLOSED"
+
+
+class AlreadyApplied(MentorlogError):
+    """The person has an application to the program already."""
+
+    code = "ALREADY_APPLIED"
+
+
+class IntakeFull(MentorlogError):
+    """Every place on the application's side is taken, and no waitlisting was asked."""
+
+    code = "INTAKE_FULL"
+
+
+class NotEnrolled(MentorlogError):
+    """The person is not enrolled in the program on the side the command needs."""
+
+    code = "NOT_ENROLLED"
+
+
+class NotTheMentor(MentorlogError):
+    """Only the mentor a request names may accept or decline it."""
+
+    code = "NOT_THE_MENTOR"
+
+
+class RequestExpired(MentorlogError):
+    """The request is past its expiry: it can no longer be accepted or declined."""
+
+    code = "REQUEST_EXPIRED"
+
+
 ALL_ERRORS: tuple[type[MentorlogError], ...] = (
     MentorlogError,
     InvalidInput,
@@ -160,6 +196,12 @@ ALL_ERRORS: tuple[type[MentorlogError], ...] = (
     LastAdmin,
     Conflict,
     IdempotencyKeyReused,
+    IntakeClosed,
+    AlreadyApplied,
+    IntakeFull,
+    NotEnrolled,
+    NotTheMentor,
+    RequestExpired,
 )
 
 

@@ -6,7 +6,7 @@ from typing import Any
 
 from eventsourcing.domain import Aggregate, event
 from mentorlog.core.agreement import Agreement
-from mentorlog.core.errors import InvalidTransition
+from mentorlog.core.errors import InvalidTransition, NotAParticipant
 from mentorlog.core.feedback import Feedback
 from mentorlog.core.goals import Goals
 from mentorlog.core.meetings import Meetings
@@ -82,6 +82,7 @@ class Mentorship(Agreement, Goals, Milestones, Meetings, Notes, Reviews, Feedbac
         self.reviews: list[dict[str, Any]] = []
         self.feedback: list[dict[str, Any]] = []
         self.notes: dict[str, dict[str, Any]] = {}
+        self.match: dict[str, Any] | None = None
 
     class Started(Aggregate.Event):
         """The mentorship started: eligibility and capacity were checked."""
@@ -138,6 +139,52 @@ class Mentorship(Agreement, Goals, Milestones, Meetings, Notes, Reviews, Feedbac
             aggregate.status = "ended"
             aggregate.status_reason = self.reason
 
+    class Withdrawn(Aggregate.Event):
+        """The proposal was withdrawn before it started: no mentorship ended."""
+
+        field_descriptions = {"reason": "Why the proposal was withdrawn."}
+        actor: str
+        reason: str
+
+        def apply(self, aggregate: Any) -> None:
+            """Close the proposal as withdrawn, with the reason."""
+            aggregate.status = "withdrawn"
+            aggregate.status_reason = self.reason
+
+    class ProposalDeclined(Aggregate.Event):
+        """A proposed participant declined the proposal before it started."""
+
+        field_descriptions = {
+            "person_id": "The participant who declined.",
+            "reason": "Why they declined.",
+        }
+        actor: str
+        person_id: str
+        reason: str
+
+        def apply(self, aggregate: Any) -> None:
+            """Close the proposal as declined, with the reason."""
+            aggregate.status = "declined"
+            aggregate.status_reason = self.reason
+
+    class MatchScored(Aggregate.Event):
+        """The match score the mentorship was proposed with, explained."""
+
+        field_descriptions = {
+            "total": "The match's total score, 0-1.",
+            "contributions": "Each plugin's weighted, explained part of the score.",
+        }
+        actor: str
+        total: float
+        contributions: list[dict[str, Any]]
+
+        def apply(self, aggregate: Any) -> None:
+            """Keep the score it was proposed with."""
+            aggregate.match = {
+                "total": self.total,
+                "contributions": [dict(c) for c in self.contributions],
+            }
+
     def start(self, *, actor: str) -> None:
         """Make a proposed mentorship active."""
         if self.status != "proposed":
@@ -172,6 +219,34 @@ class Mentorship(Agreement, Goals, Milestones, Meetings, Notes, Reviews, Feedbac
         """End an open mentorship early, with a reason."""
         self._require_open("end")
         self.trigger_event(self.Ended, actor=actor, reason=reason)
+
+    def withdraw(self, *, actor: str, reason: str) -> None:
+        """Withdraw a proposal that has not started."""
+        if self.status != "proposed":
+            raise InvalidTransition(
+                f"only a proposed mentorship is withdrawn, not {self.status}"
+            )
+        self.trigger_event(self.Withdrawn, actor=actor, reason=reason)
+
+    def decline(self, *, actor: str, person_id: str, reason: str) -> None:
+        """A proposed participant declines a proposal that has not started."""
+        if self.side_of(person_id) is None:
+            raise NotAParticipant("only a proposed participant declines a proposal")
+        if self.status != "proposed":
+            raise InvalidTransition(
+                f"only a proposed mentorship is declined, not {self.status}"
+            )
+        self.trigger_event(
+            self.ProposalDeclined, actor=actor, person_id=person_id, reason=reason
+        )
+
+    def record_match(
+        self, *, actor: str, total: float, contributions: list[dict[str, Any]]
+    ) -> None:
+        """Record the match score the mentorship is proposed with."""
+        self.trigger_event(
+            self.MatchScored, actor=actor, total=total, contributions=contributions
+        )
 
 
 def event_classes() -> dict[str, type[Aggregate.Event]]:

@@ -9,6 +9,11 @@ one), those mentorships' programs, and the people they meet there (partners, and
 the programs' admins), and no one else: to them another program's person is an
 unknown ID.
 
+A program's intake: its admins (and auditors) list every application with its
+answers and status; a participant reads their own application, and, while enrolled
+in the program, its enrolled mentors' public profiles and answers, never another
+mentee's; suggestions are for the person themselves or the program's admins.
+
 Private content (a private goal's title, fields and notes; a private note's text)
 is for its owner, and for the partners the owner shares it with, each acting
 through a participant token.
@@ -18,9 +23,11 @@ SQL (projections/queries.py) and the predicates below apply them in Python.
 
 Writes: auditors never write; admins run ADMIN_COMMANDS in their program (and
 ADMIN_ANYWHERE_COMMANDS, which are not about one program); participants run
-PARTICIPANT_COMMANDS on mentorships they may read; any token but an auditor's
-runs OWN_COMMANDS on itself; GOAL_COMMANDS on a private goal are for its owner
-(partners it is shared with read it, and cannot change it). An admin erases the
+PARTICIPANT_COMMANDS on mentorships they may read, and SELF_COMMANDS on their own
+part of a program's intake (their application, their request, a request to them);
+any token but an auditor's runs OWN_COMMANDS on itself; GOAL_COMMANDS on a
+private goal are for its owner (partners it is shared with read it, and cannot
+change it). An admin erases the
 people of their program (its participants and admins), never their own person
 nor a program's last admin (core/commands/people.py). `commands_of` and `who_may`
 say the same to clients (Viewer.allowedMutations, the mutations' descriptions).
@@ -58,6 +65,19 @@ PARTICIPANT_COMMANDS = frozenset(
         "resume_mentorship",
         "complete_mentorship",
         "end_mentorship",
+        "withdraw_proposal",
+        "decline_proposal",
+    }
+)
+# Commands a participant runs on their own part of a program's intake: applying
+# and withdrawing (the applicant), requesting (the mentee), answering (the mentor).
+SELF_COMMANDS = frozenset(
+    {
+        "apply_to_program",
+        "withdraw_application",
+        "request_mentor",
+        "accept_request",
+        "decline_request",
     }
 )
 # Commands a program admin may run within their program.
@@ -72,6 +92,13 @@ ADMIN_COMMANDS = frozenset(
         "resume_mentorship",
         "complete_mentorship",
         "end_mentorship",
+        "withdraw_proposal",
+        "configure_intake",
+        "apply_to_program",
+        "approve_application",
+        "decline_application",
+        "withdraw_application",
+        "apply_bulk_match",
         "revise_goal",
         "abandon_goal",
         "give_feedback",
@@ -158,7 +185,7 @@ def may_command(
             and principal.administers(program_id)
         )
     return (
-        command in PARTICIPANT_COMMANDS
+        command in PARTICIPANT_COMMANDS | SELF_COMMANDS
         and program_id is not None
         and read_scope(principal).allows_mentorship(program_id, participant_ids)
     )
@@ -170,13 +197,13 @@ def commands_of(principal: Principal) -> frozenset[str]:
         return frozenset()
     if principal.role == "admin":  # an admin token always names its program
         return ADMIN_ANYWHERE_COMMANDS | ADMIN_COMMANDS | OWN_COMMANDS
-    return PARTICIPANT_COMMANDS | OWN_COMMANDS
+    return PARTICIPANT_COMMANDS | SELF_COMMANDS | OWN_COMMANDS
 
 
 def roles_of(command: str) -> tuple[str, ...]:
     """The roles whose tokens may run a command somewhere; never an auditor's."""
     admin = command in ADMIN_COMMANDS | ADMIN_ANYWHERE_COMMANDS | OWN_COMMANDS
-    participant = command in PARTICIPANT_COMMANDS | OWN_COMMANDS
+    participant = command in PARTICIPANT_COMMANDS | SELF_COMMANDS | OWN_COMMANDS
     return ("admin",) * admin + ("participant",) * participant
 
 
@@ -189,6 +216,11 @@ def who_may(command: str) -> str:
         who.append("an admin token bound to the program it concerns")
     if command in PARTICIPANT_COMMANDS:
         who.append("the participant token of someone who takes part in the mentorship")
+    if command in SELF_COMMANDS:
+        who.append(
+            "the participant token of the person it concerns (the applicant, the "
+            "requesting mentee, the requested mentor)"
+        )
     if command in OWN_COMMANDS:
         who.append("any admin or participant token, on itself")
     if command in GOAL_COMMANDS:
@@ -285,3 +317,41 @@ def may_revoke_token(
     if credential_id == principal.credential_id:
         return True  # OWN_COMMANDS
     return program_id is not None and may_command(principal, "revoke_token", program_id)
+
+
+def may_read_intake_people(principal: Principal, program_id: str) -> bool:
+    """Admins list the people of their program's intake (auditors every program's)."""
+    if principal.is_auditor:
+        return True
+    return principal.role == "admin" and principal.administers(program_id)
+
+
+def may_read_application(
+    principal: Principal,
+    program_id: str,
+    person_id: str,
+    side: str,
+    viewer_enrolled: bool,
+) -> bool:
+    """An application (with its answers): admins of the program, the applicant, and
+    participants enrolled in the program for a mentor's; never another mentee's."""
+    if may_read_intake_people(principal, program_id):
+        return True
+    if principal.role != "participant" or principal.program_id not in (
+        None,
+        program_id,
+    ):
+        return False
+    return principal.person_id == person_id or (side == "mentor" and viewer_enrolled)
+
+
+def may_match(principal: Principal, program_id: str, person_id: str) -> bool:
+    """Suggestions for a person: for themselves, or for an admin of the program."""
+    if principal.is_auditor:
+        return False
+    if principal.role == "admin":
+        return principal.administers(program_id)
+    return principal.person_id == person_id and principal.program_id in (
+        None,
+        program_id,
+    )

@@ -229,10 +229,13 @@ class Profile:
     interests: tuple[str, ...] = ()
     capacity: int = 1
     active_mentorships: int = 0
+    # When they can meet, as the program's intake asked (e.g. "mon-am", "tz:CET").
+    availability: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "skills", _strings(self.skills))
         object.__setattr__(self, "interests", _strings(self.interests))
+        object.__setattr__(self, "availability", _strings(self.availability))
 
     @property
     def free_places(self) -> int:

@@ -20,7 +20,11 @@ STATUS_OF: dict[type, str] = {
     M.Resumed: "active",
     M.Completed: "completed",
     M.Ended: "ended",
+    M.Withdrawn: "withdrawn",
+    M.ProposalDeclined: "declined",
 }
+# The statuses a mentorship closes in (nothing new can be added after them).
+CLOSED = ("completed", "ended", "withdrawn", "declined")
 BEGINS = [cls for cls, status in STATUS_OF.items() if status == "proposed"]
 MOVES = [cls for cls in STATUS_OF if cls not in BEGINS]
 
@@ -29,7 +33,9 @@ class Mentorships(Projection):
     """One row per mentorship, plus its participants."""
 
     name = "mentorships"
-    tables = ("mentorships", "participants")
+    # v2: proposals withdrawn or declined close; the match a proposal was made with.
+    version = 2
+    tables = ("mentorships", "participants", "mentorship_matches")
     ddl = (
         "CREATE TABLE IF NOT EXISTS mentorships ("
         "id TEXT PRIMARY KEY, seq INTEGER NOT NULL, program_id TEXT NOT NULL, "
@@ -48,6 +54,9 @@ class Mentorships(Projection):
         "side TEXT NOT NULL, position INTEGER NOT NULL, "
         "PRIMARY KEY (mentorship_id, person_id))",
         "CREATE INDEX IF NOT EXISTS participants_person ON participants (person_id)",
+        "CREATE TABLE IF NOT EXISTS mentorship_matches ("
+        "mentorship_id TEXT PRIMARY KEY, total REAL NOT NULL, "
+        "contributions TEXT NOT NULL)",
     )
 
     @handles(M.Proposed)
@@ -96,10 +105,17 @@ class Mentorships(Projection):
                 at,
                 isinstance(e, M.Started),
                 at,
-                status in ("completed", "ended"),
+                status in CLOSED,
                 at,
                 oid(e),
             ),
+        )
+
+    @handles(M.MatchScored)
+    def match_scored(self, c: Any, e: Any, pos: int) -> None:
+        c.execute(
+            "INSERT INTO mentorship_matches VALUES (?,?,?)",
+            (oid(e), e.total, dumps(e.contributions)),
         )
 
     @handles(M.AgreementRecorded)
@@ -175,7 +191,7 @@ class MentorshipsAsOf(AsOf):
         )
         if cls is M.Started:
             s.mentorship["started_at"] = at
-        if status in ("completed", "ended"):
+        if status in CLOSED:
             s.mentorship["closed_at"] = at
 
     @handles(M.AgreementRecorded)

@@ -13,7 +13,19 @@ from mentorlog.projections.mentorships import BEGINS, MOVES, STATUS_OF
 from mentorlog.projections.programs import ProgramsMetrics
 from mentorlog.projections.reviews import ReviewsMetrics
 
-STATUSES = ("proposed", "active", "paused", "completed", "ended")
+# A mentorship ended for a rematch counts as rematched, not as ended; a proposal
+# withdrawn or declined never started, and counts as neither.
+STATUSES = (
+    "proposed",
+    "active",
+    "paused",
+    "completed",
+    "ended",
+    "withdrawn",
+    "declined",
+    "rematched",
+)
+REMATCH = "rematch"
 COUNTS = (
     *STATUSES,
     "reviews",
@@ -162,6 +174,8 @@ class ProgramMetrics(
     """
 
     name = "program_metrics"
+    # v2: withdrawn, declined and rematched counts.
+    version = 2
     tables: ClassVar[tuple[str, ...]] = (
         "program_metrics",
         "program_metrics_mentorships",
@@ -197,6 +211,8 @@ class ProgramMetrics(
     def status_changed(self, t: Tally, e: Any, pos: int) -> None:
         program_id, old = t.mentorship(oid(e))
         new = STATUS_OF[type(e)]
+        if new == "ended" and e.reason.strip().casefold() == REMATCH:
+            new = "rematched"
         t.move(oid(e), new)
         if new != old:
             t.add(program_id, e, **{old: -1, new: 1})

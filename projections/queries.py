@@ -29,9 +29,12 @@ JSON_COLUMNS = frozenset(
         "support",
         "attended",
         "shared_with",
+        "answers",
+        "questions",
+        "contributions",
     }
 )
-BOOL_COLUMNS = frozenset({"private", "locked"})
+BOOL_COLUMNS = frozenset({"private", "locked", "is_open"})
 IN_CHUNK = 500  # SQLite's bound-variable limit is far above this.
 
 ENTITY_TABLES = ("goals", "milestones", "meetings", "reviews", "feedback", "notes")
@@ -367,7 +370,7 @@ async def page(
     params: Sequence[Any] = (),
 ) -> Page:
     """Return one keyset page of a table ordered by `seq` (Relay cursor semantics)."""
-    if table not in ("programs", "people", "mentorships"):
+    if table not in ("programs", "people", "mentorships", "enrolments"):
         raise ValueError(f"{table} has no pages")
     if request.first is not None and request.last is None:
         forward, size = True, request.first
@@ -442,6 +445,75 @@ async def page_mentorships(
     return await page(
         db, "mentorships", request, [*conditions, *visible], [*params, *visible_params]
     )
+
+
+# -- intakes -------------------------------------------------------------------------
+
+
+async def intake_of(db: Reader, intake_id: str) -> Row | None:
+    """A program's intake settings row (by the intake's ID), or None."""
+    rows = await db.fetch("SELECT * FROM intakes WHERE id = ?", [intake_id])
+    return rows[0] if rows else None
+
+
+async def page_enrolments(
+    db: Reader,
+    request: PageRequest,
+    intake_id: str,
+    side: str | None = None,
+    status: str | None = None,
+    visible_to: str | None = None,
+    with_mentors: bool = False,
+) -> Page:
+    """A keyset page of an intake's applications, oldest first.
+
+    With `visible_to` (a participant), only their own, and `with_mentors` (they
+    are enrolled) the enrolled mentors'.
+    """
+    conditions, params = ["intake_id = ?"], [intake_id]
+    if side is not None:
+        conditions, params = [*conditions, "side = ?"], [*params, side]
+    if status is not None:
+        conditions, params = [*conditions, "status = ?"], [*params, status]
+    if visible_to is not None and with_mentors:
+        conditions.append(
+            "(person_id = ? OR (side = 'mentor' AND status = 'enrolled'))"
+        )
+        params.append(visible_to)
+    elif visible_to is not None:
+        conditions, params = [*conditions, "person_id = ?"], [*params, visible_to]
+    return await page(db, "enrolments", request, conditions, params)
+
+
+async def enrolment_of(db: Reader, intake_id: str, person_id: str) -> Row | None:
+    """One person's application to an intake, or None."""
+    rows = await db.fetch(
+        "SELECT * FROM enrolments WHERE intake_id = ? AND person_id = ?",
+        [intake_id, person_id],
+    )
+    return rows[0] if rows else None
+
+
+async def requests_of(
+    db: Reader, intake_id: str, person_id: str | None = None
+) -> list[Row]:
+    """An intake's mentor requests, oldest first; with person_id, theirs only."""
+    if person_id is None:
+        return await db.fetch(
+            "SELECT * FROM mentor_requests WHERE intake_id = ? ORDER BY seq",
+            [intake_id],
+        )
+    return await db.fetch(
+        "SELECT * FROM mentor_requests WHERE intake_id = ? "
+        "AND (mentee_id = ? OR mentor_id = ?) ORDER BY seq",
+        [intake_id, person_id, person_id],
+    )
+
+
+async def matches_by_mentorship(db: Reader, ids: Sequence[str]) -> dict[str, Row]:
+    """The match each mentorship was proposed with, by ID (if it has one)."""
+    rows = await _rows_in(db, "mentorship_matches", "mentorship_id", ids)
+    return {r["mentorship_id"]: r for r in rows}
 
 
 # -- activity and metrics ------------------------------------------------------------

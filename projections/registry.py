@@ -7,6 +7,7 @@ from mentorlog.projections.activity import Activity
 from mentorlog.projections.base import Projection
 from mentorlog.projections.feedback import Feedback
 from mentorlog.projections.goals import Goals
+from mentorlog.projections.intake import Intakes
 from mentorlog.projections.meetings import Meetings
 from mentorlog.projections.mentorships import Mentorships
 from mentorlog.projections.milestones import Milestones
@@ -30,6 +31,7 @@ def all_projections(sealer: Sealer | None = None) -> list[Projection]:
         Reviews,
         Feedback,
         Notes,
+        Intakes,
         Activity,
         ProgramMetrics,
         ProgramTrends,

@@ -25,6 +25,7 @@ from mentorlog.schema.events import EventQueries
 from mentorlog.schema.feedback import FeedbackMutations
 from mentorlog.schema.goals import GoalMutations
 from mentorlog.schema.history import EVENT_TYPES
+from mentorlog.schema.intake import IntakeMutations, IntakeQueries
 from mentorlog.schema.meetings import MeetingMutations
 from mentorlog.schema.mentorships.lifecycle import LifecycleMutations
 from mentorlog.schema.mentorships.queries import MentorshipQueries
@@ -84,6 +85,7 @@ class Query(
     VerifyQueries,
     TransparencyQueries,
     CatalogQueries,
+    IntakeQueries,
 ):
     """Every feature's queries."""
 
@@ -100,6 +102,7 @@ class Mutation(
     PeopleMutations,
     TokenMutations,
     LifecycleMutations,
+    IntakeMutations,
     AgreementMutations,
     GoalMutations,
     NoteMutations,

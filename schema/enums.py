@@ -18,6 +18,12 @@ class MentorshipStatus(Enum):
     ENDED = strawberry.enum_value(
         "ended", description="Ended early with a reason; nothing new can be added."
     )
+    WITHDRAWN = strawberry.enum_value(
+        "withdrawn", description="The proposal was withdrawn before it started."
+    )
+    DECLINED = strawberry.enum_value(
+        "declined", description="A proposed participant declined before it started."
+    )
 
 
 @strawberry.enum(description="Where a goal stands.")

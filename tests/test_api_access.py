@@ -85,6 +85,10 @@ def _program(d: Demo) -> str:
     return d.node("Program", "program")
 
 
+def _sam(d: Demo) -> str:
+    return d.node("Person", "sam")
+
+
 ADMIN = frozenset({"admin"})
 PARTICIPANT = frozenset({"participant"})
 BOTH = frozenset({"admin", "participant"})
@@ -337,6 +341,89 @@ CASES = [
         lambda d: {"mentorshipId": _m(d), "text": ""},
         lambda d: {"text": "", **UNKNOWN_M},
         BOTH,
+    ),
+    Case(
+        "withdrawProposal",
+        lambda d: {"mentorshipId": _m(d), "reason": LONG},
+        lambda d: UNKNOWN_M,
+        BOTH,
+    ),
+    Case(
+        "declineProposal",
+        lambda d: {"mentorshipId": _m(d), "reason": ""},
+        lambda d: {"reason": "No.", **UNKNOWN_M},
+        PARTICIPANT,
+    ),
+    # A program's intake (the demo's is open; Sam, the participant, is enrolled).
+    Case(
+        "configureIntake",
+        lambda d: {"programId": _program(d), "isOpen": True, "requestDays": 0},
+        lambda d: {"isOpen": True, **UNKNOWN_P},
+        ADMIN,
+    ),
+    Case(
+        "applyToProgram",
+        lambda d: {
+            "programId": _program(d),
+            "personId": _sam(d),
+            "side": "MENTEE",
+            "answers": "not an object",
+        },
+        lambda d: {"personId": _sam(d), "side": "MENTEE", **UNKNOWN_P},
+        BOTH,
+    ),
+    Case(
+        "approveApplication",
+        lambda d: {"programId": _program(d), "personId": _unknown("Person")},
+        lambda d: {"personId": _unknown("Person"), **UNKNOWN_P},
+        ADMIN,
+        allowed_code="NOT_FOUND",  # of the application: the program check was passed
+    ),
+    Case(
+        "declineApplication",
+        lambda d: {"programId": _program(d), "personId": _sam(d), "reason": ""},
+        lambda d: {"personId": _sam(d), "reason": "", **UNKNOWN_P},
+        ADMIN,
+    ),
+    Case(
+        "withdrawApplication",
+        lambda d: {"programId": _program(d), "personId": _sam(d), "reason": LONG},
+        lambda d: {"personId": _sam(d), **UNKNOWN_P},
+        BOTH,
+    ),
+    Case(
+        "requestMentor",
+        lambda d: {
+            "programId": _program(d),
+            "menteeId": _sam(d),
+            "mentorId": d.node("Person", "grace"),
+            "message": LONG,
+        },
+        lambda d: {
+            "menteeId": _sam(d),
+            "mentorId": d.node("Person", "grace"),
+            **UNKNOWN_P,
+        },
+        PARTICIPANT,
+    ),
+    Case(
+        "acceptRequest",
+        lambda d: {"programId": _program(d), "requestId": d.ids["request"]},
+        lambda d: {"requestId": d.ids["request"], **UNKNOWN_P},
+        PARTICIPANT,
+        allowed_code="NOT_THE_MENTOR",  # the request is Noor's, to Tomás
+    ),
+    Case(
+        "declineRequest",
+        lambda d: {"programId": _program(d), "requestId": "x", "reason": ""},
+        lambda d: {"requestId": "x", "reason": "", **UNKNOWN_P},
+        PARTICIPANT,
+    ),
+    Case(
+        "applyBulkMatch",
+        lambda d: {"programId": _program(d), "idempotencyKey": LONG},
+        lambda d: {"idempotencyKey": LONG, **UNKNOWN_P},
+        ADMIN,
     ),
 ]
 
@@ -592,6 +679,36 @@ READS = [
         ALL,
     ),
     Read("formats", "{ formats { name } }", lambda d: {}, ("formats",), ALL),
+    # The intake: its admins, auditors, and those who applied (Sam) read it.
+    Read(
+        "intake",
+        "query($id: ID!) { intake(programId: $id) { isOpen } }",
+        lambda d: {"id": _program(d)},
+        ("intake",),
+        DEMO_PROGRAM,
+    ),
+    Read(
+        "other program's intake",
+        "query($id: ID!) { intake(programId: $id) { isOpen } }",
+        lambda d: {"id": d.node("Program", "other_program")},
+        ("intake",),
+        frozenset(),  # it has none
+    ),
+    Read(
+        "suggestions for Sam",
+        "query($p: ID!, $s: ID!) { matchSuggestions(programId: $p, personId: $s) "
+        "{ suggestions { total } } }",
+        lambda d: {"p": _program(d), "s": _sam(d)},
+        ("matchSuggestions",),
+        frozenset({"admin", "participant"}),
+    ),
+    Read(
+        "bulkMatchPreview",
+        "query($p: ID!) { bulkMatchPreview(programId: $p) { total } }",
+        lambda d: {"p": _program(d)},
+        ("bulkMatchPreview",),
+        ADMIN,
+    ),
 ]
 
 

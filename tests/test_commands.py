@@ -15,6 +15,7 @@ from mentorlog.core import policy
 from mentorlog.core.access import Credential
 from mentorlog.core.application import Mentoring
 from mentorlog.core.commands.base import COMMANDS
+from mentorlog.core.intake import Intake
 from mentorlog.core.mentorship import Mentorship
 from mentorlog.core.participation import Participation
 from mentorlog.core.person import Person
@@ -25,7 +26,10 @@ ROOT = Path(__file__).resolve().parent.parent
 # the API names it as it names every ID.
 INPUT_NAMES = {"credential": "credentialId"}
 POLICY_NAMES = (
-    policy.PARTICIPANT_COMMANDS | policy.ADMIN_COMMANDS | policy.ADMIN_ANYWHERE_COMMANDS
+    policy.PARTICIPANT_COMMANDS
+    | policy.SELF_COMMANDS
+    | policy.ADMIN_COMMANDS
+    | policy.ADMIN_ANYWHERE_COMMANDS
 )
 
 
@@ -94,6 +98,7 @@ AGGREGATES: dict[str, type[Aggregate]] = {
     "programs": Program,
     "people": Person,
     "tokens": Credential,
+    "intake": Intake,
 }
 SOURCES = ("core", "schema", "projections", "mentorlog", "plugins")
 

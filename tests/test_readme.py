@@ -115,6 +115,12 @@ def test_walk_through_and_auditor_examples_run_as_written(
         r'"position":\d+,"sequence":\d+,"progress":45.0,"note":"Load tests pass"',
         out,
     ), out
+    # The intake: enrolment, explained suggestions, a request accepted, a bulk match.
+    assert '"status":"ENROLLED","person":{"displayName":"Yusuf Demir"}' in out
+    assert "Both can meet at 1 of the mentee's 1 times: tue-pm." in out
+    assert '"code":"NOT_THE_MENTOR"' in out
+    assert '"status":"ACTIVE","formatName":"one_on_one"' in out
+    assert out.count('"__typename":"MatchScored"') >= 2, out
 
 
 def test_running_at_scale_starts_a_worker_and_two_api_processes(

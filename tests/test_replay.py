@@ -16,6 +16,7 @@ from eventsourcing.persistence import Recording
 from mentorlog.core.access import Credential
 from mentorlog.core.application import Mentoring
 from mentorlog.core.idempotency import IdempotencyKey, idempotency_key_id
+from mentorlog.core.intake import Intake, intake_id
 from mentorlog.core.mentorship import Mentorship
 from mentorlog.core.person import Person
 from mentorlog.core.program import Program
@@ -542,3 +543,148 @@ def test_rebuilt_read_model_equals_the_incremental_one(
         for name, position in rebuilt["tracking"]
         if name != "__migration__"
     )
+
+
+# -- a program's intake --------------------------------------------------------------
+
+
+def with_intake(app: Mentoring, w: World, places: int | None = None) -> str:
+    """The world's program's intake, open, with its mentor and mentee enrolled."""
+    app.configure_intake(w.program, actor=SYSTEM, is_open=True, mentee_places=places)
+    for person, side in ((w.mentor, "mentor"), (w.mentee, "mentee")):
+        app.apply_to_program(
+            w.program,
+            actor=SYSTEM,
+            person_id=person,
+            side=side,
+            answers={"availability": ["mon-am"]},
+        )
+        app.approve_application(w.program, actor=SYSTEM, person_id=person)
+    return str(intake_id(w.program))
+
+
+def with_request(app: Mentoring, w: World) -> tuple[str, str]:
+    """The mentee's pending request to the mentor."""
+    intake = with_intake(app, w)
+    request = app.request_mentor(
+        w.program, actor=w.mentee_actor, mentee_id=w.mentee, mentor_id=w.mentor
+    ).id
+    return intake, request
+
+
+@recipe(Intake.Created)
+def intake_created(app: Mentoring, w: World) -> str:
+    """A new intake, with its first settings."""
+    app.configure_intake(w.program, actor=SYSTEM, is_open=False)
+    return str(intake_id(w.program))
+
+
+@recipe(Intake.SettingsSet)
+def intake_settings_set(app: Mentoring, w: World) -> str:
+    """An intake's settings changed."""
+    intake_created(app, w)
+    app.configure_intake(
+        w.program, actor=SYSTEM, is_open=True, mentor_places=3, questions=["skills"]
+    )
+    return str(intake_id(w.program))
+
+
+@recipe(Intake.Applied)
+def applied(app: Mentoring, w: World) -> str:
+    """An application with answers."""
+    app.configure_intake(w.program, actor=SYSTEM, is_open=True)
+    app.apply_to_program(
+        w.program,
+        actor=w.mentee_actor,
+        person_id=w.mentee,
+        side="mentee",
+        answers={"goals": ["Lead"], "about": "Hi"},
+    )
+    return str(intake_id(w.program))
+
+
+@recipe(Intake.Enrolled)
+def enrolled(app: Mentoring, w: World) -> str:
+    """Both enrolled."""
+    return with_intake(app, w)
+
+
+@recipe(Intake.Waitlisted)
+def waitlisted(app: Mentoring, w: World) -> str:
+    """A second mentee over the one place."""
+    intake = with_intake(app, w, places=1)
+    other = w.person("Otto Other", "early", 3, 3)
+    app.apply_to_program(w.program, actor=SYSTEM, person_id=other, side="mentee")
+    app.approve_application(w.program, actor=SYSTEM, person_id=other)
+    return intake
+
+
+@recipe(Intake.Declined)
+def application_declined(app: Mentoring, w: World) -> str:
+    """A declined application."""
+    app.configure_intake(w.program, actor=SYSTEM, is_open=True)
+    app.apply_to_program(w.program, actor=SYSTEM, person_id=w.mentee, side="mentee")
+    app.decline_application(w.program, actor=SYSTEM, person_id=w.mentee, reason="No")
+    return str(intake_id(w.program))
+
+
+@recipe(Intake.Left)
+def intake_left(app: Mentoring, w: World) -> str:
+    """A withdrawn enrolment."""
+    intake = with_intake(app, w)
+    app.withdraw_application(w.program, actor=SYSTEM, person_id=w.mentor)
+    return intake
+
+
+@recipe(Intake.MentorRequested)
+def mentor_requested(app: Mentoring, w: World) -> str:
+    """A pending request."""
+    return with_request(app, w)[0]
+
+
+@recipe(Intake.RequestAccepted)
+def request_accepted(app: Mentoring, w: World) -> str:
+    """An accepted request (its mentorship started in the same save)."""
+    intake, request = with_request(app, w)
+    app.accept_request(w.program, request, actor=w.mentor_actor)
+    return intake
+
+
+@recipe(Intake.RequestDeclined)
+def request_declined(app: Mentoring, w: World) -> str:
+    """A declined request."""
+    intake, request = with_request(app, w)
+    app.decline_request(w.program, request, actor=w.mentor_actor, reason="Busy")
+    return intake
+
+
+@recipe(Intake.MatchProposed)
+def match_proposed(app: Mentoring, w: World) -> str:
+    """A bulk match's proposal, noted on the intake."""
+    intake = with_intake(app, w)
+    app.apply_bulk_match(w.program, actor=SYSTEM)
+    return intake
+
+
+@recipe(Mentorship.MatchScored)
+def match_scored(app: Mentoring, w: World) -> str:
+    """A proposal with the score it was made with."""
+    with_intake(app, w)
+    app.apply_bulk_match(w.program, actor=SYSTEM)
+    return next(iter(app.get_intake(w.program).proposals))
+
+
+@recipe(Mentorship.Withdrawn)
+def withdrawn(app: Mentoring, w: World) -> str:
+    """A withdrawn proposal."""
+    mentorship = w.one_on_one(start=False)
+    app.withdraw_proposal(mentorship, actor=SYSTEM, reason="Wrong pair")
+    return mentorship
+
+
+@recipe(Mentorship.ProposalDeclined)
+def proposal_declined(app: Mentoring, w: World) -> str:
+    """A proposal its mentee declined."""
+    mentorship = w.one_on_one(start=False)
+    app.decline_proposal(mentorship, actor=w.mentee_actor, reason="Not now")
+    return mentorship

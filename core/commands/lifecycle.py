@@ -1,4 +1,4 @@
-"""Mentorship lifecycle commands: propose, start, pause, resume, complete, end."""
+"""Mentorship lifecycle commands: propose (withdraw, decline), start ... end."""
 
 from __future__ import annotations
 
@@ -19,7 +19,7 @@ from mentorlog.plugins.interfaces import Candidate
 
 
 class LifecycleCommands(Service):
-    """Mentorship lifecycle commands: propose, start, pause, resume, complete, end."""
+    """Mentorship lifecycle commands: propose (withdraw, decline), start ... end."""
 
     @command
     def propose_mentorship(
@@ -99,28 +99,38 @@ class LifecycleCommands(Service):
                     years_experience=person.years_experience,
                     tenure_years=person.tenure_years,
                 )
-            for person in people:
-                try:
-                    person.join(actor=actor, mentorship_id=str(mentorship.id))
-                except OverCapacity as exc:
-                    name = self.name_of(person)
-                    raise OverCapacity(f"{name} {exc.message}", exc.field) from None
-            for starter in program.starter_goals:
-                mentorship.set_goal(
-                    actor=actor,
-                    goal_id=new_id(),
-                    title=starter["title"],
-                    framework=starter["framework"],
-                    fields=starter["fields"],
-                    term=starter["term"],
-                    private=False,
-                    owner_id=None,
-                    starter_goal_id=starter["id"],
-                    locked=starter["locked"],
-                )
+            self._begin(mentorship, program, people, actor)
             return self._commit(str(mentorship.id), mentorship, *people)
 
         return self._retrying(attempt, mentorship_id)
+
+    def _begin(
+        self,
+        mentorship: Mentorship,
+        program: Program,
+        people: Sequence[Person],
+        actor: str,
+    ) -> None:
+        """Take the started mentorship's places and copy the starter goals."""
+        for person in people:
+            try:
+                person.join(actor=actor, mentorship_id=str(mentorship.id))
+            except OverCapacity as exc:
+                name = self.name_of(person)
+                raise OverCapacity(f"{name} {exc.message}", exc.field) from None
+        for starter in program.starter_goals:
+            mentorship.set_goal(
+                actor=actor,
+                goal_id=new_id(),
+                title=starter["title"],
+                framework=starter["framework"],
+                fields=starter["fields"],
+                term=starter["term"],
+                private=False,
+                owner_id=None,
+                starter_goal_id=starter["id"],
+                locked=starter["locked"],
+            )
 
     @command
     def pause_mentorship(
@@ -172,6 +182,38 @@ class LifecycleCommands(Service):
         self._raise_problems(check_text("reason", reason, max_len=2000))
         return self._closing(
             mentorship_id, lambda m: m.end(actor=actor, reason=reason), actor
+        )
+
+    @command
+    def withdraw_proposal(
+        self,
+        mentorship_id: str,
+        *,
+        actor: str,
+        reason: str = "",
+        idempotency_key: str | None = None,
+    ) -> Recorded:
+        """Withdraw a proposal before it starts; no mentorship is counted as ended."""
+        self._raise_problems(check_text("reason", reason, required=False, max_len=2000))
+        return self._on_mentorship(
+            mentorship_id, lambda m: m.withdraw(actor=actor, reason=reason)
+        )
+
+    @command
+    def decline_proposal(
+        self,
+        mentorship_id: str,
+        *,
+        actor: str,
+        reason: str,
+        idempotency_key: str | None = None,
+    ) -> Recorded:
+        """A proposed participant declines the proposal, with a reason."""
+        self._raise_problems(check_text("reason", reason, max_len=2000))
+        person_id = self._acting_person(actor)
+        return self._on_mentorship(
+            mentorship_id,
+            lambda m: m.decline(actor=actor, person_id=person_id, reason=reason),
         )
 
     def _closing(

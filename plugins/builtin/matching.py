@@ -1,7 +1,8 @@
-"""Built-in match scores: interests, career stage, eligibility and free places."""
+"""Built-in match scores: interests, career stage, eligibility, places, times."""
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterable
 
 from mentorlog.plugins.hookspecs import hookimpl
@@ -16,6 +17,7 @@ INTERESTS_WEIGHT = 2.0
 STAGE_WEIGHT = 1.0
 ELIGIBILITY_WEIGHT = 4.0
 CAPACITY_WEIGHT = 1.0
+AVAILABILITY_WEIGHT = 1.0
 # Years more than the mentee that make a same-stage mentor clearly more experienced.
 SENIOR_BY_YEARS = 3.0
 
@@ -24,17 +26,29 @@ SENIOR_BY_YEARS = 3.0
 def match_score(
     mentor: Profile, mentee: Profile, program: ProgramProfile
 ) -> list[Contribution]:
-    """Score interests, career stage, eligibility and free places."""
+    """Score interests, career stage, eligibility, free places and availability."""
     return [
         interests(mentor, mentee),
         career_stage(mentor, mentee, program),
         eligibility(mentor, mentee, program),
         capacity(mentor, mentee),
+        *availability(mentor, mentee),
     ]
 
 
 def _normal(words: Iterable[str]) -> dict[str, str]:
     """Map each word, folded for comparison, to how it was first written."""
+    if isinstance(words, tuple):  # a Profile's: the same few lists, scored often
+        return _normal_tuple(words)
+    return _fold(words)
+
+
+@functools.lru_cache(maxsize=16384)
+def _normal_tuple(words: tuple[str, ...]) -> dict[str, str]:
+    return _fold(words)
+
+
+def _fold(words: Iterable[str]) -> dict[str, str]:
     seen: dict[str, str] = {}
     for word in words:
         key = " ".join(word.split()).casefold()
@@ -216,3 +230,28 @@ def capacity(mentor: Profile, mentee: Profile) -> Contribution:
         f"The mentor has {mentor.free_places} of {mentor.capacity} "
         f"place{'' if mentor.capacity == 1 else 's'} free.",
     )
+
+
+def availability(mentor: Profile, mentee: Profile) -> list[Contribution]:
+    """The share of the mentee's times the mentor can meet (if both list times)."""
+    wanted = _normal(mentee.availability)
+    offered = _normal(mentor.availability)
+    if not wanted or not offered:
+        return []
+    shared = [wanted[k] for k in wanted if k in offered]
+    if shared:
+        explanation = (
+            f"Both can meet at {len(shared)} of the mentee's {len(wanted)} "
+            f"times: {_listing(shared)}."
+        )
+    else:
+        explanation = (
+            "No time in common: the mentee can meet at "
+            f"{_listing(list(wanted.values()))}, the mentor at "
+            f"{_listing(list(offered.values()))}."
+        )
+    return [
+        Contribution(
+            "availability", AVAILABILITY_WEIGHT, len(shared) / len(wanted), explanation
+        )
+    ]

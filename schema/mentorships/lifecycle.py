@@ -1,4 +1,4 @@
-"""A mentorship's lifecycle: propose, start, pause, resume, complete or end it."""
+"""A mentorship's lifecycle: propose (withdraw, decline), start, pause ... end."""
 
 from __future__ import annotations
 
@@ -44,6 +44,34 @@ class ProposeMentorshipInput(CommandInput):
     purpose: str = strawberry.field(
         default="", description="What the mentorship is for."
     )
+
+
+@strawberry.input(description="Which proposal to withdraw, and why.")
+class WithdrawProposalInput(CommandInput):
+    mentorship_id: ID = strawberry.field(description=MENTORSHIP_ID)
+    reason: str = strawberry.field(default="", description="Why it is withdrawn.")
+
+
+@strawberry.input(description="Which proposal you decline, and why.")
+class DeclineProposalInput(CommandInput):
+    mentorship_id: ID = strawberry.field(description=MENTORSHIP_ID)
+    reason: str = strawberry.field(description="Why you decline it.")
+
+
+@strawberry.type(description="The result of withdrawProposal.")
+class WithdrawProposalPayload:
+    mentorship: Mentorship | None = strawberry.field(
+        description="The proposal, withdrawn. Null when refused."
+    )
+    user_errors: list[UserError] = strawberry.field(description=USER_ERRORS)
+
+
+@strawberry.type(description="The result of declineProposal.")
+class DeclineProposalPayload:
+    mentorship: Mentorship | None = strawberry.field(
+        description="The proposal, declined. Null when refused."
+    )
+    user_errors: list[UserError] = strawberry.field(description=USER_ERRORS)
 
 
 @strawberry.input(description="Which proposed mentorship to start.")
@@ -235,7 +263,11 @@ class LifecycleMutations:
             mentorship=await _mentorship(info, recorded), user_errors=errors
         )
 
-    @strawberry.mutation(description="End a mentorship early, with a reason.")
+    @strawberry.mutation(
+        description="End a mentorship early, with a reason; the reason 'rematch' "
+        "returns both people to their program's pool, and metrics count it apart "
+        "(rematched, not ended)."
+    )
     async def end_mentorship(
         self, info: Info, input: Annotated[EndMentorshipInput, arg(INPUT)]
     ) -> EndMentorshipPayload:
@@ -248,5 +280,42 @@ class LifecycleMutations:
         )
         recorded, errors = await perform(info, command)
         return EndMentorshipPayload(
+            mentorship=await _mentorship(info, recorded), user_errors=errors
+        )
+
+    @strawberry.mutation(
+        description="Withdraw a proposal before it starts; it is not counted as an "
+        "ended mentorship."
+    )
+    async def withdraw_proposal(
+        self, info: Info, input: Annotated[WithdrawProposalInput, arg(INPUT)]
+    ) -> WithdrawProposalPayload:
+        command = auth.on_mentorship(
+            "withdraw_proposal",
+            input.mentorship_id,
+            lambda app, mentorship_id, actor: app.withdraw_proposal(
+                mentorship_id, actor=actor, **arguments(input, "withdraw_proposal")
+            ),
+        )
+        recorded, errors = await perform(info, command)
+        return WithdrawProposalPayload(
+            mentorship=await _mentorship(info, recorded), user_errors=errors
+        )
+
+    @strawberry.mutation(
+        description="Decline a proposal you are proposed in, before it starts."
+    )
+    async def decline_proposal(
+        self, info: Info, input: Annotated[DeclineProposalInput, arg(INPUT)]
+    ) -> DeclineProposalPayload:
+        command = auth.on_mentorship(
+            "decline_proposal",
+            input.mentorship_id,
+            lambda app, mentorship_id, actor: app.decline_proposal(
+                mentorship_id, actor=actor, **arguments(input, "decline_proposal")
+            ),
+        )
+        recorded, errors = await perform(info, command)
+        return DeclineProposalPayload(
             mentorship=await _mentorship(info, recorded), user_errors=errors
         )

@@ -175,7 +175,19 @@ class ProgramMetrics:
     active: int = strawberry.field(description="Mentorships running.")
     paused: int = strawberry.field(description="Mentorships paused.")
     completed: int = strawberry.field(description="Mentorships completed.")
-    ended: int = strawberry.field(description="Mentorships ended early.")
+    ended: int = strawberry.field(
+        description="Mentorships ended early (not counting those ended for a rematch)."
+    )
+    withdrawn: int = strawberry.field(
+        description="Proposals withdrawn before they started (never ended)."
+    )
+    declined: int = strawberry.field(
+        description="Proposals a participant declined before they started."
+    )
+    rematched: int = strawberry.field(
+        description="Mentorships ended with the reason 'rematch', both people back "
+        "in the pool; counted apart from those ended."
+    )
     reviews: int = strawberry.field(description="Reviews (check-ins) recorded.")
     rated_feedback: int = strawberry.field(description="Feedback given with a rating.")
     goals_set: int = strawberry.field(description="Goals set.")
@@ -206,6 +218,9 @@ class ProgramMetrics:
             paused=row["paused"],
             completed=row["completed"],
             ended=row["ended"],
+            withdrawn=row["withdrawn"],
+            declined=row["declined"],
+            rematched=row["rematched"],
             reviews=row["reviews"],
             rated_feedback=row["rated_feedback"],
             goals_set=row["goals_set"],

@@ -1,0 +1,645 @@
+"""Intake commands: settings, applications, requests, bulk matching; suggestions."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+from eventsourcing.application import AggregateNotFoundError
+from mentorlog.core import matching
+from mentorlog.core.access import actor_person_id
+from mentorlog.core.commands.base import Recorded, command, new_id
+from mentorlog.core.commands.lifecycle import LifecycleCommands
+from mentorlog.core.errors import (
+    IntakeClosed,
+    InvalidInput,
+    NotEligible,
+    NotEnrolled,
+    OverCapacity,
+    ParticipantsInvalid,
+)
+from mentorlog.core.inputs import check_choice, check_int, check_text, check_texts
+from mentorlog.core.intake import (
+    ENROLLED,
+    LIST_QUESTIONS,
+    QUESTIONS,
+    SIDES,
+    Intake,
+    intake_id,
+)
+from mentorlog.core.mentorship import Mentorship
+from mentorlog.core.person import Person
+from mentorlog.core.program import Program
+from mentorlog.plugins.interfaces import (
+    Candidate,
+    Match,
+    Problem,
+    Profile,
+    ProgramProfile,
+)
+
+MAX_SUGGESTIONS = 50
+
+
+@dataclass(frozen=True)
+class Pairing:
+    """A mentor and a mentee who may be matched: in which format, with what score."""
+
+    mentor_id: str
+    mentee_id: str
+    format: str
+    mentor_role: str
+    mentee_role: str
+    match: Match
+
+
+@dataclass(frozen=True)
+class Suggestion:
+    """A candidate for someone enrolled, with the match's score and explanation."""
+
+    person_id: str
+    side: str
+    pairing: Pairing
+
+
+def contributions_of(match: Match) -> list[dict[str, Any]]:
+    """A match's contributions as stored in an event."""
+    return [
+        {
+            "name": c.name,
+            "weight": c.weight,
+            "score": c.score,
+            "explanation": c.explanation,
+        }
+        for c in match.contributions
+    ]
+
+
+class IntakeCommands(LifecycleCommands):
+    """Intake commands: settings, applications, requests, bulk matching."""
+
+    # -- settings and applications -------------------------------------------
+
+    @command
+    def configure_intake(
+        self,
+        program_id: str,
+        *,
+        actor: str,
+        is_open: bool,
+        cohort_start: str | None = None,
+        cohort_end: str | None = None,
+        mentor_places: int | None = None,
+        mentee_places: int | None = None,
+        questions: Sequence[str] = QUESTIONS,
+        request_days: int = 14,
+        idempotency_key: str | None = None,
+    ) -> Recorded:
+        """Set a program's intake: open or closed, cohort, places, questions."""
+        problems = [
+            *_check_date("cohortStart", cohort_start),
+            *_check_date("cohortEnd", cohort_end),
+            *(
+                check_int("mentorPlaces", mentor_places, 0, 100_000)
+                if mentor_places is not None
+                else []
+            ),
+            *(
+                check_int("menteePlaces", mentee_places, 0, 100_000)
+                if mentee_places is not None
+                else []
+            ),
+            *check_int("requestDays", request_days, 1, 365),
+            *check_texts("questions", questions),
+        ]
+        if not problems:
+            problems += [
+                p for q in questions for p in check_choice("questions", q, QUESTIONS)
+            ]
+        self._raise_problems(problems)
+        start, end = _iso_date(cohort_start), _iso_date(cohort_end)
+        if start and end and start > end:
+            self._raise_problems(
+                [Problem("cohortEnd", "cohortEnd is before cohortStart")]
+            )
+
+        settings: dict[str, Any] = {
+            "is_open": bool(is_open),
+            "cohort_start": start,
+            "cohort_end": end,
+            "mentor_places": mentor_places,
+            "mentee_places": mentee_places,
+            "questions": list(dict.fromkeys(questions)),
+            "request_days": request_days,
+        }
+
+        def attempt() -> Recorded:
+            program = self._load(Program, program_id, "programId")
+            try:
+                intake = self._intake(str(program.id))
+            except IntakeClosed:  # its first settings create it
+                intake = Intake(actor=actor, program_id=str(program.id), **settings)
+            else:
+                intake.configure(actor=actor, **settings)
+            return self._commit(str(program.id), intake)
+
+        return self._retrying(attempt, str(intake_id(program_id)))
+
+    @command
+    def apply_to_program(
+        self,
+        program_id: str,
+        *,
+        actor: str,
+        person_id: str,
+        side: str,
+        answers: Mapping[str, Any] | None = None,
+        idempotency_key: str | None = None,
+    ) -> Recorded:
+        """Apply to a program as mentor or mentee, answering its questions."""
+        if answers is not None and not isinstance(answers, Mapping):
+            raise InvalidInput([Problem("answers", "answers must be an object")])
+        given = dict(answers or {})
+        self._raise_problems(check_choice("side", side, SIDES))
+
+        def attempt() -> Recorded:
+            program = self._load(Program, program_id, "programId")
+            person = self._load(Person, person_id, "personId")
+            intake = self._intake(str(program.id))
+            intake.check_can_apply(str(person.id))
+            self._raise_problems(_check_answers(given, intake.questions))
+            program.check_eligible(
+                self.name_of(person),
+                side,
+                years_experience=person.years_experience,
+                tenure_years=person.tenure_years,
+            )
+            intake.apply(
+                actor=actor, person_id=str(person.id), side=side, answers=given
+            )
+            return self._commit(str(person.id), intake)
+
+        return self._retrying(attempt, str(intake_id(program_id)))
+
+    @command
+    def approve_application(
+        self,
+        program_id: str,
+        *,
+        actor: str,
+        person_id: str,
+        waitlist: bool = True,
+        idempotency_key: str | None = None,
+    ) -> Recorded:
+        """Enrol an applicant; over the side's places, waitlist them (or refuse)."""
+        return self._on_intake(
+            program_id,
+            person_id,
+            lambda i: i.approve(actor=actor, person_id=person_id, waitlist=waitlist),
+        )
+
+    @command
+    def decline_application(
+        self,
+        program_id: str,
+        *,
+        actor: str,
+        person_id: str,
+        reason: str,
+        idempotency_key: str | None = None,
+    ) -> Recorded:
+        """Decline a pending or waitlisted application, with a reason."""
+        self._raise_problems(check_text("reason", reason, max_len=2000))
+        return self._on_intake(
+            program_id,
+            person_id,
+            lambda i: i.decline(actor=actor, person_id=person_id, reason=reason),
+        )
+
+    @command
+    def withdraw_application(
+        self,
+        program_id: str,
+        *,
+        actor: str,
+        person_id: str,
+        reason: str = "",
+        idempotency_key: str | None = None,
+    ) -> Recorded:
+        """Give up an application or enrolment; the first waitlisted takes the place."""
+        self._raise_problems(check_text("reason", reason, required=False, max_len=2000))
+        return self._on_intake(
+            program_id,
+            person_id,
+            lambda i: i.leave(actor=actor, person_id=person_id, reason=reason),
+        )
+
+    # -- requests ------------------------------------------------------------
+
+    @command
+    def request_mentor(
+        self,
+        program_id: str,
+        *,
+        actor: str,
+        mentee_id: str,
+        mentor_id: str,
+        message: str = "",
+        idempotency_key: str | None = None,
+    ) -> Recorded:
+        """A mentee asks an enrolled mentor with places free to mentor them."""
+        self._raise_problems(
+            check_text("message", message, required=False, max_len=2000)
+        )
+
+        def attempt() -> Recorded:
+            intake = self._intake(program_id)
+            mentor = self._load(Person, mentor_id, "mentorId")
+            request_id = new_id()
+            intake.request(
+                actor=actor,
+                request_id=request_id,
+                mentee_id=mentee_id,
+                mentor_id=str(mentor.id),
+                message=message,
+            )
+            if self._places_of(intake, mentor) <= 0:
+                raise OverCapacity(
+                    f"{self.name_of(mentor)} has no mentoring place free", "mentorId"
+                )
+            return self._commit(request_id, intake)
+
+        return self._retrying(attempt, str(intake_id(program_id)))
+
+    @command
+    def accept_request(
+        self,
+        program_id: str,
+        request_id: str,
+        *,
+        actor: str,
+        idempotency_key: str | None = None,
+    ) -> Recorded:
+        """The requested mentor accepts: propose the mentorship, and start it if
+        the format's rules, eligibility and capacity allow."""
+
+        def attempt() -> Recorded:
+            intake = self._intake(program_id)
+            by = actor_person_id(actor)
+            found = intake.pending_request(request_id, by)
+            program = self._load(Program, intake.program_id, "programId")
+            pairing = self._pairing(
+                program, intake, found["mentor_id"], found["mentee_id"]
+            )
+            if pairing is None:
+                raise ParticipantsInvalid(
+                    [
+                        Problem(
+                            "requestId",
+                            "no format of the program takes this mentor and mentee",
+                        )
+                    ]
+                )
+            mentorship = self._propose(program, pairing, actor, found["message"])
+            intake.accept(
+                actor=actor,
+                request_id=request_id,
+                mentorship_id=str(mentorship.id),
+                by=by,
+            )
+            people = [
+                self._load(Person, p["person_id"], "participants")
+                for p in mentorship.participants
+            ]
+            if all(len(p.mentorships) < p.capacity for p in people):
+                mentorship.start(actor=actor)
+                self._begin(mentorship, program, people, actor)
+            return self._commit(str(mentorship.id), intake, mentorship, *people)
+
+        return self._retrying(attempt, str(intake_id(program_id)))
+
+    @command
+    def decline_request(
+        self,
+        program_id: str,
+        request_id: str,
+        *,
+        actor: str,
+        reason: str,
+        idempotency_key: str | None = None,
+    ) -> Recorded:
+        """The requested mentor declines, with a reason."""
+        self._raise_problems(check_text("reason", reason, max_len=2000))
+
+        def attempt() -> Recorded:
+            intake = self._intake(program_id)
+            intake.decline_request(
+                actor=actor,
+                request_id=request_id,
+                reason=reason,
+                by=actor_person_id(actor),
+            )
+            return self._commit(request_id, intake)
+
+        return self._retrying(attempt, str(intake_id(program_id)))
+
+    # -- bulk matching -------------------------------------------------------
+
+    @command
+    def apply_bulk_match(
+        self, program_id: str, *, actor: str, idempotency_key: str | None = None
+    ) -> Recorded:
+        """Propose the optimal assignment of waiting mentees, each with its score."""
+
+        def attempt() -> Recorded:
+            program = self._load(Program, program_id, "programId")
+            intake = self._intake(str(program.id))
+            proposed = []
+            for pairing in self._assignment(program, intake):
+                mentorship = self._propose(program, pairing, actor, "")
+                intake.propose(
+                    actor=actor,
+                    mentorship_id=str(mentorship.id),
+                    mentor_id=pairing.mentor_id,
+                    mentee_id=pairing.mentee_id,
+                )
+                proposed.append(mentorship)
+            return self._commit(str(program.id), intake, *proposed)
+
+        return self._retrying(attempt, str(intake_id(program_id)))
+
+    def bulk_match_preview(self, program_id: str) -> list[Pairing]:
+        """The assignment apply_bulk_match would propose now."""
+        program = self._load(Program, program_id, "programId")
+        return self._assignment(program, self._intake(str(program.id)))
+
+    def match_suggestions(
+        self, program_id: str, person_id: str, limit: int = 10
+    ) -> list[Suggestion]:
+        """Candidates for an enrolled person, best first: eligible, with places,
+        in a format the program enables."""
+        program = self._load(Program, program_id, "programId")
+        intake = self._intake(str(program.id))
+        found = intake.applications.get(person_id)
+        if found is None or found["status"] != ENROLLED:
+            raise NotEnrolled("that person is not enrolled in the program", "personId")
+        side = found["side"]
+        other = "mentor" if side == "mentee" else "mentee"
+        open_pairs = self._open_proposals(intake)
+
+        def pending(someone: str) -> int:
+            return sum(1 for p in open_pairs if someone in p.values())
+
+        subject = self._profile(
+            intake, self._load(Person, person_id, "personId"), pending(person_id)
+        )
+        profiles = {}
+        for candidate_id in intake.enrolled(other):
+            candidate = self._load(Person, candidate_id, "personId")
+            profile = self._profile(intake, candidate, pending(candidate_id))
+            if profile.free_places > 0 and self._eligible(program, profile, other):
+                profiles[candidate_id] = profile
+        ranked = matching.rank(
+            self.catalog,
+            _program_profile(program),
+            subject,
+            side,
+            profiles.values(),
+        )
+        suggestions = []
+        for profile, match in ranked:
+            mentor, mentee = (
+                (profile, subject) if side == "mentee" else (subject, profile)
+            )
+            fit = self._fit(program, mentor, mentee)
+            if fit is None:
+                continue
+            suggestions.append(
+                Suggestion(
+                    profile.person_id,
+                    other,
+                    Pairing(mentor.person_id, mentee.person_id, *fit, match),
+                )
+            )
+            if len(suggestions) == min(limit, MAX_SUGGESTIONS):
+                break
+        return suggestions
+
+    # -- helpers -------------------------------------------------------------
+
+    def get_intake(self, program_id: str) -> Intake:
+        """A program's intake, or IntakeClosed if it has none."""
+        return self._intake(program_id)
+
+    def _intake(self, program_id: str) -> Intake:
+        """The program's intake, or IntakeClosed if it has none."""
+        try:
+            uid = intake_id(str(self._load(Program, program_id, "programId").id))
+            found: Any = self.repository.get(uid)
+        except AggregateNotFoundError:
+            raise IntakeClosed(
+                "the program has no intake: nobody can apply yet", "programId"
+            ) from None
+        assert isinstance(found, Intake)
+        return found
+
+    def _on_intake(self, program_id: str, person_id: str, change: Any) -> Recorded:
+        def attempt() -> Recorded:
+            intake = self._intake(program_id)
+            change(intake)
+            return self._commit(person_id, intake)
+
+        return self._retrying(attempt, str(intake_id(program_id)))
+
+    def _open_proposals(self, intake: Intake) -> list[dict[str, str]]:
+        """The intake's proposals that are still proposed (not started or closed)."""
+        return [
+            pair
+            for mentorship_id, pair in intake.proposals.items()
+            if self._load(Mentorship, mentorship_id, "mentorshipId").status
+            == "proposed"
+        ]
+
+    def _places_of(self, intake: Intake, person: Person) -> int:
+        """A person's places free, counting the intake's open proposals as taken."""
+        pending = sum(
+            1
+            for pair in self._open_proposals(intake)
+            if str(person.id) in pair.values()
+        )
+        return person.capacity - len(person.mentorships) - pending
+
+    def _profile(self, intake: Intake, person: Person, pending: int = 0) -> Profile:
+        """A person as matching sees them: their profile and intake answers."""
+        answers = intake.applications.get(str(person.id), {}).get("answers", {})
+        return Profile(
+            person_id=str(person.id),
+            career_stage=person.career_stage,
+            years_experience=person.years_experience,
+            tenure_years=person.tenure_years,
+            skills=(*person.skills, *answers.get("skills", ())),
+            interests=(*person.interests, *answers.get("interests", ())),
+            capacity=person.capacity,
+            active_mentorships=len(person.mentorships) + pending,
+            availability=tuple(answers.get("availability", ())),
+        )
+
+    @staticmethod
+    def _eligible(program: Program, profile: Profile, side: str) -> bool:
+        try:
+            program.check_eligible(
+                profile.person_id,
+                side,
+                years_experience=profile.years_experience,
+                tenure_years=profile.tenure_years,
+            )
+        except NotEligible:
+            return False
+        return True
+
+    def _fit(
+        self, program: Program, mentor: Profile, mentee: Profile
+    ) -> tuple[str, str, str] | None:
+        """The first enabled format (and roles) that takes this mentor and mentee."""
+        for name in program.formats:
+            fmt = self.catalog.format(name)
+            if fmt is None:
+                continue
+            for guide in (r for r in fmt.roles if r.side == "mentor"):
+                for learner in (r for r in fmt.roles if r.side == "mentee"):
+                    people = [
+                        _candidate(mentor, guide.name),
+                        _candidate(mentee, learner.name),
+                    ]
+                    if not fmt.check(people):
+                        return name, guide.name, learner.name
+        return None
+
+    def _pairing(
+        self, program: Program, intake: Intake, mentor_id: str, mentee_id: str
+    ) -> Pairing | None:
+        mentor = self._profile(intake, self._load(Person, mentor_id, "mentorId"))
+        mentee = self._profile(intake, self._load(Person, mentee_id, "menteeId"))
+        fit = self._fit(program, mentor, mentee)
+        if fit is None:
+            return None
+        match = self.catalog.match(mentor, mentee, _program_profile(program))
+        return Pairing(mentor_id, mentee_id, *fit, match)
+
+    def _propose(
+        self, program: Program, pairing: Pairing, actor: str, purpose: str
+    ) -> Mentorship:
+        mentorship = Mentorship(
+            actor=actor,
+            program_id=str(program.id),
+            format=pairing.format,
+            participants=[
+                {
+                    "person_id": pairing.mentor_id,
+                    "role": pairing.mentor_role,
+                    "side": "mentor",
+                },
+                {
+                    "person_id": pairing.mentee_id,
+                    "role": pairing.mentee_role,
+                    "side": "mentee",
+                },
+            ],
+            purpose=purpose,
+        )
+        mentorship.record_match(
+            actor=actor,
+            total=pairing.match.total,
+            contributions=contributions_of(pairing.match),
+        )
+        return mentorship
+
+    def _assignment(self, program: Program, intake: Intake) -> list[Pairing]:
+        """The optimal assignment of waiting mentees to mentors' free places."""
+        open_pairs = self._open_proposals(intake)
+
+        def pending(person_id: str) -> int:
+            return sum(1 for p in open_pairs if person_id in p.values())
+
+        def profiles(side: str) -> list[Profile]:
+            found = []
+            for person_id in intake.enrolled(side):
+                person = self._load(Person, person_id, "personId")
+                profile = self._profile(intake, person, pending(person_id))
+                if profile.free_places > 0 and self._eligible(program, profile, side):
+                    found.append(profile)
+            return found
+
+        mentees, mentors = profiles("mentee"), profiles("mentor")
+        where = _program_profile(program)
+        fits: dict[tuple[int, int], tuple[str, str, str]] = {}
+        matches: dict[tuple[int, int], Match] = {}
+        scores = []
+        for i, mentee in enumerate(mentees):
+            row = []
+            for j, mentor in enumerate(mentors):
+                fit = self._fit(program, mentor, mentee)
+                if fit is None:
+                    row.append(matching.UNMATCHABLE)
+                    continue
+                fits[i, j] = fit
+                matches[i, j] = self.catalog.match(mentor, mentee, where)
+                row.append(matches[i, j].total)
+            scores.append(row)
+        places = [m.free_places for m in mentors]
+        return [
+            Pairing(
+                mentors[j].person_id,
+                mentees[i].person_id,
+                *fits[i, j],
+                matches[i, j],
+            )
+            for i, j in matching.optimal(scores, places)
+        ]
+
+
+def _program_profile(program: Program) -> ProgramProfile:
+    return ProgramProfile(str(program.id), program.eligibility, tuple(program.formats))
+
+
+def _candidate(profile: Profile, role: str) -> Candidate:
+    return Candidate(
+        person_id=profile.person_id,
+        role=role,
+        career_stage=profile.career_stage,
+        years_experience=profile.years_experience,
+        tenure_years=profile.tenure_years,
+    )
+
+
+def _iso_date(value: str | None) -> str | None:
+    """A checked date in one spelling (YYYY-MM-DD), so dates compare as text."""
+    return None if value is None else date.fromisoformat(value).isoformat()
+
+
+def _check_date(field: str, value: str | None) -> list[Problem]:
+    if value is None:
+        return []
+    try:
+        date.fromisoformat(value)
+    except (TypeError, ValueError):
+        return [Problem(field, f"{field} must be a date (YYYY-MM-DD)")]
+    return []
+
+
+def _check_answers(answers: Mapping[str, Any], asked: Sequence[str]) -> list[Problem]:
+    """Answers only to the questions asked: lists of texts, and "about" as text."""
+    if not isinstance(answers, Mapping):
+        return [Problem("answers", "answers must be an object")]
+    problems: list[Problem] = []
+    for name, value in answers.items():
+        where = f"answers.{name}"
+        if name not in asked:
+            problems.append(Problem(where, f"the program does not ask '{name}'"))
+        elif name in LIST_QUESTIONS:
+            problems += check_texts(where, value)
+        else:
+            problems += check_text(where, value, required=False, max_len=5000)
+    return problems
