@@ -13,6 +13,7 @@ from mentorlog.core.commands.agreement import AgreementCommands
 from mentorlog.core.commands.base import Recorded
 from mentorlog.core.commands.feedback import FeedbackCommands
 from mentorlog.core.commands.goals import GoalCommands
+from mentorlog.core.commands.identities import IdentityCommands
 from mentorlog.core.commands.lifecycle import LifecycleCommands
 from mentorlog.core.commands.meetings import MeetingCommands
 from mentorlog.core.commands.milestones import MilestoneCommands
@@ -30,6 +31,7 @@ __all__ = ["Mentoring", "Recorded"]
 class Mentoring(
     ProgramCommands,
     PeopleCommands,
+    IdentityCommands,
     TokenCommands,
     LifecycleCommands,
     AgreementCommands,

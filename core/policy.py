@@ -83,6 +83,12 @@ ADMIN_COMMANDS = frozenset(
 # Commands any admin may run: they are about no program yet (a new program, or a
 # person who joins programs later). The creator of a program becomes its admin.
 ADMIN_ANYWHERE_COMMANDS = frozenset({"create_program", "register_person"})
+# Commands no token runs: the operator runs them through the CLI (mentorlog
+# identity ...), so nobody with API access links an identity they hold to someone
+# else, or grants themselves a role.
+OPERATOR_COMMANDS = frozenset(
+    {"link_identity", "unlink_identity", "grant_role", "revoke_grant"}
+)
 # Commands any token but an auditor's runs on what is its own: itself.
 OWN_COMMANDS = frozenset({"revoke_token"})
 # Commands on a goal: on a private goal, only its owner runs them (may_command_goal).

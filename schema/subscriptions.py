@@ -99,7 +99,10 @@ async def _subscribe(
     """Subscribe for the principal; a token gone since the socket opened ends it."""
     try:
         return await feed.subscribe(
-            principal.credential_id, principal.person_id, **follows
+            principal.credential_id,
+            principal.person_id,
+            principal=principal,
+            **follows,
         )
     except FeedEnded as ended:
         raise GraphQLError(ended.message, extensions={"code": ended.code}) from None
