@@ -30,6 +30,7 @@ POLICY_NAMES = (
     | policy.ADMIN_COMMANDS
     | policy.ADMIN_ANYWHERE_COMMANDS
     | policy.OPERATOR_COMMANDS
+    | policy.OWN_COMMANDS
 )
 
 
