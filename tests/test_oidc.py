@@ -39,8 +39,8 @@ SYSTEM = "system:tests"
 VIEWER = "{ viewer { role credentialId person { displayName } } }"
 
 
-@pytest.fixture(scope="module")
-def served_issuer() -> Iterator[ServedIssuer]:
+@pytest.fixture(scope="module", name="served_issuer")
+def served_issuer_fixture() -> Iterator[ServedIssuer]:
     """One local issuer for the module, on a free loopback port."""
     served = ServedIssuer(free_port())
     served.start()
