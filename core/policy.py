@@ -78,6 +78,7 @@ ADMIN_COMMANDS = frozenset(
         "give_feedback",
         "erase_person",
         "revoke_token",
+        "invite_person",
     }
 )
 # Commands any admin may run: they are about no program yet (a new program, or a
@@ -89,6 +90,9 @@ ADMIN_ANYWHERE_COMMANDS = frozenset({"create_program", "register_person"})
 OPERATOR_COMMANDS = frozenset(
     {"link_identity", "unlink_identity", "grant_role", "revoke_grant"}
 )
+# Commands no token runs: whoever holds an invitation's one-time code redeems it
+# (POST /invitations/redeem), once.
+CODE_COMMANDS = frozenset({"redeem_invitation"})
 # Commands any token but an auditor's runs on what is its own: itself.
 # issue_token issues only for the token's own person: nobody mints a credential
 # for someone else (the operator's CLI does, for service accounts).

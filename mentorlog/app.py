@@ -1,6 +1,7 @@
 """The Starlette app: GraphQL at /graphql (HTTP, and WebSocket for subscriptions),
-/healthz, /readyz, /metrics, auditors' bundle downloads, and a lifespan for the
-services, the event feed and checkpoint signing."""
+/healthz, /readyz, /metrics, auditors' bundle downloads, invitation codes redeemed
+(/invitations/redeem), and a lifespan for the services, the event feed and
+checkpoint signing."""
 
 from __future__ import annotations
 
@@ -21,6 +22,7 @@ from starlette.routing import Route, WebSocketRoute
 from mentorlog import __version__
 from mentorlog.bundles import download
 from mentorlog.core.errors import Unavailable
+from mentorlog.invitations import redeem
 from mentorlog.metrics import HttpMetrics, Metrics, operation_metrics
 from mentorlog.schema.api import MAX_COST, make_schema
 from mentorlog.schema.feed import EventFeed
@@ -167,6 +169,7 @@ def create_app(
             Route("/audit/bundles/{mentorship_id}", download, methods=["GET"]),
             Route("/readyz", readyz, methods=["GET"]),
             Route("/metrics", metrics_endpoint, methods=["GET"]),
+            Route("/invitations/redeem", redeem, methods=["POST"]),
         ],
         middleware=[Middleware(HttpMetrics, metrics=metrics)],
         lifespan=lifespan,

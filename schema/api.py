@@ -24,6 +24,7 @@ from mentorlog.schema.errors import MaskWithErrorId, should_mask
 from mentorlog.schema.feedback import FeedbackMutations
 from mentorlog.schema.goals import GoalMutations
 from mentorlog.schema.history import EVENT_TYPES
+from mentorlog.schema.identities import IdentityMutations
 from mentorlog.schema.meetings import MeetingMutations
 from mentorlog.schema.mentorships.lifecycle import LifecycleMutations
 from mentorlog.schema.mentorships.queries import MentorshipQueries
@@ -97,6 +98,7 @@ class Mutation(
     ProgramMutations,
     PeopleMutations,
     TokenMutations,
+    IdentityMutations,
     LifecycleMutations,
     AgreementMutations,
     GoalMutations,

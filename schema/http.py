@@ -293,8 +293,13 @@ class GraphQLView(GraphQL[Context, None]):
         if verifier is not None and not token.startswith(TOKEN_PREFIX):
             claims = await verifier.verify(token)
             grant = grant.strip() if grant else None
+            email = claims.email if claims.email_verified else None
             identity: Principal = await asyncio.to_thread(
-                app.authenticate_identity, claims.issuer, claims.subject, grant or None
+                app.authenticate_identity,
+                claims.issuer,
+                claims.subject,
+                grant or None,
+                email,
             )
             return identity
         if len(token) > MAX_TOKEN_LENGTH or not token.isprintable():

@@ -11,7 +11,12 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from mentorlog.core.access import Principal
-from mentorlog.core.policy import OPERATOR_COMMANDS, commands_of, who_may
+from mentorlog.core.policy import (
+    CODE_COMMANDS,
+    OPERATOR_COMMANDS,
+    commands_of,
+    who_may,
+)
 from strawberry.types.base import get_object_definition
 
 
@@ -43,7 +48,7 @@ def roles_table(commands: Iterable[str]) -> str:
     """A Markdown table of the mutations and the tokens that may run them (the
     operator's commands have no mutation)."""
     rows = ["| mutation | who may run it |", "|---|---|"]
-    api = (c for c in commands if c not in OPERATOR_COMMANDS)
+    api = (c for c in commands if c not in OPERATOR_COMMANDS | CODE_COMMANDS)
     for command in sorted(api, key=mutation_name):
         rows.append(f"| `{mutation_name(command)}` | {who_may(command)} |")
     return "\n".join(rows)

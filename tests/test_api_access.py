@@ -166,6 +166,17 @@ CASES = [
         ADMIN,
     ),
     Case(
+        "invitePerson",
+        # Sam takes part already: a code would let its holder act as him.
+        lambda d: {
+            "personId": d.node("Person", "sam"),
+            "role": "PARTICIPANT",
+            "programId": _program(d),
+        },
+        lambda d: {"personId": _unknown("Person"), "role": "PARTICIPANT", **UNKNOWN_P},
+        ADMIN,
+    ),
+    Case(
         "revokeToken",
         lambda d: {
             "credentialId": str(credential_id(d.tokens["participant"])),

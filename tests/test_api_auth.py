@@ -236,6 +236,20 @@ async def test_an_admin_reads_no_private_text_by_any_path_they_control(
         admin,
     )
     assert minted["token"] is None and minted["userErrors"]
+    # ...nor invite him by a code she would hold, or by an email not his...
+    for extra in ({}, {"email": "ada@example.test"}):
+        invited = await api.mutate(
+            "invitePerson",
+            {
+                "personId": demo.node("Person", "sam"),
+                "role": "PARTICIPANT",
+                "programId": demo.node("Program", "program"),
+                **extra,
+            },
+            "code",
+            admin,
+        )
+        assert invited["code"] is None and invited["userErrors"], extra
     # ...and nothing she may run links an identity or grants a role.
     mutations = (await api.gql("{ viewer { allowedMutations } }", token=admin))[
         "viewer"

@@ -16,7 +16,7 @@ from eventsourcing.persistence import Recording
 from mentorlog.core.access import Credential
 from mentorlog.core.application import Mentoring
 from mentorlog.core.idempotency import IdempotencyKey, idempotency_key_id
-from mentorlog.core.identity import Identity
+from mentorlog.core.identity import Identity, Invitation
 from mentorlog.core.mentorship import Mentorship
 from mentorlog.core.person import Person
 from mentorlog.core.program import Program
@@ -451,6 +451,28 @@ def grant_revoked(app: Mentoring, w: World) -> str:
     grant = app.grant_role(actor=SYSTEM, person_id=w.mentee, role="auditor").id
     app.revoke_grant(actor=SYSTEM, person_id=w.mentee, grant=grant, reason="Moved")
     return w.mentee
+
+
+@recipe(Invitation.Issued)
+def invited(app: Mentoring, w: World) -> str:
+    """A newcomer invited by code to the mentorship's program."""
+    newcomer = w.person("Newcomer", "early", 1, 1)
+    _code, recorded = app.invite_person(
+        actor=SYSTEM, person_id=newcomer, role="participant", program_id=w.program
+    )
+    return recorded.id
+
+
+@recipe(Invitation.Redeemed)
+def invitation_redeemed(app: Mentoring, w: World) -> str:
+    """The code redeemed."""
+    newcomer = w.person("Newcomer", "early", 1, 1)
+    code, recorded = app.invite_person(
+        actor=SYSTEM, person_id=newcomer, role="participant", program_id=w.program
+    )
+    assert code is not None
+    app.redeem_invitation(actor=SYSTEM, code=code)
+    return recorded.id
 
 
 @recipe(IdempotencyKey.Used)
