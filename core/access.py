@@ -83,12 +83,17 @@ REVOKED_TOPIC = get_topic(Credential.Revoked)  # type: ignore[attr-defined]
 
 @dataclass(frozen=True)
 class Principal:
-    """Who a request acts as: a person in a role, maybe bound to a program."""
+    """Who a request acts as: a person in a role, maybe bound to a program.
+
+    From a bearer token, `credential_id` is its Credential's ID; from an identity
+    provider's token, the grant's ID, and `identity_id` the Identity's.
+    """
 
     credential_id: str
     person_id: str
     role: str
     program_id: str | None = None
+    identity_id: str | None = None
 
     @property
     def actor(self) -> str:

@@ -13,6 +13,7 @@ from mentorlog.core.commands.agreement import AgreementCommands
 from mentorlog.core.commands.base import Recorded
 from mentorlog.core.commands.feedback import FeedbackCommands
 from mentorlog.core.commands.goals import GoalCommands
+from mentorlog.core.commands.identities import IdentityCommands
 from mentorlog.core.commands.intake import IntakeCommands
 from mentorlog.core.commands.lifecycle import LifecycleCommands
 from mentorlog.core.commands.meetings import MeetingCommands
@@ -32,6 +33,7 @@ __all__ = ["Mentoring", "Recorded"]
 class Mentoring(
     ProgramCommands,
     PeopleCommands,
+    IdentityCommands,
     TokenCommands,
     IntakeCommands,
     LifecycleCommands,

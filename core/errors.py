@@ -110,6 +110,14 @@ class Unauthenticated(MentorlogError):
     code = "UNAUTHENTICATED"
 
 
+class TokenRefused(Unauthenticated):
+    """A provider's token that authenticates nobody; `reason` is a stable code."""
+
+    def __init__(self, reason: str, message: str) -> None:
+        super().__init__(message)
+        self.reason = reason
+
+
 class Forbidden(MentorlogError):
     """The principal may not do this; reads report it as NOT_FOUND instead."""
 

@@ -25,7 +25,8 @@ class Mentorship(Agreement, Goals, Milestones, Meetings, Notes, Reviews, Feedbac
 
     # v2: each meeting names who attended (snapshots of v1 lack it).
     # v3: notes, and whom each private goal is shared with.
-    class_version = 3
+    # v4: the match score it was proposed with.
+    class_version = 4
 
     @staticmethod
     def upcast_v1_v2(state: dict[str, Any]) -> None:
@@ -40,6 +41,11 @@ class Mentorship(Agreement, Goals, Milestones, Meetings, Notes, Reviews, Feedbac
         state["notes"] = {}
         for goal in state["goals"].values():
             goal["shared_with"] = []
+
+    @staticmethod
+    def upcast_v3_v4(state: dict[str, Any]) -> None:
+        """A v3 snapshot was proposed with no recorded match score."""
+        state["match"] = None
 
     # -- lifecycle -------------------------------------------------------
     # Each event's docstring and field descriptions are its GraphQL description.

@@ -22,6 +22,8 @@ class Person(ClockedAggregate):
         MentorshipJoined: ClassVar[type[ClockedAggregate.Event]]
         MentorshipLeft: ClassVar[type[ClockedAggregate.Event]]
         Erased: ClassVar[type[ClockedAggregate.Event]]
+        Granted: ClassVar[type[ClockedAggregate.Event]]
+        GrantRevoked: ClassVar[type[ClockedAggregate.Event]]
 
     @classmethod
     def create_id(cls, *, key_id: str, **_: object) -> UUID:
@@ -88,6 +90,39 @@ class Person(ClockedAggregate):
     def _erase(self, *, actor: str, reason: str) -> None:
         self.erased = True
 
+    @property
+    def grants(self) -> dict[str, tuple[str, str | None]]:
+        """Grant ID -> (role, program ID): the roles a signed-in identity acts in."""
+        return dict(getattr(self, "_grants", {}))  # none before the first grant
+
+    def grant(
+        self, *, actor: str, grant_id: str, role: str, program_id: str | None
+    ) -> None:
+        """Grant a role (in a program, for a participant or admin); once."""
+        if grant_id in self.grants:
+            raise InvalidTransition("the person already has this grant")
+        self._grant(actor=actor, grant_id=grant_id, role=role, program_id=program_id)
+
+    @event("Granted")
+    def _grant(
+        self, *, actor: str, grant_id: str, role: str, program_id: str | None
+    ) -> None:
+        self._grants = {**self.grants, grant_id: (role, program_id)}
+
+    def revoke_grant(self, *, actor: str, grant_id: str, reason: str) -> None:
+        """Revoke a grant: no identity acts in that role from then on."""
+        if grant_id not in self.grants:
+            raise InvalidTransition("the person has no such grant")
+        self._revoke_grant(actor=actor, grant_id=grant_id, reason=reason)
+
+    @event("GrantRevoked")
+    def _revoke_grant(self, *, actor: str, grant_id: str, reason: str) -> None:
+        grants = self.grants
+        del grants[grant_id]
+        self._grants = grants
+
 
 # Followed by the subscriptions feed: an erased person's content reads otherwise.
 ERASED_TOPIC = get_topic(Person.Erased)
+# Followed by the principals and the feed: a revoked grant authenticates nobody.
+GRANT_REVOKED_TOPIC = get_topic(Person.GrantRevoked)

@@ -25,9 +25,9 @@ Writes: auditors never write; admins run ADMIN_COMMANDS in their program (and
 ADMIN_ANYWHERE_COMMANDS, which are not about one program); participants run
 PARTICIPANT_COMMANDS on mentorships they may read, and SELF_COMMANDS on their own
 part of a program's intake (their application, their request, a request to them);
-any token but an auditor's runs OWN_COMMANDS on itself; GOAL_COMMANDS on a
-private goal are for its owner (partners it is shared with read it, and cannot
-change it). An admin erases the
+any token but an auditor's runs OWN_COMMANDS on itself (revoking it, issuing
+another for its own person); GOAL_COMMANDS on a private goal are for its owner
+(partners it is shared with read it, and cannot change it). An admin erases the
 people of their program (its participants and admins), never their own person
 nor a program's last admin (core/commands/people.py). `commands_of` and `who_may`
 say the same to clients (Viewer.allowedMutations, the mutations' descriptions).
@@ -103,15 +103,26 @@ ADMIN_COMMANDS = frozenset(
         "abandon_goal",
         "give_feedback",
         "erase_person",
-        "issue_token",
         "revoke_token",
+        "invite_person",
     }
 )
 # Commands any admin may run: they are about no program yet (a new program, or a
 # person who joins programs later). The creator of a program becomes its admin.
 ADMIN_ANYWHERE_COMMANDS = frozenset({"create_program", "register_person"})
+# Commands no token runs: the operator runs them through the CLI (mentorlog
+# identity ...), so nobody with API access links an identity they hold to someone
+# else, or grants themselves a role.
+OPERATOR_COMMANDS = frozenset(
+    {"link_identity", "unlink_identity", "grant_role", "revoke_grant"}
+)
+# Commands no token runs: whoever holds an invitation's one-time code redeems it
+# (POST /invitations/redeem), once.
+CODE_COMMANDS = frozenset({"redeem_invitation"})
 # Commands any token but an auditor's runs on what is its own: itself.
-OWN_COMMANDS = frozenset({"revoke_token"})
+# issue_token issues only for the token's own person: nobody mints a credential
+# for someone else (the operator's CLI does, for service accounts).
+OWN_COMMANDS = frozenset({"issue_token", "revoke_token"})
 # Commands on a goal: on a private goal, only its owner runs them (may_command_goal).
 GOAL_COMMANDS = frozenset(
     {
@@ -221,7 +232,9 @@ def who_may(command: str) -> str:
             "the participant token of the person it concerns (the applicant, the "
             "requesting mentee, the requested mentor)"
         )
-    if command in OWN_COMMANDS:
+    if command == "issue_token":  # the one OWN_COMMANDS entry about a person
+        who.append("an admin token or a participant token, for its own person only")
+    elif command in OWN_COMMANDS:
         who.append("any admin or participant token, on itself")
     if command in GOAL_COMMANDS:
         who[-1] += "; on a private goal, only its owner's participant token"
@@ -299,13 +312,18 @@ def may_verify(principal: Principal) -> bool:
     return principal.is_auditor
 
 
-def may_issue_token(principal: Principal, role: str, program_id: str | None) -> bool:
-    """Admins issue participant and admin tokens for their program; never auditor."""
-    return (
-        role in ("participant", "admin")
-        and program_id is not None
-        and may_command(principal, "issue_token", program_id)
-    )
+def may_issue_token(
+    principal: Principal, person_id: str, role: str, program_id: str | None
+) -> bool:
+    """A token issues tokens for its own person only (OWN_COMMANDS): a participant
+    token no wider than its own, and (from an admin token) an admin token for a
+    program the person administers, which the command checks; never an
+    auditor's, never for another person."""
+    if principal.is_auditor or person_id != principal.person_id:
+        return False
+    if role == "participant":
+        return principal.role == "admin" or principal.program_id in (None, program_id)
+    return role == "admin" and principal.role == "admin" and program_id is not None
 
 
 def may_revoke_token(

@@ -3,7 +3,8 @@
 Authenticating a request looks its credential up here; only a miss loads the
 Credential and Person aggregates. An entry goes when this process records its
 token's revocation or its person's erasure (`forget`, `forget_person`: refused at
-once), and when the log shows another process did: a lookup first reads the
+once; likewise an identity's unlinking and a person's revoked grant), and when the
+log shows another process did: a lookup first reads the
 revocations and erasures recorded since the position it reached, at most once
 every `refresh` seconds. So every process refuses a revoked token or an erased
 person's within `refresh` seconds of it being recorded (REFRESH_SECONDS, 1 s
@@ -23,16 +24,19 @@ from collections.abc import Callable
 from typing import Any
 
 from mentorlog.core.access import REVOKED_TOPIC, Principal
-from mentorlog.core.person import ERASED_TOPIC
+from mentorlog.core.identity import UNLINKED_TOPIC
+from mentorlog.core.person import ERASED_TOPIC, GRANT_REVOKED_TOPIC
 
 REFRESH_SECONDS = 1.0  # the bound: how stale another process's revocation may be
 MAXSIZE = 10_000  # principals kept (least recently used go first)
 PAGE = 500
-TOPICS = sorted((REVOKED_TOPIC, ERASED_TOPIC))
+TOPICS = sorted((REVOKED_TOPIC, ERASED_TOPIC, UNLINKED_TOPIC, GRANT_REVOKED_TOPIC))
+# Topics whose originator is a person: their principals all go.
+PERSON_TOPICS = (ERASED_TOPIC, GRANT_REVOKED_TOPIC)
 
 
 class Principals:
-    """Credential ID -> Principal, for the tokens that held when last loaded."""
+    """Credential ID (or identity and grant) -> Principal, as last loaded."""
 
     def __init__(
         self,
@@ -83,25 +87,34 @@ class Principals:
                 self._entries.move_to_end(credential_id)
             return principal
 
-    def put(self, principal: Principal, generation: int) -> None:
-        """Keep a principal loaded after `get` gave this generation, unless
-        something was dropped since (the load may predate it)."""
+    def put(
+        self, principal: Principal, generation: int, key: str | None = None
+    ) -> None:
+        """Keep a principal (under its credential ID, or `key`) loaded after `get`
+        gave this generation, unless something was dropped since (the load may
+        predate it)."""
         if not self.enabled:
             return
+        key = key or principal.credential_id
         with self._lock:
             if generation != self._generation:
                 return
-            self._entries[principal.credential_id] = principal
-            self._entries.move_to_end(principal.credential_id)
+            self._entries[key] = principal
+            self._entries.move_to_end(key)
             while len(self._entries) > self.maxsize:
                 self._entries.popitem(last=False)
 
     def forget(self, credential_ids: set[str], person_ids: set[str]) -> None:
-        """Drop the principals of these credentials and of these people."""
+        """Drop the principals of these credentials (or identities) and people."""
         with self._lock:
             self._generation += 1
             for key, principal in list(self._entries.items()):
-                if key in credential_ids or principal.person_id in person_ids:
+                if (
+                    key in credential_ids
+                    or principal.credential_id in credential_ids
+                    or principal.identity_id in credential_ids
+                    or principal.person_id in person_ids
+                ):
                     del self._entries[key]
 
     def sync(self) -> None:
@@ -128,7 +141,8 @@ class Principals:
                 position, PAGE, stop=head, topics=TOPICS, inclusive_of_start=False
             )
             for notification in page:
-                ids = credentials if notification.topic == REVOKED_TOPIC else people
+                person = notification.topic in PERSON_TOPICS
+                ids = people if person else credentials
                 ids.add(str(notification.originator_id))
             if len(page) < PAGE:
                 break

@@ -1,7 +1,7 @@
 """The Starlette app: GraphQL at /graphql (HTTP, and WebSocket for subscriptions),
-/healthz, /readyz, /metrics, auditors' bundle downloads, the web pages and their
-static files (mentorlog/web/), and a lifespan for the services, the event feed and
-checkpoint signing."""
+/healthz, /readyz, /metrics, auditors' bundle downloads, invitation codes redeemed
+(/invitations/redeem), the web pages and their static files (mentorlog/web/), and
+a lifespan for the services, the event feed and checkpoint signing."""
 
 from __future__ import annotations
 
@@ -22,6 +22,7 @@ from starlette.routing import Mount, Route, WebSocketRoute
 from mentorlog import __version__
 from mentorlog.bundles import download
 from mentorlog.core.errors import Unavailable
+from mentorlog.invitations import redeem
 from mentorlog.metrics import HttpMetrics, Metrics, operation_metrics
 from mentorlog.schema.api import MAX_COST, make_schema
 from mentorlog.schema.feed import EventFeed
@@ -174,6 +175,7 @@ def create_app(
             Route("/audit/bundles/{mentorship_id}", download, methods=["GET"]),
             Route("/readyz", readyz, methods=["GET"]),
             Route("/metrics", metrics_endpoint, methods=["GET"]),
+            Route("/invitations/redeem", redeem, methods=["POST"]),
             *pages.ROUTES,
             *dashboard.ROUTES,
             Mount(STATIC_PATH, static_files(), name="static"),

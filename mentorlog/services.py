@@ -18,6 +18,7 @@ from mentorlog import __version__
 from mentorlog.checkpointing import Checkpointer
 from mentorlog.core.application import Mentoring
 from mentorlog.core.chain import LINKS_TABLE
+from mentorlog.core.oidc import Verifier
 from mentorlog.core.storage.postgres import (
     ChainedPostgresRecorder,
     PostgresKeyStore,
@@ -78,6 +79,11 @@ class Services:
         return PostgresReadDatabase(
             postgres.connection_kwargs(), postgres.schema, size=size
         )
+
+    @cached_property
+    def oidc(self) -> Verifier | None:
+        """Verifies the identity provider's tokens, when one is configured."""
+        return Verifier(self.settings.oidc) if self.settings.oidc else None
 
     @cached_property
     def checkpoints(self) -> Checkpointer:

@@ -9,6 +9,8 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qsl, unquote, urlsplit
 
+from mentorlog.core.oidc import ASYMMETRIC, OidcSettings
+
 DEFAULT_DATA_DIR = "./mentorlog-data"
 DEFAULT_SCHEMA = "public"
 DEFAULT_MAX_BODY_BYTES = 1024 * 1024
@@ -136,6 +138,8 @@ class Settings:
     # A directory an insider does not control (a mounted share, say): each
     # checkpoint is also written there, as <size>.checkpoint.
     witness_dir: Path | None = None
+    # Accept the identity provider's JWTs beside bearer tokens (MENTORLOG_OIDC_*).
+    oidc: OidcSettings | None = None
 
     @property
     def checkpoint_key_path(self) -> Path:
@@ -206,7 +210,32 @@ class Settings:
             ready_max_lag=_positive("MENTORLOG_READY_MAX_LAG", 100),
             log_format=_log_format(env.get("MENTORLOG_LOG_FORMAT")),
             access_log=_switch(env.get("MENTORLOG_ACCESS_LOG"), default=False),
+            oidc=oidc_from_env(),
         )
+
+
+def oidc_from_env() -> OidcSettings | None:
+    """The identity provider's settings, when MENTORLOG_OIDC_ISSUER is set."""
+    env = os.environ
+    issuer = env.get("MENTORLOG_OIDC_ISSUER", "").strip()
+    if not issuer:
+        return None
+    algorithms = tuple(
+        name.strip()
+        for name in env.get("MENTORLOG_OIDC_ALGORITHMS", ",".join(ASYMMETRIC)).split(
+            ","
+        )
+        if name.strip()
+    )
+    return OidcSettings(
+        issuer=issuer,
+        audience=env.get("MENTORLOG_OIDC_AUDIENCE", "").strip(),
+        jwks_url=env.get("MENTORLOG_OIDC_JWKS_URL", "").strip() or None,
+        algorithms=algorithms,
+        leeway=_positive("MENTORLOG_OIDC_LEEWAY", 30),
+        timeout=float(_positive("MENTORLOG_OIDC_TIMEOUT", 3)),
+        min_refresh=float(_positive("MENTORLOG_OIDC_JWKS_REFRESH", 30)),
+    )
 
 
 LOG_FORMATS = ("text", "json")

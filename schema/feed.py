@@ -5,7 +5,8 @@ notifications from the position it reached (mentorship events, token revocations
 and erasures of people) a page at a time, decodes each once, looks up once what the
 access rules need (the mentorship's program, people, private goals and notes) and
 its chain hash, and puts it on the queue of every subscriber it concerns. A revoked
-token's subscriptions end, and so do those of an erased person's tokens.
+token's subscriptions end, and so do those of an erased person's tokens, of an
+unlinked identity and of a revoked grant.
 
 It wakes on its own poll interval (SQLite), when this process records an event
 (`poke`, called after every mutation), and on PostgreSQL as soon as any process
@@ -29,11 +30,12 @@ from typing import Any
 from uuid import UUID
 
 from eventsourcing.utils import get_topic
-from mentorlog.core.access import REVOKED_TOPIC
+from mentorlog.core.access import REVOKED_TOPIC, Principal
 from mentorlog.core.errors import Unauthenticated
 from mentorlog.core.history import HistoryEntry, to_entry
+from mentorlog.core.identity import UNLINKED_TOPIC
 from mentorlog.core.mentorship import Mentorship
-from mentorlog.core.person import ERASED_TOPIC
+from mentorlog.core.person import ERASED_TOPIC, GRANT_REVOKED_TOPIC
 from mentorlog.projections.postgres import PostgresListener, PostgresReadModelRecorder
 from mentorlog.projections.readers import Item, Readers, track
 
@@ -106,7 +108,10 @@ class Endings:
         endings = []
         revoked = self.credentials.get(subscriber.credential_id)
         if revoked is not None:
-            endings.append((revoked, "the token has been revoked"))
+            endings.append((revoked, "the token (or grant) has been revoked"))
+        unlinked = self.credentials.get(subscriber.identity_id or "")
+        if unlinked is not None:
+            endings.append((unlinked, "the identity has been unlinked"))
         erased = self.people.get(subscriber.person_id)
         if erased is not None:
             endings.append((erased, "the token's person has been erased"))
@@ -125,6 +130,7 @@ class Subscriber:
     person_id: str
     mentorship_id: str | None = None
     program_id: str | None = None
+    identity_id: str | None = None
     queue: asyncio.Queue[FeedItem | FeedEnded] = field(
         default_factory=lambda: asyncio.Queue(QUEUE_SIZE)
     )
@@ -185,7 +191,15 @@ class EventFeed:
             for value in vars(Mentorship).values()
             if isinstance(value, type) and issubclass(value, Mentorship.Event)
         ]
-        self._topics = sorted({*mentorship_topics, REVOKED_TOPIC, ERASED_TOPIC})
+        self._topics = sorted(
+            {
+                *mentorship_topics,
+                REVOKED_TOPIC,
+                ERASED_TOPIC,
+                UNLINKED_TOPIC,
+                GRANT_REVOKED_TOPIC,
+            }
+        )
         self._facts: OrderedDict[str, Facts] = OrderedDict()
         self._listener: PostgresListener | None = None
         read_models = services.read_models
@@ -212,9 +226,13 @@ class EventFeed:
         mentorship_id: str | None = None,
         program_id: str | None = None,
         after: int | None = None,
+        principal: Principal | None = None,
     ) -> Subscriber:
         """A subscriber to the events recorded from now on (or after a position of
-        the log), about one mentorship or one program's mentorships."""
+        the log), about one mentorship or one program's mentorships (for
+        `principal`, if given, else the token's)."""
+        if principal is None:
+            principal = Principal(credential_id, person_id, "participant")
         head = await asyncio.to_thread(self.app.recorder.max_notification_id) or 0
         if after is not None and after > head:
             raise FeedEnded(
@@ -228,6 +246,7 @@ class EventFeed:
             mentorship_id=mentorship_id,
             program_id=program_id,
             catching_up=after is not None and after < head,
+            identity_id=principal.identity_id,
         )
         if not self.subscribers:
             self.position = head  # nobody needs what came before
@@ -237,7 +256,7 @@ class EventFeed:
         # `after` is checked here, in the store (a kept principal may be as old as
         # its refresh), what happens later reaches the feed.
         try:
-            await asyncio.to_thread(self.app.principal_of, credential_id, True)
+            await asyncio.to_thread(self.app.recheck, principal)
         except Unauthenticated as refused:
             self.unsubscribe(subscriber)
             raise FeedEnded(refused.message, refused.code) from None
@@ -395,7 +414,14 @@ class EventFeed:
         endings = Endings()
         decoded: list[tuple[int, Any]] = []
         for notification in notifications:
-            if notification.topic == REVOKED_TOPIC:
+            if notification.topic == GRANT_REVOKED_TOPIC:
+                revoked = self.app.mapper.to_domain_event(notification)
+                endings.credentials.setdefault(
+                    str(revoked.grant_id),  # type: ignore[attr-defined]
+                    notification.id,
+                )
+                continue
+            if notification.topic in (REVOKED_TOPIC, UNLINKED_TOPIC):
                 endings.credentials.setdefault(
                     str(notification.originator_id), notification.id
                 )

@@ -17,9 +17,13 @@ or over the size limit (413), or a document of several operations without
 Every operation needs `Authorization: Bearer <token>`; without one, or with an
 unknown or revoked token (or one of an erased person), the answer is 401 with a
 GraphQL-shaped error whose code is UNAUTHENTICATED, before the document is even
-parsed. Only the GraphiQL page (when enabled) is served without a token; it sends
-none of its own. The app gives the view its own GraphiQL page (mentorlog/web/),
-which loads only assets the app serves.
+parsed. With an identity provider configured (core/oidc.py), the token may also
+be its JWT; one refused answers 401 with `extensions.reason` saying why
+(TOKEN_EXPIRED, IDENTITY_NOT_LINKED, ...; docs/errors.md). A person with several
+grants names the one to act in with the `Mentorlog-Grant` header. Only the
+GraphiQL page (when enabled) is served without a token; it sends none of its own.
+The app gives the view its own GraphiQL page (mentorlog/web/), which loads only
+assets the app serves.
 
 Subscriptions run over a WebSocket at the same path with the graphql-transport-ws
 protocol (schema/websocket.py). The token goes in the `connection_init` payload,
@@ -38,8 +42,9 @@ from typing import Any
 
 from cross_web import AsyncHTTPRequestAdapter, HTTPException
 from graphql import OperationType
-from mentorlog.core.access import Principal
+from mentorlog.core.access import TOKEN_PREFIX, Principal
 from mentorlog.core.errors import Unauthenticated, Unavailable
+from mentorlog.core.oidc import Verifier
 from mentorlog.schema.context import NOBODY, Context
 from mentorlog.schema.errors import (
     BAD_REQUEST,
@@ -75,6 +80,8 @@ GRAPHQL_RESPONSE = "application/graphql-response+json"
 JSON = "application/json"
 MEDIA_TYPE_HEADER = "x-mentorlog-media-type"
 MAX_TOKEN_LENGTH = 512
+# Which of the person's grants an identity provider's token acts in.
+GRANT_HEADER = "mentorlog-grant"
 # Over HTTP in the Authorization header; over a WebSocket in connection_init.
 NO_TOKEN = "send Authorization: Bearer <token>"
 SUBSCRIPTIONS_NEED_A_SOCKET = (
@@ -183,12 +190,17 @@ class GraphQLView(GraphQL[Context, None]):
         try:
             response = await self._serve(request, media_type)
         except Unauthenticated as error:
+            reason = getattr(error, "reason", None)
+            challenge = 'Bearer realm="mentorlog"'
+            if reason is not None:  # RFC 6750's error for a token that does not hold
+                challenge += ', error="invalid_token"'
             response = error_response(
                 401,
                 error.message,
                 UNAUTHENTICATED,
                 media_type,
-                {"WWW-Authenticate": 'Bearer realm="mentorlog"'},
+                {"WWW-Authenticate": challenge},
+                **({"reason": reason} if reason else {}),
             )
         except HTTPException as error:
             headers = None
@@ -264,22 +276,48 @@ class GraphQLView(GraphQL[Context, None]):
     @classmethod
     async def _authenticate(cls, request: Request) -> Principal:
         """The principal of the request's bearer token, or raise Unauthenticated."""
-        return await cls._principal(request, request.headers.get("authorization", ""))
+        return await cls._principal(
+            request,
+            request.headers.get("authorization", ""),
+            request.headers.get(GRANT_HEADER),
+        )
 
     @staticmethod
-    async def _principal(request: Request | WebSocket, header: str) -> Principal:
-        """The principal an Authorization value names, or raise Unauthenticated."""
+    async def _principal(
+        request: Request | WebSocket, header: str, grant: str | None = None
+    ) -> Principal:
+        """The principal an Authorization value names, or raise Unauthenticated.
+
+        A token of mentorlog's (mlg_...) names a credential; with an identity
+        provider configured, a JWT from it names an identity, acting in the grant
+        `grant` names (or the person's only one).
+        """
         scheme, _, token = header.partition(" ")
         token = token.strip()
         if scheme.lower() != "bearer" or not token:
             raise Unauthenticated(NO_TOKEN)
+        services = request.app.state.services
+        app = services.app
+        verifier: Verifier | None = services.oidc
+        if verifier is not None and not token.startswith(TOKEN_PREFIX):
+            claims = await verifier.verify(token)
+            grant = grant.strip() if grant else None
+            email = claims.email if claims.email_verified else None
+            identity: Principal = await asyncio.to_thread(
+                app.authenticate_identity,
+                claims.issuer,
+                claims.subject,
+                grant or None,
+                email,
+            )
+            return identity
         if len(token) > MAX_TOKEN_LENGTH or not token.isprintable():
             raise Unauthenticated("the token is unknown")
-        app = request.app.state.services.app
         # The steady state: a kept principal, no thread hop; else load it.
-        principal: Principal | None = app.kept_principal(token)
-        if principal is None:
-            principal = await asyncio.to_thread(app.authenticate, token)
+        kept: Principal | None = app.kept_principal(token)
+        if kept is not None:
+            return kept
+        principal: Principal = await asyncio.to_thread(app.authenticate, token)
         return principal
 
     async def get_context(self, request: Any, response: Any) -> Context:
@@ -303,10 +341,13 @@ class GraphQLView(GraphQL[Context, None]):
         """Accept a connection_init whose payload names a valid token; else refuse."""
         params = context.connection_params or {}
         header = params.get("Authorization", params.get("authorization", ""))
+        grant = params.get(GRANT_HEADER, params.get("grant"))
         try:
             if not isinstance(header, str):
                 raise Unauthenticated(NO_TOKEN)
-            context.sign_in(await self._principal(context.request, header))
+            if grant is not None and not isinstance(grant, str):
+                raise Unauthenticated(f"{GRANT_HEADER} must be a string")
+            context.sign_in(await self._principal(context.request, header, grant))
         except Unauthenticated as error:
             raise Refused(error.message) from None
 

@@ -11,7 +11,12 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from mentorlog.core.access import Principal
-from mentorlog.core.policy import commands_of, who_may
+from mentorlog.core.policy import (
+    CODE_COMMANDS,
+    OPERATOR_COMMANDS,
+    commands_of,
+    who_may,
+)
 from strawberry.types.base import get_object_definition
 
 
@@ -40,8 +45,10 @@ def allowed_mutations(principal: Principal) -> list[str]:
 
 
 def roles_table(commands: Iterable[str]) -> str:
-    """A Markdown table of the mutations and the tokens that may run them."""
+    """A Markdown table of the mutations and the tokens that may run them (the
+    operator's commands have no mutation)."""
     rows = ["| mutation | who may run it |", "|---|---|"]
-    for command in sorted(commands, key=mutation_name):
+    api = (c for c in commands if c not in OPERATOR_COMMANDS | CODE_COMMANDS)
+    for command in sorted(api, key=mutation_name):
         rows.append(f"| `{mutation_name(command)}` | {who_may(command)} |")
     return "\n".join(rows)

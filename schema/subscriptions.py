@@ -123,7 +123,11 @@ async def _subscribe(
     position = _position(after)
     try:
         return await feed.subscribe(
-            principal.credential_id, principal.person_id, after=position, **follows
+            principal.credential_id,
+            principal.person_id,
+            after=position,
+            principal=principal,
+            **follows,
         )
     except FeedEnded as ended:
         raise GraphQLError(ended.message, extensions={"code": ended.code}) from None

@@ -34,12 +34,15 @@ from mentorlog.schema.roles import allowed_mutations
     "be issued twice, so this input takes no idempotency key."
 )
 class IssueTokenInput:
-    person_id: ID = strawberry.field(description="The person's global ID.")
+    person_id: ID = strawberry.field(
+        description="Your own person's global ID (Query.viewer.person)."
+    )
     role: TokenRole = strawberry.field(
         description="PARTICIPANT or ADMIN (auditor tokens come from the CLI)."
     )
     program_id: ID = strawberry.field(
-        description="The program it is bound to: one you administer."
+        description="The program it is bound to (for an admin token, one you "
+        "administer)."
     )
 
 
@@ -77,8 +80,10 @@ class TokenMutations:
     """The mutations of tokens."""
 
     @strawberry.mutation(
-        description="Issue a bearer token bound to your program for a person, as a "
-        "participant or (if they administer it) an admin of it."
+        description="Issue another bearer token for yourself (a second device, a "
+        "narrower scope): as a participant bound to a program, or as an admin of a "
+        "program you administer. Never for another person: people sign in "
+        "themselves, and the operator's CLI creates service accounts' tokens."
     )
     async def issue_token(
         self, info: Info, input: Annotated[IssueTokenInput, arg(INPUT)]
@@ -88,8 +93,12 @@ class TokenMutations:
 
         async def check() -> None:
             program_id = ids.decode(input.program_id, "Program", "programId")
+            person_id = ids.decode(input.person_id, "Person", "personId")
             principal = info.context.principal
-            if not may_issue_token(principal, str(input.role.value), program_id):
+            if person_id != principal.person_id:  # never for someone else
+                raise NotFound(f"no person with ID {person_id}", "personId")
+            role = str(input.role.value)
+            if not may_issue_token(principal, person_id, role, program_id):
                 raise NotFound(f"no program with ID {program_id}", "programId")
             target.append(program_id)
             target.append(await related(info, input.person_id, "personId"))

@@ -33,14 +33,23 @@ from mentorlog.core.policy import (
 from mentorlog.schema import sdl
 from mentorlog.schema.roles import described, mutation_name, roles_table
 
+from examples.local_issuer import Served as ServedIssuer
+from mentorlog.settings import Settings
 from tests.test_api_support import (  # noqa: F401
+    SYSTEM_ACTOR,
     Api,
     Demo,
     api_fixture,
     bearer,
+    build_demo,
     demo_fixture,
     gid,
     node_id,
+)
+from tests.test_oidc import (  # noqa: F401
+    configured_api,
+    oidc,
+    served_issuer_fixture,
 )
 
 SYSTEM = "system:tests"
@@ -151,12 +160,25 @@ CASES = [
     ),
     Case(
         "issueToken",
+        # For Ada, the admin token's own person (anyone else's token is refused),
+        # of a program she does not administer (the command refuses).
         lambda d: {
-            "personId": d.node("Person", "sam"),
+            "personId": d.node("Person", "ada"),
             "role": "ADMIN",
-            "programId": _program(d),
+            "programId": d.node("Program", "other_program"),
         },
         lambda d: {"personId": _unknown("Person"), "role": "ADMIN", **UNKNOWN_P},
+        ADMIN,
+    ),
+    Case(
+        "invitePerson",
+        # Sam takes part already: a code would let its holder act as him.
+        lambda d: {
+            "personId": d.node("Person", "sam"),
+            "role": "PARTICIPANT",
+            "programId": _program(d),
+        },
+        lambda d: {"personId": _unknown("Person"), "role": "PARTICIPANT", **UNKNOWN_P},
         ADMIN,
     ),
     Case(
@@ -491,12 +513,14 @@ async def test_the_viewer_lists_the_mutations_its_token_may_run(
 ) -> None:
     """What the viewer lists is what the matrix lets each role run (and revoking
     one's own token); an auditor's list is empty."""
-    admin = {c.name for c in CASES if "admin" in c.allowed} | {"revokeToken"}
+    own = {"revokeToken", "issueToken"}  # OWN_COMMANDS
+    admin = {c.name for c in CASES if "admin" in c.allowed} | own
+    participant = {c.name for c in CASES if "participant" in c.allowed} | own
     expected = {
         "admin": admin,
         "other_admin": admin,
-        "participant": {c.name for c in CASES if "participant" in c.allowed},
-        "other_participant": {c.name for c in CASES if "participant" in c.allowed},
+        "participant": participant,
+        "other_participant": participant,
         "auditor": set(),
     }
     for role, names in expected.items():
@@ -505,9 +529,47 @@ async def test_the_viewer_lists_the_mutations_its_token_may_run(
 
 
 async def test_every_mutation_with_every_role(api: Api, demo: Demo) -> None:
+    await _every_mutation_with_every_role(api, demo, CASES)
+
+
+@pytest.mark.sqlite_only("the same rules; the kind of token is the point")
+async def test_every_mutation_with_every_role_signed_in_through_the_provider(
+    settings: Settings, served_issuer: ServedIssuer
+) -> None:
+    """The matrix again, each role's person signing in with the identity
+    provider's JWT, in a grant of the role and program its token had."""
+    issuer = served_issuer.issuer
+    async with configured_api(settings, oidc(issuer)) as api:
+        demo = build_demo(api.services.app)
+        app = api.services.app
+        jwts = {}
+        for role, token in demo.tokens.items():
+            held = app.authenticate(token)
+            app.grant_role(
+                actor=SYSTEM_ACTOR,
+                person_id=held.person_id,
+                role=held.role,
+                program_id=held.program_id,
+            )
+            app.link_identity(
+                actor=SYSTEM_ACTOR,
+                issuer=issuer.base,
+                subject=role,
+                person_id=held.person_id,
+            )
+            jwts[role] = issuer.sign(sub=role)
+        signed_in = Demo(demo.ids, jwts)
+        # revokeToken's case revokes the participant's own mlg_ token.
+        cases = [c for c in CASES if c.name != "revokeToken"]
+        await _every_mutation_with_every_role(api, signed_in, cases)
+
+
+async def _every_mutation_with_every_role(
+    api: Api, demo: Demo, cases: Sequence[Case]
+) -> None:
     await api.settle()
     head = api.head()
-    for case in CASES:
+    for case in cases:
         for role in ROLES:
             token = demo.tokens[role]
             errors = await _run(api, case, case.input(demo), token)

@@ -153,19 +153,32 @@ async def _mutate(api: Api, name: str, input: dict[str, Any], token: str) -> Any
     return await api.mutate(name, input, selection, token)
 
 
-async def test_admins_issue_and_revoke_tokens_of_their_program(
+async def test_a_token_issues_tokens_for_its_own_person_only(
     api: Api, demo: Demo
 ) -> None:
     await api.settle()
     admin = demo.tokens["admin"]
+    program = demo.node("Program", "program")
+    # For someone else: refused as an unknown person is, whatever the role.
+    for role in ("PARTICIPANT", "ADMIN"):
+        refused = await _mutate(
+            api,
+            "issueToken",
+            {
+                "personId": demo.node("Person", "priya"),
+                "role": role,
+                "programId": program,
+            },
+            admin,
+        )
+        assert refused["token"] is None
+        assert [e["code"] for e in refused["userErrors"]] == ["NOT_FOUND"]
+        assert refused["userErrors"][0]["field"] == "personId"
+    # For herself: a second admin token of her program, which she may revoke.
     issued = await _mutate(
         api,
         "issueToken",
-        {
-            "personId": demo.node("Person", "priya"),
-            "role": "PARTICIPANT",
-            "programId": demo.node("Program", "program"),
-        },
+        {"personId": demo.node("Person", "ada"), "role": "ADMIN", "programId": program},
         admin,
     )
     assert issued["userErrors"] == []
@@ -174,18 +187,77 @@ async def test_admins_issue_and_revoke_tokens_of_their_program(
         credential_id(token)
     )
     viewer = (await api.gql(VIEWER, token=token))["viewer"]
-    assert viewer["role"] == "PARTICIPANT"
-    assert viewer["person"] == {"id": demo.node("Person", "priya")}
-    assert viewer["program"] == {"id": demo.node("Program", "program")}
-    # Bound to the demo program, Priya reads her mentorships there.
-    mine = await api.gql("{ mentorships { edges { node { id } } } }", token=token)
-    assert len(mine["mentorships"]["edges"]) == 2  # reverse and group
+    assert viewer["role"] == "ADMIN"
+    assert viewer["person"] == {"id": demo.node("Person", "ada")}
+    assert viewer["program"] == {"id": program}
+    # A participant token issues no admin token, even for its own person.
+    sam = await _mutate(
+        api,
+        "issueToken",
+        {"personId": demo.node("Person", "sam"), "role": "ADMIN", "programId": program},
+        demo.tokens["participant"],
+    )
+    assert [e["code"] for e in sam["userErrors"]] == ["NOT_FOUND"]
 
     revoked = await _mutate(
         api, "revokeToken", {"credentialId": issued["credentialId"]}, admin
     )
     assert revoked == {"credentialId": issued["credentialId"], "userErrors": []}
     _unauthenticated(await api.post(QUERY, token=token))
+
+
+PRIVATE_GOAL = (
+    "query($id: ID!) { node(id: $id) { ... on Goal { title contentHidden } } }"
+)
+
+
+async def test_an_admin_reads_no_private_text_by_any_path_they_control(
+    api: Api, demo: Demo
+) -> None:
+    """Sam's private goal: his admin reads it neither with her token nor with one
+    she mints for Sam, nor by linking an identity to him (no mutation does)."""
+    await api.settle()
+    admin = demo.tokens["admin"]
+    goal = {"id": demo.scoped("Goal", "one_on_one", "private_goal")}
+    # Sam himself reads the private title; his admin gets it hidden.
+    own = await api.gql(PRIVATE_GOAL, goal, demo.tokens["participant"])
+    assert own["node"] == {"title": "Negotiate a raise", "contentHidden": False}
+    hidden = await api.gql(PRIVATE_GOAL, goal, admin)
+    assert hidden["node"] == {"title": None, "contentHidden": True}
+    # She cannot mint Sam a token...
+    minted = await _mutate(
+        api,
+        "issueToken",
+        {
+            "personId": demo.node("Person", "sam"),
+            "role": "PARTICIPANT",
+            "programId": demo.node("Program", "program"),
+        },
+        admin,
+    )
+    assert minted["token"] is None and minted["userErrors"]
+    # ...nor invite him by a code she would hold, or by an email not his...
+    for extra in ({}, {"email": "ada@example.test"}):
+        invited = await api.mutate(
+            "invitePerson",
+            {
+                "personId": demo.node("Person", "sam"),
+                "role": "PARTICIPANT",
+                "programId": demo.node("Program", "program"),
+                **extra,
+            },
+            "code",
+            admin,
+        )
+        assert invited["code"] is None and invited["userErrors"], extra
+    # ...and nothing she may run links an identity or grants a role.
+    mutations = (await api.gql("{ viewer { allowedMutations } }", token=admin))[
+        "viewer"
+    ]["allowedMutations"]
+    assert not {"linkIdentity", "grantRole"} & set(mutations)
+    schema = await api.gql("{ __schema { mutationType { fields { name } } } }")
+    names = {f["name"] for f in schema["__schema"]["mutationType"]["fields"]}
+    assert not {"linkIdentity", "unlinkIdentity", "grantRole", "revokeGrant"} & names
 
 
 async def test_anyone_but_an_auditor_revokes_their_own_token(

@@ -131,7 +131,7 @@ def test_running_at_scale_starts_a_worker_and_two_api_processes(
     dsn = require_postgres()
     schema = f"readme_{uuid.uuid4().hex[:10]}"
     helpers = section("## GraphQL walk-through", "## Running at scale")[0]
-    blocks = section("## Running at scale", "## Write a plugin")
+    blocks = section("## Running at scale", "## Sign in with your identity provider")
     script = "set -eu\n" + helpers + "\n".join(blocks)
     ports = {"8001": str(free_port()), "8002": str(free_port())}
     for old, new in ports.items():
@@ -162,3 +162,40 @@ def test_running_at_scale_starts_a_worker_and_two_api_processes(
     assert '"errors"' not in out, out
     assert out.count('"title":"Scaled out"') == 2
     assert "program_metrics" in out
+
+
+def test_sign_in_with_an_identity_provider_runs_as_written(tmp_path: Path) -> None:
+    """The section's blocks, with the walk-through's helpers, against the local
+    issuer and a server of their own (on free ports)."""
+    if shutil.which("curl") is None:
+        pytest.skip("the README's examples use curl, which is not installed")
+    helpers = section("## GraphQL walk-through", "## Running at scale")[0]
+    blocks = section("## Sign in with your identity provider", "## Write a plugin")
+    script = "set -eu\n" + helpers + "\n".join(blocks)
+    for old in ("8765", "8010"):
+        script = script.replace(old, str(free_port()))
+    script = script.replace(
+        "examples/local_issuer.py", str(ROOT / "examples" / "local_issuer.py")
+    )
+    env = {k: v for k, v in os.environ.items() if not k.startswith("MENTORLOG_")}
+    env["PATH"] = f"{Path(sys.executable).parent}{os.pathsep}{env['PATH']}"
+    shell = subprocess.Popen(
+        ["bash", "-c", script],
+        cwd=tmp_path,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        start_new_session=True,  # its background jobs share its process group
+    )
+    try:
+        out, err = shell.communicate(timeout=120)
+    finally:
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(shell.pid, signal.SIGTERM)
+        shell.wait(timeout=10)
+    assert shell.returncode == 0, out + err
+    assert '"role":"PARTICIPANT"' in out and '"displayName":"Sam Whitfield"' in out
+    assert '"reason":"TOKEN_WRONG_AUDIENCE"' in out, out
+    assert '"reason":"TOKEN_EXPIRED"' in out, out
+    assert '"reason":"NO_GRANT"' in out, out  # his only grant was revoked

@@ -16,6 +16,7 @@ from eventsourcing.persistence import Recording
 from mentorlog.core.access import Credential
 from mentorlog.core.application import Mentoring
 from mentorlog.core.idempotency import IdempotencyKey, idempotency_key_id
+from mentorlog.core.identity import Identity, Invitation
 from mentorlog.core.intake import Intake, intake_id
 from mentorlog.core.mentorship import Mentorship
 from mentorlog.core.person import Person
@@ -407,6 +408,72 @@ def token_issued(app: Mentoring, w: World) -> str:
 def token_revoked(app: Mentoring, w: World) -> str:
     """A token revoked."""
     return app.revoke_token(token_issued(app, w), actor=SYSTEM, reason="Lost").id
+
+
+ISSUER = "https://id.example.test"
+
+
+@recipe(Identity.Linked)
+def identity_linked(app: Mentoring, w: World) -> str:
+    """The mentee's account at the identity provider, linked."""
+    return app.link_identity(
+        actor=SYSTEM, issuer=ISSUER, subject=w.mentee, person_id=w.mentee
+    ).id
+
+
+@recipe(Identity.Unlinked)
+def identity_unlinked(app: Mentoring, w: World) -> str:
+    """The link ended."""
+    identity_linked(app, w)
+    return app.unlink_identity(
+        actor=SYSTEM, issuer=ISSUER, subject=w.mentee, reason="Left"
+    ).id
+
+
+@recipe(Identity.Relinked)
+def identity_relinked(app: Mentoring, w: World) -> str:
+    """Linked again, to the mentor."""
+    identity_unlinked(app, w)
+    return app.link_identity(
+        actor=SYSTEM, issuer=ISSUER, subject=w.mentee, person_id=w.mentor
+    ).id
+
+
+@recipe(Person.Granted)
+def granted(app: Mentoring, w: World) -> str:
+    """A participant's grant."""
+    app.grant_role(actor=SYSTEM, person_id=w.mentee, role="participant")
+    return w.mentee
+
+
+@recipe(Person.GrantRevoked)
+def grant_revoked(app: Mentoring, w: World) -> str:
+    """The grant revoked."""
+    grant = app.grant_role(actor=SYSTEM, person_id=w.mentee, role="auditor").id
+    app.revoke_grant(actor=SYSTEM, person_id=w.mentee, grant=grant, reason="Moved")
+    return w.mentee
+
+
+@recipe(Invitation.Issued)
+def invited(app: Mentoring, w: World) -> str:
+    """A newcomer invited by code to the mentorship's program."""
+    newcomer = w.person("Newcomer", "early", 1, 1)
+    _code, recorded = app.invite_person(
+        actor=SYSTEM, person_id=newcomer, role="participant", program_id=w.program
+    )
+    return recorded.id
+
+
+@recipe(Invitation.Redeemed)
+def invitation_redeemed(app: Mentoring, w: World) -> str:
+    """The code redeemed."""
+    newcomer = w.person("Newcomer", "early", 1, 1)
+    code, recorded = app.invite_person(
+        actor=SYSTEM, person_id=newcomer, role="participant", program_id=w.program
+    )
+    assert code is not None
+    app.redeem_invitation(actor=SYSTEM, code=code)
+    return recorded.id
 
 
 @recipe(IdempotencyKey.Used)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 
-from mentorlog.cli.access import erase_personal_data, token
+from mentorlog.cli.access import erase_personal_data, identity, token
 from mentorlog.cli.audit import replay, verify
 from mentorlog.cli.catalog import plugins, projections, schema
 from mentorlog.cli.serving import serve, worker
@@ -39,6 +39,7 @@ for command in (
     audit_bundle,
     replay,
     token,
+    identity,
     erase_personal_data,
 ):
     main.add_command(command)

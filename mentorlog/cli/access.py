@@ -1,4 +1,5 @@
-"""Access and erasure: `token create` / `token revoke`, `erase-person`."""
+"""Access and erasure: `token create` / `token revoke`, `identity link` / `unlink` /
+`grant` / `revoke`, `erase-person`."""
 
 from __future__ import annotations
 
@@ -76,3 +77,121 @@ def erase_personal_data(
         services.app.erase_person(person_id, actor=CLI_ACTOR, reason=reason)
         services.runner.catch_up()
     click.echo(f"erased {person_id}: their key is destroyed")
+
+
+@click.group()
+def identity() -> None:
+    """Link people to their identity provider's accounts; grant them roles."""
+
+
+ISSUER = click.option(
+    "--issuer",
+    envvar="MENTORLOG_OIDC_ISSUER",
+    required=True,
+    help="The identity provider's issuer (default: MENTORLOG_OIDC_ISSUER).",
+)
+
+
+@identity.command("link")
+@data_option
+@ISSUER
+@click.option("--subject", required=True, help="The account's `sub` at the issuer.")
+@click.option(
+    "--person",
+    "person_id",
+    required=True,
+    type=NodeID("Person"),
+    help="The person's ID (a UUID or the API's global ID).",
+)
+def identity_link(
+    data_dir: str | None,
+    database_url: str | None,
+    issuer: str,
+    subject: str,
+    person_id: str,
+) -> None:
+    """Link an identity (issuer + subject) to a person."""
+    with opened(data_dir, database_url, create=False) as services:
+        recorded = services.app.link_identity(
+            actor=CLI_ACTOR, issuer=issuer, subject=subject, person_id=person_id
+        )
+    click.echo(f"linked identity {recorded.id} to person {person_id}")
+
+
+@identity.command("unlink")
+@data_option
+@ISSUER
+@click.option("--subject", required=True, help="The account's `sub` at the issuer.")
+@click.option("--reason", default="", help="Why, for the record.")
+def identity_unlink(
+    data_dir: str | None,
+    database_url: str | None,
+    issuer: str,
+    subject: str,
+    reason: str,
+) -> None:
+    """Unlink an identity: its tokens authenticate nobody from then on."""
+    with opened(data_dir, database_url, create=False) as services:
+        recorded = services.app.unlink_identity(
+            actor=CLI_ACTOR, issuer=issuer, subject=subject, reason=reason
+        )
+    click.echo(f"unlinked identity {recorded.id}")
+
+
+@identity.command("grant")
+@data_option
+@click.option(
+    "--person",
+    "person_id",
+    required=True,
+    type=NodeID("Person"),
+    help="The person's ID (a UUID or the API's global ID).",
+)
+@click.option(
+    "--role", required=True, type=click.Choice(["participant", "admin", "auditor"])
+)
+@click.option(
+    "--program",
+    "program_id",
+    type=NodeID("Program"),
+    help="The program (required for admin; a UUID or the API's global ID).",
+)
+def identity_grant(
+    data_dir: str | None,
+    database_url: str | None,
+    person_id: str,
+    role: str,
+    program_id: str | None,
+) -> None:
+    """Grant a person a role; print the grant's ID."""
+    with opened(data_dir, database_url, create=False) as services:
+        recorded = services.app.grant_role(
+            actor=CLI_ACTOR, person_id=person_id, role=role, program_id=program_id
+        )
+    click.echo(recorded.id)
+
+
+@identity.command("revoke")
+@data_option
+@click.option(
+    "--person",
+    "person_id",
+    required=True,
+    type=NodeID("Person"),
+    help="The person's ID (a UUID or the API's global ID).",
+)
+@click.argument("grant")
+@click.option("--reason", default="", help="Why, for the record.")
+def identity_revoke(
+    data_dir: str | None,
+    database_url: str | None,
+    person_id: str,
+    grant: str,
+    reason: str,
+) -> None:
+    """Revoke a person's grant by its ID."""
+    with opened(data_dir, database_url, create=False) as services:
+        services.app.revoke_grant(
+            actor=CLI_ACTOR, person_id=person_id, grant=grant, reason=reason
+        )
+    click.echo(f"revoked grant {grant}")

@@ -1,0 +1,43 @@
+// A real OpenID Provider (panva/oidc-provider, OpenID Certified) on 127.0.0.1,
+// for the end-to-end sign-in test: keys generated per run, one confidential client
+// that gets JWT access tokens for the audience "mentorlog" (client credentials).
+// Usage: node provider.mjs PORT CLIENT_SECRET
+import { generateKeyPair, exportJWK } from "jose";
+import Provider from "oidc-provider";
+
+const [port, secret] = process.argv.slice(2);
+const issuer = `http://127.0.0.1:${port}`;
+const { privateKey } = await generateKeyPair("RS256", { extractable: true });
+const jwk = { ...(await exportJWK(privateKey)), kid: "run-key", use: "sig", alg: "RS256" };
+
+const provider = new Provider(issuer, {
+  jwks: { keys: [jwk] },
+  clients: [
+    {
+      client_id: "mentorlog-e2e",
+      client_secret: secret,
+      grant_types: ["client_credentials"],
+      redirect_uris: [],
+      response_types: [],
+    },
+  ],
+  features: {
+    clientCredentials: { enabled: true },
+    devInteractions: { enabled: false },
+    resourceIndicators: {
+      enabled: true,
+      defaultResource: () => "urn:mentorlog:api",
+      useGrantedResource: () => true,
+      getResourceServerInfo: () => ({
+        scope: "api",
+        audience: "mentorlog",
+        accessTokenFormat: "jwt",
+        accessTokenTTL: 300,
+        jwt: { sign: { alg: "RS256" } },
+      }),
+    },
+  },
+});
+provider.listen(Number(port), "127.0.0.1", () => {
+  console.log(`listening ${issuer}`);
+});
