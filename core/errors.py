@@ -140,6 +140,30 @@ class IdempotencyKeyReused(MentorlogError):
     code = "IDEMPOTENCY_KEY_REUSED"
 
 
+class WebhookURLInvalid(MentorlogError):
+    """A webhook URL that is not http(s) with a host, or whose host does not resolve."""
+
+    code = "WEBHOOK_URL_INVALID"
+
+
+class WebhookURLPrivate(MentorlogError):
+    """A webhook URL whose host resolves to a loopback, link-local or private IP."""
+
+    code = "WEBHOOK_URL_PRIVATE"
+
+
+class WebhookSecretInvalid(MentorlogError):
+    """A webhook secret not spelled as Standard Webhooks says (whsec_ and base64)."""
+
+    code = "WEBHOOK_SECRET_INVALID"
+
+
+class WebhookSecretReused(MentorlogError):
+    """A webhook secret another endpoint already uses (or used)."""
+
+    code = "WEBHOOK_SECRET_REUSED"
+
+
 ALL_ERRORS: tuple[type[MentorlogError], ...] = (
     MentorlogError,
     InvalidInput,
@@ -160,6 +184,10 @@ ALL_ERRORS: tuple[type[MentorlogError], ...] = (
     LastAdmin,
     Conflict,
     IdempotencyKeyReused,
+    WebhookURLInvalid,
+    WebhookURLPrivate,
+    WebhookSecretInvalid,
+    WebhookSecretReused,
 )
 
 

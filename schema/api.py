@@ -40,6 +40,7 @@ from mentorlog.schema.roles import describe_roles
 from mentorlog.schema.subscriptions import Subscription
 from mentorlog.schema.tokens import TokenMutations, ViewerQueries
 from mentorlog.schema.transparency import TransparencyQueries
+from mentorlog.schema.webhooks import WebhookMutations
 from strawberry.extensions import (
     AddValidationRules,
     MaxTokensLimiter,
@@ -107,6 +108,7 @@ class Mutation(
     MeetingMutations,
     ReviewMutations,
     FeedbackMutations,
+    WebhookMutations,
 ):
     """Every feature's mutations, one per command of the Mentoring service."""
 

@@ -71,6 +71,7 @@ class Case:
     unknown: Input | None  # the same input aimed at IDs nobody has
     allowed: frozenset[str]
     allowed_code: str = "INVALID_INPUT"
+    allowed_field: str = "personId"  # of an allowed_code NOT_FOUND
 
 
 def _m(d: Demo) -> str:
@@ -92,6 +93,7 @@ ANY_ADMIN = frozenset({"admin", "other_admin"})
 UNKNOWN_M = {"mentorshipId": _unknown("Mentorship")}
 UNKNOWN_G = {"goalId": _unknown_scoped("Goal")}
 UNKNOWN_P = {"programId": _unknown("Program")}
+UNKNOWN_W = {"webhookId": _unknown("WebhookEndpoint")}
 
 CASES = [
     Case("createProgram", lambda d: {"name": ""}, None, ANY_ADMIN),
@@ -338,6 +340,25 @@ CASES = [
         lambda d: {"text": "", **UNKNOWN_M},
         BOTH,
     ),
+    Case(
+        "registerWebhook",
+        lambda d: {"programId": _program(d), "url": "ftp://example.com/hook"},
+        lambda d: {"url": "ftp://example.com/hook", **UNKNOWN_P},
+        ADMIN,
+        allowed_code="WEBHOOK_URL_INVALID",
+    ),
+    # The demo has no endpoint: an admin gets past the program check to the ID's.
+    *(
+        Case(
+            name,
+            lambda d: UNKNOWN_W,
+            lambda d: UNKNOWN_W,
+            ADMIN,
+            allowed_code="NOT_FOUND",
+            allowed_field="webhookId",
+        )
+        for name in ("disableWebhook", "enableWebhook", "deleteWebhook")
+    ),
 ]
 
 
@@ -430,7 +451,7 @@ async def test_every_mutation_with_every_role(api: Api, demo: Demo) -> None:
             if role in case.allowed:
                 assert codes == {case.allowed_code}, where
                 if case.allowed_code == "NOT_FOUND":
-                    assert {e["field"] for e in errors} == {"personId"}, where
+                    assert {e["field"] for e in errors} == {case.allowed_field}, where
             elif case.unknown is None:
                 assert codes == {"FORBIDDEN"}, where
             else:

@@ -19,6 +19,7 @@ from mentorlog.core.mentorship import Mentorship
 from mentorlog.core.participation import Participation
 from mentorlog.core.person import Person
 from mentorlog.core.program import Program
+from mentorlog.core.webhooks import WebhookEndpoint
 
 ROOT = Path(__file__).resolve().parent.parent
 # revoke_token's argument is `credential`, hashed into stored fingerprints as such;
@@ -49,8 +50,9 @@ def test_commands_that_record_take_an_idempotency_key() -> None:
     without = {
         name for name, s in COMMANDS.items() if "idempotency_key" not in s.parameters
     }
-    # A token is shown once: a retry cannot return it again, so it takes no key.
-    assert without == {"issue_token"}
+    # A token or a webhook's secret is shown once: a retry cannot return it again,
+    # so it takes no key.
+    assert without == {"issue_token", "register_webhook"}
 
 
 def _camel(name: str) -> str:
@@ -94,6 +96,7 @@ AGGREGATES: dict[str, type[Aggregate]] = {
     "programs": Program,
     "people": Person,
     "tokens": Credential,
+    "webhooks": WebhookEndpoint,
 }
 SOURCES = ("core", "schema", "projections", "mentorlog", "plugins")
 
