@@ -82,6 +82,7 @@ ADMIN_COMMANDS = frozenset(
         "disable_webhook",
         "enable_webhook",
         "delete_webhook",
+        "redeliver_webhook",
     }
 )
 # Commands any admin may run: they are about no program yet (a new program, or a

@@ -114,6 +114,7 @@ class WebhookEndpoint(ClockedAggregate):
         Disabled: ClassVar[type[ClockedAggregate.Event]]
         Enabled: ClassVar[type[ClockedAggregate.Event]]
         Deleted: ClassVar[type[ClockedAggregate.Event]]
+        RedeliveryRequested: ClassVar[type[ClockedAggregate.Event]]
 
     @event("Registered")
     def __init__(
@@ -176,6 +177,15 @@ class WebhookEndpoint(ClockedAggregate):
     def _delete(self, *, actor: str) -> None:
         self.deleted = True
         self.enabled = False
+
+    def redeliver(self, *, actor: str, positions: list[int]) -> None:
+        """Send the deliveries of these log positions again, from their first try."""
+        self._check_live()
+        self._redeliver(actor=actor, positions=positions)
+
+    @event("RedeliveryRequested")
+    def _redeliver(self, *, actor: str, positions: list[int]) -> None:
+        pass
 
 
 def webhook_secret_id(fingerprint: str) -> UUID:

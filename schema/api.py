@@ -40,7 +40,7 @@ from mentorlog.schema.roles import describe_roles
 from mentorlog.schema.subscriptions import Subscription
 from mentorlog.schema.tokens import TokenMutations, ViewerQueries
 from mentorlog.schema.transparency import TransparencyQueries
-from mentorlog.schema.webhooks import WebhookMutations
+from mentorlog.schema.webhooks import WebhookMutations, WebhookQueries
 from strawberry.extensions import (
     AddValidationRules,
     MaxTokensLimiter,
@@ -85,6 +85,7 @@ class Query(
     VerifyQueries,
     TransparencyQueries,
     CatalogQueries,
+    WebhookQueries,
 ):
     """Every feature's queries."""
 

@@ -3,15 +3,16 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Annotated
+from typing import Annotated, Any
 
 import strawberry
 from mentorlog.core.access import Principal
 from mentorlog.core.application import Mentoring, Recorded
 from mentorlog.core.errors import NotFound
-from mentorlog.core.policy import may_command
+from mentorlog.core.policy import may_command, may_manage_webhooks
 from mentorlog.core.webhooks import WebhookEndpoint as Endpoint
 from mentorlog.core.webhooks import new_secret
+from mentorlog.projections import webhooks as outbox
 from mentorlog.schema import authorize as auth
 from mentorlog.schema import ids
 from mentorlog.schema.commands import (
@@ -25,12 +26,60 @@ from mentorlog.schema.commands import (
     perform,
 )
 from mentorlog.schema.context import Info
-from mentorlog.schema.errors import UserError
+from mentorlog.schema.errors import ClientError, UserError
+from mentorlog.schema.events import decode_position, encode_position
 from mentorlog.schema.history import MentorshipEventType
+from mentorlog.schema.pagination import MAX_PAGE_SIZE
+from strawberry import relay
 
 WEBHOOK_ID = "The webhook endpoint's global ID (from registerWebhook)."
 TYPE_NAME = "WebhookEndpoint"
+DEFAULT_DELIVERIES = 20
 Run = Callable[[Mentoring, str, str], Recorded]
+
+
+@strawberry.type(description="One event's delivery to an endpoint, and its tries.")
+class WebhookDelivery:
+    position: int = strawberry.field(
+        description="The event's position in the log (the payload's data.position)."
+    )
+    message_id: str = strawberry.field(
+        description="Its webhook-id header: the same on every try, to dedupe by."
+    )
+    event_type: MentorshipEventType = strawberry.field(  # type: ignore[valid-type]
+        description="The event's type."
+    )
+    status: str = strawberry.field(
+        description="pending (to be tried, at nextAttemptAt), delivered (a 2xx "
+        "answer), or failed (every try failed; redeliverWebhook tries again)."
+    )
+    attempts: int = strawberry.field(description="How many tries were made.")
+    last_status: int | None = strawberry.field(
+        description="The HTTP status of the last try; null if it got no answer."
+    )
+    last_error: str = strawberry.field(
+        description="Why the last try failed; empty if it did not."
+    )
+    next_attempt_at: str | None = strawberry.field(
+        description="When it is tried next (ISO 8601, UTC); null unless pending."
+    )
+    delivered_at: str | None = strawberry.field(
+        description="When a try was acknowledged (ISO 8601, UTC); null if none was."
+    )
+
+
+@strawberry.type(description="A delivery in a page of an endpoint's deliveries.")
+class WebhookDeliveryEdge:
+    cursor: str = strawberry.field(description="Its place, for `after`.")
+    node: WebhookDelivery = strawberry.field(description="The delivery.")
+
+
+@strawberry.type(description="A page of an endpoint's deliveries, newest first.")
+class WebhookDeliveryConnection:
+    edges: list[WebhookDeliveryEdge] = strawberry.field(description="The page.")
+    page_info: relay.PageInfo = strawberry.field(
+        description="Whether more follow, and the cursors at each end."
+    )
 
 
 @strawberry.type(
@@ -65,6 +114,61 @@ class WebhookEndpoint:
             enabled=endpoint.enabled,
             disabled_reason=endpoint.disabled_reason,
         )
+
+    @strawberry.field(
+        description="Its deliveries, newest first: each event sent (or to be "
+        "sent), with its tries."
+    )
+    async def deliveries(
+        self,
+        info: Info,
+        first: Annotated[
+            int | None, arg("How many, at most 100 (default 20).")
+        ] = DEFAULT_DELIVERIES,
+        after: Annotated[
+            str | None, arg("A cursor from a previous page: the deliveries older.")
+        ] = None,
+    ) -> WebhookDeliveryConnection:
+        size = DEFAULT_DELIVERIES if first is None else first
+        if not 0 <= size <= MAX_PAGE_SIZE:
+            raise ClientError(
+                f"first must be between 0 and {MAX_PAGE_SIZE}", argument="first"
+            )
+        before = decode_position(after, "after") if after is not None else None
+        endpoint_id = ids.decode(self.id, TYPE_NAME, "id")
+        rows = await outbox.deliveries_page(
+            info.context.db, endpoint_id, before, size + 1
+        )
+        edges = [
+            WebhookDeliveryEdge(
+                cursor=encode_position(r["position"]), node=_delivery(r)
+            )
+            for r in rows[:size]
+        ]
+        return WebhookDeliveryConnection(
+            edges=edges,
+            page_info=relay.PageInfo(
+                has_next_page=len(rows) > size,
+                has_previous_page=after is not None,
+                start_cursor=edges[0].cursor if edges else None,
+                end_cursor=edges[-1].cursor if edges else None,
+            ),
+        )
+
+
+def _delivery(row: dict[str, Any]) -> WebhookDelivery:
+    pending = row["status"] == outbox.PENDING
+    return WebhookDelivery(
+        position=row["position"],
+        message_id=row["message_id"],
+        event_type=MentorshipEventType(row["event_type"]),
+        status=row["status"],
+        attempts=row["attempts"],
+        last_status=row["last_status"],
+        last_error=row["last_error"],
+        next_attempt_at=row["next_attempt_at"] if pending else None,
+        delivered_at=row["delivered_at"],
+    )
 
 
 @strawberry.input(
@@ -104,6 +208,14 @@ class EnableWebhookInput(CommandInput):
 @strawberry.input(description="Which endpoint to delete.")
 class DeleteWebhookInput(CommandInput):
     webhook_id: ID = strawberry.field(description=WEBHOOK_ID)
+
+
+@strawberry.input(description="Which deliveries of an endpoint to send again.")
+class RedeliverWebhookInput(CommandInput):
+    webhook_id: ID = strawberry.field(description=WEBHOOK_ID)
+    positions: list[int] = strawberry.field(
+        description="The deliveries' positions (WebhookDelivery.position), 1 to 100."
+    )
 
 
 @strawberry.type(description="The result of registerWebhook.")
@@ -222,6 +334,47 @@ class WebhookMutations:
                 webhook_id, actor=actor, **arguments(input, "delete_webhook")
             ),
         )
+
+    @strawberry.mutation(
+        description="Send deliveries of an endpoint again from their first try "
+        "(delivered or failed ones alike), with the same webhook-id."
+    )
+    async def redeliver_webhook(
+        self, info: Info, input: Annotated[RedeliverWebhookInput, arg(INPUT)]
+    ) -> WebhookPayload:
+        return await _change(
+            info,
+            "redeliver_webhook",
+            input.webhook_id,
+            lambda app, webhook_id, actor: app.redeliver_webhook(
+                webhook_id, actor=actor, **arguments(input, "redeliver_webhook")
+            ),
+        )
+
+
+@strawberry.type
+class WebhookQueries:
+    """A program's webhook endpoints."""
+
+    @strawberry.field(
+        description="The webhook endpoints of a program (at most 100, oldest "
+        "first): for its admins; empty for anyone else."
+    )
+    async def webhook_endpoints(
+        self, info: Info, program_id: Annotated[ID, arg(PROGRAM_ID)]
+    ) -> list[WebhookEndpoint]:
+        try:
+            program = ids.decode(program_id, "Program", "programId")
+        except NotFound:
+            return []
+        if not may_manage_webhooks(info.context.principal, program):
+            return []
+        rows = await outbox.endpoints_of(info.context.db, program)
+        app = info.context.services.app
+        found = [
+            await info.context.in_thread(app.get_webhook, r["id"]) for r in rows[:100]
+        ]
+        return [WebhookEndpoint.of(e) for e in found]
 
 
 async def _change(info: Info, command: str, value: str, run: Run) -> WebhookPayload:

@@ -359,6 +359,14 @@ CASES = [
         )
         for name in ("disableWebhook", "enableWebhook", "deleteWebhook")
     ),
+    Case(
+        "redeliverWebhook",
+        lambda d: {**UNKNOWN_W, "positions": [1]},
+        lambda d: {**UNKNOWN_W, "positions": [1]},
+        ADMIN,
+        allowed_code="NOT_FOUND",
+        allowed_field="webhookId",
+    ),
 ]
 
 
@@ -488,6 +496,14 @@ def _inside(type_name: str, key: str) -> Callable[[Demo], dict[str, Any]]:
 
 
 READS = [
+    Read(
+        "webhook endpoints",
+        "query($id: ID!) { webhookEndpoints(programId: $id) { url "
+        "deliveries(first: 1) { edges { cursor } } } }",
+        lambda d: {"id": _program(d)},
+        ("webhookEndpoints", 0),
+        ADMIN,
+    ),
     Read(
         "mentorship",
         "query($id: ID!) { mentorship(id: $id) { id } }",

@@ -113,11 +113,18 @@ class WebhookCommands(Service):
         return self._load(WebhookEndpoint, endpoint_id, "webhookId")
 
     def _on_webhook(
-        self, endpoint_id: str, change: str, actor: str, reason: str = ""
+        self,
+        endpoint_id: str,
+        change: str,
+        actor: str,
+        reason: str = "",
+        positions: Sequence[int] = (),
     ) -> Recorded:
         def attempt() -> Recorded:
             endpoint = self.get_webhook(endpoint_id)
-            if change == "disable":
+            if change == "redeliver":
+                endpoint.redeliver(actor=actor, positions=list(positions))
+            elif change == "disable":
                 endpoint.disable(actor=actor, reason=reason)
             elif change == "enable":
                 endpoint.enable(actor=actor)
@@ -156,3 +163,20 @@ class WebhookCommands(Service):
         endpoint = self.get_webhook(webhook_id)
         self.sealer.keys.destroy(endpoint.sealed_secret[SEALED])
         return recorded
+
+    @command
+    def redeliver_webhook(
+        self,
+        webhook_id: str,
+        *,
+        actor: str,
+        positions: Sequence[int],
+        idempotency_key: str | None = None,
+    ) -> Recorded:
+        """Send an endpoint's deliveries of these log positions again."""
+        wanted = sorted(set(positions))
+        if not wanted or len(wanted) > MAX_EVENT_TYPES:
+            raise InvalidInput([Problem("positions", "name 1 to 100 deliveries")])
+        if any(not isinstance(p, int) or p < 1 for p in wanted):
+            raise InvalidInput([Problem("positions", "positions are from 1")])
+        return self._on_webhook(webhook_id, "redeliver", actor, positions=wanted)
