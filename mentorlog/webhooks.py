@@ -32,6 +32,7 @@ from standardwebhooks import Webhook
 from mentorlog.core.errors import MentorlogError
 from mentorlog.core.webhooks import check_url
 from mentorlog.projections.postgres import PostgresReadModelRecorder, QmarkCursor
+from mentorlog.projections.sqlite import ReadModelRecorder
 from mentorlog.projections.webhooks import DELIVERED, FAILED, PENDING
 
 if TYPE_CHECKING:
@@ -42,6 +43,7 @@ log = logging.getLogger(__name__)
 ACTOR = "system:webhooks"
 BATCH = 50  # deliveries tried per round
 USER_AGENT = "mentorlog-webhooks"
+ReadModels = ReadModelRecorder | PostgresReadModelRecorder
 
 
 @dataclass(frozen=True)
@@ -151,7 +153,7 @@ class WebhookSender:
         return tried
 
     def _due(self) -> list[Due]:
-        with self._cursor() as c:
+        with outbox(self.services.read_models) as c:
             c.execute(
                 "SELECT d.endpoint_id, d.position, d.message_id, d.body, d.attempts, "
                 "e.url FROM webhook_deliveries d JOIN webhook_endpoints e "
@@ -232,7 +234,7 @@ class WebhookSender:
             )
             status, delivered = PENDING, None
             next_at = stamp(at + timedelta(seconds=wait))
-        with self._cursor() as c:
+        with outbox(self.services.read_models) as c:
             c.execute(
                 "UPDATE webhook_deliveries SET status = ?, attempts = ?, "
                 "last_status = ?, last_error = ?, next_attempt_at = ?, "
@@ -266,16 +268,16 @@ class WebhookSender:
         except MentorlogError as error:  # already disabled or deleted meanwhile
             log.info("webhook %s not disabled: %s", delivery.endpoint_id, error)
 
-    @contextmanager
-    def _cursor(self) -> Iterator[Any]:
-        """A transaction on the read models, with ? placeholders on either store."""
-        read_models = self.services.read_models
-        if isinstance(read_models, PostgresReadModelRecorder):
-            with (
-                read_models.datastore.transaction(commit=True) as curs,
-                curs.connection.cursor(row_factory=tuple_row) as raw,
-            ):
-                yield QmarkCursor(raw, prepare=False)
-        else:
-            with read_models.datastore.transaction(commit=True) as c:
-                yield c
+
+@contextmanager
+def outbox(read_models: ReadModels) -> Iterator[Any]:
+    """A transaction on the read models, with ? placeholders on either store."""
+    if isinstance(read_models, PostgresReadModelRecorder):
+        with (
+            read_models.datastore.transaction(commit=True) as curs,
+            curs.connection.cursor(row_factory=tuple_row) as raw,
+        ):
+            yield QmarkCursor(raw, prepare=False)
+    else:
+        with read_models.datastore.transaction(commit=True) as c:
+            yield c

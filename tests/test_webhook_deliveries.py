@@ -24,15 +24,13 @@ from standardwebhooks import Webhook
 
 from mentorlog.services import Services
 from mentorlog.settings import Settings
-from mentorlog.webhooks import WebhookSender, sign
+from mentorlog.webhooks import WebhookSender, outbox, sign
 from tests.conftest import World
 from tests.processes import free_port
 from tests.test_api_support import Api, api_fixture, gid
 
 __all__ = ["api_fixture"]
-pytestmark = pytest.mark.sqlite_only(
-    "delivery is the point; the outbox is SQL both run"
-)
+SQLITE_ONLY = pytest.mark.sqlite_only("sending is the point; both stores run the next")
 
 SECRET_TEXT = "Ask about the team lead opening, secretly"
 TIMEOUT = 0.5
@@ -134,7 +132,7 @@ def endpoint(app: Mentoring, world: World, url: str, secret: str) -> str:
 
 def rows(services: Services, endpoint_id: str) -> list[tuple[Any, ...]]:
     """The endpoint's outbox rows: position, status, attempts, last error."""
-    with services.read_models.datastore.transaction(commit=False) as c:
+    with outbox(services.read_models) as c:
         c.execute(
             "SELECT position, status, attempts, last_error FROM webhook_deliveries "
             "WHERE endpoint_id = ? ORDER BY position",
@@ -172,6 +170,7 @@ def activity(app: Mentoring, world: World) -> str:
     return mentorship
 
 
+@SQLITE_ONLY
 def test_deliveries_survive_a_receiver_down_slow_redirecting_failing_and_huge(
     services: Services, world: World, receiver: Receiver
 ) -> None:
@@ -227,7 +226,7 @@ def test_deliveries_survive_a_receiver_down_slow_redirecting_failing_and_huge(
     sender.stop()
 
 
-def test_an_endpoint_that_keeps_failing_is_disabled_then_redelivered(
+def test_an_endpoint_that_keeps_failing_is_disabled_then_redelivered(  # both stores
     services: Services, world: World, receiver: Receiver
 ) -> None:
     app = services.app
@@ -273,6 +272,7 @@ DELIVERIES = """query($program: ID!) { webhookEndpoints(programId: $program) {
   pageInfo { hasNextPage } } } }"""
 
 
+@SQLITE_ONLY
 async def test_the_served_app_delivers_and_admins_read_the_log(
     api: Api, world: World, receiver: Receiver
 ) -> None:
