@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from typing import Annotated, Any
 
 import strawberry
@@ -86,8 +86,8 @@ class WebhookDeliveryConnection:
     description="A URL a program's mentorship events are sent to, signed per "
     "Standard Webhooks. Its secret is shown once, by registerWebhook."
 )
-class WebhookEndpoint:
-    id: ID = strawberry.field(description="The endpoint's global ID.")
+class WebhookEndpoint(relay.Node):
+    id: relay.NodeID[str]
     program_id: ID = strawberry.field(description="The program's global ID.")
     url: str = strawberry.field(description="Where deliveries are POSTed.")
     event_types: list[MentorshipEventType] = strawberry.field(  # type: ignore[valid-type]
@@ -106,7 +106,7 @@ class WebhookEndpoint:
     def of(cls, endpoint: Endpoint) -> WebhookEndpoint:
         """The endpoint as its aggregate holds it."""
         return cls(
-            id=ID(ids.global_id(TYPE_NAME, str(endpoint.id))),
+            id=str(endpoint.id),
             program_id=ID(ids.global_id("Program", endpoint.program_id)),
             url=endpoint.url,
             event_types=[MentorshipEventType(t) for t in endpoint.event_types],  # type: ignore[misc]
@@ -114,6 +114,24 @@ class WebhookEndpoint:
             enabled=endpoint.enabled,
             disabled_reason=endpoint.disabled_reason,
         )
+
+    @classmethod
+    async def resolve_nodes(  # type: ignore[override]
+        cls, *, info: Info, node_ids: Iterable[str], required: bool = False
+    ) -> list[WebhookEndpoint | None]:
+        """Endpoints by node ID: for their program's admins; None for anyone else."""
+        app, principal = info.context.services.app, info.context.principal
+
+        def load(endpoint_id: str) -> Endpoint | None:
+            try:
+                found = app.get_webhook(endpoint_id)
+            except NotFound:
+                return None
+            readable = may_manage_webhooks(principal, found.program_id)
+            return found if readable and not found.deleted else None
+
+        found = [await info.context.in_thread(load, n) for n in node_ids]
+        return [cls.of(e) if e is not None else None for e in found]
 
     @strawberry.field(
         description="Its deliveries, newest first: each event sent (or to be "
@@ -135,10 +153,7 @@ class WebhookEndpoint:
                 f"first must be between 0 and {MAX_PAGE_SIZE}", argument="first"
             )
         before = decode_position(after, "after") if after is not None else None
-        endpoint_id = ids.decode(self.id, TYPE_NAME, "id")
-        rows = await outbox.deliveries_page(
-            info.context.db, endpoint_id, before, size + 1
-        )
+        rows = await outbox.deliveries_page(info.context.db, self.id, before, size + 1)
         edges = [
             WebhookDeliveryEdge(
                 cursor=encode_position(r["position"]), node=_delivery(r)

@@ -497,6 +497,13 @@ def _inside(type_name: str, key: str) -> Callable[[Demo], dict[str, Any]]:
 
 READS = [
     Read(
+        "webhook endpoint",
+        NODE,
+        lambda d: {"id": d.node("WebhookEndpoint", "webhook")},
+        ("node",),
+        ADMIN,
+    ),
+    Read(
         "webhook endpoints",
         "query($id: ID!) { webhookEndpoints(programId: $id) { url "
         "deliveries(first: 1) { edges { cursor } } } }",
