@@ -143,11 +143,19 @@ class WebhookSender:
     def send_due(self) -> int:
         """Try every delivery due now (a batch at a time); how many were tried."""
         tried = 0
+        # An endpoint that failed once this round waits for the next: a receiver
+        # that is down costs one timeout per round, not one per delivery.
+        failing: set[str] = set()
         while not self._stop.is_set():
-            due = self._due()
+            due = [d for d in self._due() if d.endpoint_id not in failing]
             for delivery in due:
-                self._record(delivery, self._try(delivery))
-            tried += len(due)
+                if delivery.endpoint_id in failing:
+                    continue
+                outcome = self._try(delivery)
+                self._record(delivery, outcome)
+                tried += 1
+                if not outcome.ok:
+                    failing.add(delivery.endpoint_id)
             if len(due) < BATCH:
                 return tried
         return tried

@@ -6,7 +6,9 @@ the same transaction as the projection's position: after a restart the outbox
 holds each event exactly once). The sender (mentorlog/webhooks.py) sends what is
 due and records each attempt in the row. A private goal's or note's content
 never enters a body (the fields its event declares as content, and any sealed
-value, are left out).
+value, are left out). An endpoint receives the events recorded after it was
+registered. Rebuilding this projection fills the outbox again: what was delivered
+is sent again, with the same webhook-id, so receivers that dedupe see it once.
 """
 
 from __future__ import annotations

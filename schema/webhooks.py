@@ -276,8 +276,8 @@ class WebhookMutations:
     """The mutations of webhook endpoints."""
 
     @strawberry.mutation(
-        description="Register a URL the program's mentorship events are sent to, "
-        "signed with a secret shown once."
+        description="Register a URL the program's mentorship events recorded from "
+        "now on are sent to, signed with a secret shown once."
     )
     async def register_webhook(
         self, info: Info, input: Annotated[RegisterWebhookInput, arg(INPUT)]

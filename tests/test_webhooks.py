@@ -43,6 +43,8 @@ def test_an_endpoint_is_registered_disabled_enabled_and_deleted(
     found = app.get_webhook(endpoint)
     assert (found.url, found.event_types, found.enabled) == (PUBLIC, ["GoalSet"], True)
     assert secret not in repr(found.sealed_secret)
+    stored = app.recorder.select_notifications(1, 1000)
+    assert not any(secret.encode() in n.state for n in stored)
     assert app.webhook_secret(endpoint) == secret
     actor = person_actor(world.admin)
     app.disable_webhook(endpoint, actor=actor, reason="maintenance")
