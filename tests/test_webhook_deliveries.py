@@ -301,3 +301,33 @@ async def test_the_served_app_delivers_and_admins_read_the_log(
     assert (await api.gql(DELIVERIES, {"program": program}, mentee)) == {
         "webhookEndpoints": []
     }
+
+
+@SQLITE_ONLY
+def test_a_host_that_turned_private_is_not_reached(
+    services: Services, world: World, receiver: Receiver
+) -> None:
+    """Checked again before each try: with private receivers no longer allowed, the
+    127.0.0.1 receiver registered while they were is refused, and gets nothing."""
+    receiver.start()
+    app = services.app
+    endpoint_id = endpoint(app, world, receiver.url, new_secret())
+    world.one_on_one(start=False)
+    app.env["WEBHOOKS_ALLOW_PRIVATE"] = "off"
+    services.runner.catch_up()
+    WebhookSender(services).send_due()
+    [(_, status, attempts, error)] = rows(services, endpoint_id)
+    assert (status, attempts) == ("pending", 1) and "127.0.0.1" in error
+    assert receiver.requests == []
+
+
+def test_the_sender_settings_come_from_the_environment(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Any
+) -> None:
+    monkeypatch.setenv("MENTORLOG_WEBHOOKS_INTERVAL", "0.25")
+    monkeypatch.setenv("MENTORLOG_WEBHOOKS_MAX_ATTEMPTS", "3")
+    found = Settings.from_env(data_dir=tmp_path)
+    assert (found.webhooks_interval, found.webhooks_max_attempts) == (0.25, 3)
+    monkeypatch.setenv("MENTORLOG_WEBHOOKS_TIMEOUT", "-1")
+    with pytest.raises(ValueError, match="MENTORLOG_WEBHOOKS_TIMEOUT"):
+        Settings.from_env(data_dir=tmp_path)
