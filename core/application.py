@@ -23,6 +23,7 @@ from mentorlog.core.commands.people import PeopleCommands
 from mentorlog.core.commands.programs import ProgramCommands
 from mentorlog.core.commands.reviews import ReviewCommands
 from mentorlog.core.commands.tokens import TokenCommands
+from mentorlog.core.commands.webhooks import WebhookCommands
 from mentorlog.core.intake import Intake
 from mentorlog.core.mentorship import Mentorship
 from mentorlog.core.person import Person
@@ -44,6 +45,7 @@ class Mentoring(
     MeetingCommands,
     ReviewCommands,
     FeedbackCommands,
+    WebhookCommands,
 ):
     """Programs, people and mentorships, recorded as events."""
 

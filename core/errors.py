@@ -184,6 +184,30 @@ class RequestExpired(MentorlogError):
     code = "REQUEST_EXPIRED"
 
 
+class WebhookURLInvalid(MentorlogError):
+    """A webhook URL that is not http(s) with a host, or whose host does not resolve."""
+
+    code = "WEBHOOK_URL_INVALID"
+
+
+class WebhookURLPrivate(MentorlogError):
+    """A webhook URL whose host resolves to a loopback, link-local or private IP."""
+
+    code = "WEBHOOK_URL_PRIVATE"
+
+
+class WebhookSecretInvalid(MentorlogError):
+    """A webhook secret not spelled as Standard Webhooks says (whsec_ and base64)."""
+
+    code = "WEBHOOK_SECRET_INVALID"
+
+
+class WebhookSecretReused(MentorlogError):
+    """A webhook secret another endpoint already uses (or used)."""
+
+    code = "WEBHOOK_SECRET_REUSED"
+
+
 ALL_ERRORS: tuple[type[MentorlogError], ...] = (
     MentorlogError,
     InvalidInput,
@@ -210,6 +234,10 @@ ALL_ERRORS: tuple[type[MentorlogError], ...] = (
     NotEnrolled,
     NotTheMentor,
     RequestExpired,
+    WebhookURLInvalid,
+    WebhookURLPrivate,
+    WebhookSecretInvalid,
+    WebhookSecretReused,
 )
 
 

@@ -105,6 +105,11 @@ ADMIN_COMMANDS = frozenset(
         "erase_person",
         "revoke_token",
         "invite_person",
+        "register_webhook",
+        "disable_webhook",
+        "enable_webhook",
+        "delete_webhook",
+        "redeliver_webhook",
     }
 )
 # Commands any admin may run: they are about no program yet (a new program, or a
@@ -305,6 +310,11 @@ def program_people(principal: Principal) -> ReadScope:
 def may_read_metrics(principal: Principal, program_id: str) -> bool:
     """A program's metrics, trends and exports: its admins and auditors."""
     return principal.is_auditor or principal.administers(program_id)
+
+
+def may_manage_webhooks(principal: Principal, program_id: str) -> bool:
+    """A program's webhook endpoints and their deliveries: its admins only."""
+    return may_command(principal, "register_webhook", program_id)
 
 
 def may_verify(principal: Principal) -> bool:

@@ -132,6 +132,7 @@ def create_app(
             await asyncio.to_thread(opened.runner.catch_up)
             opened.runner.start()
             opened.checkpoints.start()  # signs every N events or T seconds
+            opened.webhooks.start()  # sends the deliveries the outbox holds
         read_db = await opened.read_database().open()
         app.state.services = opened
         app.state.read_db = read_db
@@ -148,6 +149,7 @@ def create_app(
             await feed.close()
             await read_db.close()
             if run_projections:
+                opened.webhooks.stop()
                 opened.checkpoints.stop()
                 opened.runner.stop()
             if services is None:

@@ -8,6 +8,7 @@ import sqlite3
 from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import psycopg
 from eventsourcing.persistence import PersistenceError
@@ -43,6 +44,9 @@ from mentorlog.projections.registry import all_projections
 from mentorlog.projections.runner import ProjectionRunner
 from mentorlog.projections.sqlite import ReadModelRecorder, open_read_models
 from mentorlog.settings import MARKER, PostgresURL, Settings
+
+if TYPE_CHECKING:
+    from mentorlog.webhooks import WebhookSender
 
 DATA_FORMAT = 1
 META_TABLE = "mentorlog_meta"
@@ -90,10 +94,19 @@ class Services:
         """Signs, keeps and checks the log's checkpoints."""
         return Checkpointer(self.settings, self.app.recorder)
 
+    @cached_property
+    def webhooks(self) -> WebhookSender:
+        """Sends the webhook deliveries the outbox holds (run beside the runner)."""
+        from mentorlog.webhooks import WebhookSender
+
+        return WebhookSender(self)
+
     def close(self) -> None:
         """Stop the runner and close the databases."""
         if "checkpoints" in self.__dict__:
             self.checkpoints.stop()
+        if "webhooks" in self.__dict__:
+            self.webhooks.stop()
         self.runner.stop()
         self.app.close()
         self.app.sealer.keys.close()

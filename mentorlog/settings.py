@@ -140,6 +140,20 @@ class Settings:
     witness_dir: Path | None = None
     # Accept the identity provider's JWTs beside bearer tokens (MENTORLOG_OIDC_*).
     oidc: OidcSettings | None = None
+    # Webhook deliveries (mentorlog/webhooks.py): seconds between looks for due
+    # deliveries (env MENTORLOG_WEBHOOKS_INTERVAL), each try's timeout in seconds
+    # (MENTORLOG_WEBHOOKS_TIMEOUT), tries before a delivery fails and its endpoint
+    # is disabled (MENTORLOG_WEBHOOKS_MAX_ATTEMPTS), the first retry's wait in
+    # seconds, doubled after each try up to the most (MENTORLOG_WEBHOOKS_BACKOFF,
+    # MENTORLOG_WEBHOOKS_MAX_BACKOFF), and the most of an answer read, in bytes
+    # (MENTORLOG_WEBHOOKS_MAX_RESPONSE_BYTES). Private receivers: the
+    # application's env MENTORLOG_WEBHOOKS_ALLOW_PRIVATE (core/commands/webhooks.py).
+    webhooks_interval: float = 1.0
+    webhooks_timeout: float = 10.0
+    webhooks_max_attempts: int = 8
+    webhooks_backoff: float = 1.0
+    webhooks_max_backoff: float = 3600.0
+    webhooks_max_response_bytes: int = 65536
 
     @property
     def checkpoint_key_path(self) -> Path:
@@ -211,6 +225,14 @@ class Settings:
             log_format=_log_format(env.get("MENTORLOG_LOG_FORMAT")),
             access_log=_switch(env.get("MENTORLOG_ACCESS_LOG"), default=False),
             oidc=oidc_from_env(),
+            webhooks_interval=_seconds("MENTORLOG_WEBHOOKS_INTERVAL", 1.0),
+            webhooks_timeout=_seconds("MENTORLOG_WEBHOOKS_TIMEOUT", 10.0),
+            webhooks_max_attempts=_positive("MENTORLOG_WEBHOOKS_MAX_ATTEMPTS", 8),
+            webhooks_backoff=_seconds("MENTORLOG_WEBHOOKS_BACKOFF", 1.0),
+            webhooks_max_backoff=_seconds("MENTORLOG_WEBHOOKS_MAX_BACKOFF", 3600.0),
+            webhooks_max_response_bytes=_positive(
+                "MENTORLOG_WEBHOOKS_MAX_RESPONSE_BYTES", 65536
+            ),
         )
 
 
@@ -273,4 +295,18 @@ def _positive(name: str, default: int) -> int:
         raise ValueError(problem) from None
     if number < 1:
         raise ValueError(problem)
+    return number
+
+
+def _seconds(name: str, default: float) -> float:
+    """A positive number of seconds from an environment variable, or the default."""
+    value = os.environ.get(name, "").strip()
+    if not value:
+        return default
+    try:
+        number = float(value)
+    except ValueError:
+        number = 0.0
+    if not number > 0:
+        raise ValueError(f"{name} must be a positive number of seconds, not '{value}'")
     return number

@@ -17,6 +17,7 @@ from mentorlog.projections.program_metrics import ProgramMetrics
 from mentorlog.projections.program_trends import ProgramTrends
 from mentorlog.projections.programs import Programs
 from mentorlog.projections.reviews import Reviews
+from mentorlog.projections.webhooks import WebhookDeliveries
 
 
 def all_projections(sealer: Sealer | None = None) -> list[Projection]:
@@ -35,5 +36,6 @@ def all_projections(sealer: Sealer | None = None) -> list[Projection]:
         Activity,
         ProgramMetrics,
         ProgramTrends,
+        WebhookDeliveries,
     ]
     return [kind(sealer) for kind in kinds]

@@ -42,6 +42,7 @@ from mentorlog.schema.roles import describe_roles
 from mentorlog.schema.subscriptions import Subscription
 from mentorlog.schema.tokens import TokenMutations, ViewerQueries
 from mentorlog.schema.transparency import TransparencyQueries
+from mentorlog.schema.webhooks import WebhookMutations, WebhookQueries
 from strawberry.extensions import (
     AddValidationRules,
     MaxTokensLimiter,
@@ -87,6 +88,7 @@ class Query(
     TransparencyQueries,
     CatalogQueries,
     IntakeQueries,
+    WebhookQueries,
 ):
     """Every feature's queries."""
 
@@ -112,6 +114,7 @@ class Mutation(
     MeetingMutations,
     ReviewMutations,
     FeedbackMutations,
+    WebhookMutations,
 ):
     """Every feature's mutations, one per command of the Mentoring service."""
 

@@ -12,7 +12,7 @@ from mentorlog.core.inputs import excerpt
 # Node types whose objects live inside a mentorship: their node ID is
 # "<mentorship_id>:<entity_id>", since entity IDs are unique only per mentorship.
 SCOPED_TYPES = frozenset({"Goal", "Milestone", "Meeting", "Review", "Feedback", "Note"})
-ROOT_TYPES = frozenset({"Program", "Person", "Mentorship"})
+ROOT_TYPES = frozenset({"Program", "Person", "Mentorship", "WebhookEndpoint"})
 
 
 def global_id(type_name: str, node_id: str) -> str:

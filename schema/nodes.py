@@ -20,6 +20,7 @@ from mentorlog.schema.pagination import MAX_PAGE_SIZE
 from mentorlog.schema.people import Person
 from mentorlog.schema.programs.types import Program
 from mentorlog.schema.reviews import Review
+from mentorlog.schema.webhooks import WebhookEndpoint
 from strawberry import relay
 
 NODE_TYPES: dict[str, type[relay.Node]] = {
@@ -34,6 +35,7 @@ NODE_TYPES: dict[str, type[relay.Node]] = {
         Review,
         Feedback,
         Note,
+        WebhookEndpoint,
     )
 }
 

@@ -80,6 +80,7 @@ class Case:
     unknown: Input | None  # the same input aimed at IDs nobody has
     allowed: frozenset[str]
     allowed_code: str = "INVALID_INPUT"
+    allowed_field: str = "personId"  # of an allowed_code NOT_FOUND
 
 
 def _m(d: Demo) -> str:
@@ -105,6 +106,7 @@ ANY_ADMIN = frozenset({"admin", "other_admin"})
 UNKNOWN_M = {"mentorshipId": _unknown("Mentorship")}
 UNKNOWN_G = {"goalId": _unknown_scoped("Goal")}
 UNKNOWN_P = {"programId": _unknown("Program")}
+UNKNOWN_W = {"webhookId": _unknown("WebhookEndpoint")}
 
 CASES = [
     Case("createProgram", lambda d: {"name": ""}, None, ANY_ADMIN),
@@ -447,6 +449,33 @@ CASES = [
         lambda d: {"idempotencyKey": LONG, **UNKNOWN_P},
         ADMIN,
     ),
+    Case(
+        "registerWebhook",
+        lambda d: {"programId": _program(d), "url": "ftp://example.com/hook"},
+        lambda d: {"url": "ftp://example.com/hook", **UNKNOWN_P},
+        ADMIN,
+        allowed_code="WEBHOOK_URL_INVALID",
+    ),
+    # The demo has no endpoint: an admin gets past the program check to the ID's.
+    *(
+        Case(
+            name,
+            lambda d: UNKNOWN_W,
+            lambda d: UNKNOWN_W,
+            ADMIN,
+            allowed_code="NOT_FOUND",
+            allowed_field="webhookId",
+        )
+        for name in ("disableWebhook", "enableWebhook", "deleteWebhook")
+    ),
+    Case(
+        "redeliverWebhook",
+        lambda d: {**UNKNOWN_W, "positions": [1]},
+        lambda d: {**UNKNOWN_W, "positions": [1]},
+        ADMIN,
+        allowed_code="NOT_FOUND",
+        allowed_field="webhookId",
+    ),
 ]
 
 
@@ -579,7 +608,7 @@ async def _every_mutation_with_every_role(
             if role in case.allowed:
                 assert codes == {case.allowed_code}, where
                 if case.allowed_code == "NOT_FOUND":
-                    assert {e["field"] for e in errors} == {"personId"}, where
+                    assert {e["field"] for e in errors} == {case.allowed_field}, where
             elif case.unknown is None:
                 assert codes == {"FORBIDDEN"}, where
             else:
@@ -616,6 +645,21 @@ def _inside(type_name: str, key: str) -> Callable[[Demo], dict[str, Any]]:
 
 
 READS = [
+    Read(
+        "webhook endpoint",
+        NODE,
+        lambda d: {"id": d.node("WebhookEndpoint", "webhook")},
+        ("node",),
+        ADMIN,
+    ),
+    Read(
+        "webhook endpoints",
+        "query($id: ID!) { webhookEndpoints(programId: $id) { url "
+        "deliveries(first: 1) { edges { cursor } } } }",
+        lambda d: {"id": _program(d)},
+        ("webhookEndpoints", 0),
+        ADMIN,
+    ),
     Read(
         "mentorship",
         "query($id: ID!) { mentorship(id: $id) { id } }",

@@ -11,6 +11,7 @@ import httpx
 import pytest
 from mentorlog.core.access import person_actor
 from mentorlog.core.application import Mentoring
+from mentorlog.core.webhooks import new_secret
 from starlette.applications import Starlette
 
 from mentorlog.app import create_app
@@ -234,6 +235,14 @@ def build_demo(app: Mentoring) -> Demo:
     tokens["partner"], _ = app.issue_token(
         actor=DEMO, person_id=ids["grace"], role="participant"
     )
+    # A webhook endpoint of the demo program, disabled: nothing is sent to it.
+    ids["webhook"] = app.register_webhook(
+        ids["program"],
+        actor=DEMO,
+        url="https://93.184.215.14/hooks",
+        secret=new_secret(),
+    ).id
+    app.disable_webhook(ids["webhook"], actor=DEMO)
     return Demo(ids, tokens)
 
 

@@ -21,6 +21,7 @@ from mentorlog.core.mentorship import Mentorship
 from mentorlog.core.participation import Participation
 from mentorlog.core.person import Person
 from mentorlog.core.program import Program
+from mentorlog.core.webhooks import WebhookEndpoint
 
 ROOT = Path(__file__).resolve().parent.parent
 # revoke_token's argument is `credential`, hashed into stored fingerprints as such;
@@ -57,9 +58,14 @@ def test_commands_that_record_take_an_idempotency_key() -> None:
     without = {
         name for name, s in COMMANDS.items() if "idempotency_key" not in s.parameters
     }
-    # A token (or code) is shown once: a retry cannot return it again, so these
-    # take no key.
-    assert without == {"issue_token", "invite_person", "redeem_invitation"}
+    # A token, a code or a webhook's secret is shown once: a retry cannot return
+    # it again, so these take no key.
+    assert without == {
+        "issue_token",
+        "invite_person",
+        "redeem_invitation",
+        "register_webhook",
+    }
 
 
 def _camel(name: str) -> str:
@@ -107,6 +113,7 @@ AGGREGATES: dict[str, type[Aggregate]] = {
     "tokens": Credential,
     "intake": Intake,
     "identities": Identity,
+    "webhooks": WebhookEndpoint,
 }
 SOURCES = ("core", "schema", "projections", "mentorlog", "plugins")
 

@@ -199,3 +199,42 @@ def test_sign_in_with_an_identity_provider_runs_as_written(tmp_path: Path) -> No
     assert '"reason":"TOKEN_WRONG_AUDIENCE"' in out, out
     assert '"reason":"TOKEN_EXPIRED"' in out, out
     assert '"reason":"NO_GRANT"' in out, out  # his only grant was revoked
+
+
+def test_webhooks_are_registered_and_verified_as_written(tmp_path: Path) -> None:
+    """The demo served with private receivers allowed; the README's receiver checks
+    the signature of the goal it is sent."""
+    if shutil.which("curl") is None:
+        pytest.skip("the README's examples use curl, which is not installed")
+    env = {k: v for k, v in os.environ.items() if not k.startswith("MENTORLOG_")}
+    env["PATH"] = f"{Path(sys.executable).parent}{os.pathsep}{env['PATH']}"
+    mentorlog = [sys.executable, "-m", "mentorlog"]
+    subprocess.run([*mentorlog, "demo"], cwd=tmp_path, env=env, check=True, timeout=120)
+    helpers = section("## GraphQL walk-through", "## Running at scale")[0]
+    blocks = section("## Webhooks", "## Layout")
+    script = "set -eu\n" + helpers + "\n".join(blocks)
+    api, receiver = str(free_port()), str(free_port())
+    script = script.replace("127.0.0.1:8000", f"127.0.0.1:{api}")
+    script = script.replace("mentorlog serve &", f"mentorlog serve --port {api} &")
+    script = script.replace("127.0.0.1:8900", f"127.0.0.1:{receiver}")
+    script = script.replace('"127.0.0.1", 8900', f'"127.0.0.1", {receiver}')
+    output = tmp_path / "output.txt"
+    with output.open("w") as out:
+        shell = subprocess.Popen(
+            ["bash", "-c", script],
+            cwd=tmp_path,
+            env=env,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,  # the server and receiver run in its group
+        )
+        try:
+            shell.wait(timeout=120)
+        finally:
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(shell.pid, signal.SIGTERM)
+    text = output.read_text()
+    assert shell.returncode == 0, text
+    assert '"errors"' not in text, text
+    assert "verified GoalSet Present at the guild" in text, text
+    assert '"eventType":"GOAL_SET","status":"delivered","attempts":1' in text, text

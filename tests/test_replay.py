@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import copy
+import hashlib
+import hmac
 import importlib
 import pkgutil
 from collections.abc import Callable
@@ -21,6 +23,13 @@ from mentorlog.core.intake import Intake, intake_id
 from mentorlog.core.mentorship import Mentorship
 from mentorlog.core.person import Person
 from mentorlog.core.program import Program
+from mentorlog.core.webhooks import (
+    WebhookEndpoint,
+    WebhookSecret,
+    check_secret,
+    new_secret,
+    webhook_secret_id,
+)
 from mentorlog.plugins.manager import Catalog
 
 from mentorlog.services import Services
@@ -491,6 +500,55 @@ def idempotency_key_used(app: Mentoring, w: World) -> str:
 
 
 # -- the tests ---------------------------------------------------------------
+
+
+PUBLIC_HOOK = "https://93.184.215.14/hooks"  # an address literal: nothing resolves
+
+
+@recipe(WebhookEndpoint.Registered)
+def webhook_registered(app: Mentoring, w: World) -> str:
+    """An endpoint of the world's program, then a mentorship its outbox receives."""
+    endpoint = app.register_webhook(
+        w.program, actor=SYSTEM, url=PUBLIC_HOOK, secret=new_secret()
+    ).id
+    w.one_on_one()
+    return endpoint
+
+
+@recipe(WebhookEndpoint.Disabled)
+def webhook_disabled(app: Mentoring, w: World) -> str:
+    """An endpoint disabled."""
+    return app.disable_webhook(webhook_registered(app, w), actor=SYSTEM, reason="x").id
+
+
+@recipe(WebhookEndpoint.Enabled)
+def webhook_enabled(app: Mentoring, w: World) -> str:
+    """An endpoint disabled, then enabled."""
+    return app.enable_webhook(webhook_disabled(app, w), actor=SYSTEM).id
+
+
+@recipe(WebhookEndpoint.RedeliveryRequested)
+def webhook_redelivered(app: Mentoring, w: World) -> str:
+    """A delivery asked for again."""
+    endpoint = webhook_registered(app, w)
+    position = app.recorder.max_notification_id() or 1
+    return app.redeliver_webhook(endpoint, actor=SYSTEM, positions=[position]).id
+
+
+@recipe(WebhookEndpoint.Deleted)
+def webhook_deleted(app: Mentoring, w: World) -> str:
+    """An endpoint deleted (its deliveries not yet made are dropped)."""
+    return app.delete_webhook(webhook_registered(app, w), actor=SYSTEM).id
+
+
+@recipe(WebhookSecret.Claimed)
+def webhook_secret_claimed(app: Mentoring, w: World) -> str:
+    """The claim an endpoint's secret makes."""
+    secret = new_secret()
+    app.register_webhook(w.program, actor=SYSTEM, url=PUBLIC_HOOK, secret=secret)
+    key = check_secret(secret)
+    fingerprint = hmac.new(app.fingerprint_secret, key, hashlib.sha256).hexdigest()
+    return str(webhook_secret_id(fingerprint))
 
 
 class CapturingMentoring(Mentoring):

@@ -182,6 +182,7 @@ def _follow(services: Services, stop: threading.Event) -> None:
     name = literal(services.settings.store_name)
     runner.start()
     services.checkpoints.start()  # signs every N events or T seconds
+    services.webhooks.start()  # sends the deliveries the outbox holds
     console.print(f"worker following {name} (stop with Ctrl-C or SIGTERM)")
     leading: bool | None = None
     reported, said_at = -1, 0.0
@@ -201,6 +202,7 @@ def _follow(services: Services, stop: threading.Event) -> None:
                 console.print(f"read models at event #{position}")
                 reported, said_at = position, now
     finally:
+        services.webhooks.stop()
         services.checkpoints.stop()
         runner.stop()
     console.print(f"worker stopped; read models at event #{runner.position}")
