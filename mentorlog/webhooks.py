@@ -17,6 +17,7 @@ now resolves to a private address is not reached.
 from __future__ import annotations
 
 import logging
+import sqlite3
 import threading
 import time
 from collections.abc import Iterator
@@ -26,9 +27,12 @@ from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 import httpx
+import psycopg
+from eventsourcing.persistence import PersistenceError
 from psycopg.rows import tuple_row
 from standardwebhooks import Webhook
 
+from mentorlog.core.commands.base import first_line
 from mentorlog.core.errors import MentorlogError
 from mentorlog.core.webhooks import check_url
 from mentorlog.projections.postgres import PostgresReadModelRecorder, QmarkCursor
@@ -37,6 +41,9 @@ from mentorlog.projections.webhooks import DELIVERED, FAILED, PENDING
 
 if TYPE_CHECKING:
     from mentorlog.services import Services
+
+# What a database that drops connections, or whose schema went, raises.
+DATABASE_ERRORS = (PersistenceError, psycopg.Error, sqlite3.Error)
 
 log = logging.getLogger(__name__)
 
@@ -133,6 +140,12 @@ class WebhookSender:
             try:
                 if self.services.runner.leading:
                     self.send_due()
+            except DATABASE_ERRORS as error:  # lost or gone: the next round retries
+                log.warning(
+                    "webhook deliveries: the database failed a round (%s); "
+                    "trying again",
+                    first_line(error),
+                )
             except Exception:  # a bad round must not end the thread
                 log.exception("webhook deliveries: a round failed")
             self._wake.wait(self.settings.webhooks_interval)

@@ -420,12 +420,19 @@ def commands() -> list[tuple[str, Callable[..., Any]]]:
     ]
 
 
+# A webhook's secret is shown once: a retry could not return it again, so
+# registering takes no key (as issuing a token, which returns no Recorded, does not).
+SHOWN_ONCE = {"register_webhook"}
+
+
 def test_every_command_takes_an_idempotency_key() -> None:
     """A new command without the keyword fails here."""
     found = commands()
     assert len(found) >= 25
     missing = []
     for name, method in found:
+        if name in SHOWN_ONCE:
+            continue
         parameter = inspect.signature(method).parameters.get("idempotency_key")
         if (
             parameter is None

@@ -177,7 +177,7 @@ def test_attendance_names_participants(
 
 
 @pytest.mark.sqlite_only("it edits a stored snapshot in the SQLite file")
-@pytest.mark.parametrize("version", [1, 2])
+@pytest.mark.parametrize("version", [1, 2, 3])
 def test_an_older_stored_snapshot_is_upcast_on_load(
     services: Services,
     app: Mentoring,
@@ -185,8 +185,8 @@ def test_an_older_stored_snapshot_is_upcast_on_load(
     monkeypatch: pytest.MonkeyPatch,
     version: int,
 ) -> None:
-    """A snapshot of v1 state (no attendance, notes, sharing) or v2 (no notes,
-    sharing) loads to the state a full replay gives."""
+    """A snapshot of v1 state (no attendance, notes, sharing, match), v2 (no notes,
+    sharing, match) or v3 (no match) loads to the state a full replay gives."""
     mentorship, meeting = scheduled(app, world)
     app.hold_meeting(mentorship, meeting, actor=world.mentor_actor, notes="Met")
     app.schedule_meeting(
@@ -199,12 +199,14 @@ def test_an_older_stored_snapshot_is_upcast_on_load(
         (state,) = con.execute("SELECT state FROM stored_snapshots").fetchone()
         snapshot = json.loads(state)
         aggregate = snapshot["state"]
-        assert aggregate.pop("class_version") == 3
-        if version == 2:
-            aggregate["class_version"] = 2  # v1 snapshots had none
-        del aggregate["notes"]
-        for goal in aggregate["goals"].values():
-            del goal["shared_with"]
+        assert aggregate.pop("class_version") == 4
+        if version > 1:
+            aggregate["class_version"] = version  # v1 snapshots had none
+        del aggregate["match"]
+        if version <= 2:
+            del aggregate["notes"]
+            for goal in aggregate["goals"].values():
+                del goal["shared_with"]
         if version == 1:
             for m in aggregate["meetings"].values():
                 del m["attended"]
@@ -213,7 +215,8 @@ def test_an_older_stored_snapshot_is_upcast_on_load(
         )
 
     calls: list[str] = []
-    for name in ("upcast_v1_v2", "upcast_v2_v3"):
+    upcasts = ["upcast_v1_v2", "upcast_v2_v3", "upcast_v3_v4"]
+    for name in upcasts:
         monkeypatch.setattr(Mentorship, name, staticmethod(_spy(name, calls)))
     env = dict(app.env)
     env.pop("AGGREGATE_CACHE_MAXSIZE", None)
@@ -223,7 +226,7 @@ def test_an_older_stored_snapshot_is_upcast_on_load(
     finally:
         fresh.close()
     # The snapshot was read, and upcast from its version on.
-    assert calls == ["upcast_v1_v2", "upcast_v2_v3"][version - 1 :]
+    assert calls == upcasts[version - 1 :]
     assert loaded == expected
 
 
