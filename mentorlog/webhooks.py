@@ -24,7 +24,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 
 import httpx
 import psycopg
@@ -32,15 +32,25 @@ from eventsourcing.persistence import PersistenceError
 from psycopg.rows import tuple_row
 from standardwebhooks import Webhook
 
+from mentorlog.core.application import Mentoring
 from mentorlog.core.commands.base import first_line
 from mentorlog.core.errors import MentorlogError
 from mentorlog.core.webhooks import check_url
 from mentorlog.projections.postgres import PostgresReadModelRecorder, QmarkCursor
+from mentorlog.projections.runner import ProjectionRunner
 from mentorlog.projections.sqlite import ReadModelRecorder
 from mentorlog.projections.webhooks import DELIVERED, FAILED, PENDING
+from mentorlog.settings import Settings
 
-if TYPE_CHECKING:
-    from mentorlog.services import Services
+
+class Parts(Protocol):
+    """What the sender uses of the opened services (mentorlog.services.Services)."""
+
+    settings: Settings
+    app: Mentoring
+    read_models: ReadModelRecorder | PostgresReadModelRecorder
+    runner: ProjectionRunner
+
 
 # What a database that drops connections, or whose schema went, raises.
 DATABASE_ERRORS = (PersistenceError, psycopg.Error, sqlite3.Error)
@@ -100,7 +110,7 @@ def sign(secret: str, message_id: str, at: datetime, body: str) -> dict[str, str
 class WebhookSender:
     """Sends due deliveries on a timer, in a thread of its own."""
 
-    def __init__(self, services: Services) -> None:
+    def __init__(self, services: Parts) -> None:
         self.services = services
         self.settings = services.settings
         self._stop = threading.Event()
