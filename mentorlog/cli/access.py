@@ -3,9 +3,39 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import click
 
 from mentorlog.cli.common import CLI_ACTOR, NodeID, data_option, opened
+
+
+def role_options(command: Callable[..., None]) -> Callable[..., None]:
+    """--person, --role and --program: whom a token or a grant is for, as what."""
+    for option in reversed(
+        (
+            click.option(
+                "--person",
+                "person_id",
+                required=True,
+                type=NodeID("Person"),
+                help="The person's ID (a UUID or the API's global ID).",
+            ),
+            click.option(
+                "--role",
+                required=True,
+                type=click.Choice(["participant", "admin", "auditor"]),
+            ),
+            click.option(
+                "--program",
+                "program_id",
+                type=NodeID("Program"),
+                help="The program (required for admin; a UUID or the API's global ID).",
+            ),
+        )
+    ):
+        command = option(command)
+    return command
 
 
 @click.group()
@@ -15,22 +45,7 @@ def token() -> None:
 
 @token.command("create")
 @data_option
-@click.option(
-    "--person",
-    "person_id",
-    required=True,
-    type=NodeID("Person"),
-    help="The person's ID (a UUID or the API's global ID).",
-)
-@click.option(
-    "--role", required=True, type=click.Choice(["participant", "admin", "auditor"])
-)
-@click.option(
-    "--program",
-    "program_id",
-    type=NodeID("Program"),
-    help="The program (required for admin; a UUID or the API's global ID).",
-)
+@role_options
 def token_create(
     data_dir: str | None,
     database_url: str | None,
@@ -140,22 +155,7 @@ def identity_unlink(
 
 @identity.command("grant")
 @data_option
-@click.option(
-    "--person",
-    "person_id",
-    required=True,
-    type=NodeID("Person"),
-    help="The person's ID (a UUID or the API's global ID).",
-)
-@click.option(
-    "--role", required=True, type=click.Choice(["participant", "admin", "auditor"])
-)
-@click.option(
-    "--program",
-    "program_id",
-    type=NodeID("Program"),
-    help="The program (required for admin; a UUID or the API's global ID).",
-)
+@role_options
 def identity_grant(
     data_dir: str | None,
     database_url: str | None,
