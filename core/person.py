@@ -24,6 +24,7 @@ class Person(ClockedAggregate):
         Erased: ClassVar[type[ClockedAggregate.Event]]
         Granted: ClassVar[type[ClockedAggregate.Event]]
         GrantRevoked: ClassVar[type[ClockedAggregate.Event]]
+        CodeRedeemed: ClassVar[type[ClockedAggregate.Event]]
 
     @classmethod
     def create_id(cls, *, key_id: str, **_: object) -> UUID:
@@ -120,6 +121,25 @@ class Person(ClockedAggregate):
         grants = self.grants
         del grants[grant_id]
         self._grants = grants
+
+    @property
+    def code_credentials(self) -> tuple[str, ...]:
+        """The credentials one-time invitation codes yielded for the person."""
+        return tuple(getattr(self, "_code_credentials", ()))  # none before a code
+
+    def redeem_code(
+        self, *, actor: str, invitation_id: str, credential_id: str
+    ) -> None:
+        """Record that an invitation's code yielded a token in the person's name."""
+        self._redeem_code(
+            actor=actor, invitation_id=invitation_id, credential_id=credential_id
+        )
+
+    @event("CodeRedeemed")
+    def _redeem_code(
+        self, *, actor: str, invitation_id: str, credential_id: str
+    ) -> None:
+        self._code_credentials = (*self.code_credentials, credential_id)
 
 
 # Followed by the subscriptions feed: an erased person's content reads otherwise.

@@ -151,3 +151,71 @@ async def test_signing_in_with_the_invited_verified_email_links_the_person(
     assert response.json()["errors"][0]["extensions"]["reason"] == (
         "IDENTITY_NOT_LINKED"
     )
+
+
+async def test_whoever_kept_a_code_holds_nothing_once_the_person_signs_in(
+    api: Api, issuer: LocalIssuer
+) -> None:
+    demo = build_demo(api.services.app)
+    noor = newcomer(api, email="noor@example.test")
+    await api.settle()
+    admin = demo.tokens["admin"]
+    # The admin redeems the code meant for Noor: a token in Noor's name.
+    code = (await invite(api, admin, noor, demo.ids["program"]))["code"]
+    kept = await api.client.post("/invitations/redeem", json={"code": code})
+    kept_token = kept.json()["token"]
+    assert (await api.post(VIEWER, token=kept_token)).status_code == 200
+    # No second code for her while that token stands; an email invitation instead.
+    again = await invite(api, admin, noor, demo.ids["program"])
+    assert [e["code"] for e in again["userErrors"]] == ["INVALID_INPUT"]
+    assert "by email" in again["userErrors"][0]["message"]
+    invited = await invite(
+        api, admin, noor, demo.ids["program"], email="noor@example.test"
+    )
+    assert invited["userErrors"] == []
+    # Noor signs in with her verified email: the code's token ends at once.
+    signed = issuer.sign(sub="noor-1", email="noor@example.test", email_verified=True)
+    response = await api.post(VIEWER, token=signed)
+    assert response.json()["data"]["viewer"]["role"] == "PARTICIPANT"
+    refused = await api.post(VIEWER, token=kept_token)
+    assert refused.status_code == 401, refused.text
+    credential = api.services.app.repository.get(UUID(kept.json()["credentialId"]))
+    assert credential.revoked
+    history = api.services.app.recorder.select_notifications(0, 10_000)
+    assert any(
+        n.topic.endswith("Credential.Revoked") and b"superseded" in n.state
+        for n in history
+    )
+
+
+async def test_an_operator_linking_the_person_ends_their_code_tokens(api: Api) -> None:
+    demo = build_demo(api.services.app)
+    noor = newcomer(api)
+    await api.settle()
+    code, _ = api.services.app.invite_person(
+        actor=SYSTEM_ACTOR,
+        person_id=noor,
+        role="participant",
+        program_id=demo.ids["program"],
+    )
+    assert code is not None
+    token, _ = api.services.app.redeem_invitation(actor="test", code=code)
+    assert (await api.post(VIEWER, token=token)).status_code == 200
+    api.services.app.link_identity(
+        actor=SYSTEM_ACTOR, issuer="https://idp.example", subject="noor", person_id=noor
+    )
+    assert (await api.post(VIEWER, token=token)).status_code == 401
+    # A second identity supersedes nothing more: no second revocation.
+    head = api.head()
+    api.services.app.link_identity(
+        actor=SYSTEM_ACTOR,
+        issuer="https://idp.example",
+        subject="noor-2",
+        person_id=noor,
+    )
+    revocations = [
+        n
+        for n in api.services.app.recorder.select_notifications(head + 1, 100)
+        if n.topic.endswith("Credential.Revoked")
+    ]
+    assert revocations == []

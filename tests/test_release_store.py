@@ -176,6 +176,7 @@ NEW_SINCE_RELEASE = (
     "mentorlog.core.mentorship:Mentorship.ProposalDeclined",
     "mentorlog.core.person:Person.Granted",
     "mentorlog.core.person:Person.GrantRevoked",
+    "mentorlog.core.person:Person.CodeRedeemed",
 )
 
 

@@ -485,6 +485,18 @@ def invitation_redeemed(app: Mentoring, w: World) -> str:
     return recorded.id
 
 
+@recipe(Person.CodeRedeemed)
+def code_redeemed(app: Mentoring, w: World) -> str:
+    """A newcomer's token from a code, kept on the newcomer."""
+    newcomer = w.person("Newcomer", "early", 1, 1)
+    code, _recorded = app.invite_person(
+        actor=SYSTEM, person_id=newcomer, role="participant", program_id=w.program
+    )
+    assert code is not None
+    app.redeem_invitation(actor=SYSTEM, code=code)
+    return newcomer
+
+
 @recipe(IdempotencyKey.Used)
 def idempotency_key_used(app: Mentoring, w: World) -> str:
     """A review recorded under an idempotency key, and the retry recording nothing."""

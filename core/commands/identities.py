@@ -77,7 +77,11 @@ class IdentityCommands(TokenCommands):
                 )
             else:
                 identity.relink(actor=actor, person_id=str(person.id), via=via)
-            return self._commit(str(identity.id), identity)
+            superseded = self._superseded_codes(person, actor, issuer)
+            try:
+                return self._commit(str(identity.id), identity, *superseded)
+            finally:  # this process refuses the superseded tokens at once
+                self.principals.forget({str(c.id) for c in superseded}, set())
 
         return self._retrying(attempt)
 
@@ -228,7 +232,7 @@ class IdentityCommands(TokenCommands):
                 expires_at=expires,
             )
         else:
-            if person.mentorships or person.grants:
+            if person.mentorships or person.grants or person.code_credentials:
                 # Whoever holds the code would act as them: they sign in instead.
                 raise InvalidInput(
                     [
@@ -258,26 +262,55 @@ class IdentityCommands(TokenCommands):
         (the redemption endpoint); the events are the person's."""
         self._raise_problems(check_text("code", code, max_len=200))
         key = invitation_id(code_hash=token_hash(code.strip()))
-        try:
-            invitation = self._load(Invitation, key, "code")
-        except NotFound:
-            raise InvalidInput([Problem("code", "the code is unknown")]) from None
-        invited = person_actor(invitation.person_id)
         token = new_token()
-        credential = Credential(
-            actor=invited,
-            token_hash=token_hash(token),
-            person_id=invitation.person_id,
-            role=invitation.role,
-            program_id=invitation.program_id,
-        )
-        try:
-            invitation.redeem(
-                actor=invited, now=clock.now(), credential=str(credential.id), via=actor
+
+        def attempt() -> Recorded:
+            try:
+                invitation = self._load(Invitation, key, "code")
+            except NotFound:
+                raise InvalidInput([Problem("code", "the code is unknown")]) from None
+            invited = person_actor(invitation.person_id)
+            person = self._load(Person, invitation.person_id, "code")
+            if person.erased:
+                raise InvalidInput([Problem("code", "the invited person is erased")])
+            credential = Credential(
+                actor=invited,
+                token_hash=token_hash(token),
+                person_id=invitation.person_id,
+                role=invitation.role,
+                program_id=invitation.program_id,
             )
-        except InvalidTransition as refused:
-            raise InvalidInput([Problem("code", refused.message)]) from None
-        return token, self._commit(str(credential.id), credential, invitation)
+            try:
+                invitation.redeem(
+                    actor=invited,
+                    now=clock.now(),
+                    credential=str(credential.id),
+                    via=actor,
+                )
+            except InvalidTransition as refused:
+                raise InvalidInput([Problem("code", refused.message)]) from None
+            # Kept on the person: their first sign-in with an identity revokes it.
+            person.redeem_code(
+                actor=invited,
+                invitation_id=str(invitation.id),
+                credential_id=str(credential.id),
+            )
+            return self._commit(str(credential.id), credential, invitation, person)
+
+        return token, self._retrying(attempt)
+
+    def _superseded_codes(
+        self, person: Person, actor: str, by: str
+    ) -> list[Credential]:
+        """The person's code-yielded tokens still in force, revoked: once they sign
+        in with an identity, whoever else redeemed or kept their code holds nothing."""
+        revoked = []
+        for credential in person.code_credentials:
+            kept = self._load(Credential, credential, "personId")
+            if not kept.revoked:
+                kept.revoke(actor=actor, reason=f"superseded by signing in with {by}")
+                revoked.append(kept)
+        return revoked
 
     def authenticate_identity(
         self,
@@ -340,7 +373,11 @@ class IdentityCommands(TokenCommands):
                 role=invitation.role,
                 program_id=invitation.program_id,
             )
-        self._commit(str(identity.id), identity, person, invitation)
+        superseded = self._superseded_codes(person, invited, issuer)
+        try:
+            self._commit(str(identity.id), identity, person, invitation, *superseded)
+        finally:  # this process refuses the superseded tokens at once
+            self.principals.forget({str(c.id) for c in superseded}, set())
 
     def recheck(self, principal: Principal) -> Principal:
         """The principal as the store now stands (no kept entry), or raise
