@@ -105,6 +105,10 @@ class Invitation(ClockedAggregate):
     if TYPE_CHECKING:  # the event classes the @event decorators below make
         Issued: ClassVar[type[ClockedAggregate.Event]]
         Redeemed: ClassVar[type[ClockedAggregate.Event]]
+        Cancelled: ClassVar[type[ClockedAggregate.Event]]
+        Reissued: ClassVar[type[ClockedAggregate.Event]]
+
+    withdrawn = False  # until it is withdrawn
 
     @classmethod
     def create_id(
@@ -140,6 +144,8 @@ class Invitation(ClockedAggregate):
         token's credential or an identity), `via` how (the endpoint, the issuer)."""
         if self.redeemed:
             raise InvalidTransition("the invitation has been redeemed already")
+        if self.withdrawn:
+            raise InvalidTransition("the invitation has been withdrawn")
         if now >= datetime.fromisoformat(self.expires_at):
             raise InvalidTransition("the invitation has expired")
         self._redeem(actor=actor, credential=credential, via=via)
@@ -147,3 +153,52 @@ class Invitation(ClockedAggregate):
     @event("Redeemed")
     def _redeem(self, *, actor: str, credential: str, via: str) -> None:
         self.redeemed = True
+
+    def is_open(self, now: datetime) -> bool:
+        """Neither redeemed, withdrawn nor expired."""
+        expired = now >= datetime.fromisoformat(self.expires_at)
+        return not (self.redeemed or self.withdrawn or expired)
+
+    def reissue(
+        self,
+        *,
+        actor: str,
+        now: datetime,
+        person_id: str,
+        role: str,
+        program_id: str,
+        expires_at: str,
+    ) -> None:
+        """Invite the same email again, once the last invitation of it is closed."""
+        if self.is_open(now):
+            raise InvalidTransition("an invitation for this email is open already")
+        self._reissue(
+            actor=actor,
+            person_id=person_id,
+            role=role,
+            program_id=program_id,
+            expires_at=expires_at,
+        )
+
+    @event("Reissued")
+    def _reissue(
+        self, *, actor: str, person_id: str, role: str, program_id: str, expires_at: str
+    ) -> None:
+        self.person_id = person_id
+        self.role = role
+        self.program_id = program_id
+        self.expires_at = expires_at
+        self.redeemed = False
+        self.withdrawn = False
+
+    def withdraw(self, *, actor: str, reason: str) -> None:
+        """Withdraw it before it is redeemed: nobody redeems it from then on."""
+        if self.redeemed:
+            raise InvalidTransition("the invitation has been redeemed already")
+        if self.withdrawn:
+            raise InvalidTransition("the invitation has been withdrawn already")
+        self._withdraw(actor=actor, reason=reason)
+
+    @event("Cancelled")
+    def _withdraw(self, *, actor: str, reason: str) -> None:
+        self.withdrawn = True

@@ -105,6 +105,7 @@ ADMIN_COMMANDS = frozenset(
         "erase_person",
         "revoke_token",
         "invite_person",
+        "withdraw_invitation",
         "register_webhook",
         "disable_webhook",
         "enable_webhook",
@@ -352,6 +353,11 @@ def may_read_intake_people(principal: Principal, program_id: str) -> bool:
     if principal.is_auditor:
         return True
     return principal.role == "admin" and principal.administers(program_id)
+
+
+def may_read_invitations(principal: Principal, program_id: str) -> bool:
+    """A program's invitations: its admins (auditors every program's)."""
+    return may_read_intake_people(principal, program_id)
 
 
 def may_read_application(

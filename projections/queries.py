@@ -370,7 +370,7 @@ async def page(
     params: Sequence[Any] = (),
 ) -> Page:
     """Return one keyset page of a table ordered by `seq` (Relay cursor semantics)."""
-    if table not in ("programs", "people", "mentorships", "enrolments"):
+    if table not in ("programs", "people", "mentorships", "enrolments", "invitations"):
         raise ValueError(f"{table} has no pages")
     if request.first is not None and request.last is None:
         forward, size = True, request.first

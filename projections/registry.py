@@ -7,6 +7,7 @@ from mentorlog.projections.activity import Activity
 from mentorlog.projections.base import Projection
 from mentorlog.projections.feedback import Feedback
 from mentorlog.projections.goals import Goals
+from mentorlog.projections.identities import Invitations
 from mentorlog.projections.intake import Intakes
 from mentorlog.projections.meetings import Meetings
 from mentorlog.projections.mentorships import Mentorships
@@ -33,6 +34,7 @@ def all_projections(sealer: Sealer | None = None) -> list[Projection]:
         Feedback,
         Notes,
         Intakes,
+        Invitations,
         Activity,
         ProgramMetrics,
         ProgramTrends,

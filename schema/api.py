@@ -25,7 +25,7 @@ from mentorlog.schema.events import EventQueries
 from mentorlog.schema.feedback import FeedbackMutations
 from mentorlog.schema.goals import GoalMutations
 from mentorlog.schema.history import EVENT_TYPES
-from mentorlog.schema.identities import IdentityMutations
+from mentorlog.schema.identities import IdentityMutations, IdentityQueries
 from mentorlog.schema.intake import IntakeMutations, IntakeQueries
 from mentorlog.schema.meetings import MeetingMutations
 from mentorlog.schema.mentorships.lifecycle import LifecycleMutations
@@ -89,6 +89,7 @@ class Query(
     CatalogQueries,
     IntakeQueries,
     WebhookQueries,
+    IdentityQueries,
 ):
     """Every feature's queries."""
 

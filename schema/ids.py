@@ -12,7 +12,9 @@ from mentorlog.core.inputs import excerpt
 # Node types whose objects live inside a mentorship: their node ID is
 # "<mentorship_id>:<entity_id>", since entity IDs are unique only per mentorship.
 SCOPED_TYPES = frozenset({"Goal", "Milestone", "Meeting", "Review", "Feedback", "Note"})
-ROOT_TYPES = frozenset({"Program", "Person", "Mentorship", "WebhookEndpoint"})
+ROOT_TYPES = frozenset(
+    {"Program", "Person", "Mentorship", "WebhookEndpoint", "Invitation"}
+)
 
 
 def global_id(type_name: str, node_id: str) -> str:

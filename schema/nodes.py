@@ -12,6 +12,7 @@ from mentorlog.schema.errors import ClientError
 from mentorlog.schema.feedback import Feedback
 from mentorlog.schema.goals import Goal
 from mentorlog.schema.graph import ID_ARG, one
+from mentorlog.schema.identities import Invitation
 from mentorlog.schema.meetings import Meeting
 from mentorlog.schema.mentorships.types import Mentorship
 from mentorlog.schema.milestones import Milestone
@@ -36,6 +37,7 @@ NODE_TYPES: dict[str, type[relay.Node]] = {
         Feedback,
         Note,
         WebhookEndpoint,
+        Invitation,
     )
 }
 

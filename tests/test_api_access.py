@@ -184,6 +184,14 @@ CASES = [
         ADMIN,
     ),
     Case(
+        "withdrawInvitation",
+        # The demo's invitation is withdrawn already.
+        lambda d: {"invitationId": d.node("Invitation", "invitation"), "reason": LONG},
+        lambda d: {"invitationId": _unknown("Invitation"), "reason": LONG},
+        ADMIN,
+        allowed_code="INVALID_INPUT",
+    ),
+    Case(
         "revokeToken",
         lambda d: {
             "credentialId": str(credential_id(d.tokens["participant"])),
@@ -659,6 +667,21 @@ READS = [
         lambda d: {"id": _program(d)},
         ("webhookEndpoints", 0),
         ADMIN,
+    ),
+    Read(
+        "invitation",
+        NODE,
+        lambda d: {"id": d.node("Invitation", "invitation")},
+        ("node",),
+        frozenset({"admin", "auditor"}),
+    ),
+    Read(
+        "invitations",
+        "query($id: ID!) { invitations(programId: $id, first: 5) "
+        "{ edges { node { status person { id } } } } }",
+        lambda d: {"id": _program(d)},
+        ("invitations", "edges", 0),
+        frozenset({"admin", "auditor"}),
     ),
     Read(
         "mentorship",

@@ -243,6 +243,19 @@ def build_demo(app: Mentoring) -> Demo:
         secret=new_secret(),
     ).id
     app.disable_webhook(ids["webhook"], actor=DEMO)
+    # A withdrawn invitation of the demo program, of a newcomer.
+    newcomer = app.register_person(
+        actor=DEMO,
+        display_name="Nia",
+        career_stage="early",
+        years_experience=1,
+        tenure_years=1,
+    ).id
+    _code, invited = app.invite_person(
+        actor=DEMO, person_id=newcomer, role="participant", program_id=ids["program"]
+    )
+    ids["invitation"] = invited.id
+    app.withdraw_invitation(actor=DEMO, invitation_id=invited.id, reason="Typo")
     return Demo(ids, tokens)
 
 

@@ -26,7 +26,7 @@ from tests.test_oidc import (  # noqa: F401
 pytestmark = pytest.mark.sqlite_only("rules of invitations; no store changes them")
 
 INVITE = """mutation($input: InvitePersonInput!) { invitePerson(input: $input) {
-  invitationId code userErrors { field message code } } }"""
+  invitationId code invitation { status kind } userErrors { field message code } } }"""
 
 
 @pytest.fixture(name="api")
@@ -219,3 +219,93 @@ async def test_an_operator_linking_the_person_ends_their_code_tokens(api: Api) -
         if n.topic.endswith("Credential.Revoked")
     ]
     assert revocations == []
+
+
+LIST = """query($id: ID!, $status: InvitationStatus) {
+  invitations(programId: $id, status: $status, first: 10) {
+    edges { node { id kind status role reason person { displayName } } } } }"""
+WITHDRAW = """mutation($input: WithdrawInvitationInput!) {
+  withdrawInvitation(input: $input) { invitation { status reason closedAt }
+  userErrors { field message code } } }"""
+
+
+async def test_an_admin_lists_and_withdraws_their_programs_invitations(
+    api: Api,
+) -> None:
+    demo = build_demo(api.services.app)
+    noor = newcomer(api)
+    await api.settle()
+    admin, program = demo.tokens["admin"], gid("Program", demo.ids["program"])
+    invited = await invite(api, admin, noor, demo.ids["program"])
+    listed = (await api.gql(LIST, {"id": program, "status": "OPEN"}, admin))[
+        "invitations"
+    ]["edges"]
+    assert [e["node"]["person"]["displayName"] for e in listed] == ["Noor Newcomer"]
+    assert listed[0]["node"]["kind"] == "CODE"
+    node_id = listed[0]["node"]["id"]
+    # Another program's admin and a participant see none, and withdraw none.
+    for token in (demo.tokens["other_admin"], demo.tokens["participant"]):
+        seen = await api.gql(LIST, {"id": program}, token)
+        assert seen["invitations"]["edges"] == []
+        head = api.head()
+        refused = (
+            await api.gql(WITHDRAW, {"input": {"invitationId": node_id}}, token)
+        )["withdrawInvitation"]
+        assert [e["code"] for e in refused["userErrors"]] in (
+            ["NOT_FOUND"],
+            ["FORBIDDEN"],
+        )
+        assert api.head() == head
+    done = (
+        await api.gql(
+            WITHDRAW,
+            {"input": {"invitationId": node_id, "reason": "Wrong person"}},
+            admin,
+        )
+    )["withdrawInvitation"]
+    assert done["userErrors"] == [] and done["invitation"]["status"] == "WITHDRAWN"
+    assert done["invitation"]["reason"] == "Wrong person"
+    # Its code redeems nothing now, and withdrawing again records nothing.
+    head = api.head()
+    redeemed = await api.client.post(
+        "/invitations/redeem", json={"code": invited["code"]}
+    )
+    assert redeemed.status_code == 400 and "withdrawn" in redeemed.text
+    again = (await api.gql(WITHDRAW, {"input": {"invitationId": node_id}}, admin))[
+        "withdrawInvitation"
+    ]
+    assert [e["code"] for e in again["userErrors"]] == ["INVALID_INPUT"]
+    assert api.head() == head
+    # A new code for Noor may be issued (she holds no token from the first).
+    assert (await invite(api, admin, noor, demo.ids["program"]))["userErrors"] == []
+
+
+async def test_an_email_invitation_is_issued_again_and_adds_a_program_at_sign_in(
+    api: Api, issuer: LocalIssuer
+) -> None:
+    demo = build_demo(api.services.app)
+    noor = newcomer(api, email="noor@example.test")
+    await api.settle()
+    admin = demo.tokens["admin"]
+    email = {"email": "noor@example.test"}
+    first = await invite(api, admin, noor, demo.ids["program"], **email)
+    assert first["userErrors"] == []
+    # While it is open, a second one for the email is refused.
+    open_already = await invite(api, admin, noor, demo.ids["program"], **email)
+    assert "open already" in open_already["userErrors"][0]["message"]
+    signed = issuer.sign(sub="noor-1", email="noor@example.test", email_verified=True)
+    viewer = (await api.post(VIEWER, token=signed)).json()["data"]["viewer"]
+    assert viewer["role"] == "PARTICIPANT"
+    # Signed in already, Noor is invited as admin of her program: the email's
+    # invitation is issued again, and her next sign-in adds the grant.
+    api.services.app.add_program_admin(
+        demo.ids["program"], actor=SYSTEM_ACTOR, person_id=noor
+    )
+    second = await invite(api, admin, noor, demo.ids["program"], role="ADMIN", **email)
+    assert second["userErrors"] == [], second
+    assert second["invitation"]["status"] == "OPEN"
+    grants = api.services.app.repository.get(UUID(noor)).grants
+    assert len(grants) == 1
+    await api.post(VIEWER, token=signed)
+    grants = api.services.app.repository.get(UUID(noor)).grants
+    assert sorted(role for role, _ in grants.values()) == ["admin", "participant"]

@@ -485,6 +485,41 @@ def invitation_redeemed(app: Mentoring, w: World) -> str:
     return recorded.id
 
 
+@recipe(Invitation.Cancelled)
+def invitation_cancelled(app: Mentoring, w: World) -> str:
+    """A code invitation withdrawn by the admin."""
+    newcomer = w.person("Newcomer", "early", 1, 1)
+    _code, recorded = app.invite_person(
+        actor=SYSTEM, person_id=newcomer, role="participant", program_id=w.program
+    )
+    app.withdraw_invitation(actor=SYSTEM, invitation_id=recorded.id, reason="Wrong")
+    return recorded.id
+
+
+@recipe(Invitation.Reissued)
+def invitation_reissued(app: Mentoring, w: World) -> str:
+    """An email invitation withdrawn, then issued again."""
+    newcomer = app.register_person(
+        actor=SYSTEM,
+        display_name="Newcomer",
+        career_stage="early",
+        years_experience=1,
+        tenure_years=1,
+        email="newcomer@example.test",
+    ).id
+    invite = {
+        "actor": SYSTEM,
+        "person_id": newcomer,
+        "role": "participant",
+        "program_id": w.program,
+        "email": "newcomer@example.test",
+    }
+    _code, recorded = app.invite_person(**invite)
+    app.withdraw_invitation(actor=SYSTEM, invitation_id=recorded.id)
+    app.invite_person(**invite)
+    return recorded.id
+
+
 @recipe(Person.CodeRedeemed)
 def code_redeemed(app: Mentoring, w: World) -> str:
     """A newcomer's token from a code, kept on the newcomer."""

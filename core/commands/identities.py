@@ -215,22 +215,29 @@ class IdentityCommands(TokenCommands):
                     [Problem("email", f"it is not the email of {self.name_of(person)}")]
                 )
             try:
-                self._load(Invitation, invitation_id(email=email), "email")
+                invitation = self._load(Invitation, invitation_id(email=email), "email")
             except NotFound:
-                pass
-            else:
-                raise InvalidInput(
-                    [Problem("email", "an invitation for this email exists already")]
+                invitation = Invitation(
+                    actor=actor,
+                    person_id=str(person.id),
+                    role=role,
+                    program_id=program,
+                    code_hash=None,
+                    email_hash=email_hash(email),
+                    expires_at=expires,
                 )
-            invitation = Invitation(
-                actor=actor,
-                person_id=str(person.id),
-                role=role,
-                program_id=program,
-                code_hash=None,
-                email_hash=email_hash(email),
-                expires_at=expires,
-            )
+            else:  # one stream per email: its invitations one after another
+                try:
+                    invitation.reissue(
+                        actor=actor,
+                        now=clock.now(),
+                        person_id=str(person.id),
+                        role=role,
+                        program_id=program,
+                        expires_at=expires,
+                    )
+                except InvalidTransition as refused:
+                    raise InvalidInput([Problem("email", refused.message)]) from None
         else:
             if person.mentorships or person.grants or person.code_credentials:
                 # Whoever holds the code would act as them: they sign in instead.
@@ -253,7 +260,36 @@ class IdentityCommands(TokenCommands):
                 email_hash=None,
                 expires_at=expires,
             )
-        return code, self._commit(str(invitation.id), invitation)
+        try:
+            return code, self._commit(str(invitation.id), invitation)
+        finally:  # signed in already, they redeem it at their next sign-in here
+            self.principals.forget(set(), {str(person.id)})
+
+    @command
+    def withdraw_invitation(
+        self,
+        *,
+        actor: str,
+        invitation_id: str,
+        reason: str = "",
+        idempotency_key: str | None = None,
+    ) -> Recorded:
+        """Withdraw an invitation not redeemed yet: nobody redeems it then."""
+        self._raise_problems(check_text("reason", reason, required=False, max_len=2000))
+
+        def attempt() -> Recorded:
+            found = self._load(Invitation, invitation_id, "invitationId")
+            try:
+                found.withdraw(actor=actor, reason=reason)
+            except InvalidTransition as refused:
+                raise InvalidInput([Problem("invitationId", refused.message)]) from None
+            return self._commit(str(found.id), found)
+
+        return self._retrying(attempt)
+
+    def get_invitation(self, invitation: str) -> Invitation:
+        """The invitation, for the API's checks."""
+        return self._load(Invitation, invitation, "invitationId")
 
     @command
     def redeem_invitation(self, *, actor: str, code: str) -> tuple[str, Recorded]:
@@ -320,9 +356,9 @@ class IdentityCommands(TokenCommands):
         verified_email: str | None = None,
     ) -> Principal:
         """The principal a verified token's identity acts as: its person in one of
-        their grants (`grant`, or their only one), or raise TokenRefused. An
-        identity not linked yet whose verified email has an invitation redeems
-        it: linked, and granted the invited role."""
+        their grants (`grant`, or their only one), or raise TokenRefused. A
+        verified email with an open invitation redeems it: the identity linked to
+        the invited person (if it is not yet), who is granted the invited role."""
         key = f"{identity_id(issuer, subject)}/{grant or ''}"
         kept, generation = reconnecting(
             lambda: self.principals.get(key), "authenticating", self.lost
@@ -336,29 +372,33 @@ class IdentityCommands(TokenCommands):
         return principal
 
     def _redeem_by_sign_in(self, issuer: str, subject: str, email: str) -> None:
-        """Link a new identity by the invitation of its verified email, if any."""
-        try:
-            self._load(Identity, identity_id(issuer, subject), "token")
-            return  # linked (or unlinked) already: invitations do not relink
-        except NotFound:
-            pass
+        """Redeem the open invitation of the verified email, if any: link a new
+        identity by it, or grant the role to the person the identity is linked to."""
         try:
             invitation = self._load(Invitation, invitation_id(email=email), "token")
         except NotFound:
             return
-        if invitation.redeemed:
+        if not invitation.is_open(clock.now()):
             return
         invited = person_actor(invitation.person_id)
         person = self._load(Person, invitation.person_id, "token")
         if person.erased:
             return
-        identity = Identity(
-            actor=invited,
-            issuer=issuer,
-            subject=subject,
-            person_id=invitation.person_id,
-            via=f"invitation:{invitation.id}",
-        )
+        made: list[Identity] = []
+        try:
+            identity = self._load(Identity, identity_id(issuer, subject), "token")
+        except NotFound:
+            identity = Identity(
+                actor=invited,
+                issuer=issuer,
+                subject=subject,
+                person_id=invitation.person_id,
+                via=f"invitation:{invitation.id}",
+            )
+            made.append(identity)
+        else:  # linked already: to the invited person, the invitation adds a grant
+            if not identity.linked or identity.person_id != invitation.person_id:
+                return  # invitations do not relink
         try:
             invitation.redeem(
                 actor=invited, now=clock.now(), credential=str(identity.id), via=issuer
@@ -373,9 +413,9 @@ class IdentityCommands(TokenCommands):
                 role=invitation.role,
                 program_id=invitation.program_id,
             )
-        superseded = self._superseded_codes(person, invited, issuer)
+        superseded = self._superseded_codes(person, invited, issuer) if made else []
         try:
-            self._commit(str(identity.id), identity, person, invitation, *superseded)
+            self._commit(str(identity.id), *made, person, invitation, *superseded)
         finally:  # this process refuses the superseded tokens at once
             self.principals.forget({str(c.id) for c in superseded}, set())
 
