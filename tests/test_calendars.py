@@ -7,6 +7,8 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 import icalendar
+import pytest
+from mentorlog.core.errors import IdempotencyKeyReused
 
 from tests.conftest import World
 from tests.test_api_support import Api, api_fixture, gid  # noqa: F401
@@ -217,3 +219,24 @@ async def test_as_of_replay_of_a_moved_meeting_equals_the_read_model(
     assert moved["conferenceUrl"] == "http://call.example.org/x"
     then = await api.gql(VIEW, {"id": mentorship, "at": before}, token)
     assert then["mentorship"]["meetings"][0]["revision"] == 0
+
+
+def test_a_retry_with_another_time_zone_is_refused(world: World) -> None:
+    """The arguments added since the release still count in the key's fingerprint."""
+    mentorship = world.one_on_one()
+    when = "2026-03-20T09:00:00Z"
+    first = world.app.schedule_meeting(
+        mentorship, actor=world.mentor_actor, scheduled_for=when, idempotency_key="k"
+    )
+    again = world.app.schedule_meeting(
+        mentorship, actor=world.mentor_actor, scheduled_for=when, idempotency_key="k"
+    )
+    assert again == first
+    with pytest.raises(IdempotencyKeyReused):
+        world.app.schedule_meeting(
+            mentorship,
+            actor=world.mentor_actor,
+            scheduled_for=when,
+            time_zone="Europe/Paris",
+            idempotency_key="k",
+        )

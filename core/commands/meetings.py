@@ -7,7 +7,13 @@ from typing import Any
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from mentorlog.core.commands.base import Recorded, Service, command, new_id
+from mentorlog.core.commands.base import (
+    Recorded,
+    Service,
+    added_arguments,
+    command,
+    new_id,
+)
 from mentorlog.core.errors import (
     NotFound,
 )
@@ -60,6 +66,7 @@ class MeetingCommands(Service):
     """Meeting commands: schedule, reschedule, hold, cancel."""
 
     @command
+    @added_arguments("time_zone", "location", "conference_url")
     def schedule_meeting(
         self,
         mentorship_id: str,
