@@ -11,7 +11,7 @@ import pytest
 from mentorlog.core.errors import IdempotencyKeyReused
 
 from tests.conftest import World
-from tests.test_api_support import Api, api_fixture, gid  # noqa: F401
+from tests.test_api_support import Api, api_fixture, bearer, gid  # noqa: F401
 
 MEETING = "meeting { id scheduledFor timeZone location conferenceUrl revision ics }"
 READ = "query($id: ID!) { node(id: $id) { ... on Meeting { ics revision } } }"
@@ -240,3 +240,18 @@ def test_a_retry_with_another_time_zone_is_refused(world: World) -> None:
             time_zone="Europe/Paris",
             idempotency_key="k",
         )
+
+
+async def test_invite_over_http_needs_a_reader(api: Api, world: World) -> None:
+    """GET /meetings/<id>.ics: the invite for who may read it; 404 for a stranger."""
+    token, meeting = await _schedule(api, world, timeZone="Europe/Berlin")
+    path = f"/meetings/{meeting['id']}.ics"
+    response = await api.client.get(path, headers=bearer(token))
+    assert response.status_code == 200, response.text
+    assert response.headers["content-type"].startswith("text/calendar")
+    assert _event(response.text)[1]["DTSTART"].params["TZID"] == "Europe/Berlin"
+    stranger = api.token(world.person("Sam Stranger", "mid", 5, 2))
+    refused = await api.client.get(path, headers=bearer(stranger))
+    assert refused.status_code == 404
+    assert refused.json()["errors"][0]["extensions"]["code"] == "NOT_FOUND"
+    assert (await api.client.get(path)).status_code == 401
