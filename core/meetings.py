@@ -16,6 +16,11 @@ from mentorlog.plugins.interfaces import Problem
 
 MEETING_ID = {"meeting_id": "The meeting's global ID."}
 DURATION = {"duration_minutes": "Its length in minutes."}
+PLACE = {
+    "time_zone": "The IANA time zone it is held in, e.g. Europe/Berlin.",
+    "location": "Where it is held, if in person.",
+    "conference_url": "The conference link, if online.",
+}
 
 
 class Meetings(Participation):
@@ -30,6 +35,7 @@ class Meetings(Participation):
             **DURATION,
             "agenda": "The agenda items.",
             "plan_number": "The connection-plan meeting it stands for, if any.",
+            **PLACE,
         }
 
         actor: str
@@ -38,6 +44,10 @@ class Meetings(Participation):
         duration_minutes: int
         agenda: list[str]
         plan_number: int | None
+        # Stored events from before calendars lack these: the class defaults stand.
+        time_zone: str = "UTC"
+        location: str = ""
+        conference_url: str = ""
 
         def apply(self, aggregate: Any) -> None:
             """Add the meeting, scheduled."""
@@ -51,7 +61,35 @@ class Meetings(Participation):
                 "notes": "",
                 "reason": "",
                 "attended": [],
+                "time_zone": self.time_zone,
+                "location": self.location,
+                "conference_url": self.conference_url,
+                "revision": 0,
             }
+
+    class MeetingRescheduled(Aggregate.Event):
+        """A scheduled meeting was moved to a new time (and maybe zone or place)."""
+
+        field_descriptions = MEETING_ID | {
+            "scheduled_for": "When it is due now.",
+            **PLACE,
+        }
+
+        actor: str
+        meeting_id: str
+        scheduled_for: str
+        time_zone: str
+        location: str
+        conference_url: str
+
+        def apply(self, aggregate: Any) -> None:
+            """Move the meeting; its calendar revision goes up."""
+            meeting = aggregate.meetings[self.meeting_id]
+            meeting["scheduled_for"] = self.scheduled_for
+            meeting["time_zone"] = self.time_zone
+            meeting["location"] = self.location
+            meeting["conference_url"] = self.conference_url
+            meeting["revision"] = meeting.get("revision", 0) + 1
 
     class MeetingHeld(Aggregate.Event):
         """A scheduled meeting took place."""
@@ -107,6 +145,9 @@ class Meetings(Participation):
         duration_minutes: int,
         agenda: list[str],
         plan_number: int | None,
+        time_zone: str = "UTC",
+        location: str = "",
+        conference_url: str = "",
     ) -> None:
         """Schedule a meeting with an agenda."""
         self._require_open("meeting")
@@ -118,6 +159,36 @@ class Meetings(Participation):
             duration_minutes=duration_minutes,
             agenda=agenda,
             plan_number=plan_number,
+            time_zone=time_zone,
+            location=location,
+            conference_url=conference_url,
+        )
+
+    def reschedule_meeting(
+        self,
+        *,
+        actor: str,
+        meeting_id: str,
+        scheduled_for: str,
+        time_zone: str | None,
+        location: str | None,
+        conference_url: str | None,
+    ) -> None:
+        """Move a scheduled meeting; unnamed zone and place stay as they were."""
+        self._require_open("meeting change")
+        meeting = self._scheduled_meeting(meeting_id)
+        self.trigger_event(
+            self.MeetingRescheduled,
+            actor=actor,
+            meeting_id=meeting_id,
+            scheduled_for=scheduled_for,
+            time_zone=meeting.get("time_zone", "UTC")
+            if time_zone is None
+            else time_zone,
+            location=meeting.get("location", "") if location is None else location,
+            conference_url=meeting.get("conference_url", "")
+            if conference_url is None
+            else conference_url,
         )
 
     def _scheduled_meeting(self, meeting_id: str) -> dict[str, Any]:

@@ -26,7 +26,7 @@ class Mentorship(Agreement, Goals, Milestones, Meetings, Notes, Reviews, Feedbac
     # v2: each meeting names who attended (snapshots of v1 lack it).
     # v3: notes, and whom each private goal is shared with.
     # v4: the match score it was proposed with.
-    class_version = 4
+    class_version = 5
 
     @staticmethod
     def upcast_v1_v2(state: dict[str, Any]) -> None:
@@ -46,6 +46,12 @@ class Mentorship(Agreement, Goals, Milestones, Meetings, Notes, Reviews, Feedbac
     def upcast_v3_v4(state: dict[str, Any]) -> None:
         """A v3 snapshot was proposed with no recorded match score."""
         state["match"] = None
+
+    @staticmethod
+    def upcast_v4_v5(state: dict[str, Any]) -> None:
+        """A v4 snapshot's meetings were in UTC, with no place, never moved."""
+        for meeting in state["meetings"].values():
+            meeting.update(time_zone="UTC", location="", conference_url="", revision=0)
 
     # -- lifecycle -------------------------------------------------------
     # Each event's docstring and field descriptions are its GraphQL description.

@@ -57,6 +57,7 @@ PARTICIPANT_COMMANDS = frozenset(
         "reach_milestone",
         "celebrate_milestone",
         "schedule_meeting",
+        "reschedule_meeting",
         "hold_meeting",
         "cancel_meeting",
         "record_review",

@@ -23,6 +23,8 @@ class Meetings(Projection):
     """Meetings: scheduled, held with shared notes and attendance, or cancelled."""
 
     name = "meetings"
+    # v2: the time zone, place, conference link and calendar revision.
+    version = 2
     tables = ("meetings", "meeting_rosters")
     interactions = {M.MeetingHeld: "meeting_held"}
     ddl = (
@@ -32,7 +34,8 @@ class Meetings(Projection):
         "agenda TEXT NOT NULL, plan_number INTEGER, status TEXT NOT NULL, "
         "notes TEXT NOT NULL, reason TEXT NOT NULL, scheduled_by TEXT NOT NULL, "
         "created_at TEXT NOT NULL, updated_at TEXT NOT NULL, "
-        "attended TEXT NOT NULL, "
+        "attended TEXT NOT NULL, time_zone TEXT NOT NULL, location TEXT NOT NULL, "
+        "conference_url TEXT NOT NULL, revision INTEGER NOT NULL, "
         "PRIMARY KEY (mentorship_id, id))",
         "CREATE INDEX IF NOT EXISTS meetings_seq ON meetings (mentorship_id, seq)",
         # Who takes part in each mentorship, to name a held meeting's attendees.
@@ -51,7 +54,7 @@ class Meetings(Projection):
     def scheduled(self, c: Any, e: Any, pos: int) -> None:
         at = iso(e.timestamp)
         c.execute(
-            "INSERT INTO meetings VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+            "INSERT INTO meetings VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
             (
                 oid(e),
                 e.meeting_id,
@@ -67,6 +70,27 @@ class Meetings(Projection):
                 at,
                 at,
                 "[]",
+                e.time_zone,
+                e.location,
+                e.conference_url,
+                0,
+            ),
+        )
+
+    @handles(M.MeetingRescheduled)
+    def rescheduled(self, c: Any, e: Any, pos: int) -> None:
+        c.execute(
+            "UPDATE meetings SET scheduled_for = ?, time_zone = ?, location = ?, "
+            "conference_url = ?, revision = revision + 1, updated_at = ? "
+            "WHERE mentorship_id = ? AND id = ?",
+            (
+                e.scheduled_for,
+                e.time_zone,
+                e.location,
+                e.conference_url,
+                iso(e.timestamp),
+                oid(e),
+                e.meeting_id,
             ),
         )
 
@@ -120,7 +144,25 @@ class MeetingsAsOf(AsOf):
             "created_at": at,
             "updated_at": at,
             "attended": [],
+            "time_zone": p.get("time_zone", "UTC"),
+            "location": p.get("location", ""),
+            "conference_url": p.get("conference_url", ""),
+            "revision": 0,
         }
+
+    @handles(M.MeetingRescheduled)
+    def meeting_rescheduled(
+        self, s: Replayed, e: HistoryEntry, p: Payload, at: str
+    ) -> None:
+        meeting = s.meetings[p["meeting_id"]]
+        meeting.update(
+            scheduled_for=p["scheduled_for"],
+            time_zone=p["time_zone"],
+            location=p["location"],
+            conference_url=p["conference_url"],
+            revision=meeting["revision"] + 1,
+            updated_at=at,
+        )
 
     @handles(M.MeetingHeld)
     def meeting_held(self, s: Replayed, e: HistoryEntry, p: Payload, at: str) -> None:

@@ -1,4 +1,4 @@
-"""Meetings: the Meeting node, and scheduling, holding and cancelling meetings."""
+"""Meetings: the Meeting node, its invite, and scheduling, moving, holding them."""
 
 from __future__ import annotations
 
@@ -34,6 +34,7 @@ from mentorlog.schema.graph import (
     load_scoped,
     mentorship_of,
 )
+from mentorlog.schema.ics import calendar_of
 from mentorlog.schema.people import Person, people_of
 from mentorlog.schema.values import Actor
 from strawberry import relay
@@ -56,6 +57,17 @@ class Meeting(relay.Node):
     notes: str = strawberry.field(description="Shared notes, once held.")
     reason: str = strawberry.field(description="Why it was cancelled, if it was.")
     scheduled_by: Actor = strawberry.field(description="Who scheduled it.")
+    time_zone: str = strawberry.field(
+        description="The IANA time zone it is held in, e.g. Europe/Berlin."
+    )
+    location: str = strawberry.field(description="Where it is held, if in person.")
+    conference_url: str = strawberry.field(
+        description="The conference link (http or https), if online."
+    )
+    revision: int = strawberry.field(
+        description="How many times it was rescheduled (the invite's SEQUENCE)."
+    )
+    row: strawberry.Private[Row]
     attendee_ids: strawberry.Private[list[str]]
     created_at: datetime = strawberry.field(description="When it was scheduled.")
     updated_at: datetime = strawberry.field(description="When it last changed.")
@@ -75,6 +87,11 @@ class Meeting(relay.Node):
             notes=row["notes"],
             reason=row["reason"],
             scheduled_by=Actor.parse(row["scheduled_by"]),
+            time_zone=row["time_zone"],
+            location=row["location"],
+            conference_url=row["conference_url"],
+            revision=row["revision"],
+            row=row,
             attendee_ids=list(row["attended"]),
             created_at=at(row["created_at"]),
             updated_at=at(row["updated_at"]),
@@ -89,6 +106,13 @@ class Meeting(relay.Node):
         """Load meetings by node ID."""
         rows = await load_scoped(info, "Meeting", node_ids)
         return [cls.from_row(r) if r else None for r in rows]
+
+    @strawberry.field(
+        description="The meeting as an iCalendar (RFC 5545) invite: a VEVENT with "
+        "its zone's VTIMEZONE, SEQUENCE its revision, no agenda or notes."
+    )
+    def ics(self) -> str:
+        return calendar_of([self.row]).decode()
 
     @strawberry.field(description="Who attended, once held (empty before).")
     async def attended(self, info: Info) -> list[Person]:
@@ -118,6 +142,32 @@ class ScheduleMeetingInput(CommandInput):
     plan_number: int | None = strawberry.field(
         default=None, description="The program's connection-plan meeting it stands for."
     )
+    time_zone: str = strawberry.field(
+        default="UTC", description="The IANA time zone it is held in."
+    )
+    location: str = strawberry.field(
+        default="", description="Where it is held, if in person."
+    )
+    conference_url: str = strawberry.field(
+        default="", description="The conference link, http or https, if online."
+    )
+
+
+@strawberry.input(description="A scheduled meeting to move to a new time.")
+class RescheduleMeetingInput(CommandInput):
+    meeting_id: ID = strawberry.field(description="The meeting's global ID.")
+    scheduled_for: datetime = strawberry.field(
+        description="Its new time, with a time zone, e.g. 2026-01-05T10:00:00Z."
+    )
+    time_zone: str | None = strawberry.field(
+        default=None, description="A new IANA time zone; null keeps the old one."
+    )
+    location: str | None = strawberry.field(
+        default=None, description="A new place; null keeps the old one."
+    )
+    conference_url: str | None = strawberry.field(
+        default=None, description="A new conference link; null keeps the old one."
+    )
 
 
 @strawberry.input(description="A meeting that took place, with shared notes.")
@@ -143,6 +193,14 @@ class CancelMeetingInput(CommandInput):
 class ScheduleMeetingPayload:
     meeting: Meeting | None = strawberry.field(
         description="The meeting scheduled. Null when refused."
+    )
+    user_errors: list[UserError] = strawberry.field(description=USER_ERRORS)
+
+
+@strawberry.type(description="The result of rescheduleMeeting.")
+class RescheduleMeetingPayload:
+    meeting: Meeting | None = strawberry.field(
+        description="The meeting, moved. Null when refused."
     )
     user_errors: list[UserError] = strawberry.field(description=USER_ERRORS)
 
@@ -184,6 +242,29 @@ class MeetingMutations:
         recorded, errors = await perform(info, command)
         meeting = await scoped(info, Meeting, decoded(input.mentorship_id), recorded)
         return ScheduleMeetingPayload(meeting=meeting, user_errors=errors)
+
+    @strawberry.mutation(
+        description="Move a scheduled meeting to a new time, maybe a new zone or place."
+    )
+    async def reschedule_meeting(
+        self, info: Info, input: Annotated[RescheduleMeetingInput, arg(INPUT)]
+    ) -> RescheduleMeetingPayload:
+        command = auth.on_scoped(
+            "reschedule_meeting",
+            input.meeting_id,
+            "Meeting",
+            "meetingId",
+            lambda app, mentorship_id, meeting_id, actor: app.reschedule_meeting(
+                mentorship_id,
+                meeting_id,
+                actor=actor,
+                **arguments(input, "reschedule_meeting"),
+            ),
+        )
+        recorded, errors = await perform(info, command)
+        mentorship_id = scoped_id(input.meeting_id, "Meeting", "meetingId")
+        meeting = await scoped(info, Meeting, mentorship_id, recorded)
+        return RescheduleMeetingPayload(meeting=meeting, user_errors=errors)
 
     @strawberry.mutation(description="Record that a meeting took place, with notes.")
     async def hold_meeting(

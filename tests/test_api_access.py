@@ -345,6 +345,19 @@ CASES = [
         PARTICIPANT,
     ),
     Case(
+        "rescheduleMeeting",
+        lambda d: {
+            "meetingId": d.scoped("Meeting", "one_on_one", "meeting"),
+            "scheduledFor": "2026-05-01T09:00:00Z",
+            "timeZone": "Nowhere/At_All",
+        },
+        lambda d: {
+            "meetingId": _unknown_scoped("Meeting"),
+            "scheduledFor": "2026-05-01T09:00:00Z",
+        },
+        PARTICIPANT,
+    ),
+    Case(
         "holdMeeting",
         lambda d: {
             "meetingId": d.scoped("Meeting", "one_on_one", "meeting"),

@@ -211,7 +211,7 @@ def test_webhooks_are_registered_and_verified_as_written(tmp_path: Path) -> None
     mentorlog = [sys.executable, "-m", "mentorlog"]
     subprocess.run([*mentorlog, "demo"], cwd=tmp_path, env=env, check=True, timeout=120)
     helpers = section("## GraphQL walk-through", "## Running at scale")[0]
-    blocks = section("## Webhooks", "## Layout")
+    blocks = section("## Webhooks", "## Calendars")
     script = "set -eu\n" + helpers + "\n".join(blocks)
     api, receiver = str(free_port()), str(free_port())
     script = script.replace("127.0.0.1:8000", f"127.0.0.1:{api}")
@@ -238,3 +238,34 @@ def test_webhooks_are_registered_and_verified_as_written(tmp_path: Path) -> None
     assert '"errors"' not in text, text
     assert "verified GoalSet Present at the guild" in text, text
     assert '"eventType":"GOAL_SET","status":"delivered","attempts":1' in text, text
+
+
+def test_calendars_show_a_meetings_invite_as_written(
+    server: tuple[Path, int],
+) -> None:
+    """Sam's meeting, moved past the change to summer time, parses back at 10:00."""
+    if shutil.which("curl") is None:
+        pytest.skip("the README's examples use curl, which is not installed")
+    home, port = server
+    helpers = section("## GraphQL walk-through", "## Running at scale")[0]
+    blocks = section("## Calendars", "## Layout")
+    script = "set -eu\n" + helpers + "\n".join(blocks)
+    script = script.replace("127.0.0.1:8000", f"127.0.0.1:{port}")
+    env = {k: v for k, v in os.environ.items() if not k.startswith("MENTORLOG_")}
+    env["PATH"] = f"{Path(sys.executable).parent}{os.pathsep}{env['PATH']}"
+    result = subprocess.run(
+        ["bash", "-c", script],
+        cwd=home,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    out = result.stdout
+    assert '"errors"' not in out, out
+    assert '"timeZone":"Europe/Berlin","revision":1' in out, out
+    assert (
+        "1 Europe/Berlin 2027-04-02T10:00:00+02:00 https://meet.example.org/sam" in out
+    )
+    assert '{"field":"timeZone","code":"INVALID_INPUT"}' in out, out

@@ -339,6 +339,20 @@ def meeting_held(app: Mentoring, w: World) -> str:
     return mentorship
 
 
+@recipe(Mentorship.MeetingRescheduled)
+def meeting_rescheduled(app: Mentoring, w: World) -> str:
+    """A meeting moved to another time and zone."""
+    mentorship, meeting = with_meeting(app, w)
+    app.reschedule_meeting(
+        mentorship,
+        meeting,
+        actor=w.mentor_actor,
+        scheduled_for="2026-04-02T08:00:00+00:00",
+        time_zone="Europe/Berlin",
+    )
+    return mentorship
+
+
 @recipe(Mentorship.MeetingCancelled)
 def meeting_cancelled(app: Mentoring, w: World) -> str:
     """A meeting cancelled."""

@@ -177,7 +177,7 @@ def test_attendance_names_participants(
 
 
 @pytest.mark.sqlite_only("it edits a stored snapshot in the SQLite file")
-@pytest.mark.parametrize("version", [1, 2, 3])
+@pytest.mark.parametrize("version", [1, 2, 3, 4])
 def test_an_older_stored_snapshot_is_upcast_on_load(
     services: Services,
     app: Mentoring,
@@ -186,7 +186,8 @@ def test_an_older_stored_snapshot_is_upcast_on_load(
     version: int,
 ) -> None:
     """A snapshot of v1 state (no attendance, notes, sharing, match), v2 (no notes,
-    sharing, match) or v3 (no match) loads to the state a full replay gives."""
+    sharing, match), v3 (no match) or v4 (meetings without zone, place or
+    revision) loads to the state a full replay gives."""
     mentorship, meeting = scheduled(app, world)
     app.hold_meeting(mentorship, meeting, actor=world.mentor_actor, notes="Met")
     app.schedule_meeting(
@@ -199,10 +200,14 @@ def test_an_older_stored_snapshot_is_upcast_on_load(
         (state,) = con.execute("SELECT state FROM stored_snapshots").fetchone()
         snapshot = json.loads(state)
         aggregate = snapshot["state"]
-        assert aggregate.pop("class_version") == 4
+        assert aggregate.pop("class_version") == 5
         if version > 1:
             aggregate["class_version"] = version  # v1 snapshots had none
-        del aggregate["match"]
+        for m in aggregate["meetings"].values():
+            for key in ("time_zone", "location", "conference_url", "revision"):
+                del m[key]
+        if version <= 3:
+            del aggregate["match"]
         if version <= 2:
             del aggregate["notes"]
             for goal in aggregate["goals"].values():
@@ -215,7 +220,7 @@ def test_an_older_stored_snapshot_is_upcast_on_load(
         )
 
     calls: list[str] = []
-    upcasts = ["upcast_v1_v2", "upcast_v2_v3", "upcast_v3_v4"]
+    upcasts = ["upcast_v1_v2", "upcast_v2_v3", "upcast_v3_v4", "upcast_v4_v5"]
     for name in upcasts:
         monkeypatch.setattr(Mentorship, name, staticmethod(_spy(name, calls)))
     env = dict(app.env)

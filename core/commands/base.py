@@ -178,6 +178,20 @@ def reconnecting(
 COMMANDS: dict[str, inspect.Signature] = {}
 
 
+def added_arguments(*names: str) -> Callable[[Callable[P, R]], Callable[P, R]]:
+    """Name the arguments a command gained after a release (under `@command`).
+
+    At their defaults they stay out of its fingerprint, so a retry of what the
+    release recorded still matches its stored key.
+    """
+
+    def mark(method: Callable[P, R]) -> Callable[P, R]:
+        method.added_arguments = frozenset(names)  # type: ignore[attr-defined]
+        return method
+
+    return mark
+
+
 def command(method: Callable[P, R]) -> Callable[P, R]:
     """Declare a command: unstorable text is refused; a retry with the same
     `idempotency_key` returns what the first run recorded.
@@ -189,6 +203,7 @@ def command(method: Callable[P, R]) -> Callable[P, R]:
     name = method.__name__.lstrip("_")
     COMMANDS[name] = signature
     idempotent = "idempotency_key" in signature.parameters
+    added: frozenset[str] = getattr(method, "added_arguments", frozenset())
 
     @functools.wraps(method)
     def run(*args: P.args, **kwargs: P.kwargs) -> R:
@@ -210,6 +225,9 @@ def command(method: Callable[P, R]) -> Callable[P, R]:
             argument: value
             for argument, value in bound.arguments.items()
             if argument not in ("self", "idempotency_key")
+            and not (
+                argument in added and value == signature.parameters[argument].default
+            )
         }
         claim = Claim(
             actor=str(arguments["actor"]),

@@ -1,11 +1,19 @@
-"""Meeting commands: schedule, hold, cancel."""
+"""Meeting commands: schedule, reschedule, hold, cancel."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from typing import Any
+from urllib.parse import urlsplit
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from mentorlog.core.commands.base import Recorded, Service, command, new_id
+from mentorlog.core.commands.base import (
+    Recorded,
+    Service,
+    added_arguments,
+    command,
+    new_id,
+)
 from mentorlog.core.errors import (
     NotFound,
 )
@@ -17,12 +25,48 @@ from mentorlog.core.inputs import (
 )
 from mentorlog.core.mentorship import Mentorship
 from mentorlog.core.program import Program
+from mentorlog.plugins.interfaces import Problem
+
+
+def check_time_zone(value: object) -> list[Problem]:
+    """Check an IANA time zone name the zone database knows."""
+    if not isinstance(value, str) or not value or value.startswith("/"):
+        return [
+            Problem("timeZone", "timeZone must be an IANA name, e.g. Europe/Berlin")
+        ]
+    try:
+        ZoneInfo(value)
+    except (ZoneInfoNotFoundError, ValueError):
+        return [Problem("timeZone", f"timeZone {value[:60]!r} is not an IANA zone")]
+    return []
+
+
+def check_place(location: object, conference_url: object) -> list[Problem]:
+    """Check a location's text and a conference link (http or https only)."""
+    problems = check_text("location", location, required=False, max_len=500)
+    if not isinstance(conference_url, str) or not conference_url:
+        return problems
+    try:
+        parts = urlsplit(conference_url)
+    except ValueError:
+        parts = urlsplit("")
+    if (
+        parts.scheme not in ("http", "https")
+        or not parts.hostname
+        or len(conference_url) > 2000
+        or any(c.isspace() for c in conference_url)
+    ):
+        problems.append(
+            Problem("conferenceUrl", "conferenceUrl must be an http or https link")
+        )
+    return problems
 
 
 class MeetingCommands(Service):
-    """Meeting commands: schedule, hold, cancel."""
+    """Meeting commands: schedule, reschedule, hold, cancel."""
 
     @command
+    @added_arguments("time_zone", "location", "conference_url")
     def schedule_meeting(
         self,
         mentorship_id: str,
@@ -32,6 +76,9 @@ class MeetingCommands(Service):
         agenda: Sequence[str] = (),
         duration_minutes: int = 60,
         plan_number: int | None = None,
+        time_zone: str = "UTC",
+        location: str = "",
+        conference_url: str = "",
         idempotency_key: str | None = None,
     ) -> Recorded:
         """Schedule a meeting; with a plan number, the plan's agenda is the default."""
@@ -40,6 +87,8 @@ class MeetingCommands(Service):
                 *check_datetime("scheduledFor", scheduled_for),
                 *check_texts("agenda", agenda),
                 *check_int("durationMinutes", duration_minutes, 5, 24 * 60),
+                *check_time_zone(time_zone),
+                *check_place(location, conference_url),
             ]
         )
 
@@ -63,6 +112,44 @@ class MeetingCommands(Service):
                 duration_minutes=duration_minutes,
                 agenda=items,
                 plan_number=plan_number,
+                time_zone=time_zone,
+                location=location,
+                conference_url=conference_url,
+            )
+            return meeting_id
+
+        return self._on_mentorship(mentorship_id, change)
+
+    @command
+    def reschedule_meeting(
+        self,
+        mentorship_id: str,
+        meeting_id: str,
+        *,
+        actor: str,
+        scheduled_for: str,
+        time_zone: str | None = None,
+        location: str | None = None,
+        conference_url: str | None = None,
+        idempotency_key: str | None = None,
+    ) -> Recorded:
+        """Move a scheduled meeting to a new time, maybe a new zone or place."""
+        self._raise_problems(
+            [
+                *check_datetime("scheduledFor", scheduled_for),
+                *([] if time_zone is None else check_time_zone(time_zone)),
+                *check_place(location or "", conference_url or ""),
+            ]
+        )
+
+        def change(m: Mentorship) -> str:
+            m.reschedule_meeting(
+                actor=actor,
+                meeting_id=meeting_id,
+                scheduled_for=scheduled_for,
+                time_zone=time_zone,
+                location=location,
+                conference_url=conference_url,
             )
             return meeting_id
 
