@@ -109,6 +109,10 @@ class Groups:
         if group.members <= 0 and self._groups.get(group.key) is group:
             del self._groups[group.key]
 
+    def groups(self) -> list[Group]:
+        """The groups there are now."""
+        return list(self._groups.values())
+
     def __len__(self) -> int:
         return len(self._groups)
 
