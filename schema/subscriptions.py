@@ -14,7 +14,10 @@ ends the subscription with the error an unknown ID gets.
 from __future__ import annotations
 
 import asyncio
+import json
 from collections.abc import AsyncGenerator
+from contextlib import aclosing
+from functools import partial
 from typing import Annotated
 
 import strawberry
@@ -24,17 +27,20 @@ from mentorlog.core.errors import NotFound
 from mentorlog.core.policy import may_read_mentorship
 from mentorlog.core.privacy import is_sealed
 from mentorlog.schema import ids
-from mentorlog.schema.context import Info
+from mentorlog.schema.context import Context, Info
 from mentorlog.schema.errors import BAD_REQUEST, ClientError
 from mentorlog.schema.events import decode_position
+from mentorlog.schema.fanout import DELIVERY, GROUPS, Delivery, Rendering
 from mentorlog.schema.feed import EventFeed, FeedEnded, FeedItem, Subscriber
 from mentorlog.schema.graph import one
 from mentorlog.schema.history import MentorshipEvent, to_event
 from mentorlog.schema.programs.types import Program
+from strawberry.types import ExecutionResult
 
 from mentorlog.services import Services
 
 NOT_FOUND = "NOT_FOUND"
+GONE = 10.0  # seconds a subscription whose socket closed waits to be cancelled
 
 
 def _refusal(error: NotFound) -> GraphQLError:
@@ -74,20 +80,73 @@ async def _event(info: Info, item: FeedItem) -> MentorshipEvent | None:
     return to_event(*args)
 
 
+async def _answer(info: Info, delivery: Delivery, item: FeedItem) -> str | None:
+    """The `next` payload of the item for the delivery's group, as JSON text: its
+    selection executed through the schema, once, with the event as root value."""
+    node = await _event(info, item)
+    if node is None:
+        return None
+    context = info.context
+    alike = Context(
+        services=context.services,
+        db=context.db,
+        principal=context.principal,
+        follows_projections=context.follows_projections,
+    )
+    results = await info.schema.subscribe(
+        delivery.query,
+        variable_values=delivery.variables,
+        context_value=alike,
+        root_value=Rendering(node),
+        operation_name=delivery.operation_name,
+    )
+    if isinstance(results, ExecutionResult):  # refused before it ran
+        return _payload(results)
+    async with aclosing(results):
+        async for result in results:
+            return _payload(result)
+    return None
+
+
+def _payload(result: ExecutionResult) -> str:
+    """A result as graphql-transport-ws's `next` payload, in JSON."""
+    payload: dict[str, object] = {"data": result.data}
+    if result.errors:
+        payload["errors"] = [error.formatted for error in result.errors]
+    if result.extensions:
+        payload["extensions"] = result.extensions
+    return json.dumps(payload, separators=(",", ":"))
+
+
 async def _stream(
     info: Info, subscriber: Subscriber, every_mentorship: bool
 ) -> AsyncGenerator[MentorshipEvent, None]:
-    """Yield the subscriber's events that the token may read, until it is ended."""
+    """Yield the subscriber's events that the token may read, until it is ended.
+
+    Over the socket, each event is sent as its group's one answer instead
+    (schema/fanout.py), and nothing is yielded.
+    """
     context = info.context
     feed = context.feed
     assert feed is not None
     principal = context.principal
+    delivery = DELIVERY.get()
+    group = GROUPS.join(delivery.key) if delivery is not None else None
     try:
         async for item in feed.items(subscriber):
             facts = item.facts
             if every_mentorship and not may_read_mentorship(
                 principal, facts.program_id, facts.person_ids
             ):
+                continue
+            if delivery is not None and group is not None:
+                answer = await group.payload(
+                    item.notification_id, partial(_answer, info, delivery, item)
+                )
+                if answer is not None and not await delivery.send(answer):
+                    # The socket is gone: its handler cancels this task soon.
+                    await asyncio.sleep(GONE)
+                    return
                 continue
             node = await _event(info, item)
             if node is not None:
@@ -97,6 +156,8 @@ async def _stream(
         raise GraphQLError(ended.message, extensions={"code": ended.code}) from None
     finally:
         feed.unsubscribe(subscriber)
+        if group is not None:
+            GROUPS.leave(group)
 
 
 AFTER = (
@@ -155,6 +216,9 @@ class Subscription:
         ],
         after: Annotated[str | None, strawberry.argument(description=AFTER)] = None,
     ) -> AsyncGenerator[MentorshipEvent, None]:
+        if isinstance(info.root_value, Rendering):  # a group's one execution
+            yield info.root_value.node
+            return
         context = info.context
         feed = context.feed
         if feed is None:
@@ -188,6 +252,9 @@ class Subscription:
         ],
         after: Annotated[str | None, strawberry.argument(description=AFTER)] = None,
     ) -> AsyncGenerator[MentorshipEvent, None]:
+        if isinstance(info.root_value, Rendering):  # a group's one execution
+            yield info.root_value.node
+            return
         context = info.context
         feed = context.feed
         if feed is None:

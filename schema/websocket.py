@@ -18,6 +18,7 @@ from graphql import GraphQLError, OperationType
 from mentorlog.core.inputs import excerpt
 from mentorlog.schema.context import Context
 from mentorlog.schema.errors import BAD_REQUEST, SUBSCRIPTION_LIMIT_REACHED
+from mentorlog.schema.fanout import DELIVERY, Delivery
 from mentorlog.schema.requests import BadJSON, RequestError, kind_of, select_operation
 from strawberry.asgi import ASGIWebSocketAdapter
 from strawberry.subscriptions.protocols.graphql_transport_ws.handlers import (
@@ -140,7 +141,21 @@ class SubscriptionsOnly(BaseGraphQLTransportWSHandler[Context, None]):
         if operation is not None and operation.operation != OperationType.SUBSCRIPTION:
             await self._refuse(operation_id, SOCKET_CARRIES_SUBSCRIPTIONS, BAD_REQUEST)
             return
-        await super().handle_subscribe(message)
+        # The operation's task, made by the handler, inherits the delivery.
+        token = DELIVERY.set(
+            Delivery(
+                operation_id=operation_id,
+                query=payload["query"],
+                operation_name=payload.get("operationName"),
+                variables=payload.get("variables"),
+                principal=self.context.principal,
+                send_text=self.context.request.send_text,
+            )
+        )
+        try:
+            await super().handle_subscribe(message)
+        finally:
+            DELIVERY.reset(token)
 
     async def _refuse(self, operation_id: str, message: str, code: str) -> None:
         error = GraphQLError(message, extensions={"code": code})
