@@ -96,6 +96,8 @@ def rank(
     def pair(candidate: Profile) -> tuple[Profile, Profile]:
         return (candidate, subject) if side == "mentee" else (subject, candidate)
 
+    if limit is not None and limit < 1:
+        return []
     if limit is None or len(pool) <= limit:
         scored = [(c, catalog.match(*pair(c), program)) for c in pool]
         return sorted(scored, key=lambda s: -s[1].total)[:limit]

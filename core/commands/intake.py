@@ -395,36 +395,40 @@ class IntakeCommands(LifecycleCommands):
         subject = self._profile(
             intake, self._load(Person, person_id, "personId"), pending(person_id)
         )
-        profiles = {}
+        profiles, fits = {}, {}
         for candidate_id in intake.enrolled(other):
             candidate = self._load(Person, candidate_id, "personId")
             profile = self._profile(intake, candidate, pending(candidate_id))
             if profile.free_places > 0 and self._eligible(program, profile, other):
-                profiles[candidate_id] = profile
+                pair = (profile, subject) if side == "mentee" else (subject, profile)
+                fit = self._fit(program, *pair)
+                if fit is not None:
+                    profiles[candidate_id], fits[candidate_id] = profile, fit
         ranked = matching.rank(
             self.catalog,
             _program_profile(program),
             subject,
             side,
             profiles.values(),
+            min(limit, MAX_SUGGESTIONS),
         )
         suggestions = []
         for profile, match in ranked:
             mentor, mentee = (
                 (profile, subject) if side == "mentee" else (subject, profile)
             )
-            fit = self._fit(program, mentor, mentee)
-            if fit is None:
-                continue
             suggestions.append(
                 Suggestion(
                     profile.person_id,
                     other,
-                    Pairing(mentor.person_id, mentee.person_id, *fit, match),
+                    Pairing(
+                        mentor.person_id,
+                        mentee.person_id,
+                        *fits[profile.person_id],
+                        match,
+                    ),
                 )
             )
-            if len(suggestions) == min(limit, MAX_SUGGESTIONS):
-                break
         return suggestions
 
     # -- helpers -------------------------------------------------------------
