@@ -13,12 +13,17 @@ matched (an ineligible pair, or a score of zero) are never chosen.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 from mentorlog.plugins.builtin import matching as builtin
-from mentorlog.plugins.interfaces import Match, Profile, ProgramProfile
+from mentorlog.plugins.interfaces import Candidate, Match, Profile, ProgramProfile
 from mentorlog.plugins.manager import Catalog
 from scipy.optimize import linear_sum_assignment
+
+if TYPE_CHECKING:
+    from mentorlog.core.program import Program
 
 # Left out of an assignment: pairs scored this low are not matches at all.
 UNMATCHABLE = 0.0
@@ -140,3 +145,53 @@ def _total(
         for c in scorer(mentor, mentee, program):
             num, den = num + c.weight * c.score, den + c.weight
     return min(1.0, max(0.0, num / den)) if den else 0.0
+
+
+@dataclass(frozen=True)
+class Pairing:
+    """A mentor and a mentee who may be matched: in which format, with what score."""
+
+    mentor_id: str
+    mentee_id: str
+    format: str
+    mentor_role: str
+    mentee_role: str
+    match: Match
+
+
+@dataclass(frozen=True)
+class Suggestion:
+    """A candidate for someone enrolled, with the match's score and explanation."""
+
+    person_id: str
+    side: str
+    pairing: Pairing
+
+
+def contributions_of(match: Match) -> list[dict[str, Any]]:
+    """A match's contributions as stored in an event."""
+    return [
+        {
+            "name": c.name,
+            "weight": c.weight,
+            "score": c.score,
+            "explanation": c.explanation,
+        }
+        for c in match.contributions
+    ]
+
+
+def program_profile(program: Program) -> ProgramProfile:
+    """A program as matching sees it."""
+    return ProgramProfile(str(program.id), program.eligibility, tuple(program.formats))
+
+
+def candidate(profile: Profile, role: str) -> Candidate:
+    """A profile as a format's rules see it, in one role."""
+    return Candidate(
+        person_id=profile.person_id,
+        role=role,
+        career_stage=profile.career_stage,
+        years_experience=profile.years_experience,
+        tenure_years=profile.tenure_years,
+    )
