@@ -12,13 +12,18 @@ matched (an ineligible pair, or a score of zero) are never chosen.
 
 from __future__ import annotations
 
-import heapq
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
-from mentorlog.plugins.interfaces import Match, Profile, ProgramProfile
+from mentorlog.plugins.builtin import matching as builtin
+from mentorlog.plugins.interfaces import Candidate, Match, Profile, ProgramProfile
 from mentorlog.plugins.manager import Catalog
 from scipy.optimize import linear_sum_assignment
+
+if TYPE_CHECKING:
+    from mentorlog.core.program import Program
 
 # Left out of an assignment: pairs scored this low are not matches at all.
 UNMATCHABLE = 0.0
@@ -87,17 +92,106 @@ def rank(
     """Candidates for a subject on one side, best first, each with its Match.
 
     The subject is a mentee (side "mentee": candidates are mentors) or a mentor.
-    Ties keep the candidates' order.
+    Ties keep the candidates' order. With a limit, the built-in scores are summed
+    without their explanations first, and only the best few (and any within
+    rounding of the last of them) are explained in full and ranked on their Match.
     """
-    scored = [
-        (
-            candidate,
-            catalog.match(candidate, subject, program)
-            if side == "mentee"
-            else catalog.match(subject, candidate, program),
-        )
-        for candidate in candidates
+    pool = list(candidates)
+
+    def pair(candidate: Profile) -> tuple[Profile, Profile]:
+        return (candidate, subject) if side == "mentee" else (subject, candidate)
+
+    if limit is not None and limit < 1:
+        return []
+    if limit is None or len(pool) <= limit:
+        scored = [(c, catalog.match(*pair(c), program)) for c in pool]
+        return sorted(scored, key=lambda s: -s[1].total)[:limit]
+    weighers = [
+        builtin.weigher(subject, side, program)
+        if scorer.function is builtin.match_score
+        else None
+        for scorer in catalog.scorers
     ]
-    if limit is None:
-        return sorted(scored, key=lambda s: -s[1].total)
-    return heapq.nsmallest(limit, scored, key=lambda s: -s[1].total)
+    totals = [_total(catalog, weighers, *pair(c), side, program) for c in pool]
+    cut = sorted(totals, reverse=True)[limit - 1] - ROUNDING
+    shortlist = [
+        (c, catalog.match(*pair(c), program))
+        for c, t in zip(pool, totals, strict=True)
+        if t >= cut
+    ]
+    return sorted(shortlist, key=lambda s: -s[1].total)[:limit]
+
+
+# Two sums of the same terms in another order may differ by this much.
+ROUNDING = 1e-9
+
+
+def _total(
+    catalog: Catalog,
+    weighers: Sequence[Callable[[Profile], tuple[float, float]] | None],
+    mentor: Profile,
+    mentee: Profile,
+    side: str,
+    program: ProgramProfile,
+) -> float:
+    """What catalog.match(...).total is, computing no built-in explanation."""
+    num, den = 0.0, 0.0
+    candidate = mentor if side == "mentee" else mentee
+    for scorer, weigh in zip(catalog.scorers, weighers, strict=True):
+        if weigh is not None:
+            n, d = weigh(candidate)
+            num, den = num + n, den + d
+            continue
+        for c in scorer(mentor, mentee, program):
+            num, den = num + c.weight * c.score, den + c.weight
+    return min(1.0, max(0.0, num / den)) if den else 0.0
+
+
+@dataclass(frozen=True)
+class Pairing:
+    """A mentor and a mentee who may be matched: in which format, with what score."""
+
+    mentor_id: str
+    mentee_id: str
+    format: str
+    mentor_role: str
+    mentee_role: str
+    match: Match
+
+
+@dataclass(frozen=True)
+class Suggestion:
+    """A candidate for someone enrolled, with the match's score and explanation."""
+
+    person_id: str
+    side: str
+    pairing: Pairing
+
+
+def contributions_of(match: Match) -> list[dict[str, Any]]:
+    """A match's contributions as stored in an event."""
+    return [
+        {
+            "name": c.name,
+            "weight": c.weight,
+            "score": c.score,
+            "explanation": c.explanation,
+        }
+        for c in match.contributions
+    ]
+
+
+def program_profile(program: Program) -> ProgramProfile:
+    """A program as matching sees it."""
+    return ProgramProfile(str(program.id), program.eligibility, tuple(program.formats))
+
+
+def candidate(profile: Profile, role: str) -> Candidate:
+    """A profile as a format's rules see it, in one role."""
+    return Candidate(
+        person_id=profile.person_id,
+        role=role,
+        career_stage=profile.career_stage,
+        years_experience=profile.years_experience,
+        tenure_years=profile.tenure_years,
+    )

@@ -370,3 +370,48 @@ def test_profiles_hold_tuples_and_never_negative_free_places() -> None:
     assert program.formats == ("peer",)
     criteria["mentee_min_tenure_years"] = 9
     assert program.eligibility == {"mentee_min_tenure_years": 1.0}
+
+
+@pytest.mark.parametrize(
+    "program",
+    [
+        ENGINEERING,
+        OPEN,
+        ProgramProfile("peers", {"mentor_min_years_experience": 2}, ("peer",)),
+        ProgramProfile("reverse", {}, ("reverse", "one_on_one")),
+    ],
+)
+def test_ranking_the_best_few_gives_the_full_rankings_head_exactly(
+    catalog: Catalog, program: ProgramProfile
+) -> None:
+    import random
+
+    from mentorlog.core import matching as ranking
+    from mentorlog.plugins.interfaces import CAREER_STAGES
+
+    r = random.Random(7)
+    topics = [f"Topic {i}" for i in range(12)] + ["  topic 3 ", "TOPIC 4"]
+    slots = ["mon-am", "tue-pm", "wed-am", "Mon-AM"]
+
+    def person(i: int) -> Profile:
+        years = r.choice([0.5, 2, 3, 5, 8, 15])
+        capacity = r.randint(1, 4)
+        return Profile(
+            f"p{i}",
+            r.choice([*CAREER_STAGES, "unknown"]),
+            years,
+            r.choice([0, 1, 2, 5]),
+            tuple(r.sample(topics, r.randint(0, 4))),
+            tuple(r.sample(topics, r.randint(0, 4))),
+            capacity,
+            r.randint(0, capacity),
+            tuple(r.sample(slots, r.randint(0, 2))),
+        )
+
+    people = [person(i) for i in range(300)]
+    for side in ("mentee", "mentor"):
+        for subject in people[:20]:
+            full = ranking.rank(catalog, program, subject, side, people)
+            for limit in (1, 5, 25):
+                head = ranking.rank(catalog, program, subject, side, people, limit)
+                assert head == full[:limit]

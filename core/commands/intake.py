@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
@@ -29,52 +28,13 @@ from mentorlog.core.intake import (
     Intake,
     intake_id,
 )
+from mentorlog.core.matching import Pairing, Suggestion, contributions_of
 from mentorlog.core.mentorship import Mentorship
 from mentorlog.core.person import Person
 from mentorlog.core.program import Program
-from mentorlog.plugins.interfaces import (
-    Candidate,
-    Match,
-    Problem,
-    Profile,
-    ProgramProfile,
-)
+from mentorlog.plugins.interfaces import Match, Problem, Profile
 
 MAX_SUGGESTIONS = 50
-
-
-@dataclass(frozen=True)
-class Pairing:
-    """A mentor and a mentee who may be matched: in which format, with what score."""
-
-    mentor_id: str
-    mentee_id: str
-    format: str
-    mentor_role: str
-    mentee_role: str
-    match: Match
-
-
-@dataclass(frozen=True)
-class Suggestion:
-    """A candidate for someone enrolled, with the match's score and explanation."""
-
-    person_id: str
-    side: str
-    pairing: Pairing
-
-
-def contributions_of(match: Match) -> list[dict[str, Any]]:
-    """A match's contributions as stored in an event."""
-    return [
-        {
-            "name": c.name,
-            "weight": c.weight,
-            "score": c.score,
-            "explanation": c.explanation,
-        }
-        for c in match.contributions
-    ]
 
 
 class IntakeCommands(LifecycleCommands):
@@ -395,36 +355,40 @@ class IntakeCommands(LifecycleCommands):
         subject = self._profile(
             intake, self._load(Person, person_id, "personId"), pending(person_id)
         )
-        profiles = {}
+        profiles, fits = {}, {}
         for candidate_id in intake.enrolled(other):
             candidate = self._load(Person, candidate_id, "personId")
             profile = self._profile(intake, candidate, pending(candidate_id))
             if profile.free_places > 0 and self._eligible(program, profile, other):
-                profiles[candidate_id] = profile
+                pair = (profile, subject) if side == "mentee" else (subject, profile)
+                fit = self._fit(program, *pair)
+                if fit is not None:
+                    profiles[candidate_id], fits[candidate_id] = profile, fit
         ranked = matching.rank(
             self.catalog,
-            _program_profile(program),
+            matching.program_profile(program),
             subject,
             side,
             profiles.values(),
+            min(limit, MAX_SUGGESTIONS),
         )
         suggestions = []
         for profile, match in ranked:
             mentor, mentee = (
                 (profile, subject) if side == "mentee" else (subject, profile)
             )
-            fit = self._fit(program, mentor, mentee)
-            if fit is None:
-                continue
             suggestions.append(
                 Suggestion(
                     profile.person_id,
                     other,
-                    Pairing(mentor.person_id, mentee.person_id, *fit, match),
+                    Pairing(
+                        mentor.person_id,
+                        mentee.person_id,
+                        *fits[profile.person_id],
+                        match,
+                    ),
                 )
             )
-            if len(suggestions) == min(limit, MAX_SUGGESTIONS):
-                break
         return suggestions
 
     # -- helpers -------------------------------------------------------------
@@ -510,8 +474,8 @@ class IntakeCommands(LifecycleCommands):
             for guide in (r for r in fmt.roles if r.side == "mentor"):
                 for learner in (r for r in fmt.roles if r.side == "mentee"):
                     people = [
-                        _candidate(mentor, guide.name),
-                        _candidate(mentee, learner.name),
+                        matching.candidate(mentor, guide.name),
+                        matching.candidate(mentee, learner.name),
                     ]
                     if not fmt.check(people):
                         return name, guide.name, learner.name
@@ -525,7 +489,7 @@ class IntakeCommands(LifecycleCommands):
         fit = self._fit(program, mentor, mentee)
         if fit is None:
             return None
-        match = self.catalog.match(mentor, mentee, _program_profile(program))
+        match = self.catalog.match(mentor, mentee, matching.program_profile(program))
         return Pairing(mentor_id, mentee_id, *fit, match)
 
     def _propose(
@@ -573,7 +537,7 @@ class IntakeCommands(LifecycleCommands):
             return found
 
         mentees, mentors = profiles("mentee"), profiles("mentor")
-        where = _program_profile(program)
+        where = matching.program_profile(program)
         fits: dict[tuple[int, int], tuple[str, str, str]] = {}
         matches: dict[tuple[int, int], Match] = {}
         scores = []
@@ -598,20 +562,6 @@ class IntakeCommands(LifecycleCommands):
             )
             for i, j in matching.optimal(scores, places)
         ]
-
-
-def _program_profile(program: Program) -> ProgramProfile:
-    return ProgramProfile(str(program.id), program.eligibility, tuple(program.formats))
-
-
-def _candidate(profile: Profile, role: str) -> Candidate:
-    return Candidate(
-        person_id=profile.person_id,
-        role=role,
-        career_stage=profile.career_stage,
-        years_experience=profile.years_experience,
-        tenure_years=profile.tenure_years,
-    )
 
 
 def _iso_date(value: str | None) -> str | None:

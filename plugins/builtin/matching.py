@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import functools
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, KeysView
 
 from mentorlog.plugins.hookspecs import hookimpl
 from mentorlog.plugins.interfaces import (
@@ -255,3 +255,102 @@ def availability(mentor: Profile, mentee: Profile) -> list[Contribution]:
             "availability", AVAILABILITY_WEIGHT, len(shared) / len(wanted), explanation
         )
     ]
+
+
+def weigher(
+    subject: Profile, side: str, program: ProgramProfile
+) -> Callable[[Profile], tuple[float, float]]:
+    """What match_score's contributions sum to per candidate: (weight * score, weight).
+
+    The subject is a mentee (side "mentee": candidates are mentors) or a mentor;
+    what depends on the subject alone is worked out once, and nothing is explained.
+    Ranking many candidates scores each with this and explains only the best.
+    """
+    need_years = float(program.eligibility.get("mentor_min_years_experience", 0))
+    need_tenure = float(program.eligibility.get("mentee_min_tenure_years", 0))
+    no_criteria = not need_years and not need_tenure
+    if side == "mentee":
+        wanted = _normal(subject.interests).keys()
+        times = _normal(subject.availability).keys()
+        subject_ok = subject.tenure_years >= need_tenure
+        subject_free = subject.free_places > 0
+
+        def weigh(candidate: Profile) -> tuple[float, float]:
+            return _weigh(
+                candidate,
+                subject,
+                wanted,
+                _normal(candidate.skills).keys(),
+                times,
+                _normal(candidate.availability).keys(),
+                no_criteria
+                or (subject_ok and candidate.years_experience >= need_years),
+                subject_free and candidate.free_places > 0,
+                program,
+            )
+
+        return weigh
+    offered = _normal(subject.skills).keys()
+    free = _normal(subject.availability).keys()
+    subject_ok = subject.years_experience >= need_years
+    subject_free = subject.free_places > 0
+
+    def weigh_mentee(candidate: Profile) -> tuple[float, float]:
+        return _weigh(
+            subject,
+            candidate,
+            _normal(candidate.interests).keys(),
+            offered,
+            _normal(candidate.availability).keys(),
+            free,
+            no_criteria or (subject_ok and candidate.tenure_years >= need_tenure),
+            subject_free and candidate.free_places > 0,
+            program,
+        )
+
+    return weigh_mentee
+
+
+def _weigh(
+    mentor: Profile,
+    mentee: Profile,
+    wanted: KeysView[str],
+    offered: KeysView[str],
+    times: KeysView[str],
+    free: KeysView[str],
+    eligible: bool,
+    places: bool,
+    program: ProgramProfile,
+) -> tuple[float, float]:
+    num = STAGE_WEIGHT * _stage_score(mentor, mentee, program)
+    den = STAGE_WEIGHT + ELIGIBILITY_WEIGHT + CAPACITY_WEIGHT
+    if wanted:
+        num += INTERESTS_WEIGHT * (len(wanted & offered) / len(wanted))
+        den += INTERESTS_WEIGHT
+    if eligible:
+        num += ELIGIBILITY_WEIGHT
+    if places:
+        num += CAPACITY_WEIGHT * (
+            (mentor.capacity - mentor.active_mentorships) / mentor.capacity
+        )
+    if times and free:
+        num += AVAILABILITY_WEIGHT * (len(times & free) / len(times))
+        den += AVAILABILITY_WEIGHT
+    return num, den
+
+
+def _stage_score(mentor: Profile, mentee: Profile, program: ProgramProfile) -> float:
+    """career_stage's score alone."""
+    ahead, behind = _stage(mentor), _stage(mentee)
+    more = mentor.years_experience - mentee.years_experience
+    if ahead is None or behind is None:
+        ahead, behind = (1, 0) if more > 0 else (0, 0) if more == 0 else (0, 1)
+    if ahead > behind:
+        return 1.0
+    if ahead < behind:
+        return 0.75 if "reverse" in program.formats else 0.0
+    if more >= SENIOR_BY_YEARS:
+        return 0.75
+    if more <= -SENIOR_BY_YEARS:
+        return 0.25
+    return 1.0 if "peer" in program.formats else 0.5
