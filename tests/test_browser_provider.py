@@ -10,6 +10,7 @@ import secrets
 import subprocess
 from collections.abc import Iterator
 from typing import Any
+from urllib.parse import parse_qs, urlsplit
 
 import httpx
 import pytest
@@ -156,3 +157,23 @@ def test_a_tampered_state_is_refused(
     assert tab.locator("code.code").inner_text() == "OIDC_STATE_MISMATCH"
     assert tab.locator("header .who").count() == 0
     screenshot(tab, "signin-state-refused")
+
+
+def test_the_providers_error_is_shown_with_its_code(
+    site: tuple[Served, Demo],
+    page: tuple[Any, Watch],  # noqa: F811
+) -> None:
+    served, _ = site
+    tab, _ = page
+    tab.goto(f"{served.base}/signin")
+    with tab.expect_response(lambda r: "/auth?" in r.url) as authorize:
+        tab.click("#provider-sign-in")
+    state = parse_qs(urlsplit(authorize.value.url).query)["state"][0]
+    tab.wait_for_selector("input[name=login]")
+    answer = tab.goto(
+        f"{served.base}/signin/callback?error=access_denied"
+        f"&error_description=%3Cb%3Eno%3C%2Fb%3E&state={state}"
+    )
+    assert answer is not None and answer.status == 400
+    assert tab.locator("code.code").inner_text() == "OIDC_PROVIDER_ERROR"
+    assert "access_denied (<b>no</b>)" in tab.locator(".error").inner_text()
