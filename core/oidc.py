@@ -77,6 +77,19 @@ class OidcSettings:
 
 
 @dataclass(frozen=True)
+class OidcClient:
+    """mentorlog as the provider's relying party: the web sign-in's client."""
+
+    client_id: str
+    client_secret: str | None = None  # None: a public client (PKCE alone)
+    redirect_uri: str | None = None  # None: the request's origin + /signin/callback
+    scope: str = "openid email"
+    resource: str | None = None  # RFC 8707: asks for an access token for the API
+    name: str = "your organisation"  # the button's "Sign in with <name>"
+    state_key: bytes | None = None  # signs the sign-in cookie; None: one per process
+
+
+@dataclass(frozen=True)
 class Claims:
     """What a verified token says: who (iss, sub), and the email if any."""
 
@@ -271,15 +284,21 @@ class Verifier:
             self._failure = None
 
     async def _discover(self, client: httpx.AsyncClient) -> str:
-        """The jwks_uri of the issuer's discovery document (OpenID Discovery 1.0)."""
-        response = await client.get(self.settings.issuer.rstrip("/") + DISCOVERY_PATH)
-        response.raise_for_status()
-        document = response.json()
-        if not isinstance(document, dict) or document.get("issuer") != (
-            self.settings.issuer
-        ):
-            raise ValueError("the discovery document names another issuer")
-        uri = document.get("jwks_uri")
-        if not isinstance(uri, str):
-            raise ValueError("the discovery document has no jwks_uri")
-        return uri
+        """The jwks_uri of the issuer's discovery document."""
+        return (await discover(client, self.settings.issuer, "jwks_uri"))["jwks_uri"]
+
+
+async def discover(
+    client: httpx.AsyncClient, issuer: str, *needed: str
+) -> dict[str, str]:
+    """The issuer's discovery document (OpenID Discovery 1.0), which must name
+    the issuer itself and each `needed` endpoint; raise ValueError if not."""
+    response = await client.get(issuer.rstrip("/") + DISCOVERY_PATH)
+    response.raise_for_status()
+    document = response.json()
+    if not isinstance(document, dict) or document.get("issuer") != issuer:
+        raise ValueError("the discovery document names another issuer")
+    for name in needed:
+        if not isinstance(document.get(name), str):
+            raise ValueError(f"the discovery document has no {name}")
+    return {k: v for k, v in document.items() if isinstance(v, str)}

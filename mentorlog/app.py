@@ -30,7 +30,7 @@ from mentorlog.schema.feed import EventFeed
 from mentorlog.schema.http import GraphQLView
 from mentorlog.services import Services, open_services
 from mentorlog.settings import Settings
-from mentorlog.web import dashboard, pages
+from mentorlog.web import dashboard, pages, provider
 from mentorlog.web.reading import ReadFailed
 from mentorlog.web.security import SecurityHeaders
 from mentorlog.web.templating import STATIC_PATH, graphiql_page, static_files
@@ -181,6 +181,7 @@ def create_app(
             Route("/metrics", metrics_endpoint, methods=["GET"]),
             Route("/invitations/redeem", redeem, methods=["POST"]),
             *pages.ROUTES,
+            *provider.ROUTES,
             *dashboard.ROUTES,
             Mount(STATIC_PATH, static_files(), name="static"),
         ],

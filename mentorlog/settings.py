@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qsl, unquote, urlsplit
 
-from mentorlog.core.oidc import ASYMMETRIC, OidcSettings
+from mentorlog.core.oidc import ASYMMETRIC, OidcClient, OidcSettings
 
 DEFAULT_DATA_DIR = "./mentorlog-data"
 DEFAULT_SCHEMA = "public"
@@ -140,6 +140,9 @@ class Settings:
     witness_dir: Path | None = None
     # Accept the identity provider's JWTs beside bearer tokens (MENTORLOG_OIDC_*).
     oidc: OidcSettings | None = None
+    # The pages' "Sign in with <provider>" (authorization code with PKCE), when
+    # MENTORLOG_OIDC_CLIENT_ID is set beside the issuer (MENTORLOG_OIDC_*).
+    oidc_client: OidcClient | None = None
     # Webhook deliveries (mentorlog/webhooks.py): seconds between looks for due
     # deliveries (env MENTORLOG_WEBHOOKS_INTERVAL), each try's timeout in seconds
     # (MENTORLOG_WEBHOOKS_TIMEOUT), tries before a delivery fails and its endpoint
@@ -225,6 +228,7 @@ class Settings:
             log_format=_log_format(env.get("MENTORLOG_LOG_FORMAT")),
             access_log=_switch(env.get("MENTORLOG_ACCESS_LOG"), default=False),
             oidc=oidc_from_env(),
+            oidc_client=oidc_client_from_env(),
             webhooks_interval=_seconds("MENTORLOG_WEBHOOKS_INTERVAL", 1.0),
             webhooks_timeout=_seconds("MENTORLOG_WEBHOOKS_TIMEOUT", 10.0),
             webhooks_max_attempts=_positive("MENTORLOG_WEBHOOKS_MAX_ATTEMPTS", 8),
@@ -257,6 +261,28 @@ def oidc_from_env() -> OidcSettings | None:
         leeway=_positive("MENTORLOG_OIDC_LEEWAY", 30),
         timeout=float(_positive("MENTORLOG_OIDC_TIMEOUT", 3)),
         min_refresh=float(_positive("MENTORLOG_OIDC_JWKS_REFRESH", 30)),
+    )
+
+
+def oidc_client_from_env() -> OidcClient | None:
+    """The web sign-in's client, when MENTORLOG_OIDC_CLIENT_ID is set."""
+    env = os.environ
+    client_id = env.get("MENTORLOG_OIDC_CLIENT_ID", "").strip()
+    if not client_id:
+        return None
+    if not env.get("MENTORLOG_OIDC_ISSUER", "").strip():
+        raise ValueError("MENTORLOG_OIDC_CLIENT_ID needs MENTORLOG_OIDC_ISSUER")
+    state_key = env.get("MENTORLOG_OIDC_STATE_KEY", "").strip()
+    if state_key and len(state_key) < 32:
+        raise ValueError("MENTORLOG_OIDC_STATE_KEY must be at least 32 characters")
+    return OidcClient(
+        client_id=client_id,
+        client_secret=env.get("MENTORLOG_OIDC_CLIENT_SECRET", "").strip() or None,
+        redirect_uri=env.get("MENTORLOG_OIDC_REDIRECT_URI", "").strip() or None,
+        scope=env.get("MENTORLOG_OIDC_SCOPE", "").strip() or "openid email",
+        resource=env.get("MENTORLOG_OIDC_RESOURCE", "").strip() or None,
+        name=env.get("MENTORLOG_OIDC_NAME", "").strip() or "your organisation",
+        state_key=state_key.encode() if state_key else None,
     )
 
 

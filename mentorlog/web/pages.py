@@ -64,14 +64,24 @@ def safe_next(value: str | None) -> str:
     return "/"
 
 
+def provider_name(request: Request) -> str | None:
+    """The name on the provider's sign-in button; None when it is not set up."""
+    settings = request.app.state.services.settings
+    if settings.oidc is None or settings.oidc_client is None:
+        return None
+    name: str = settings.oidc_client.name
+    return name
+
+
 async def sign_in_page(request: Request) -> Response:
-    """GET /signin: the form to paste a token into."""
+    """GET /signin: the provider's sign-in button (if set up), the token form."""
     principal = await session.principal_of(request)
     return render(
         request,
         "signin.html",
         principal=principal,
         next=safe_next(request.query_params.get("next")),
+        provider=provider_name(request),
     )
 
 
@@ -85,13 +95,21 @@ async def sign_in(request: Request) -> Response:
             "signin.html",
             403,
             next=back,
+            provider=provider_name(request),
             error="The form expired; sign in again.",
         )
     token = str(form.get("token") or "")
     try:
         await session.check_token(request, token)
     except Unauthenticated as refused:
-        return render(request, "signin.html", 401, next=back, error=refused.message)
+        return render(
+            request,
+            "signin.html",
+            401,
+            next=back,
+            provider=provider_name(request),
+            error=refused.message,
+        )
     response = RedirectResponse(back, status_code=303)
     session.sign_in(request, response, token)
     return response

@@ -77,9 +77,11 @@ def csrf_ok(request: Request, submitted: object) -> bool:
     )
 
 
-def sign_in(request: Request, response: Response, token: str) -> None:
-    """Keep the token in the session cookie."""
-    _cookie(request, response, SESSION_COOKIE, token.strip())
+def sign_in(
+    request: Request, response: Response, token: str, seconds: int = SESSION_SECONDS
+) -> None:
+    """Keep the token in the session cookie (for `seconds` at most)."""
+    _cookie(request, response, SESSION_COOKIE, token.strip(), seconds)
 
 
 def sign_out(response: Response) -> None:
@@ -87,11 +89,17 @@ def sign_out(response: Response) -> None:
     response.delete_cookie(SESSION_COOKIE, path="/", httponly=True, samesite="strict")
 
 
-def _cookie(request: Request, response: Response, name: str, value: str) -> None:
+def _cookie(
+    request: Request,
+    response: Response,
+    name: str,
+    value: str,
+    seconds: int = SESSION_SECONDS,
+) -> None:
     response.set_cookie(
         name,
         value,
-        max_age=SESSION_SECONDS,
+        max_age=seconds,
         path="/",
         httponly=True,
         samesite="strict",

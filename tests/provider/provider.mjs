@@ -1,11 +1,14 @@
 // A real OpenID Provider (panva/oidc-provider, OpenID Certified) on 127.0.0.1,
-// for the end-to-end sign-in test: keys generated per run, one confidential client
-// that gets JWT access tokens for the audience "mentorlog" (client credentials).
-// Usage: node provider.mjs PORT CLIENT_SECRET
+// for the end-to-end sign-in tests: keys generated per run, one confidential client
+// that gets JWT access tokens for the audience "mentorlog" (client credentials),
+// and, given a REDIRECT_URI, a public web client ("mentorlog-web", authorization
+// code with PKCE) whose users sign in at the dev login form with their email
+// address as the login (any password): it is their subject and verified email.
+// Usage: node provider.mjs PORT CLIENT_SECRET [REDIRECT_URI]
 import { generateKeyPair, exportJWK } from "jose";
 import Provider from "oidc-provider";
 
-const [port, secret] = process.argv.slice(2);
+const [port, secret, redirect] = process.argv.slice(2);
 const issuer = `http://127.0.0.1:${port}`;
 const { privateKey } = await generateKeyPair("RS256", { extractable: true });
 const jwk = { ...(await exportJWK(privateKey)), kid: "run-key", use: "sig", alg: "RS256" };
@@ -20,10 +23,26 @@ const provider = new Provider(issuer, {
       redirect_uris: [],
       response_types: [],
     },
+    ...(redirect
+      ? [
+          {
+            client_id: "mentorlog-web",
+            token_endpoint_auth_method: "none",
+            grant_types: ["authorization_code"],
+            response_types: ["code"],
+            redirect_uris: [redirect],
+          },
+        ]
+      : []),
   ],
+  claims: { openid: ["sub"], email: ["email", "email_verified"] },
+  findAccount: (ctx, id) => ({
+    accountId: id,
+    claims: () => ({ sub: id, email: id, email_verified: true }),
+  }),
   features: {
     clientCredentials: { enabled: true },
-    devInteractions: { enabled: false },
+    devInteractions: { enabled: Boolean(redirect) },
     resourceIndicators: {
       enabled: true,
       defaultResource: () => "urn:mentorlog:api",
