@@ -141,7 +141,7 @@ def load_demo(app: Mentoring) -> dict[str, str]:
         ]
         _unfold(clock, stories)
         elapsed = (clock.moment - clock.start) / timedelta(days=1)
-        clock.at(max(elapsed, DAYS - 1 + 9 / 24))
+        clock.at(max(elapsed, DAYS - 2 + 9 / 24))
         _intake(app, ids)
     if clock.moment > datetime.now(UTC):
         raise ValueError("the demo's simulated history reaches into the future")

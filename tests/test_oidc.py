@@ -84,7 +84,9 @@ async def signed_in_fixture(
 ) -> AsyncIterator[SignedIn]:
     """The API with the issuer configured; Ada linked as 'ada', a participant."""
     async with configured_api(settings, oidc(issuer)) as api:
-        yield SignedIn.make(api, issuer)
+        signed_in = SignedIn.make(api, issuer)
+        await api.settle()
+        yield signed_in
 
 
 @dataclasses.dataclass
