@@ -8,6 +8,12 @@ catch-up, revocation and access checks); but an event's selection is executed on
 for the group, through the schema as any subscription's is, and the same JSON text
 of its `next` payload is sent to each member's socket, framed with its operation ID.
 
+The payload is worked out before the members are woken: the feed hands each page
+to `Groups.prepare` before it queues the page's events, and each group executes its
+selection for the events its members follow, with the first member's context. The
+members then find it ready and only send it; one that is behind (catching up, or
+past what a group keeps) works its payload out when it asks, once for its group.
+
 The socket handler (schema/websocket.py) makes a `Delivery` for each subscription
 it starts and hands it to the subscription's task in a context variable; the
 resolvers (schema/subscriptions.py) send through it when there is one, and yield
@@ -19,14 +25,18 @@ from __future__ import annotations
 
 import asyncio
 import json
+import logging
 from collections import OrderedDict
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from contextvars import ContextVar
 from dataclasses import dataclass, field
+from functools import partial
 from typing import Any
 
 from mentorlog.core.access import Principal
 from starlette.websockets import WebSocketDisconnect
+
+log = logging.getLogger(__name__)
 
 RECENT = 256  # events whose payloads a group keeps for members a little behind
 
@@ -56,9 +66,17 @@ def group_key(
     return (query, operation_name, canonical, scope_of(principal))
 
 
+@dataclass(frozen=True)
+class Renderer:
+    """How one member works out payloads: which events it follows, and the work."""
+
+    follows: Callable[[Any], bool]
+    render: Callable[[Any], Awaitable[Payload]]
+
+
 @dataclass(eq=False)
 class Group:
-    """Alike subscriptions: each event's payload, worked out by the first to ask."""
+    """Alike subscriptions: each event's payload, worked out once for them all."""
 
     key: tuple[object, ...]
     members: int = 0
@@ -66,12 +84,37 @@ class Group:
     _recent: OrderedDict[int, asyncio.Future[Payload]] = field(
         default_factory=OrderedDict
     )
+    _renderers: dict[object, Renderer] = field(default_factory=dict)
+
+    def add_renderer(self, member: object, renderer: Renderer) -> None:
+        """Let this member's context work out the group's payloads ahead."""
+        self._renderers[member] = renderer
+
+    def remove_renderer(self, member: object) -> None:
+        """Forget a member that left."""
+        self._renderers.pop(member, None)
+
+    async def prepare(self, items: Sequence[Any]) -> None:
+        """Work out the payloads of the items the members follow, before they ask."""
+        renderer = next(iter(self._renderers.values()), None)
+        if renderer is None or len(items) > RECENT:  # a burst: members ask instead
+            return
+        for item in items:
+            if not renderer.follows(item):
+                continue
+            position = item.notification_id
+            try:
+                await self.payload(position, partial(renderer.render, item))
+            except Exception:  # each member tries again when it asks
+                log.debug("fan-out: preparing %s failed", position, exc_info=True)
 
     async def payload(
         self, position: int, work: Callable[[], Awaitable[Payload]]
     ) -> Payload:
         """The payload of the event at this position of the log, worked out once."""
         found = self._recent.get(position)
+        if found is not None and found.done() and not found.cancelled():
+            return found.result()  # prepared: the usual case
         if found is None:
             self.executions += 1
             found = asyncio.ensure_future(work())
@@ -108,6 +151,12 @@ class Groups:
         group.members -= 1
         if group.members <= 0 and self._groups.get(group.key) is group:
             del self._groups[group.key]
+
+    async def prepare(self, items: Sequence[Any]) -> None:
+        """Work out every group's payloads of a page of the feed, before it is
+        queued for the members."""
+        if items and self._groups:
+            await asyncio.gather(*(g.prepare(items) for g in self.groups()))
 
     def groups(self) -> list[Group]:
         """The groups there are now."""

@@ -38,6 +38,7 @@ from mentorlog.core.mentorship import Mentorship
 from mentorlog.core.person import ERASED_TOPIC, GRANT_REVOKED_TOPIC
 from mentorlog.projections.postgres import PostgresListener, PostgresReadModelRecorder
 from mentorlog.projections.readers import Item, Readers, track
+from mentorlog.schema.fanout import GROUPS
 
 from mentorlog.services import Services
 
@@ -361,6 +362,7 @@ class EventFeed:
                 log.exception("event feed: reading the log failed; retrying")
                 items, endings, last, count = [], Endings(), self.position, 0
             self.reads += 1
+            await GROUPS.prepare(items)
             self._dispatch(items, endings)
             self.position = max(self.position, last)
             if count >= self.page_size:

@@ -30,7 +30,7 @@ from mentorlog.schema import ids
 from mentorlog.schema.context import Context, Info
 from mentorlog.schema.errors import BAD_REQUEST, ClientError
 from mentorlog.schema.events import decode_position
-from mentorlog.schema.fanout import DELIVERY, GROUPS, Delivery, Rendering
+from mentorlog.schema.fanout import DELIVERY, GROUPS, Delivery, Renderer, Rendering
 from mentorlog.schema.feed import EventFeed, FeedEnded, FeedItem, Subscriber
 from mentorlog.schema.graph import one
 from mentorlog.schema.history import MentorshipEvent, to_event
@@ -131,7 +131,19 @@ async def _stream(
     assert feed is not None
     principal = context.principal
     delivery = DELIVERY.get()
+
+    def follows(item: FeedItem) -> bool:
+        facts = item.facts
+        return subscriber.wants(item) and (
+            not every_mentorship
+            or may_read_mentorship(principal, facts.program_id, facts.person_ids)
+        )
+
     group = GROUPS.join(delivery.key) if delivery is not None else None
+    if group is not None and delivery is not None:
+        group.add_renderer(
+            subscriber, Renderer(follows, partial(_answer, info, delivery))
+        )
     try:
         async for item in feed.items(subscriber):
             facts = item.facts
@@ -157,6 +169,7 @@ async def _stream(
     finally:
         feed.unsubscribe(subscriber)
         if group is not None:
+            group.remove_renderer(subscriber)
             GROUPS.leave(group)
 
 

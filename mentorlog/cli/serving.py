@@ -64,6 +64,9 @@ def server_config(app: Any, settings: Settings, host: str, port: int) -> Any:
         log_level="info",
         log_config=log_config(settings.log_format),
         access_log=settings.access_log,
+        # A subscription's messages are small JSON; compressing each one again for
+        # every socket it goes to costs more than the bytes it saves.
+        ws_per_message_deflate=False,
     )
 
 
