@@ -1,4 +1,9 @@
-"""Intake commands: settings, applications, requests, bulk matching; suggestions."""
+"""Intake commands: settings, applications, requests, bulk matching; suggestions.
+
+What a person answers or writes is sealed here with their key (core/intake.py says
+whose), after the checks, so nothing is sealed for someone who is not there; an
+erased person's is refused, since their key is gone. Matching opens the answers.
+"""
 
 from __future__ import annotations
 
@@ -127,6 +132,7 @@ class IntakeCommands(LifecycleCommands):
         def attempt() -> Recorded:
             program = self._load(Program, program_id, "programId")
             person = self._load(Person, person_id, "personId")
+            self._refuse_erased(person, "personId")
             intake = self._intake(str(program.id))
             intake.check_can_apply(str(person.id))
             self._raise_problems(_check_answers(given, intake.questions))
@@ -137,7 +143,10 @@ class IntakeCommands(LifecycleCommands):
                 tenure_years=person.tenure_years,
             )
             intake.apply(
-                actor=actor, person_id=str(person.id), side=side, answers=given
+                actor=actor,
+                person_id=str(person.id),
+                side=side,
+                answers=self._seal_personal(str(person.id), given, "personId"),
             )
             return self._commit(str(person.id), intake)
 
@@ -175,7 +184,11 @@ class IntakeCommands(LifecycleCommands):
         return self._on_intake(
             program_id,
             person_id,
-            lambda i: i.decline(actor=actor, person_id=person_id, reason=reason),
+            lambda i: i.decline(
+                actor=actor,
+                person_id=person_id,
+                reason=self._applicants_text(i, person_id, reason),
+            ),
         )
 
     @command
@@ -193,7 +206,11 @@ class IntakeCommands(LifecycleCommands):
         return self._on_intake(
             program_id,
             person_id,
-            lambda i: i.leave(actor=actor, person_id=person_id, reason=reason),
+            lambda i: i.leave(
+                actor=actor,
+                person_id=person_id,
+                reason=self._applicants_text(i, person_id, reason),
+            ),
         )
 
     # -- requests ------------------------------------------------------------
@@ -217,13 +234,16 @@ class IntakeCommands(LifecycleCommands):
         def attempt() -> Recorded:
             intake = self._intake(program_id)
             mentor = self._load(Person, mentor_id, "mentorId")
+            intake.check_request(mentee_id, str(mentor.id))
+            self._refuse_erased(mentor, "mentorId")
+            self._refuse_erased(self._load(Person, mentee_id, "menteeId"), "menteeId")
             request_id = new_id()
             intake.request(
                 actor=actor,
                 request_id=request_id,
                 mentee_id=mentee_id,
                 mentor_id=str(mentor.id),
-                message=message,
+                message=self._seal_personal(mentee_id, message, "menteeId"),
             )
             if self._places_of(intake, mentor) <= 0:
                 raise OverCapacity(
@@ -249,6 +269,8 @@ class IntakeCommands(LifecycleCommands):
             intake = self._intake(program_id)
             by = actor_person_id(actor)
             found = intake.pending_request(request_id, by)
+            mentee = self._load(Person, found["mentee_id"], "requestId")
+            self._refuse_erased(mentee, "requestId")
             program = self._load(Program, intake.program_id, "programId")
             pairing = self._pairing(
                 program, intake, found["mentor_id"], found["mentee_id"]
@@ -262,6 +284,7 @@ class IntakeCommands(LifecycleCommands):
                         )
                     ]
                 )
+            # The purpose quotes the mentee's message, sealed with their key.
             mentorship = self._propose(program, pairing, actor, found["message"])
             intake.accept(
                 actor=actor,
@@ -295,11 +318,13 @@ class IntakeCommands(LifecycleCommands):
 
         def attempt() -> Recorded:
             intake = self._intake(program_id)
+            by = actor_person_id(actor)
+            mentor_id = intake.pending_request(request_id, by)["mentor_id"]
             intake.decline_request(
                 actor=actor,
                 request_id=request_id,
-                reason=reason,
-                by=actor_person_id(actor),
+                reason=self._seal_personal(mentor_id, reason, "requestId"),
+                by=by,
             )
             return self._commit(request_id, intake)
 
@@ -352,12 +377,14 @@ class IntakeCommands(LifecycleCommands):
         def pending(someone: str) -> int:
             return sum(1 for p in open_pairs if someone in p.values())
 
-        subject = self._profile(
-            intake, self._load(Person, person_id, "personId"), pending(person_id)
-        )
+        person = self._load(Person, person_id, "personId")
+        self._refuse_erased(person, "personId")
+        subject = self._profile(intake, person, pending(person_id))
         profiles, fits = {}, {}
         for candidate_id in intake.enrolled(other):
             candidate = self._load(Person, candidate_id, "personId")
+            if candidate.erased:  # enrolled still, but nobody to match
+                continue
             profile = self._profile(intake, candidate, pending(candidate_id))
             if profile.free_places > 0 and self._eligible(program, profile, other):
                 pair = (profile, subject) if side == "mentee" else (subject, profile)
@@ -409,6 +436,30 @@ class IntakeCommands(LifecycleCommands):
         assert isinstance(found, Intake)
         return found
 
+    def answers_of(self, intake: Intake, person_id: str) -> dict[str, Any]:
+        """A person's answers to the intake's questions, opened; {} once erased."""
+        found = intake.applications.get(person_id, {}).get("answers", {})
+        return dict(self.sealer.open(found, {}))
+
+    def _seal_personal(self, owner: str, value: Any, field: str) -> Any:
+        """An answer or text sealed with its person's key; nothing given stays plain."""
+        if not value:
+            return value
+        try:
+            return self.sealer.seal(owner, value)
+        except KeyError:  # erased while the command ran
+            raise InvalidInput([Problem(field, "the person is erased")]) from None
+
+    def _applicants_text(self, intake: Intake, person_id: str, text: str) -> Any:
+        """A reason given on an application, sealed with the applicant's key."""
+        intake.application(person_id)  # NotFound first: no key for a stranger
+        return self._seal_personal(person_id, text, "personId")
+
+    @staticmethod
+    def _refuse_erased(person: Person, field: str) -> None:
+        if person.erased:
+            raise InvalidInput([Problem(field, "the person is erased")])
+
     def _on_intake(self, program_id: str, person_id: str, change: Any) -> Recorded:
         def attempt() -> Recorded:
             intake = self._intake(program_id)
@@ -437,7 +488,7 @@ class IntakeCommands(LifecycleCommands):
 
     def _profile(self, intake: Intake, person: Person, pending: int = 0) -> Profile:
         """A person as matching sees them: their profile and intake answers."""
-        answers = intake.applications.get(str(person.id), {}).get("answers", {})
+        answers = self.answers_of(intake, str(person.id))
         return Profile(
             person_id=str(person.id),
             career_stage=person.career_stage,
@@ -531,6 +582,8 @@ class IntakeCommands(LifecycleCommands):
             found = []
             for person_id in intake.enrolled(side):
                 person = self._load(Person, person_id, "personId")
+                if person.erased:
+                    continue
                 profile = self._profile(intake, person, pending(person_id))
                 if profile.free_places > 0 and self._eligible(program, profile, side):
                     found.append(profile)
