@@ -194,7 +194,12 @@ def test_matching_leaves_an_erased_person_out(
         app.apply_to_program(
             program, actor=SYSTEM, person_id=intake["ida"], side="mentee"
         )
+    asked = app.request_mentor(
+        program, actor=SYSTEM, mentee_id=rob, mentor_id=other, message="Hi"
+    ).id
     app.erase_person(rob, actor=SYSTEM)
+    with refused(app, "INVALID_INPUT", "requestId"):
+        app.accept_request(program, asked, actor=person_actor(other))
     with refused(app, "INVALID_INPUT", "personId"):
         app.withdraw_application(program, actor=SYSTEM, person_id=rob, reason="Gone")
     # Withdrawn without a reason (nothing to seal), the place is free.
