@@ -7,6 +7,13 @@ mentors. The places per side are a rule over all of a program's applications, so
 they live in one stream: two admins approving at once meet optimistic concurrency
 on it, and neither can overfill a side. The Program stream stays as its admins
 define it, untouched by the many enrolment events.
+
+What is personal is sealed with a person's key (core/privacy.py), so erasing them
+leaves these events, and the chain over them, whole but unreadable: an
+application's answers and the reason it was declined or withdrawn with the
+applicant's, a request's message with its mentee's, the reason a request was
+declined with its mentor's. The commands seal them; this aggregate keeps them as
+given. Events stored before hold them in plain text: every reader opens both.
 """
 
 from __future__ import annotations
@@ -178,9 +185,7 @@ class Intake(ClockedAggregate):
         limit = self.places.get(side)
         return None if limit is None else max(0, limit - len(self.enrolled(side)))
 
-    def apply(
-        self, *, actor: str, person_id: str, side: str, answers: dict[str, Any]
-    ) -> None:
+    def apply(self, *, actor: str, person_id: str, side: str, answers: Any) -> None:
         """Apply to the program on a side, answering its questions."""
         self.check_can_apply(person_id)
         self._apply(actor=actor, person_id=person_id, side=side, answers=answers)
@@ -200,9 +205,7 @@ class Intake(ClockedAggregate):
             )
 
     @event("Applied")
-    def _apply(
-        self, *, actor: str, person_id: str, side: str, answers: dict[str, Any]
-    ) -> None:
+    def _apply(self, *, actor: str, person_id: str, side: str, answers: Any) -> None:
         self.applications[person_id] = {
             "side": side,
             "answers": dict(answers),
@@ -239,7 +242,7 @@ class Intake(ClockedAggregate):
         found["status"] = WAITLISTED
         found["waitlisted_at"] = self.version
 
-    def decline(self, *, actor: str, person_id: str, reason: str) -> None:
+    def decline(self, *, actor: str, person_id: str, reason: Any) -> None:
         """Decline a pending or waitlisted application, with a reason."""
         found = self.application(person_id)
         if found["status"] not in (PENDING, WAITLISTED):
@@ -247,10 +250,10 @@ class Intake(ClockedAggregate):
         self._decline(actor=actor, person_id=person_id, reason=reason)
 
     @event("Declined")
-    def _decline(self, *, actor: str, person_id: str, reason: str) -> None:
+    def _decline(self, *, actor: str, person_id: str, reason: Any) -> None:
         self.applications[person_id].update(status=DECLINED, reason=reason)
 
-    def leave(self, *, actor: str, person_id: str, reason: str) -> None:
+    def leave(self, *, actor: str, person_id: str, reason: Any) -> None:
         """Withdraw an application or enrolment; a freed place goes to the waitlist."""
         found = self.application(person_id)
         if found["status"] in (DECLINED, LEFT):
@@ -261,7 +264,7 @@ class Intake(ClockedAggregate):
             self._serve_waitlist(actor, found["side"])
 
     @event("Left")
-    def _leave(self, *, actor: str, person_id: str, reason: str) -> None:
+    def _leave(self, *, actor: str, person_id: str, reason: Any) -> None:
         self.applications[person_id].update(status=LEFT, reason=reason)
 
     def _serve_waitlist(self, actor: str, side: str) -> None:
@@ -280,18 +283,10 @@ class Intake(ClockedAggregate):
         request_id: str,
         mentee_id: str,
         mentor_id: str,
-        message: str,
+        message: Any,
     ) -> None:
         """A mentee asks an enrolled mentor to mentor them."""
-        self._require_enrolled(mentee_id, "mentee", "menteeId")
-        self._require_enrolled(mentor_id, "mentor", "mentorId")
-        for r in self.requests.values():
-            if (r["mentee_id"], r["mentor_id"]) == (mentee_id, mentor_id) and (
-                self.status_of(r) == "pending"
-            ):
-                raise InvalidTransition(
-                    "a request to this mentor is pending already", "mentorId"
-                )
+        self.check_request(mentee_id, mentor_id)
         expires = now() + timedelta(days=self.request_days)
         self._request(
             actor=actor,
@@ -301,6 +296,19 @@ class Intake(ClockedAggregate):
             message=message,
             expires_at=expires.isoformat(),
         )
+
+    def check_request(self, mentee_id: str, mentor_id: str) -> None:
+        """Refuse a request but from an enrolled mentee to an enrolled mentor, or
+        a second pending one to the same mentor."""
+        self._require_enrolled(mentee_id, "mentee", "menteeId")
+        self._require_enrolled(mentor_id, "mentor", "mentorId")
+        for r in self.requests.values():
+            if (r["mentee_id"], r["mentor_id"]) == (mentee_id, mentor_id) and (
+                self.status_of(r) == "pending"
+            ):
+                raise InvalidTransition(
+                    "a request to this mentor is pending already", "mentorId"
+                )
 
     def _require_enrolled(self, person_id: str, side: str, field: str) -> None:
         found = self.applications.get(person_id)
@@ -315,7 +323,7 @@ class Intake(ClockedAggregate):
         request_id: str,
         mentee_id: str,
         mentor_id: str,
-        message: str,
+        message: Any,
         expires_at: str,
     ) -> None:
         self.requests[request_id] = {
@@ -375,14 +383,14 @@ class Intake(ClockedAggregate):
         }
 
     def decline_request(
-        self, *, actor: str, request_id: str, reason: str, by: str | None
+        self, *, actor: str, request_id: str, reason: Any, by: str | None
     ) -> None:
         """The named mentor declines a pending request, with a reason."""
         self.pending_request(request_id, by)
         self._decline_request(actor=actor, request_id=request_id, reason=reason)
 
     @event("RequestDeclined")
-    def _decline_request(self, *, actor: str, request_id: str, reason: str) -> None:
+    def _decline_request(self, *, actor: str, request_id: str, reason: Any) -> None:
         self.requests[request_id].update(status="declined", reason=reason)
 
     # -- proposals -----------------------------------------------------------

@@ -65,11 +65,14 @@ class Mentorship(Agreement, Goals, Milestones, Meetings, Notes, Reviews, Feedbac
             "participants": "The people taking part, with their roles.",
             "purpose": "What the mentorship is for.",
         }
+        # Sealed only so erasure shreds it, and opened for whoever reads the event:
+        # a purpose quoting a mentee's request holds it sealed with their key.
+        personal = ("purpose",)
         actor: str
         program_id: str
         format: str
         participants: list[dict[str, str]]
-        purpose: str
+        purpose: Any
 
     @event(Proposed)
     def __init__(
@@ -79,7 +82,7 @@ class Mentorship(Agreement, Goals, Milestones, Meetings, Notes, Reviews, Feedbac
         program_id: str,
         format: str,
         participants: list[dict[str, str]],
-        purpose: str,
+        purpose: Any,
     ) -> None:
         self.program_id = program_id
         self.format = format

@@ -1,17 +1,32 @@
-"""Projection of programs' intakes: intakes, enrolments, mentor_requests."""
+"""Projection of programs' intakes: intakes, enrolments, mentor_requests.
+
+Answers, messages and reasons are opened as they are applied (sealed with a
+person's key, or plain in events stored before that), and blanked when their
+person is erased: answers read {}, a text "[erased]".
+"""
 
 from __future__ import annotations
 
 from typing import Any
 
 from mentorlog.core.intake import Intake
-from mentorlog.projections.base import Projection, dumps, handles, iso, oid
+from mentorlog.projections.base import (
+    ERASED_CONTENT,
+    Projection,
+    dumps,
+    handles,
+    iso,
+    oid,
+)
+from mentorlog.projections.people import on_erasure
 
 
 class Intakes(Projection):
     """Each program's intake settings, its applications, and mentees' requests."""
 
     name = "intake"
+    # v2: answers, messages and reasons are opened; an erased person's blanked.
+    version = 2
     tables = ("intakes", "enrolments", "mentor_requests")
     ddl = (
         "CREATE TABLE IF NOT EXISTS intakes ("
@@ -86,7 +101,7 @@ class Intakes(Projection):
                 e.person_id,
                 pos,
                 e.side,
-                dumps(e.answers),
+                dumps(self.sealer.open(e.answers, {})),
                 "applied",
                 "",
                 None,
@@ -95,14 +110,14 @@ class Intakes(Projection):
             ),
         )
 
-    def _status(self, c: Any, e: Any, status: str, reason: str = "") -> None:
+    def _status(self, c: Any, e: Any, status: str, reason: Any = "") -> None:
         c.execute(
             "UPDATE enrolments SET status = ?, reason = ?, updated_at = ?, "
             "waitlisted_seq = CASE WHEN ? THEN ? ELSE waitlisted_seq END "
             "WHERE intake_id = ? AND person_id = ?",
             (
                 status,
-                reason,
+                self.sealer.open(reason, ERASED_CONTENT),
                 iso(e.timestamp),
                 status == "waitlisted",
                 e.originator_version,
@@ -138,7 +153,7 @@ class Intakes(Projection):
                 pos,
                 e.mentee_id,
                 e.mentor_id,
-                e.message,
+                self.sealer.open(e.message, ERASED_CONTENT),
                 e.expires_at,
                 "pending",
                 "",
@@ -161,5 +176,28 @@ class Intakes(Projection):
         c.execute(
             "UPDATE mentor_requests SET status = ?, reason = ?, updated_at = ? "
             "WHERE intake_id = ? AND id = ?",
-            ("declined", e.reason, iso(e.timestamp), oid(e), e.request_id),
+            (
+                "declined",
+                self.sealer.open(e.reason, ERASED_CONTENT),
+                iso(e.timestamp),
+                oid(e),
+                e.request_id,
+            ),
         )
+
+    @on_erasure
+    def person_erased(self, c: Any, e: Any, pos: int) -> None:
+        # Also what they wrote before it was sealed (plain in older events).
+        person, at = oid(e), iso(e.timestamp)
+        c.execute(
+            "UPDATE enrolments SET answers = ?, updated_at = ?, "
+            "reason = CASE WHEN reason = '' THEN reason ELSE ? END "
+            "WHERE person_id = ?",
+            ("{}", at, ERASED_CONTENT, person),
+        )
+        for column, author in (("message", "mentee_id"), ("reason", "mentor_id")):
+            c.execute(
+                f"UPDATE mentor_requests SET {column} = ?, updated_at = ? "
+                f"WHERE {author} = ? AND {column} <> ''",
+                (ERASED_CONTENT, at, person),
+            )

@@ -7,7 +7,16 @@ from typing import Any
 
 from mentorlog.core.history import HistoryEntry
 from mentorlog.core.mentorship import Mentorship as M
-from mentorlog.projections.base import Projection, dumps, handles, iso, oid
+from mentorlog.core.privacy import SEALED, is_sealed
+from mentorlog.projections.base import (
+    ERASED_CONTENT,
+    Projection,
+    dumps,
+    handles,
+    iso,
+    oid,
+)
+from mentorlog.projections.people import on_erasure
 from mentorlog.projections.replayed import AsOf, Payload, Replayed
 
 # The status each lifecycle event leaves a mentorship in. The tables that follow
@@ -34,7 +43,9 @@ class Mentorships(Projection):
 
     name = "mentorships"
     # v2: proposals withdrawn or declined close; the match a proposal was made with.
-    version = 2
+    # v3: a purpose sealed with a mentee's key (quoting their request) is opened,
+    # and blanked once they are erased (purpose_owner).
+    version = 3
     tables = ("mentorships", "participants", "mentorship_matches")
     ddl = (
         "CREATE TABLE IF NOT EXISTS mentorships ("
@@ -42,7 +53,7 @@ class Mentorships(Projection):
         "format TEXT NOT NULL, purpose TEXT NOT NULL, status TEXT NOT NULL, "
         "status_reason TEXT NOT NULL, agreement TEXT, version INTEGER NOT NULL, "
         "created_at TEXT NOT NULL, started_at TEXT, closed_at TEXT, "
-        "updated_at TEXT NOT NULL)",
+        "updated_at TEXT NOT NULL, purpose_owner TEXT)",
         "CREATE INDEX IF NOT EXISTS mentorships_program "
         "ON mentorships (program_id, seq)",
         "CREATE INDEX IF NOT EXISTS mentorships_status ON mentorships (status, seq)",
@@ -63,13 +74,13 @@ class Mentorships(Projection):
     def proposed(self, c: Any, e: Any, pos: int) -> None:
         at = iso(e.timestamp)
         c.execute(
-            "INSERT INTO mentorships VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)",
+            "INSERT INTO mentorships VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
             (
                 oid(e),
                 pos,
                 e.program_id,
                 e.format,
-                e.purpose,
+                self.sealer.open(e.purpose, ERASED_CONTENT),
                 "proposed",
                 "",
                 None,
@@ -78,6 +89,7 @@ class Mentorships(Projection):
                 None,
                 None,
                 at,
+                purpose_owner(e.purpose),
             ),
         )
         c.executemany(
@@ -147,6 +159,18 @@ class Mentorships(Projection):
             (dumps(agreement), e.originator_version, iso(e.timestamp), oid(e)),
         )
 
+    @on_erasure
+    def purpose_owner_erased(self, c: Any, e: Any, pos: int) -> None:
+        c.execute(
+            "UPDATE mentorships SET purpose = ? WHERE purpose_owner = ?",
+            (ERASED_CONTENT, oid(e)),
+        )
+
+
+def purpose_owner(purpose: Any) -> str | None:
+    """Whose key a sealed purpose is sealed with; None for a plain one."""
+    return str(purpose[SEALED]) if is_sealed(purpose) else None
+
 
 class MentorshipsAsOf(AsOf):
     """A mentorship's own row, participants and agreement as of a moment."""
@@ -158,7 +182,7 @@ class MentorshipsAsOf(AsOf):
             "seq": e.sequence,
             "program_id": p["program_id"],
             "format": p["format"],
-            "purpose": p["purpose"],
+            "purpose": self.open_sealed(p["purpose"], ERASED_CONTENT),
             "status": "proposed",
             "status_reason": "",
             "agreement": None,
@@ -167,6 +191,7 @@ class MentorshipsAsOf(AsOf):
             "started_at": None,
             "closed_at": None,
             "updated_at": at,
+            "purpose_owner": purpose_owner(p["purpose"]),
         }
         s.participants = [
             {

@@ -26,7 +26,9 @@ from mentorlog.schema.feedback import FeedbackMutations
 from mentorlog.schema.goals import GoalMutations
 from mentorlog.schema.history import EVENT_TYPES
 from mentorlog.schema.identities import IdentityMutations, IdentityQueries
-from mentorlog.schema.intake import IntakeMutations, IntakeQueries
+from mentorlog.schema.intake.enrolment import EnrolmentMutations, IntakeQueries
+from mentorlog.schema.intake.matching import MatchingMutations, MatchingQueries
+from mentorlog.schema.intake.mentor_requests import RequestMutations
 from mentorlog.schema.meetings import MeetingMutations
 from mentorlog.schema.mentorships.lifecycle import LifecycleMutations
 from mentorlog.schema.mentorships.queries import MentorshipQueries
@@ -88,6 +90,7 @@ class Query(
     TransparencyQueries,
     CatalogQueries,
     IntakeQueries,
+    MatchingQueries,
     WebhookQueries,
     IdentityQueries,
 ):
@@ -107,7 +110,9 @@ class Mutation(
     TokenMutations,
     IdentityMutations,
     LifecycleMutations,
-    IntakeMutations,
+    EnrolmentMutations,
+    RequestMutations,
+    MatchingMutations,
     AgreementMutations,
     GoalMutations,
     NoteMutations,

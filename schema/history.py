@@ -12,7 +12,9 @@ text; each event's `private_item` names its content fields): for a private goal 
 note it is shown to its owner and to the partners
 they share it with, as the stream shares it now; others see the event with
 `contentHidden: true` and those fields null. Sealed values are opened for those
-readers or left out, never sent.
+readers or left out, never sent. A field an event class names `personal` (a
+purpose quoting a mentee's request) is sealed only so erasure shreds it: it is
+opened for whoever reads the event, and reads "[erased]" once its person is.
 """
 
 from __future__ import annotations
@@ -180,8 +182,8 @@ def _graphql_type(name: str, annotation: str, private: bool) -> Any:
         kind = list[SupportKind]
     elif name == "scheduled_for":
         kind = datetime
-    elif name in ("title", "text"):
-        kind = str  # sealed when private, but always text once opened
+    elif name in ("title", "text", "purpose"):
+        kind = str  # sealed when private or personal, but always text once opened
     else:
         kind = PLAIN.get(base, JSON)
     return kind | None if optional else kind
@@ -228,6 +230,11 @@ EVENT_FIELDS: dict[str, list[str]] = {
 # Each event's fields that are a private goal's or note's content.
 CONTENT: dict[str, frozenset[str]] = {
     name: content_fields(cls) for name, cls in event_classes().items()
+}
+# Each event's fields sealed with a person's key only so erasure shreds them.
+PERSONAL: dict[str, frozenset[str]] = {
+    name: frozenset(getattr(cls, "personal", ()))
+    for name, cls in event_classes().items()
 }
 
 MentorshipEventType = strawberry.enum(
@@ -318,10 +325,13 @@ def to_event(
     values: dict[str, Any] = {}
     # Text an erased owner wrote before it was sealed goes too (older events).
     erased = private is not None and private.erased and not hidden
+    personal = PERSONAL[entry.type]
     for name in EVENT_FIELDS[entry.type]:
         value = entry.payload.get(name)
         if hidden and name in content:
             values[name] = None
+        elif name in personal and is_sealed(value):
+            values[name] = open_sealed(value, ERASED_CONTENT)
         elif erased and isinstance(value, str) and value and name in content:
             values[name] = _erased(name)
         else:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from typing import Any
 
 from tests.test_api_support import (  # noqa: F401
@@ -118,3 +119,90 @@ async def test_suggestions_and_requests_over_the_api(api: Api, demo: Demo) -> No
         ("Noor Haddad", "Tomás Herrera", "PENDING"),
         ("Ravi Patel", "Mei Tanaka", "PENDING"),
     }
+
+
+MESSAGE = "Could you help me move into product?"  # Noor's request to Tomás
+READS = """query ($p: ID!, $m: ID!, $at: DateTime) {
+  intake(programId: $p) {
+    enrolments(first: 50) { edges { node { answers person { id } } } }
+    requests { message mentee { id } } }
+  now: mentorship(id: $m) { purpose
+    history(first: 1) { edges { node { ... on MentorshipProposed { purpose } } } } }
+  then: mentorship(id: $m, asOf: $at) { purpose }
+  events(mentorshipId: $m, types: [MENTORSHIP_PROPOSED]) {
+    edges { node { ... on MentorshipProposed { purpose } } } } }"""
+
+
+async def _reads(api: Api, demo: Demo, mentorship: str, at: str) -> dict[str, Any]:
+    """What the admin reads of Noor: answers, message, and the purpose it became."""
+    variables = {"p": demo.node("Program", "program"), "m": mentorship, "at": at}
+    data = await api.gql(READS, variables, demo.tokens["admin"])
+    noor = demo.ids["noor"]
+    (answers,) = [
+        e["node"]["answers"]
+        for e in data["intake"]["enrolments"]["edges"]
+        if node_id(e["node"]["person"]["id"]) == noor
+    ]
+    (message,) = [
+        r["message"]
+        for r in data["intake"]["requests"]
+        if node_id(r["mentee"]["id"]) == noor
+    ]
+    proposed = data["now"]["history"]["edges"][0]["node"]
+    (logged,) = [e["node"]["purpose"] for e in data["events"]["edges"]]
+    export = await api.client.get(
+        f"/programs/{demo.node('Program', 'program')}/export/mentorships.csv",
+        headers={"Authorization": f"Bearer {demo.tokens['admin']}"},
+    )
+    assert export.status_code == 200
+    return {
+        "answers": answers,
+        "message": message,
+        "purposes": {
+            data["now"]["purpose"],
+            proposed["purpose"],
+            data["then"]["purpose"],
+            logged,
+        },
+        "exported": MESSAGE in export.text,
+    }
+
+
+async def test_an_erased_applicants_answers_and_message_are_gone_from_every_read(
+    api: Api, demo: Demo
+) -> None:
+    """Sealed with Noor's key: read before, "[erased]" after, the chain intact."""
+    program = demo.node("Program", "program")
+    tomas = api.token(demo.ids["tomas"])
+    accepted = await api.mutate(
+        "acceptRequest",
+        {"programId": program, "requestId": demo.ids["request"]},
+        "mentorship { id purpose }",
+        tomas,
+    )
+    assert accepted["mentorship"]["purpose"] == MESSAGE, accepted
+    mentorship = accepted["mentorship"]["id"]
+    await api.settle()
+    assert (await api.gql("{ verifyAll { ok } }"))["verifyAll"]["ok"]  # an auditor
+    at = datetime.now(UTC).isoformat()
+    assert await _reads(api, demo, mentorship, at) == {
+        "answers": {"goals": ["Move into product"], "availability": ["mon-am"]},
+        "message": MESSAGE,
+        "purposes": {MESSAGE},
+        "exported": True,
+    }
+    erased = await api.mutate(
+        "erasePerson",
+        {"personId": demo.node("Person", "noor")},
+        "person { erased }",
+        demo.tokens["admin"],
+    )
+    assert erased == {"person": {"erased": True}, "userErrors": []}
+    await api.settle()
+    assert await _reads(api, demo, mentorship, at) == {
+        "answers": {},
+        "message": "[erased]",
+        "purposes": {"[erased]"},
+        "exported": False,
+    }
+    assert (await api.gql("{ verifyAll { ok } }"))["verifyAll"]["ok"]

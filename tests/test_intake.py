@@ -73,7 +73,9 @@ def test_applications_are_approved_until_full_then_waitlisted_first_come(
     assert enrol(app, world, third, "mentee") == "waitlisted"
     intake = app.get_intake(world.program)
     assert intake.waitlist("mentee") == [second, third]
-    assert intake.applications[first]["answers"] == {"skills": ["sql"]}
+    # Stored sealed with the applicant's key; the service opens them.
+    assert "skills" not in intake.applications[first]["answers"]
+    assert app.answers_of(intake, first) == {"skills": ["sql"]}
 
     # A freed place goes to the first who waited.
     app.withdraw_application(world.program, actor=SYSTEM, person_id=first)
@@ -144,7 +146,8 @@ def test_refusals_of_enrolment_record_nothing(app: Mentoring, world: World) -> N
     ):
         app.apply_to_program(world.program, actor=SYSTEM, person_id=late, side="mentee")
     found = app.get_intake(world.program).applications[mentee]
-    assert (found["status"], found["reason"]) == ("declined", "Not this cohort.")
+    reason = app.sealer.open(found["reason"])
+    assert (found["status"], reason) == ("declined", "Not this cohort.")
 
 
 @pytest.fixture
@@ -175,7 +178,8 @@ def test_a_request_accepted_proposes_and_starts_the_mentorship_with_its_score(
     ).id
     mentorship = app.get_mentorship(mentorship_id)
     assert mentorship.status == "active"
-    assert mentorship.purpose == "Help me lead?"
+    # The purpose quotes the mentee's message, sealed with their key.
+    assert app.sealer.open(mentorship.purpose) == "Help me lead?"
     assert mentorship.match is not None
     names = [c["name"] for c in mentorship.match["contributions"]]
     assert {"interests", "availability", "career_stage"} <= set(names)
@@ -223,7 +227,8 @@ def test_refusals_of_requests_record_nothing(
         )
         with refused(app, "INVALID_TRANSITION", "requestId"):
             app.accept_request(world.program, request, actor=person_actor(mentor))
-    assert app.get_intake(world.program).requests[request]["reason"] == "Full term."
+    reason = app.get_intake(world.program).requests[request]["reason"]
+    assert app.sealer.open(reason) == "Full term."
 
 
 def test_a_proposal_is_withdrawn_or_declined_without_ending(

@@ -1,4 +1,9 @@
-"""Intake commands: settings, applications, requests, bulk matching; suggestions."""
+"""Intake commands: settings, applications, requests, bulk matching; suggestions.
+
+What a person answers or writes is sealed here with their key (core/intake.py says
+whose), after the checks, so nothing is sealed for someone who is not there; an
+erased person's is refused, since their key is gone. Matching opens the answers.
+"""
 
 from __future__ import annotations
 
@@ -7,21 +12,18 @@ from datetime import date
 from typing import Any
 
 from eventsourcing.application import AggregateNotFoundError
-from mentorlog.core import matching
 from mentorlog.core.access import actor_person_id
 from mentorlog.core.commands.base import Recorded, command, new_id
 from mentorlog.core.commands.lifecycle import LifecycleCommands
+from mentorlog.core.commands.matching import IntakeMatching
 from mentorlog.core.errors import (
     IntakeClosed,
     InvalidInput,
-    NotEligible,
-    NotEnrolled,
     OverCapacity,
     ParticipantsInvalid,
 )
 from mentorlog.core.inputs import check_choice, check_int, check_text, check_texts
 from mentorlog.core.intake import (
-    ENROLLED,
     LIST_QUESTIONS,
     QUESTIONS,
     SIDES,
@@ -32,12 +34,10 @@ from mentorlog.core.matching import Pairing, Suggestion, contributions_of
 from mentorlog.core.mentorship import Mentorship
 from mentorlog.core.person import Person
 from mentorlog.core.program import Program
-from mentorlog.plugins.interfaces import Match, Problem, Profile
-
-MAX_SUGGESTIONS = 50
+from mentorlog.plugins.interfaces import Problem
 
 
-class IntakeCommands(LifecycleCommands):
+class IntakeCommands(IntakeMatching, LifecycleCommands):
     """Intake commands: settings, applications, requests, bulk matching."""
 
     # -- settings and applications -------------------------------------------
@@ -127,6 +127,7 @@ class IntakeCommands(LifecycleCommands):
         def attempt() -> Recorded:
             program = self._load(Program, program_id, "programId")
             person = self._load(Person, person_id, "personId")
+            self._refuse_erased(person, "personId")
             intake = self._intake(str(program.id))
             intake.check_can_apply(str(person.id))
             self._raise_problems(_check_answers(given, intake.questions))
@@ -137,7 +138,10 @@ class IntakeCommands(LifecycleCommands):
                 tenure_years=person.tenure_years,
             )
             intake.apply(
-                actor=actor, person_id=str(person.id), side=side, answers=given
+                actor=actor,
+                person_id=str(person.id),
+                side=side,
+                answers=self._seal_personal(str(person.id), given, "personId"),
             )
             return self._commit(str(person.id), intake)
 
@@ -175,7 +179,11 @@ class IntakeCommands(LifecycleCommands):
         return self._on_intake(
             program_id,
             person_id,
-            lambda i: i.decline(actor=actor, person_id=person_id, reason=reason),
+            lambda i: i.decline(
+                actor=actor,
+                person_id=person_id,
+                reason=self._applicants_text(i, person_id, reason),
+            ),
         )
 
     @command
@@ -193,7 +201,11 @@ class IntakeCommands(LifecycleCommands):
         return self._on_intake(
             program_id,
             person_id,
-            lambda i: i.leave(actor=actor, person_id=person_id, reason=reason),
+            lambda i: i.leave(
+                actor=actor,
+                person_id=person_id,
+                reason=self._applicants_text(i, person_id, reason),
+            ),
         )
 
     # -- requests ------------------------------------------------------------
@@ -217,13 +229,16 @@ class IntakeCommands(LifecycleCommands):
         def attempt() -> Recorded:
             intake = self._intake(program_id)
             mentor = self._load(Person, mentor_id, "mentorId")
+            intake.check_request(mentee_id, str(mentor.id))
+            self._refuse_erased(mentor, "mentorId")
+            self._refuse_erased(self._load(Person, mentee_id, "menteeId"), "menteeId")
             request_id = new_id()
             intake.request(
                 actor=actor,
                 request_id=request_id,
                 mentee_id=mentee_id,
                 mentor_id=str(mentor.id),
-                message=message,
+                message=self._seal_personal(mentee_id, message, "menteeId"),
             )
             if self._places_of(intake, mentor) <= 0:
                 raise OverCapacity(
@@ -249,6 +264,8 @@ class IntakeCommands(LifecycleCommands):
             intake = self._intake(program_id)
             by = actor_person_id(actor)
             found = intake.pending_request(request_id, by)
+            mentee = self._load(Person, found["mentee_id"], "requestId")
+            self._refuse_erased(mentee, "requestId")
             program = self._load(Program, intake.program_id, "programId")
             pairing = self._pairing(
                 program, intake, found["mentor_id"], found["mentee_id"]
@@ -262,6 +279,7 @@ class IntakeCommands(LifecycleCommands):
                         )
                     ]
                 )
+            # The purpose quotes the mentee's message, sealed with their key.
             mentorship = self._propose(program, pairing, actor, found["message"])
             intake.accept(
                 actor=actor,
@@ -295,11 +313,13 @@ class IntakeCommands(LifecycleCommands):
 
         def attempt() -> Recorded:
             intake = self._intake(program_id)
+            by = actor_person_id(actor)
+            mentor_id = intake.pending_request(request_id, by)["mentor_id"]
             intake.decline_request(
                 actor=actor,
                 request_id=request_id,
-                reason=reason,
-                by=actor_person_id(actor),
+                reason=self._seal_personal(mentor_id, reason, "requestId"),
+                by=by,
             )
             return self._commit(request_id, intake)
 
@@ -341,55 +361,9 @@ class IntakeCommands(LifecycleCommands):
         """Candidates for an enrolled person, best first: eligible, with places,
         in a format the program enables."""
         program = self._load(Program, program_id, "programId")
-        intake = self._intake(str(program.id))
-        found = intake.applications.get(person_id)
-        if found is None or found["status"] != ENROLLED:
-            raise NotEnrolled("that person is not enrolled in the program", "personId")
-        side = found["side"]
-        other = "mentor" if side == "mentee" else "mentee"
-        open_pairs = self._open_proposals(intake)
-
-        def pending(someone: str) -> int:
-            return sum(1 for p in open_pairs if someone in p.values())
-
-        subject = self._profile(
-            intake, self._load(Person, person_id, "personId"), pending(person_id)
+        return self._suggestions(
+            program, self._intake(str(program.id)), person_id, limit
         )
-        profiles, fits = {}, {}
-        for candidate_id in intake.enrolled(other):
-            candidate = self._load(Person, candidate_id, "personId")
-            profile = self._profile(intake, candidate, pending(candidate_id))
-            if profile.free_places > 0 and self._eligible(program, profile, other):
-                pair = (profile, subject) if side == "mentee" else (subject, profile)
-                fit = self._fit(program, *pair)
-                if fit is not None:
-                    profiles[candidate_id], fits[candidate_id] = profile, fit
-        ranked = matching.rank(
-            self.catalog,
-            matching.program_profile(program),
-            subject,
-            side,
-            profiles.values(),
-            min(limit, MAX_SUGGESTIONS),
-        )
-        suggestions = []
-        for profile, match in ranked:
-            mentor, mentee = (
-                (profile, subject) if side == "mentee" else (subject, profile)
-            )
-            suggestions.append(
-                Suggestion(
-                    profile.person_id,
-                    other,
-                    Pairing(
-                        mentor.person_id,
-                        mentee.person_id,
-                        *fits[profile.person_id],
-                        match,
-                    ),
-                )
-            )
-        return suggestions
 
     # -- helpers -------------------------------------------------------------
 
@@ -409,6 +383,20 @@ class IntakeCommands(LifecycleCommands):
         assert isinstance(found, Intake)
         return found
 
+    def _seal_personal(self, owner: str, value: Any, field: str) -> Any:
+        """An answer or text sealed with its person's key; nothing given stays plain."""
+        if not value:
+            return value
+        try:
+            return self.sealer.seal(owner, value)
+        except KeyError:  # erased while the command ran
+            raise InvalidInput([Problem(field, "the person is erased")]) from None
+
+    def _applicants_text(self, intake: Intake, person_id: str, text: str) -> Any:
+        """A reason given on an application, sealed with the applicant's key."""
+        intake.application(person_id)  # NotFound first: no key for a stranger
+        return self._seal_personal(person_id, text, "personId")
+
     def _on_intake(self, program_id: str, person_id: str, change: Any) -> Recorded:
         def attempt() -> Recorded:
             intake = self._intake(program_id)
@@ -416,81 +404,6 @@ class IntakeCommands(LifecycleCommands):
             return self._commit(person_id, intake)
 
         return self._retrying(attempt, str(intake_id(program_id)))
-
-    def _open_proposals(self, intake: Intake) -> list[dict[str, str]]:
-        """The intake's proposals that are still proposed (not started or closed)."""
-        return [
-            pair
-            for mentorship_id, pair in intake.proposals.items()
-            if self._load(Mentorship, mentorship_id, "mentorshipId").status
-            == "proposed"
-        ]
-
-    def _places_of(self, intake: Intake, person: Person) -> int:
-        """A person's places free, counting the intake's open proposals as taken."""
-        pending = sum(
-            1
-            for pair in self._open_proposals(intake)
-            if str(person.id) in pair.values()
-        )
-        return person.capacity - len(person.mentorships) - pending
-
-    def _profile(self, intake: Intake, person: Person, pending: int = 0) -> Profile:
-        """A person as matching sees them: their profile and intake answers."""
-        answers = intake.applications.get(str(person.id), {}).get("answers", {})
-        return Profile(
-            person_id=str(person.id),
-            career_stage=person.career_stage,
-            years_experience=person.years_experience,
-            tenure_years=person.tenure_years,
-            skills=(*person.skills, *answers.get("skills", ())),
-            interests=(*person.interests, *answers.get("interests", ())),
-            capacity=person.capacity,
-            active_mentorships=len(person.mentorships) + pending,
-            availability=tuple(answers.get("availability", ())),
-        )
-
-    @staticmethod
-    def _eligible(program: Program, profile: Profile, side: str) -> bool:
-        try:
-            program.check_eligible(
-                profile.person_id,
-                side,
-                years_experience=profile.years_experience,
-                tenure_years=profile.tenure_years,
-            )
-        except NotEligible:
-            return False
-        return True
-
-    def _fit(
-        self, program: Program, mentor: Profile, mentee: Profile
-    ) -> tuple[str, str, str] | None:
-        """The first enabled format (and roles) that takes this mentor and mentee."""
-        for name in program.formats:
-            fmt = self.catalog.format(name)
-            if fmt is None:
-                continue
-            for guide in (r for r in fmt.roles if r.side == "mentor"):
-                for learner in (r for r in fmt.roles if r.side == "mentee"):
-                    people = [
-                        matching.candidate(mentor, guide.name),
-                        matching.candidate(mentee, learner.name),
-                    ]
-                    if not fmt.check(people):
-                        return name, guide.name, learner.name
-        return None
-
-    def _pairing(
-        self, program: Program, intake: Intake, mentor_id: str, mentee_id: str
-    ) -> Pairing | None:
-        mentor = self._profile(intake, self._load(Person, mentor_id, "mentorId"))
-        mentee = self._profile(intake, self._load(Person, mentee_id, "menteeId"))
-        fit = self._fit(program, mentor, mentee)
-        if fit is None:
-            return None
-        match = self.catalog.match(mentor, mentee, matching.program_profile(program))
-        return Pairing(mentor_id, mentee_id, *fit, match)
 
     def _propose(
         self, program: Program, pairing: Pairing, actor: str, purpose: str
@@ -519,49 +432,6 @@ class IntakeCommands(LifecycleCommands):
             contributions=contributions_of(pairing.match),
         )
         return mentorship
-
-    def _assignment(self, program: Program, intake: Intake) -> list[Pairing]:
-        """The optimal assignment of waiting mentees to mentors' free places."""
-        open_pairs = self._open_proposals(intake)
-
-        def pending(person_id: str) -> int:
-            return sum(1 for p in open_pairs if person_id in p.values())
-
-        def profiles(side: str) -> list[Profile]:
-            found = []
-            for person_id in intake.enrolled(side):
-                person = self._load(Person, person_id, "personId")
-                profile = self._profile(intake, person, pending(person_id))
-                if profile.free_places > 0 and self._eligible(program, profile, side):
-                    found.append(profile)
-            return found
-
-        mentees, mentors = profiles("mentee"), profiles("mentor")
-        where = matching.program_profile(program)
-        fits: dict[tuple[int, int], tuple[str, str, str]] = {}
-        matches: dict[tuple[int, int], Match] = {}
-        scores = []
-        for i, mentee in enumerate(mentees):
-            row = []
-            for j, mentor in enumerate(mentors):
-                fit = self._fit(program, mentor, mentee)
-                if fit is None:
-                    row.append(matching.UNMATCHABLE)
-                    continue
-                fits[i, j] = fit
-                matches[i, j] = self.catalog.match(mentor, mentee, where)
-                row.append(matches[i, j].total)
-            scores.append(row)
-        places = [m.free_places for m in mentors]
-        return [
-            Pairing(
-                mentors[j].person_id,
-                mentees[i].person_id,
-                *fits[i, j],
-                matches[i, j],
-            )
-            for i, j in matching.optimal(scores, places)
-        ]
 
 
 def _iso_date(value: str | None) -> str | None:

@@ -25,6 +25,7 @@ from mentorlog.core.idempotency import IdempotencyKey
 from mentorlog.core.mentorship import Mentorship
 from mentorlog.core.person import Person
 from mentorlog.core.program import Program
+from mentorlog.projections.base import ERASED_CONTENT
 
 LABEL_WIDTH = 80  # characters of a name shown beside a stream
 
@@ -41,7 +42,8 @@ def stream_label(app: Mentoring, stream_id: str) -> tuple[str, str]:
     elif isinstance(aggregate, Person):
         name = app.name_of(aggregate)
     elif isinstance(aggregate, Mentorship):
-        name = f"{aggregate.format}: {aggregate.purpose}".rstrip(": ")
+        purpose = app.sealer.open(aggregate.purpose, ERASED_CONTENT)
+        name = f"{aggregate.format}: {purpose}".rstrip(": ")
     elif isinstance(aggregate, Credential):
         name = f"{aggregate.role} token" + (" (revoked)" if aggregate.revoked else "")
     elif isinstance(aggregate, IdempotencyKey):
