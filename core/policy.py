@@ -26,11 +26,12 @@ ADMIN_ANYWHERE_COMMANDS, which are not about one program); participants run
 PARTICIPANT_COMMANDS on mentorships they may read, and SELF_COMMANDS on their own
 part of a program's intake (their application, their request, a request to them);
 any token but an auditor's runs OWN_COMMANDS on itself (revoking it, issuing
-another for its own person, its person's calendar feed); GOAL_COMMANDS on a private goal are for its owner
-(partners it is shared with read it, and cannot change it). An admin erases the
-people of their program (its participants and admins), never their own person
-nor a program's last admin (core/commands/people.py). `commands_of` and `who_may`
-say the same to clients (Viewer.allowedMutations, the mutations' descriptions).
+another for its own person, its person's calendar feed); GOAL_COMMANDS on a
+private goal are for its owner (partners it is shared with read it, and cannot
+change it). An admin erases the people of their program (its participants and
+admins), never their own person nor a program's last admin
+(core/commands/people.py). `commands_of` and `who_may` say the same to clients
+(Viewer.allowedMutations, the mutations' descriptions).
 """
 
 from __future__ import annotations

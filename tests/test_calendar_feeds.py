@@ -144,16 +144,19 @@ async def test_another_processes_revocation_holds_at_once(
     served: Served, world: World
 ) -> None:
     """A second application on the store revokes: the next request is refused,
-    without waiting for the projections or any cache."""
+    though the projections have not seen it (they are stopped) and the serving
+    application has the Person cached."""
     world.one_on_one()
     url = await _create(served, _token(served.services, world.mentee))
     assert (await _get(url)).status_code == 200  # the Person is cached here now
+    served.services.runner.stop()
     other = replayer(served.services)
     try:
         other.revoke_calendar_feed(actor=world.mentee_actor)
     finally:
         other.close()
     assert (await _get(url)).status_code == 404
+    served.services.runner.start()
 
 
 async def test_unknown_tokens_and_an_erased_persons_feed_answer_404(
