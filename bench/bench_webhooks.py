@@ -26,6 +26,7 @@ from __future__ import annotations
 import asyncio
 import os
 import random
+import socket
 import statistics
 import subprocess
 import sys
@@ -33,12 +34,14 @@ import tempfile
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
+from functools import partial
 from pathlib import Path
 
 import httpx
 from _report import Figure, Verdict, best, finish, parser, report, timed
 from mentorlog.core.access import person_actor
 from mentorlog.core.webhooks import new_secret
+from mentorlog.schema.ids import global_id
 
 from mentorlog.app import create_app
 from mentorlog.services import Services, open_services
@@ -65,8 +68,6 @@ class Stage:
 
 def free_port() -> int:
     """A TCP port nobody listens on right now."""
-    import socket
-
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return int(s.getsockname()[1])
@@ -157,15 +158,16 @@ def send_all(sender: WebhookSender, services: Services) -> int:
     return sent
 
 
-def post_all(url: str, secret: str, bodies: list[tuple[str, str]]) -> int:
+def post_all(
+    client: httpx.Client, url: str, secret: str, bodies: list[tuple[str, str]]
+) -> int:
     """POST the bodies, signed alike, from a plain client; return how many."""
-    with httpx.Client(trust_env=False) as client:
-        for message_id, body in bodies:
-            headers = {
-                "content-type": "application/json",
-                **sign(secret, f"{message_id}-again", now(), body),
-            }
-            client.post(url, content=body.encode(), headers=headers).raise_for_status()
+    for message_id, body in bodies:
+        headers = {
+            "content-type": "application/json",
+            **sign(secret, f"{message_id}-again", now(), body),
+        }
+        client.post(url, content=body.encode(), headers=headers).raise_for_status()
     return len(bodies)
 
 
@@ -174,22 +176,26 @@ def throughput(
 ) -> tuple[Figure, Figure]:
     """The sender against plain POSTs, each `repeat` times; the best of each."""
     sender = WebhookSender(services)
+    client = httpx.Client(trust_env=False)
     ours: list[Figure] = []
     theirs: list[Figure] = []
     try:
         record_goals(services, staged, 20, -1)
+        warm = pending(services)
         send_all(sender, services)  # warm: connection, secret, statements
+        post_all(client, url, staged.secret, warm)
         for run in range(repeat):
             record_goals(services, staged, n, run)
             bodies = pending(services)
             seconds, sent = timed(lambda: send_all(sender, services))
             ours.append(Figure("WebhookSender.send_due()", sent, seconds, "deliveries"))
             seconds, posted = timed(
-                lambda bodies=bodies: post_all(url, staged.secret, bodies)  # type: ignore[misc]
+                partial(post_all, client, url, staged.secret, bodies)
             )
             theirs.append(Figure("plain httpx POSTs", posted, seconds, "deliveries"))
     finally:
         sender.stop()
+        client.close()
     return best(ours), best(theirs)
 
 
@@ -209,8 +215,7 @@ async def latencies(
         ) as api,
         httpx.AsyncClient(base_url=base, trust_env=False, timeout=60) as receiver,
     ):
-        mentorship = services.app.get_mentorship(staged.mentorship)
-        global_id = _global_id("Mentorship", str(mentorship.id))
+        mentorship_id = global_id("Mentorship", staged.mentorship)
         pauses = random.Random(7)
         for i in range(count + 2):  # the first two warm up
             # A mutation comes at any moment of the sender's poll, not in step.
@@ -218,7 +223,7 @@ async def latencies(
             title = f"latency {settings.webhooks_interval:g} {i}"
             variables = {
                 "input": {
-                    "mentorshipId": global_id,
+                    "mentorshipId": mentorship_id,
                     "title": title,
                     "framework": "plain",
                 }
@@ -234,12 +239,6 @@ async def latencies(
             if i >= 2:
                 found.append(arrived - started)
     return found
-
-
-def _global_id(type_name: str, node_id: str) -> str:
-    import base64
-
-    return base64.b64encode(f"{type_name}:{node_id}".encode()).decode()
 
 
 def percentile(values: Sequence[float], share: float) -> float:
