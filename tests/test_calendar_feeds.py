@@ -215,6 +215,7 @@ async def test_a_token_bound_to_a_program_makes_a_feed_of_that_program_only(
     assert app.recorder.max_notification_id() == head
     # A closed mentorship's meetings leave the feed.
     app.complete_mentorship(here, actor=SYSTEM)
+    assert served.services.runner.wait_for(app.recorder.max_notification_id() or 0, 5)
     assert _calendar(await _get(url)).walk("VEVENT") == []
 
 
