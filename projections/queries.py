@@ -551,7 +551,7 @@ async def meetings_of_person(
     db: Reader, person_id: str, program_id: str | None
 ) -> list[Row]:
     """The meetings of the person's mentorships that are not closed (of one
-    program, if given), oldest scheduled first."""
+    program, if given), each mentorship's in the order they were scheduled."""
     program = " AND m.program_id = ?" if program_id is not None else ""
     return await db.fetch(
         "SELECT mt.* FROM meetings mt "
