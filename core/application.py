@@ -11,6 +11,7 @@ from typing import Any, ClassVar
 
 from mentorlog.core.commands.agreement import AgreementCommands
 from mentorlog.core.commands.base import Recorded
+from mentorlog.core.commands.calendars import CalendarFeedCommands
 from mentorlog.core.commands.feedback import FeedbackCommands
 from mentorlog.core.commands.goals import GoalCommands
 from mentorlog.core.commands.identities import IdentityCommands
@@ -43,6 +44,7 @@ class Mentoring(
     NoteCommands,
     MilestoneCommands,
     MeetingCommands,
+    CalendarFeedCommands,
     ReviewCommands,
     FeedbackCommands,
     WebhookCommands,

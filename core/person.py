@@ -25,6 +25,8 @@ class Person(ClockedAggregate):
         Granted: ClassVar[type[ClockedAggregate.Event]]
         GrantRevoked: ClassVar[type[ClockedAggregate.Event]]
         CodeRedeemed: ClassVar[type[ClockedAggregate.Event]]
+        CalendarFeedCreated: ClassVar[type[ClockedAggregate.Event]]
+        CalendarFeedRevoked: ClassVar[type[ClockedAggregate.Event]]
 
     @classmethod
     def create_id(cls, *, key_id: str, **_: object) -> UUID:
@@ -140,6 +142,45 @@ class Person(ClockedAggregate):
         self, *, actor: str, invitation_id: str, credential_id: str
     ) -> None:
         self._code_credentials = (*self.code_credentials, credential_id)
+
+    # The calendar feed: its token's hash, and the program it is bound to (None:
+    # every program the person takes part in); no hash, no feed.
+    calendar_feed_hash: str | None = None
+    calendar_feed_program: str | None = None
+
+    def create_calendar_feed(
+        self, *, actor: str, feed_hash: str, program_id: str | None
+    ) -> None:
+        """Create the person's calendar feed; it replaces the one they had."""
+        if self.erased:
+            raise InvalidTransition("this person is erased")
+        self._create_calendar_feed(
+            actor=actor, feed_hash=feed_hash, program_id=program_id
+        )
+
+    @event("CalendarFeedCreated")
+    def _create_calendar_feed(
+        self, *, actor: str, feed_hash: str, program_id: str | None
+    ) -> None:
+        self.calendar_feed_hash = feed_hash
+        self.calendar_feed_program = program_id
+
+    def revoke_calendar_feed(self, *, actor: str, reason: str) -> None:
+        """Revoke the person's calendar feed: its address serves nothing from then."""
+        if self.calendar_feed_hash is None:
+            raise InvalidTransition("there is no calendar feed to revoke")
+        self._revoke_calendar_feed(
+            actor=actor, feed_hash=self.calendar_feed_hash, reason=reason
+        )
+
+    @event("CalendarFeedRevoked")
+    def _revoke_calendar_feed(self, *, actor: str, feed_hash: str, reason: str) -> None:
+        self.calendar_feed_hash = None
+        self.calendar_feed_program = None
+
+    def serves_calendar_feed(self, feed_hash: str) -> bool:
+        """True when the hash is the current feed's and the person is not erased."""
+        return not self.erased and self.calendar_feed_hash == feed_hash
 
 
 # Followed by the subscriptions feed: an erased person's content reads otherwise.

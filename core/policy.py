@@ -26,11 +26,12 @@ ADMIN_ANYWHERE_COMMANDS, which are not about one program); participants run
 PARTICIPANT_COMMANDS on mentorships they may read, and SELF_COMMANDS on their own
 part of a program's intake (their application, their request, a request to them);
 any token but an auditor's runs OWN_COMMANDS on itself (revoking it, issuing
-another for its own person); GOAL_COMMANDS on a private goal are for its owner
-(partners it is shared with read it, and cannot change it). An admin erases the
-people of their program (its participants and admins), never their own person
-nor a program's last admin (core/commands/people.py). `commands_of` and `who_may`
-say the same to clients (Viewer.allowedMutations, the mutations' descriptions).
+another for its own person, its person's calendar feed); GOAL_COMMANDS on a
+private goal are for its owner (partners it is shared with read it, and cannot
+change it). An admin erases the people of their program (its participants and
+admins), never their own person nor a program's last admin
+(core/commands/people.py). `commands_of` and `who_may` say the same to clients
+(Viewer.allowedMutations, the mutations' descriptions).
 """
 
 from __future__ import annotations
@@ -126,10 +127,14 @@ OPERATOR_COMMANDS = frozenset(
 # Commands no token runs: whoever holds an invitation's one-time code redeems it
 # (POST /invitations/redeem), once.
 CODE_COMMANDS = frozenset({"redeem_invitation"})
-# Commands any token but an auditor's runs on what is its own: itself.
-# issue_token issues only for the token's own person: nobody mints a credential
-# for someone else (the operator's CLI does, for service accounts).
-OWN_COMMANDS = frozenset({"issue_token", "revoke_token"})
+# Commands any token but an auditor's runs on what is its own: itself, or its
+# person. issue_token issues only for the token's own person: nobody mints a
+# credential for someone else (the operator's CLI does, for service accounts); a
+# calendar feed is the token's person's own (core/commands/calendars.py).
+PERSON_COMMANDS = frozenset(
+    {"issue_token", "create_calendar_feed", "revoke_calendar_feed"}
+)
+OWN_COMMANDS = PERSON_COMMANDS | {"revoke_token"}
 # Commands on a goal: on a private goal, only its owner runs them (may_command_goal).
 GOAL_COMMANDS = frozenset(
     {
@@ -239,7 +244,7 @@ def who_may(command: str) -> str:
             "the participant token of the person it concerns (the applicant, the "
             "requesting mentee, the requested mentor)"
         )
-    if command == "issue_token":  # the one OWN_COMMANDS entry about a person
+    if command in PERSON_COMMANDS:
         who.append("an admin token or a participant token, for its own person only")
     elif command in OWN_COMMANDS:
         who.append("any admin or participant token, on itself")
@@ -336,6 +341,20 @@ def may_issue_token(
     if role == "participant":
         return principal.role == "admin" or principal.program_id in (None, program_id)
     return role == "admin" and principal.role == "admin" and program_id is not None
+
+
+def may_create_calendar_feed(principal: Principal, program_id: str | None) -> bool:
+    """A token creates its own person's calendar feed no wider than itself, as it
+    issues tokens (may_issue_token): a participant token bound to a program, of
+    that program's mentorships only; never an auditor's."""
+    if principal.is_auditor:
+        return False
+    return principal.role == "admin" or principal.program_id in (None, program_id)
+
+
+def may_revoke_calendar_feed(principal: Principal) -> bool:
+    """Any token but an auditor's revokes its own person's calendar feed."""
+    return not principal.is_auditor
 
 
 def may_revoke_token(

@@ -21,7 +21,7 @@ from starlette.routing import Mount, Route, WebSocketRoute
 
 from mentorlog import __version__
 from mentorlog.bundles import download
-from mentorlog.calendars import invite_route
+from mentorlog.calendars import feed, invite_route
 from mentorlog.core.errors import Unavailable
 from mentorlog.invitations import redeem
 from mentorlog.metrics import HttpMetrics, Metrics, operation_metrics
@@ -177,6 +177,7 @@ def create_app(
             Route("/healthz", healthz, methods=["GET"]),
             Route("/audit/bundles/{mentorship_id}", download, methods=["GET"]),
             Route("/meetings/{meeting_id}.ics", invite_route(schema), methods=["GET"]),
+            Route("/calendar/{token}.ics", feed, methods=["GET"]),
             Route("/readyz", readyz, methods=["GET"]),
             Route("/metrics", metrics_endpoint, methods=["GET"]),
             Route("/invitations/redeem", redeem, methods=["POST"]),

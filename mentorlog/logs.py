@@ -2,7 +2,8 @@
 
 A GET request carries its GraphQL query and variables (which may hold private
 text) in the query string, so access lines show the path only; tokens travel in
-headers, which are never logged; request errors, which quote the document, are
+headers, which are never logged, except a calendar feed's, which is its path and
+is logged as `/calendar/[token].ics`; request errors, which quote the document, are
 not logged (the client gets them).
 """
 
@@ -11,6 +12,7 @@ from __future__ import annotations
 import json
 import logging
 import logging.config
+import re
 from datetime import UTC, datetime
 from typing import Any
 
@@ -31,14 +33,19 @@ class JsonFormatter(logging.Formatter):
         return json.dumps(line, ensure_ascii=False)
 
 
+FEED_TOKEN = re.compile(r"^/calendar/[^/]*\.ics$")
+
+
 class PathOnly(logging.Filter):
-    """Drop the query string from uvicorn's access lines."""
+    """Drop the query string from uvicorn's access lines, and a feed's token."""
 
     def filter(self, record: logging.LogRecord) -> bool:
         """Rewrite the record's path argument; keep the record."""
         args = record.args
         if isinstance(args, tuple) and len(args) >= 3 and isinstance(args[2], str):
             path = args[2].split("?", 1)[0]
+            if FEED_TOKEN.match(path):
+                path = "/calendar/[token].ics"
             record.args = (*args[:2], path, *args[3:])
         return True
 

@@ -144,7 +144,8 @@ class Settings:
     # MENTORLOG_OIDC_CLIENT_ID is set beside the issuer (MENTORLOG_OIDC_*).
     oidc_client: OidcClient | None = None
     # Webhook deliveries (mentorlog/webhooks.py): seconds between looks for due
-    # deliveries (env MENTORLOG_WEBHOOKS_INTERVAL), each try's timeout in seconds
+    # deliveries (env MENTORLOG_WEBHOOKS_INTERVAL; new ones go as soon as the
+    # projections queue them, so this paces retries), each try's timeout in seconds
     # (MENTORLOG_WEBHOOKS_TIMEOUT), tries before a delivery fails and its endpoint
     # is disabled (MENTORLOG_WEBHOOKS_MAX_ATTEMPTS), the first retry's wait in
     # seconds, doubled after each try up to the most (MENTORLOG_WEBHOOKS_BACKOFF,

@@ -1,7 +1,8 @@
 """Sending webhook deliveries: what the outbox holds (projections/webhooks.py), signed.
 
-A thread in the process that runs the projections (the leader, on PostgreSQL)
-sends each due delivery as a POST signed per Standard Webhooks (webhook-id,
+A thread in the process that runs the projections (the leader, on PostgreSQL),
+woken as soon as they queue deliveries and on a timer (for retries), sends each
+due delivery as a POST signed per Standard Webhooks (webhook-id,
 webhook-timestamp, webhook-signature headers; the `standardwebhooks` package
 signs), with a bounded timeout, no redirects followed, and at most
 `webhooks_max_response_bytes` of the answer read. A 2xx answer delivers it;
@@ -39,7 +40,7 @@ from mentorlog.core.webhooks import check_url
 from mentorlog.projections.postgres import PostgresReadModelRecorder, QmarkCursor
 from mentorlog.projections.runner import ProjectionRunner
 from mentorlog.projections.sqlite import ReadModelRecorder
-from mentorlog.projections.webhooks import DELIVERED, FAILED, PENDING
+from mentorlog.projections.webhooks import DELIVERED, FAILED, PENDING, WebhookDeliveries
 from mentorlog.settings import Settings
 
 
@@ -60,6 +61,7 @@ log = logging.getLogger(__name__)
 ACTOR = "system:webhooks"
 BATCH = 50  # deliveries tried per round
 USER_AGENT = "mentorlog-webhooks"
+OUTBOX = WebhookDeliveries.name  # the projection that queues deliveries
 ReadModels = ReadModelRecorder | PostgresReadModelRecorder
 
 
@@ -125,6 +127,8 @@ class WebhookSender:
         if self._thread is not None:
             return
         self._stop.clear()
+        # Woken when the projections queue deliveries, not only on the timer.
+        self.services.runner.listen(OUTBOX, self.poke)
         self._thread = threading.Thread(
             target=self._run, name="mentorlog-webhooks", daemon=True
         )
@@ -132,6 +136,7 @@ class WebhookSender:
 
     def stop(self) -> None:
         """Stop sending; a try under way ends within its timeout."""
+        self.services.runner.unlisten(OUTBOX, self.poke)
         self._stop.set()
         self._wake.set()
         if self._thread is not None:

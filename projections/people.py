@@ -1,4 +1,4 @@
-"""Projection of people: the people table."""
+"""Projection of people: the people table; calendar_feeds, whose feed a hash is."""
 
 from __future__ import annotations
 
@@ -25,7 +25,9 @@ class People(Projection):
     """People with their career profile and how many mentorships they take."""
 
     name = "people"
-    tables = ("people",)
+    # v2: calendar_feeds.
+    version = 2
+    tables = ("people", "calendar_feeds")
     ddl = (
         "CREATE TABLE IF NOT EXISTS people ("
         "id TEXT PRIMARY KEY, seq INTEGER NOT NULL, display_name TEXT NOT NULL, "
@@ -37,6 +39,11 @@ class People(Projection):
         # Keyset pages in seq order, all and by career stage, without a sort.
         "CREATE INDEX IF NOT EXISTS people_seq ON people (seq)",
         "CREATE INDEX IF NOT EXISTS people_stage ON people (career_stage, seq)",
+        # The person a calendar feed's token hash names (the Person says if it holds).
+        "CREATE TABLE IF NOT EXISTS calendar_feeds ("
+        "feed_hash TEXT PRIMARY KEY, person_id TEXT NOT NULL)",
+        "CREATE INDEX IF NOT EXISTS calendar_feeds_person "
+        "ON calendar_feeds (person_id)",
     )
 
     @handles(Person.Registered)
@@ -69,6 +76,7 @@ class People(Projection):
             "updated_at = ? WHERE id = ?",
             (ERASED, iso(e.timestamp), oid(e)),
         )
+        c.execute("DELETE FROM calendar_feeds WHERE person_id = ?", (oid(e),))
 
     @handles(Person.MentorshipJoined, Person.MentorshipLeft)
     def load_changed(self, c: Any, e: Any, pos: int) -> None:
@@ -78,3 +86,12 @@ class People(Projection):
             "updated_at = ? WHERE id = ?",
             (step, iso(e.timestamp), oid(e)),
         )
+
+    @handles(Person.CalendarFeedCreated)
+    def calendar_feed_created(self, c: Any, e: Any, pos: int) -> None:
+        c.execute("DELETE FROM calendar_feeds WHERE person_id = ?", (oid(e),))
+        c.execute("INSERT INTO calendar_feeds VALUES (?,?)", (e.feed_hash, oid(e)))
+
+    @handles(Person.CalendarFeedRevoked)
+    def calendar_feed_revoked(self, c: Any, e: Any, pos: int) -> None:
+        c.execute("DELETE FROM calendar_feeds WHERE person_id = ?", (oid(e),))

@@ -539,6 +539,30 @@ async def trends_of_program(db: Reader, program_id: str) -> list[Row]:
     )
 
 
+async def calendar_feed_person(db: Reader, feed_hash: str) -> str | None:
+    """The person a calendar feed's token hash names, if any."""
+    rows = await db.fetch(
+        "SELECT person_id FROM calendar_feeds WHERE feed_hash = ?", [feed_hash]
+    )
+    return str(rows[0]["person_id"]) if rows else None
+
+
+async def meetings_of_person(
+    db: Reader, person_id: str, program_id: str | None
+) -> list[Row]:
+    """The meetings of the person's mentorships that are not closed (of one
+    program, if given), each mentorship's in the order they were scheduled."""
+    program = " AND m.program_id = ?" if program_id is not None else ""
+    return await db.fetch(
+        "SELECT mt.* FROM meetings mt "
+        "JOIN participants p ON p.mentorship_id = mt.mentorship_id "
+        "JOIN mentorships m ON m.id = mt.mentorship_id "
+        f"WHERE p.person_id = ? AND m.closed_at IS NULL{program} "
+        "ORDER BY mt.mentorship_id, mt.seq",
+        [person_id, *([program_id] if program_id is not None else [])],
+    )
+
+
 # -- positions -----------------------------------------------------------------------
 
 

@@ -125,6 +125,8 @@ class ProjectionRunner:
         # Why the follower stopped by itself (None while it runs or was stopped).
         self.failure: str | None = None
         self._positions = self._read_positions()
+        # By projection name: called after a page gave that projection events.
+        self._listeners: dict[str, list[Callable[[], None]]] = {}
 
     def _read_positions(self) -> dict[str, int]:
         names = [p.name for p in self.projections]
@@ -210,12 +212,17 @@ class ProjectionRunner:
                 for n in notifications
                 if n.topic in self._topics
             ]
-            if not self._apply(self._pages(decoded, last), last):
+            applied = self._pages(decoded, last)
+            if not self._apply(applied, last):
                 continue  # another process moved a projection on: go from there
             read += len(notifications)
             pages += 1
             with self._changed:
                 self._changed.notify_all()
+            for projection, events in applied:
+                if events:
+                    for listener in self._listeners.get(projection.name, ()):
+                        listener()
             if progress:
                 progress(last, max(head, last))
         return read
@@ -289,6 +296,17 @@ class ProjectionRunner:
             await asyncio.sleep(delay)
             delay = min(delay * 2, 0.02)
         return True
+
+    def listen(self, projection: str, listener: Callable[[], None]) -> None:
+        """Call listener (quick, non-blocking) after each page that gave the named
+        projection events, e.g. to wake what sends its rows on."""
+        self._listeners.setdefault(projection, []).append(listener)
+
+    def unlisten(self, projection: str, listener: Callable[[], None]) -> None:
+        """Stop calling a listener."""
+        listeners = self._listeners.get(projection, [])
+        if listener in listeners:
+            listeners.remove(listener)
 
     def poke(self) -> None:
         """Wake the follower now rather than at the next poll."""

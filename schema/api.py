@@ -18,6 +18,7 @@ import strawberry
 from graphql.validation import ASTValidationRule, NoSchemaIntrospectionCustomRule
 from mentorlog.schema.agreement import AgreementMutations
 from mentorlog.schema.audit import VerifyQueries
+from mentorlog.schema.calendars import CalendarFeedMutations
 from mentorlog.schema.cost import CostLimiter
 from mentorlog.schema.direct_resolvers import trim
 from mentorlog.schema.errors import MaskWithErrorId, should_mask
@@ -118,6 +119,7 @@ class Mutation(
     NoteMutations,
     MilestoneMutations,
     MeetingMutations,
+    CalendarFeedMutations,
     ReviewMutations,
     FeedbackMutations,
     WebhookMutations,

@@ -131,7 +131,9 @@ def read_log(
     head = recorder.max_notification_id() or 0
     position, scanned = after, 0
     while len(found) < first and scanned < SCAN_LIMIT:
-        limit = min(READ_PAGE, SCAN_LIMIT - scanned)
+        # First as many as the page wants (all may match); then whole read pages.
+        wants = first - len(found) if not scanned else READ_PAGE
+        limit = min(READ_PAGE, SCAN_LIMIT - scanned, wants)
         notifications = recorder.select_notifications(
             position, limit, topics=wanted.topics, inclusive_of_start=False
         )

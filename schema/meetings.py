@@ -34,7 +34,7 @@ from mentorlog.schema.graph import (
     load_scoped,
     mentorship_of,
 )
-from mentorlog.schema.ics import calendar_of
+from mentorlog.schema.ics import Attendee, calendar_of
 from mentorlog.schema.people import Person, people_of
 from mentorlog.schema.values import Actor
 from strawberry import relay
@@ -109,10 +109,14 @@ class Meeting(relay.Node):
 
     @strawberry.field(
         description="The meeting as an iCalendar (RFC 5545) invite: a VEVENT with "
-        "its zone's VTIMEZONE, SEQUENCE its revision, no agenda or notes."
+        "its zone's VTIMEZONE, SEQUENCE its revision, an ATTENDEE per participant "
+        "you may read (display name, no email), no agenda or notes."
     )
-    def ics(self) -> str:
-        return calendar_of([self.row]).decode()
+    async def ics(self, info: Info) -> str:
+        rows = await info.context.loaders.participants.load(self.mentorship_id)
+        people = await people_of(info, [r["person_id"] for r in rows])
+        attendees = [Attendee(str(p.id), p.display_name) for p in people]
+        return calendar_of([self.row], {self.mentorship_id: attendees}).decode()
 
     @strawberry.field(description="Who attended, once held (empty before).")
     async def attended(self, info: Info) -> list[Person]:

@@ -192,6 +192,21 @@ CASES = [
         allowed_code="INVALID_INPUT",
     ),
     Case(
+        "createCalendarFeed",
+        # Each non-auditor token gets as far as the program, which nobody has.
+        lambda d: {"programId": _unknown("Program")},
+        None,
+        frozenset(ROLES) - {"auditor"},
+        allowed_code="NOT_FOUND",
+        allowed_field="programId",
+    ),
+    Case(
+        "revokeCalendarFeed",
+        lambda d: {"reason": LONG},
+        None,
+        frozenset(ROLES) - {"auditor"},
+    ),
+    Case(
         "revokeToken",
         lambda d: {
             "credentialId": str(credential_id(d.tokens["participant"])),

@@ -67,6 +67,12 @@ async def test_invite_is_rfc5545_with_zone_and_no_private_text(
     zones = [tz["TZID"] for tz in calendar.walk("VTIMEZONE")]
     assert zones == ["Europe/Berlin"]
     assert "worries" not in meeting["ics"]
+    attendees = event["ATTENDEE"]
+    assert [a.params["CN"] for a in attendees] == ["Maya Mentor", "Milo Mentee"]
+    assert [str(a) for a in attendees] == [
+        f"urn:uuid:{world.mentor}",
+        f"urn:uuid:{world.mentee}",
+    ]
 
 
 async def test_reschedule_bumps_sequence_and_moves_across_dst(

@@ -58,10 +58,11 @@ def test_commands_that_record_take_an_idempotency_key() -> None:
     without = {
         name for name, s in COMMANDS.items() if "idempotency_key" not in s.parameters
     }
-    # A token, a code or a webhook's secret is shown once: a retry cannot return
-    # it again, so these take no key.
+    # A token, a code, a feed's address or a webhook's secret is shown once: a
+    # retry cannot return it again, so these take no key.
     assert without == {
         "issue_token",
+        "create_calendar_feed",
         "invite_person",
         "redeem_invitation",
         "register_webhook",
@@ -110,6 +111,7 @@ AGGREGATES: dict[str, type[Aggregate]] = {
     "lifecycle": Mentorship,
     "programs": Program,
     "people": Person,
+    "calendars": Person,
     "tokens": Credential,
     "intake": Intake,
     "identities": Identity,

@@ -243,7 +243,8 @@ def test_webhooks_are_registered_and_verified_as_written(tmp_path: Path) -> None
 def test_calendars_show_a_meetings_invite_as_written(
     server: tuple[Path, int],
 ) -> None:
-    """Sam's meeting, moved past the change to summer time, parses back at 10:00."""
+    """Sam's meeting, moved past the change to summer time, parses back at 10:00,
+    in its invite and in his calendar feed."""
     if shutil.which("curl") is None:
         pytest.skip("the README's examples use curl, which is not installed")
     home, port = server
@@ -269,3 +270,10 @@ def test_calendars_show_a_meetings_invite_as_written(
         "1 Europe/Berlin 2027-04-02T10:00:00+02:00 https://meet.example.org/sam" in out
     )
     assert '{"field":"timeZone","code":"INVALID_INPUT"}' in out, out
+    # Sam's feed holds the moved meeting with both names, until he revokes it.
+    assert (
+        "CONFIRMED 1 2027-04-02T10:00:00+02:00 with Grace Lindqvist, Sam Whitfield"
+        in out
+    ), out
+    assert '"revokeCalendarFeed":{"revoked":true,"userErrors":[]}' in out, out
+    assert "after revoking: 404" in out, out

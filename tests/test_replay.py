@@ -477,6 +477,22 @@ def grant_revoked(app: Mentoring, w: World) -> str:
     return w.mentee
 
 
+@recipe(Person.CalendarFeedCreated)
+def calendar_feed_created(app: Mentoring, w: World) -> str:
+    """The mentee's calendar feed, then another replacing it."""
+    app.create_calendar_feed(actor=w.mentee_actor)
+    app.create_calendar_feed(actor=w.mentee_actor, program_id=w.program)
+    return w.mentee
+
+
+@recipe(Person.CalendarFeedRevoked)
+def calendar_feed_revoked(app: Mentoring, w: World) -> str:
+    """The feed revoked."""
+    app.create_calendar_feed(actor=w.mentee_actor)
+    app.revoke_calendar_feed(actor=w.mentee_actor, reason="New phone")
+    return w.mentee
+
+
 @recipe(Invitation.Issued)
 def invited(app: Mentoring, w: World) -> str:
     """A newcomer invited by code to the mentorship's program."""

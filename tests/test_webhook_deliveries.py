@@ -304,6 +304,32 @@ async def test_the_served_app_delivers_and_admins_read_the_log(
 
 
 @SQLITE_ONLY
+def test_the_projections_wake_the_sender_before_its_timer(
+    services: Services, world: World, receiver: Receiver
+) -> None:
+    """With a minute between the sender's rounds, a new event's delivery still goes
+    out as soon as the projections queue it (they wake the sender)."""
+    receiver.start()
+    endpoint(services.app, world, receiver.url, new_secret())
+    services.runner.catch_up()
+    sender = WebhookSender(
+        replace(services, settings=replace(services.settings, webhooks_interval=60.0))
+    )
+    services.runner.start()
+    sender.start()  # its first round finds nothing due; the next is a minute away
+    try:
+        time.sleep(0.2)
+        world.one_on_one(start=False)
+        for _ in range(250):
+            if receiver.acknowledged:
+                break
+            time.sleep(0.02)
+        assert len(receiver.acknowledged) == 1
+    finally:
+        sender.stop()
+
+
+@SQLITE_ONLY
 def test_a_host_that_turned_private_is_not_reached(
     services: Services, world: World, receiver: Receiver
 ) -> None:
