@@ -113,12 +113,3 @@ async def rules_of(db: Reader, program_id: str) -> Row | None:
     row["channels"] = json.loads(row["channels"])
     return row
 
-
-async def nudges_of(db: Reader, mentorship_id: str) -> list[Row]:
-    """A mentorship's nudges, oldest first."""
-    return await db.fetch(
-        "SELECT id, rule, person_id, channel, meeting_id, occasion, status, "
-        "attempts, last_error, retry_at, created_at, updated_at FROM nudges "
-        "WHERE mentorship_id = ? ORDER BY seq",
-        (mentorship_id,),
-    )
