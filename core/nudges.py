@@ -389,8 +389,8 @@ def words(
         )
     if rule == MEETING_REMINDER:
         return (
-            f"Reminder: your mentoring meeting at {local}",
-            hello + f"Your mentoring meeting in {program} starts at {local} "
+            f"Reminder: mentoring meeting on {local}",
+            hello + f"Your mentoring meeting in {program} starts on {local} "
             f"({occasion:%Y-%m-%d %H:%M} UTC)." + bye,
         )
     return (

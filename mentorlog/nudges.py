@@ -422,4 +422,4 @@ def _local(moment: datetime, zone: str) -> str:
         local = moment.astimezone(ZoneInfo(zone))
     except (ZoneInfoNotFoundError, ValueError):
         local, zone = moment.astimezone(UTC), "UTC"
-    return f"{local:%a %d %b %Y %H:%M} ({zone})"
+    return f"{local:%a %d %b %Y, %H:%M} {zone}"
