@@ -112,4 +112,3 @@ async def rules_of(db: Reader, program_id: str) -> Row | None:
     row = dict(rows[0])
     row["channels"] = json.loads(row["channels"])
     return row
-

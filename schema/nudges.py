@@ -90,7 +90,8 @@ class SetNudgeRulesInput(CommandInput):
     program_id: ID = strawberry.field(description=PROGRAM_ID)
     quiet_after_days: int | None = strawberry.field(
         default=None,
-        description=QUIET + "goal change or feedback) this many days: "
+        description=QUIET
+        + "goal change or feedback) this many days: "
         + _bounds("quiet_after_days", "days"),
     )
     meeting_reminder_hours: int | None = strawberry.field(

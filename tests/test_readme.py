@@ -306,7 +306,8 @@ def test_nudges_arrive_by_email_as_written(tmp_path: Path) -> None:
     text = output.read_text()
     assert shell.returncode == 0, text
     assert '"errors"' not in text, text
-    assert '"meetingReminderHours":24,"quietAfterDays":null,"channels":["email"]' in text
+    rules = '"meetingReminderHours":24,"quietAfterDays":null,"channels":["email"]'
+    assert rules in text, text
     assert "To: Sam Whitfield <sam@example.org>" in text, text
     assert "Subject: Reminder: mentoring meeting on " in text, text
     sent = '"__typename":"NudgeSent","rule":"meeting_reminder","channel":"email"'

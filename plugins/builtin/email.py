@@ -56,14 +56,18 @@ def send(smtp: SmtpSettings, message: EmailMessage) -> None:
                 client.login(smtp.user, smtp.password)
             client.send_message(message)
     except smtplib.SMTPResponseException as error:
-        text = error.smtp_error.decode(errors="replace") if error.smtp_error else ""
-        raise NotificationFailed(f"SMTP {error.smtp_code} {text}"[:500]) from error
+        reason = _text(error.smtp_error)
+        raise NotificationFailed(f"SMTP {error.smtp_code} {reason}"[:500]) from error
     except smtplib.SMTPRecipientsRefused as error:
-        code, text = next(iter(error.recipients.values()))
-        reason = text.decode(errors="replace")
-        raise NotificationFailed(f"SMTP {code} {reason}"[:500]) from error
+        code, answer = next(iter(error.recipients.values()))
+        raise NotificationFailed(f"SMTP {code} {_text(answer)}"[:500]) from error
     except (smtplib.SMTPException, OSError) as error:
         raise NotificationFailed(f"{type(error).__name__}: {error}"[:500]) from error
+
+
+def _text(answer: bytes | str) -> str:
+    """An SMTP server's answer as text."""
+    return answer.decode(errors="replace") if isinstance(answer, bytes) else answer
 
 
 @hookimpl
