@@ -20,6 +20,7 @@ from mentorlog.core.commands.lifecycle import LifecycleCommands
 from mentorlog.core.commands.meetings import MeetingCommands
 from mentorlog.core.commands.milestones import MilestoneCommands
 from mentorlog.core.commands.notes import NoteCommands
+from mentorlog.core.commands.nudges import NudgeCommands
 from mentorlog.core.commands.people import PeopleCommands
 from mentorlog.core.commands.programs import ProgramCommands
 from mentorlog.core.commands.reviews import ReviewCommands
@@ -48,6 +49,7 @@ class Mentoring(
     ReviewCommands,
     FeedbackCommands,
     WebhookCommands,
+    NudgeCommands,
 ):
     """Programs, people and mentorships, recorded as events."""
 

@@ -208,6 +208,12 @@ class WebhookSecretReused(MentorlogError):
     code = "WEBHOOK_SECRET_REUSED"
 
 
+class NudgeAlreadySent(MentorlogError):
+    """The nudge was already sent (or is being tried): it is not sent again."""
+
+    code = "NUDGE_ALREADY_SENT"
+
+
 ALL_ERRORS: tuple[type[MentorlogError], ...] = (
     MentorlogError,
     InvalidInput,
@@ -238,6 +244,7 @@ ALL_ERRORS: tuple[type[MentorlogError], ...] = (
     WebhookURLPrivate,
     WebhookSecretInvalid,
     WebhookSecretReused,
+    NudgeAlreadySent,
 )
 
 

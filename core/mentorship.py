@@ -12,14 +12,17 @@ from mentorlog.core.goals import Goals
 from mentorlog.core.meetings import Meetings
 from mentorlog.core.milestones import Milestones
 from mentorlog.core.notes import Notes
+from mentorlog.core.nudges import Nudges
 from mentorlog.core.reviews import Reviews
 
 
-class Mentorship(Agreement, Goals, Milestones, Meetings, Notes, Reviews, Feedback):
+class Mentorship(
+    Agreement, Goals, Milestones, Meetings, Notes, Reviews, Feedback, Nudges
+):
     """A mentoring relationship in one format, from proposal to its end.
 
     Its lifecycle is here; its agreement, goals, milestones, meetings, notes,
-    reviews and feedback are parts, each in a module of its own (see
+    reviews, feedback and nudges are parts, each in a module of its own (see
     core/participation.py). The parts' order is the order the API lists events in.
     """
 

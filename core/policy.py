@@ -113,6 +113,7 @@ ADMIN_COMMANDS = frozenset(
         "enable_webhook",
         "delete_webhook",
         "redeliver_webhook",
+        "set_nudge_rules",
     }
 )
 # Commands any admin may run: they are about no program yet (a new program, or a
@@ -127,6 +128,11 @@ OPERATOR_COMMANDS = frozenset(
 # Commands no token runs: whoever holds an invitation's one-time code redeems it
 # (POST /invitations/redeem), once.
 CODE_COMMANDS = frozenset({"redeem_invitation"})
+# Commands no token runs: the nudge worker runs them (mentorlog/nudges.py, in the
+# served app or `mentorlog nudges run`) as `system:nudges`.
+WORKER_COMMANDS = frozenset(
+    {"send_nudge", "retry_nudge", "record_nudge_delivered", "record_nudge_failed"}
+)
 # Commands any token but an auditor's runs on what is its own: itself, or its
 # person. issue_token issues only for the token's own person: nobody mints a
 # credential for someone else (the operator's CLI does, for service accounts); a

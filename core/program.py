@@ -8,11 +8,12 @@ from eventsourcing.domain import event
 from eventsourcing.utils import get_topic
 from mentorlog.core.clock import ClockedAggregate
 from mentorlog.core.errors import InvalidInput, NotEligible
+from mentorlog.core.nudges import NudgeRules
 from mentorlog.plugins.interfaces import Problem
 
 
-class Program(ClockedAggregate):
-    """A mentoring program, as its admins define it."""
+class Program(NudgeRules, ClockedAggregate):
+    """A mentoring program, as its admins define it (its nudge rules: a part)."""
 
     if TYPE_CHECKING:  # the event classes the @event decorators below make
         StarterGoalAdded: ClassVar[type[ClockedAggregate.Event]]

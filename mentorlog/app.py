@@ -134,6 +134,7 @@ def create_app(
             opened.runner.start()
             opened.checkpoints.start()  # signs every N events or T seconds
             opened.webhooks.start()  # sends the deliveries the outbox holds
+            opened.nudges.start()  # sends the nudges programs' rules make due
         read_db = await opened.read_database().open()
         app.state.services = opened
         app.state.read_db = read_db
@@ -150,6 +151,7 @@ def create_app(
             await feed.close()
             await read_db.close()
             if run_projections:
+                opened.nudges.stop()
                 opened.webhooks.stop()
                 opened.checkpoints.stop()
                 opened.runner.stop()

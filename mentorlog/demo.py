@@ -167,6 +167,7 @@ def _setup(app: Mentoring, clock: DemoClock, ids: dict[str, str]) -> None:
         ids[key] = app.register_person(
             actor=DEMO,
             display_name=name,
+            email=f"{key}@example.org",  # where email nudges reach them
             career_stage=stage,
             years_experience=years,
             tenure_years=tenure,

@@ -46,6 +46,7 @@ from mentorlog.projections.sqlite import ReadModelRecorder, open_read_models
 from mentorlog.settings import MARKER, PostgresURL, Settings
 
 if TYPE_CHECKING:
+    from mentorlog.nudges import Nudger
     from mentorlog.webhooks import WebhookSender
 
 DATA_FORMAT = 1
@@ -101,12 +102,21 @@ class Services:
 
         return WebhookSender(self)
 
+    @cached_property
+    def nudges(self) -> Nudger:
+        """Finds, records and sends the nudges programs' rules make due."""
+        from mentorlog.nudges import Nudger
+
+        return Nudger(self)
+
     def close(self) -> None:
         """Stop the runner and close the databases."""
         if "checkpoints" in self.__dict__:
             self.checkpoints.stop()
         if "webhooks" in self.__dict__:
             self.webhooks.stop()
+        if "nudges" in self.__dict__:
+            self.nudges.stop()
         self.runner.stop()
         self.app.close()
         self.app.sealer.keys.close()

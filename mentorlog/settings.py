@@ -10,6 +10,7 @@ from typing import Any
 from urllib.parse import parse_qsl, unquote, urlsplit
 
 from mentorlog.core.oidc import ASYMMETRIC, OidcClient, OidcSettings
+from mentorlog.plugins.interfaces import SmtpSettings
 
 DEFAULT_DATA_DIR = "./mentorlog-data"
 DEFAULT_SCHEMA = "public"
@@ -158,6 +159,20 @@ class Settings:
     webhooks_backoff: float = 1.0
     webhooks_max_backoff: float = 3600.0
     webhooks_max_response_bytes: int = 65536
+    # Nudges (mentorlog/nudges.py): seconds between the worker's runs
+    # (MENTORLOG_NUDGES_INTERVAL), tries before a nudge fails for good
+    # (MENTORLOG_NUDGES_MAX_ATTEMPTS), the first retry's wait in seconds, doubled
+    # after each try up to the most (MENTORLOG_NUDGES_BACKOFF,
+    # MENTORLOG_NUDGES_MAX_BACKOFF), and after how many seconds a try nobody
+    # answered for (its worker stopped) is taken over (MENTORLOG_NUDGES_UNANSWERED).
+    nudges_interval: float = 300.0
+    nudges_max_attempts: int = 5
+    nudges_backoff: float = 300.0
+    nudges_max_backoff: float = 21600.0
+    nudges_unanswered: int = 600
+    # The email notifier's server (MENTORLOG_SMTP_HOST, _PORT, _TLS: none,
+    # starttls or tls; _USER, _PASSWORD, _FROM); None without a host.
+    smtp: SmtpSettings | None = None
 
     @property
     def checkpoint_key_path(self) -> Path:
@@ -238,7 +253,41 @@ class Settings:
             webhooks_max_response_bytes=_positive(
                 "MENTORLOG_WEBHOOKS_MAX_RESPONSE_BYTES", 65536
             ),
+            nudges_interval=_seconds("MENTORLOG_NUDGES_INTERVAL", 300.0),
+            nudges_max_attempts=_positive("MENTORLOG_NUDGES_MAX_ATTEMPTS", 5),
+            nudges_backoff=_seconds("MENTORLOG_NUDGES_BACKOFF", 300.0),
+            nudges_max_backoff=_seconds("MENTORLOG_NUDGES_MAX_BACKOFF", 21600.0),
+            nudges_unanswered=_positive("MENTORLOG_NUDGES_UNANSWERED", 600),
+            smtp=smtp_from_env(),
         )
+
+
+SMTP_TLS = ("none", "starttls", "tls")
+SMTP_PORTS = {"none": 25, "starttls": 587, "tls": 465}
+
+
+def smtp_from_env() -> SmtpSettings | None:
+    """The SMTP server email nudges go to, when MENTORLOG_SMTP_HOST is set."""
+    env = os.environ
+    host = env.get("MENTORLOG_SMTP_HOST", "").strip()
+    if not host:
+        return None
+    tls = env.get("MENTORLOG_SMTP_TLS", "").strip().lower() or "starttls"
+    if tls not in SMTP_TLS:
+        raise ValueError(
+            f"MENTORLOG_SMTP_TLS must be none, starttls or tls, not '{tls}'"
+        )
+    sender = env.get("MENTORLOG_SMTP_FROM", "").strip()
+    if not sender or "\n" in sender or "\r" in sender:
+        raise ValueError("MENTORLOG_SMTP_FROM must name the sender, e.g. a@b.org")
+    return SmtpSettings(
+        host=host,
+        port=_positive("MENTORLOG_SMTP_PORT", SMTP_PORTS[tls]),
+        tls=tls,  # type: ignore[arg-type]
+        sender=sender,
+        user=env.get("MENTORLOG_SMTP_USER", "").strip(),
+        password=env.get("MENTORLOG_SMTP_PASSWORD", ""),
+    )
 
 
 def oidc_from_env() -> OidcSettings | None:

@@ -7,6 +7,8 @@ from mentorlog.plugins.interfaces import (
     Contribution,
     Format,
     GoalFramework,
+    Notification,
+    NotificationContext,
     Profile,
     ProgramProfile,
 )
@@ -31,3 +33,10 @@ def match_score(  # type: ignore[empty-body]
     mentor: Profile, mentee: Profile, program: ProgramProfile
 ) -> list[Contribution]:
     """Return weighted, explained contributions to how well a mentor suits a mentee."""
+
+
+@hookspec
+def send_notification(  # type: ignore[empty-body]
+    notification: Notification, context: NotificationContext
+) -> bool | None:
+    """Send a nudge on this plugin's channel: True if sent, None if unreachable."""

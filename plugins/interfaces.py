@@ -301,3 +301,67 @@ class Match:
     def contribution(self, name: str) -> Contribution | None:
         """Return the first contribution with this name, or None."""
         return next((c for c in self.contributions if c.name == name), None)
+
+
+# -- notifications (the send_notification hook) -------------------------------------
+
+
+@dataclass(frozen=True)
+class Recipient:
+    """Whom a notification is for: their global person ID, name and email address.
+
+    `email` is empty when the person has none (or was erased).
+    """
+
+    person_id: str
+    name: str
+    email: str = ""
+
+
+@dataclass(frozen=True)
+class Notification:
+    """One nudge to one person on one channel: what it is about, and its words.
+
+    `id` is the nudge's: the same on every try (an email's Message-ID, a
+    receiver's dedupe key). `subject` and `text` never carry a goal's or note's
+    content. `meeting_id` is set for a meeting reminder.
+    """
+
+    id: str
+    channel: str
+    rule: str
+    event_type: str
+    program_id: str
+    program_name: str
+    mentorship_id: str
+    recipient: Recipient
+    subject: str
+    text: str
+    attempt: int = 1
+    meeting_id: str | None = None
+
+
+@dataclass(frozen=True)
+class SmtpSettings:
+    """Where email goes: the SMTP server, its TLS mode and login, the sender."""
+
+    host: str
+    port: int
+    tls: Literal["none", "starttls", "tls"]
+    sender: str
+    user: str = ""
+    password: str = field(default="", repr=False)
+    timeout: float = 10.0
+
+
+@dataclass(frozen=True)
+class NotificationContext:
+    """What a notifier may use: the SMTP settings (None if unset), and how many of
+    a program's webhook endpoints take an event type (enabled, subscribed)."""
+
+    smtp: SmtpSettings | None
+    webhook_receivers: Callable[[str, str], int] = lambda program_id, event_type: 0
+
+
+class NotificationFailed(Exception):
+    """A notification could not be sent now; it is tried again on a later run."""

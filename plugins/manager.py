@@ -16,6 +16,8 @@ from mentorlog.plugins.interfaces import (
     Format,
     GoalFramework,
     Match,
+    Notification,
+    NotificationContext,
     Profile,
     ProgramProfile,
 )
@@ -26,8 +28,15 @@ BUILTIN_PLUGINS = (
     "mentorlog.plugins.builtin.formats",
     "mentorlog.plugins.builtin.goal_frameworks",
     "mentorlog.plugins.builtin.matching",
+    "mentorlog.plugins.builtin.email",
+    "mentorlog.plugins.builtin.webhook",
 )
-HOOKS = ("register_formats", "register_goal_frameworks", "match_score")
+HOOKS = (
+    "register_formats",
+    "register_goal_frameworks",
+    "match_score",
+    "send_notification",
+)
 T = TypeVar("T", Format, GoalFramework)
 
 
@@ -77,6 +86,28 @@ class Scorer:
         )
 
 
+@dataclass(frozen=True)
+class Notifier:
+    """One plugin's send_notification: the channel it is (the plugin's name)."""
+
+    channel: str
+    distribution: str
+    function: Callable[..., Any]
+    argnames: tuple[str, ...]
+
+    def __call__(
+        self, notification: Notification, context: NotificationContext
+    ) -> bool | None:
+        """Call the hook: True if sent, None if it cannot reach the person.
+
+        It raises what the plugin raises (NotificationFailed, or any error): the
+        caller records the failure and tries again later.
+        """
+        given = {"notification": notification, "context": context}
+        result = self.function(**{n: given[n] for n in self.argnames})
+        return None if result is None else bool(result)
+
+
 @dataclass
 class Catalog:
     """Formats, goal frameworks and match scorers collected from every plugin."""
@@ -86,6 +117,7 @@ class Catalog:
     plugins: list[PluginInfo] = field(default_factory=list)
     skipped: list[str] = field(default_factory=list)
     scorers: list[Scorer] = field(default_factory=list)
+    notifiers: dict[str, Notifier] = field(default_factory=dict)
 
     def format(self, name: str) -> Format | None:
         """Return the format with this name, or None."""
@@ -179,6 +211,9 @@ def load_catalog(disabled: Iterable[str] = (), skip_failing: bool = False) -> Ca
         catalog.formats.update((f.name, f) for f in formats)
         catalog.frameworks.update((f.name, f) for f in frameworks)
         catalog.scorers += _scorers(pm, plugin, name, dist)
+        catalog.notifiers.update(
+            (n.channel, n) for n in _notifiers(pm, plugin, name, dist)
+        )
         hooks = sorted(caller.name for caller in pm.get_hookcallers(plugin) or [])
         catalog.plugins.append(PluginInfo(name, dist, version, hooks))
     return catalog
@@ -243,6 +278,17 @@ def _scorers(
     return [
         Scorer(name, dist, impl.function, tuple(impl.argnames))
         for impl in pm.hook.match_score.get_hookimpls()
+        if impl.plugin is plugin
+    ]
+
+
+def _notifiers(
+    pm: pluggy.PluginManager, plugin: object, name: str, dist: str
+) -> list[Notifier]:
+    """The send_notification implementation of one plugin: the channel it names."""
+    return [
+        Notifier(name, dist, impl.function, tuple(impl.argnames))
+        for impl in pm.hook.send_notification.get_hookimpls()
         if impl.plugin is plugin
     ]
 

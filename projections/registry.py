@@ -13,6 +13,7 @@ from mentorlog.projections.meetings import Meetings
 from mentorlog.projections.mentorships import Mentorships
 from mentorlog.projections.milestones import Milestones
 from mentorlog.projections.notes import Notes
+from mentorlog.projections.nudges import Nudges
 from mentorlog.projections.people import People
 from mentorlog.projections.program_metrics import ProgramMetrics
 from mentorlog.projections.program_trends import ProgramTrends
@@ -39,5 +40,6 @@ def all_projections(sealer: Sealer | None = None) -> list[Projection]:
         ProgramMetrics,
         ProgramTrends,
         WebhookDeliveries,
+        Nudges,
     ]
     return [kind(sealer) for kind in kinds]

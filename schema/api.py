@@ -36,6 +36,7 @@ from mentorlog.schema.mentorships.queries import MentorshipQueries
 from mentorlog.schema.milestones import MilestoneMutations
 from mentorlog.schema.nodes import NodeQueries
 from mentorlog.schema.notes import NoteMutations
+from mentorlog.schema.nudges import NudgeMutations
 from mentorlog.schema.people import PeopleMutations, PeopleQueries
 from mentorlog.schema.programs.catalog import CatalogQueries
 from mentorlog.schema.programs.mutations import ProgramMutations
@@ -123,6 +124,7 @@ class Mutation(
     ReviewMutations,
     FeedbackMutations,
     WebhookMutations,
+    NudgeMutations,
 ):
     """Every feature's mutations, one per command of the Mentoring service."""
 

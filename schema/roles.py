@@ -14,6 +14,7 @@ from mentorlog.core.access import Principal
 from mentorlog.core.policy import (
     CODE_COMMANDS,
     OPERATOR_COMMANDS,
+    WORKER_COMMANDS,
     commands_of,
     who_may,
 )
@@ -46,9 +47,10 @@ def allowed_mutations(principal: Principal) -> list[str]:
 
 def roles_table(commands: Iterable[str]) -> str:
     """A Markdown table of the mutations and the tokens that may run them (the
-    operator's commands have no mutation)."""
+    operator's and the nudge worker's commands have no mutation)."""
     rows = ["| mutation | who may run it |", "|---|---|"]
-    api = (c for c in commands if c not in OPERATOR_COMMANDS | CODE_COMMANDS)
+    unexposed = OPERATOR_COMMANDS | CODE_COMMANDS | WORKER_COMMANDS
+    api = (c for c in commands if c not in unexposed)
     for command in sorted(api, key=mutation_name):
         rows.append(f"| `{mutation_name(command)}` | {who_may(command)} |")
     return "\n".join(rows)

@@ -505,6 +505,12 @@ CASES = [
         for name in ("disableWebhook", "enableWebhook", "deleteWebhook")
     ),
     Case(
+        "setNudgeRules",
+        lambda d: {"programId": _program(d), "quietAfterDays": -3},
+        lambda d: {"quietAfterDays": -3, **UNKNOWN_P},
+        ADMIN,
+    ),
+    Case(
         "redeliverWebhook",
         lambda d: {**UNKNOWN_W, "positions": [1]},
         lambda d: {**UNKNOWN_W, "positions": [1]},

@@ -35,6 +35,7 @@ POLICY_NAMES = (
     | policy.OPERATOR_COMMANDS
     | policy.OWN_COMMANDS
     | policy.CODE_COMMANDS
+    | policy.WORKER_COMMANDS
 )
 
 
@@ -83,8 +84,13 @@ def test_each_mutation_runs_the_command_of_its_name_with_its_arguments() -> None
     sdl = build_schema((ROOT / "schema" / "schema.graphql").read_text())
     assert sdl.mutation_type is not None
     mutations = sdl.mutation_type.fields
-    # The operator's commands run through the CLI only.
-    api_commands = set(COMMANDS) - policy.OPERATOR_COMMANDS - policy.CODE_COMMANDS
+    # The operator's commands run through the CLI only, the worker's in the worker.
+    api_commands = (
+        set(COMMANDS)
+        - policy.OPERATOR_COMMANDS
+        - policy.CODE_COMMANDS
+        - policy.WORKER_COMMANDS
+    )
     assert sorted(_snake(name) for name in mutations) == sorted(api_commands)
     for name, field in mutations.items():
         signature = COMMANDS[_snake(name)]

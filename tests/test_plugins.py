@@ -35,7 +35,7 @@ DOCS = ROOT / "docs" / "plugins.md"
 SYSTEM = "system:tests"
 BUILTIN_FORMATS = {"one_on_one", "reverse", "circle", "peer", "group"}
 BUILTIN_FRAMEWORKS = {"plain", "smart", "smarty", "okr"}
-BUILTIN_PLUGINS = ["formats", "goal_frameworks", "matching"]
+BUILTIN_PLUGINS = ["formats", "goal_frameworks", "matching", "email", "webhook"]
 
 
 # -- the example distribution, installed into a temporary directory ----------
@@ -351,7 +351,12 @@ def test_mentorlog_disable_plugins_disables_plugins_and_built_ins(
     try:
         assert set(services.catalog.formats) == BUILTIN_FORMATS
         assert services.catalog.frameworks == {}
-        assert [p.name for p in services.catalog.plugins] == ["formats", "matching"]
+        assert [p.name for p in services.catalog.plugins] == [
+            "formats",
+            "matching",
+            "email",
+            "webhook",
+        ]
         with pytest.raises(UnknownFormat):
             services.app.create_program(
                 actor=SYSTEM, name="Speed day", formats=["speed"]

@@ -249,7 +249,7 @@ def test_calendars_show_a_meetings_invite_as_written(
         pytest.skip("the README's examples use curl, which is not installed")
     home, port = server
     helpers = section("## GraphQL walk-through", "## Running at scale")[0]
-    blocks = section("## Calendars", "## Layout")
+    blocks = section("## Calendars", "## Nudges")
     script = "set -eu\n" + helpers + "\n".join(blocks)
     script = script.replace("127.0.0.1:8000", f"127.0.0.1:{port}")
     env = {k: v for k, v in os.environ.items() if not k.startswith("MENTORLOG_")}
@@ -277,3 +277,48 @@ def test_calendars_show_a_meetings_invite_as_written(
     ), out
     assert '"revokeCalendarFeed":{"revoked":true,"userErrors":[]}' in out, out
     assert "after revoking: 404" in out, out
+
+
+def test_nudges_arrive_by_email_as_written(tmp_path: Path) -> None:
+    """The demo served with a local SMTP server (aiosmtpd's, printing what it
+    gets): Sam's meeting in three hours brings him a reminder, recorded once."""
+    if shutil.which("curl") is None:
+        pytest.skip("the README's examples use curl, which is not installed")
+    env = {k: v for k, v in os.environ.items() if not k.startswith("MENTORLOG_")}
+    env["PATH"] = f"{Path(sys.executable).parent}{os.pathsep}{env['PATH']}"
+    mentorlog = [sys.executable, "-m", "mentorlog"]
+    subprocess.run([*mentorlog, "demo"], cwd=tmp_path, env=env, check=True, timeout=120)
+    helpers = section("## GraphQL walk-through", "## Running at scale")[0]
+    blocks = section("## Nudges", "## Layout")
+    script = "set -eu\n" + helpers + "\n".join(blocks)
+    api, smtp = str(free_port()), str(free_port())
+    script = script.replace("127.0.0.1:8000", f"127.0.0.1:{api}")
+    script = script.replace("mentorlog serve &", f"mentorlog serve --port {api} &")
+    script = script.replace("127.0.0.1:8025", f"127.0.0.1:{smtp}")
+    script = script.replace("SMTP_PORT=8025", f"SMTP_PORT={smtp}")
+    output = tmp_path / "output.txt"
+    with output.open("w") as out:
+        shell = subprocess.Popen(
+            ["bash", "-c", script],
+            cwd=tmp_path,
+            env=env,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,  # the server and SMTP server run in its group
+        )
+        try:
+            shell.wait(timeout=120)
+        finally:
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(shell.pid, signal.SIGTERM)
+    text = output.read_text()
+    assert shell.returncode == 0, text
+    assert '"errors"' not in text, text
+    rules = '"meetingReminderHours":24,"quietAfterDays":null,"channels":["email"]'
+    assert rules in text, text
+    assert "To: Sam Whitfield <sam@example.org>" in text, text
+    assert "Subject: Reminder: mentoring meeting on " in text, text
+    sent = '"__typename":"NudgeSent","rule":"meeting_reminder","channel":"email"'
+    assert text.count(sent) == 2, text  # Sam and his mentor, once each
+    assert '{"field":"quietAfterDays","code":"INVALID_INPUT"}' in text, text
+    assert '{"field":"programId","code":"NOT_FOUND"}' in text, text

@@ -21,6 +21,7 @@ from mentorlog.core.idempotency import IdempotencyKey, idempotency_key_id
 from mentorlog.core.identity import Identity, Invitation
 from mentorlog.core.intake import Intake, intake_id
 from mentorlog.core.mentorship import Mentorship
+from mentorlog.core.nudges import nudge_id
 from mentorlog.core.person import Person
 from mentorlog.core.program import Program
 from mentorlog.core.webhooks import (
@@ -163,6 +164,74 @@ def connection_plan_set(app: Mentoring, w: World) -> str:
 def admin_added(app: Mentoring, w: World) -> str:
     """The mentor becomes a co-admin."""
     return app.add_program_admin(w.program, actor=SYSTEM, person_id=w.mentor).id
+
+
+@recipe(Program.NudgeRulesSet)
+def nudge_rules_set(app: Mentoring, w: World) -> str:
+    """Quiet mentorships nudged after a week, meetings reminded a day ahead."""
+    return app.set_nudge_rules(
+        w.program, actor=SYSTEM, quiet_after_days=7, meeting_reminder_hours=24
+    ).id
+
+
+def with_nudge(app: Mentoring, w: World) -> tuple[str, str]:
+    """A started mentorship whose mentee was sent a meeting reminder (rules set)."""
+    nudge_rules_set(app, w)
+    mentorship, meeting = with_meeting(app, w)
+    nudge = nudge_id(mentorship, "meeting_reminder", "2030-01-07", w.mentee, "email")
+    app.send_nudge(
+        mentorship,
+        actor=SYSTEM,
+        nudge_id=nudge,
+        rule="meeting_reminder",
+        person_id=w.mentee,
+        channel="email",
+        meeting_id=meeting,
+        occasion="2030-01-07T08:00:00+00:00",
+    )
+    return mentorship, nudge
+
+
+@recipe(Mentorship.NudgeSent)
+def nudge_sent(app: Mentoring, w: World) -> str:
+    """A meeting reminder's first try, claimed."""
+    return with_nudge(app, w)[0]
+
+
+@recipe(Mentorship.NudgeDelivered)
+def nudge_delivered(app: Mentoring, w: World) -> str:
+    """A meeting reminder accepted by its channel."""
+    mentorship, nudge = with_nudge(app, w)
+    app.record_nudge_delivered(mentorship, actor=SYSTEM, nudge_id=nudge, attempt=1)
+    return mentorship
+
+
+def nudge_failing(app: Mentoring, w: World) -> tuple[str, str]:
+    """A meeting reminder whose first try failed, to be retried at once."""
+    mentorship, nudge = with_nudge(app, w)
+    app.record_nudge_failed(
+        mentorship,
+        actor=SYSTEM,
+        nudge_id=nudge,
+        attempt=1,
+        error="SMTP 451 try again later",
+        retry_at="2000-01-01T00:00:00+00:00",
+    )
+    return mentorship, nudge
+
+
+@recipe(Mentorship.NudgeFailed)
+def nudge_failed(app: Mentoring, w: World) -> str:
+    """A meeting reminder refused by the SMTP server."""
+    return nudge_failing(app, w)[0]
+
+
+@recipe(Mentorship.NudgeRetried)
+def nudge_retried(app: Mentoring, w: World) -> str:
+    """A failed meeting reminder's second try, claimed."""
+    mentorship, nudge = nudge_failing(app, w)
+    app.retry_nudge(mentorship, actor=SYSTEM, nudge_id=nudge)
+    return mentorship
 
 
 @recipe(Person.Registered)

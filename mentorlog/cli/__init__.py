@@ -7,6 +7,7 @@ import click
 from mentorlog.cli.access import erase_personal_data, identity, token
 from mentorlog.cli.audit import replay, verify
 from mentorlog.cli.catalog import plugins, projections, schema
+from mentorlog.cli.nudges import nudges
 from mentorlog.cli.serving import serve, worker
 from mentorlog.cli.stores import demo, init, migrate
 from mentorlog.cli.transparency import (
@@ -41,6 +42,7 @@ for command in (
     token,
     identity,
     erase_personal_data,
+    nudges,
 ):
     main.add_command(command)
 

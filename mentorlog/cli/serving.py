@@ -186,6 +186,7 @@ def _follow(services: Services, stop: threading.Event) -> None:
     runner.start()
     services.checkpoints.start()  # signs every N events or T seconds
     services.webhooks.start()  # sends the deliveries the outbox holds
+    services.nudges.start()  # sends the nudges programs' rules make due
     console.print(f"worker following {name} (stop with Ctrl-C or SIGTERM)")
     leading: bool | None = None
     reported, said_at = -1, 0.0
@@ -205,6 +206,7 @@ def _follow(services: Services, stop: threading.Event) -> None:
                 console.print(f"read models at event #{position}")
                 reported, said_at = position, now
     finally:
+        services.nudges.stop()
         services.webhooks.stop()
         services.checkpoints.stop()
         runner.stop()

@@ -13,6 +13,7 @@ from mentorlog.projections.queries import MentorshipFilter, Row
 from mentorlog.schema.context import Info
 from mentorlog.schema.enums import GoalTerm, MentorshipStatus
 from mentorlog.schema.graph import MentorshipConnectionRef, at, schema_type
+from mentorlog.schema.nudges import NudgeRules, rules_of
 from mentorlog.schema.pagination import (
     AFTER,
     BEFORE,
@@ -153,6 +154,13 @@ class Program(relay.Node):
         )
         connection = schema_type(info, "MentorshipConnection")
         return await connection.load(info, where, first, after, last, before)
+
+    @strawberry.field(
+        description="Its nudge rules (quiet mentorships, meeting reminders, unsigned "
+        "agreements); null until its admins set them."
+    )
+    async def nudge_rules(self, info: Info) -> NudgeRules | None:
+        return await rules_of(info, self.id)
 
     @strawberry.field(
         description="How the program is doing: mentorships by status, completion, "
