@@ -24,7 +24,7 @@ import asyncio
 import contextlib
 import logging
 from collections import OrderedDict
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 from uuid import UUID
@@ -106,6 +106,8 @@ class Endings:
 
     def of(self, subscriber: Subscriber) -> tuple[int, FeedEnded] | None:
         """Where the subscriber's subscription ends in this page, and why; or None."""
+        if not self.credentials and not self.people:
+            return None
         endings = []
         revoked = self.credentials.get(subscriber.credential_id)
         if revoked is not None:
@@ -138,6 +140,10 @@ class Subscriber:
     ended: bool = False
     # Still reading the log from `after` itself: the feed only ends it meanwhile.
     catching_up: bool = False
+    # How the feed hands it an item itself, sparing it a wake-up (the socket's
+    # subscriptions, schema/fanout.py); used only while it waits with nothing queued.
+    direct: Callable[[FeedItem], Awaitable[None]] | None = None
+    waiting: bool = False
 
     def wants(self, item: FeedItem) -> bool:
         """True when the item is new to this subscriber and about what it follows."""
@@ -274,7 +280,11 @@ class EventFeed:
                 async for caught in self._catch_up(subscriber):
                     yield caught
             while True:
-                item = await subscriber.queue.get()
+                subscriber.waiting = True
+                try:
+                    item = await subscriber.queue.get()
+                finally:
+                    subscriber.waiting = False
                 if isinstance(item, FeedEnded):
                     raise item
                 yield item
@@ -363,8 +373,9 @@ class EventFeed:
                 items, endings, last, count = [], Endings(), self.position, 0
             self.reads += 1
             await GROUPS.prepare(items)
-            self._dispatch(items, endings)
+            direct = self._dispatch(items, endings)
             self.position = max(self.position, last)
+            await self._hand_over(direct)
             if count >= self.page_size:
                 continue  # more may be waiting
             with contextlib.suppress(TimeoutError):
@@ -372,28 +383,63 @@ class EventFeed:
 
     def _needs_facts(self) -> tuple[bool, frozenset[str]]:
         """Whether any program is followed, and which mentorships are."""
-        programs = any(s.program_id is not None for s in self.subscribers)
-        mentorships = frozenset(
-            s.mentorship_id for s in self.subscribers if s.mentorship_id is not None
-        )
-        return programs, mentorships
+        programs = False
+        mentorships = set()
+        for s in self.subscribers:
+            if s.mentorship_id is not None:
+                mentorships.add(s.mentorship_id)
+            elif s.program_id is not None:
+                programs = True
+        return programs, frozenset(mentorships)
 
-    def _dispatch(self, items: Sequence[FeedItem], endings: Endings) -> None:
+    def _dispatch(
+        self, items: Sequence[FeedItem], endings: Endings
+    ) -> list[tuple[Subscriber, FeedItem]]:
         """Queue each item for whom it concerns; end subscriptions where they end.
 
         A subscriber whose token was revoked (or person erased) in this page gets
-        the items before that point only.
+        the items before that point only. Returns the items to hand straight to
+        subscribers that wait with nothing queued, in order.
         """
+        direct: list[tuple[Subscriber, FeedItem]] = []
         for subscriber in list(self.subscribers):
             ending = endings.of(subscriber)
             until = ending[0] if ending is not None else None
+            handed = (
+                ending is None
+                and subscriber.direct is not None
+                and subscriber.waiting
+                and subscriber.queue.empty()
+            )
             for item in [] if subscriber.catching_up else items:
                 if until is not None and item.notification_id > until:
                     break
-                if subscriber.wants(item):
+                if not subscriber.wants(item):
+                    continue
+                if handed:
+                    direct.append((subscriber, item))
+                else:
                     subscriber.put(item)
             if ending is not None:
                 subscriber.end(ending[1])
+        return direct
+
+    async def _hand_over(self, direct: list[tuple[Subscriber, FeedItem]]) -> None:
+        """Hand items to waiting subscribers; one whose hand-over fails gets the
+        rest of its items queued, where its own task meets the failure."""
+        failed: set[Subscriber] = set()
+        for subscriber, item in direct:
+            if subscriber.ended or subscriber not in self.subscribers:
+                continue
+            hand = subscriber.direct
+            if hand is None or subscriber in failed or not subscriber.waiting:
+                subscriber.put(item)
+                continue
+            try:
+                await hand(item)
+            except Exception:
+                failed.add(subscriber)
+                subscriber.put(item)
 
     def _read(
         self,

@@ -141,9 +141,19 @@ async def _stream(
 
     group = GROUPS.join(delivery.key) if delivery is not None else None
     if group is not None and delivery is not None:
-        group.add_renderer(
-            subscriber, Renderer(follows, partial(_answer, info, delivery))
-        )
+        render = partial(_answer, info, delivery)
+        group.add_renderer(subscriber, Renderer(follows, render))
+
+        async def hand(item: FeedItem) -> None:
+            # The feed's own turn: what the loop below does with a queued item.
+            if not follows(item):
+                return
+            position = item.notification_id
+            answer = await group.payload(position, partial(render, item))
+            if answer is not None and not await delivery.send(answer):
+                subscriber.direct = None  # gone: its handler cancels it soon
+
+        subscriber.direct = hand
     try:
         async for item in feed.items(subscriber):
             facts = item.facts
