@@ -201,9 +201,14 @@ def test_sign_in_with_an_identity_provider_runs_as_written(tmp_path: Path) -> No
     assert '"reason":"NO_GRANT"' in out, out  # his only grant was revoked
 
 
-def test_webhooks_are_registered_and_verified_as_written(tmp_path: Path) -> None:
-    """The demo served with private receivers allowed; the README's receiver checks
-    the signature of the goal it is sent."""
+def run_with_own_server(
+    tmp_path: Path, title: str, until: str, ports: dict[str, list[str]]
+) -> str:
+    """Load the demo in tmp_path and run the README's section `title` (which serves
+    it itself) in one shell, on free ports instead of `ports`' defaults; its output.
+
+    `ports` maps each default port to the texts holding it (`{port}` where it goes).
+    """
     if shutil.which("curl") is None:
         pytest.skip("the README's examples use curl, which is not installed")
     env = {k: v for k, v in os.environ.items() if not k.startswith("MENTORLOG_")}
@@ -211,13 +216,14 @@ def test_webhooks_are_registered_and_verified_as_written(tmp_path: Path) -> None
     mentorlog = [sys.executable, "-m", "mentorlog"]
     subprocess.run([*mentorlog, "demo"], cwd=tmp_path, env=env, check=True, timeout=120)
     helpers = section("## GraphQL walk-through", "## Running at scale")[0]
-    blocks = section("## Webhooks", "## Calendars")
-    script = "set -eu\n" + helpers + "\n".join(blocks)
-    api, receiver = str(free_port()), str(free_port())
+    script = "set -eu\n" + helpers + "\n".join(section(title, until))
+    api = free_port()
     script = script.replace("127.0.0.1:8000", f"127.0.0.1:{api}")
     script = script.replace("mentorlog serve &", f"mentorlog serve --port {api} &")
-    script = script.replace("127.0.0.1:8900", f"127.0.0.1:{receiver}")
-    script = script.replace('"127.0.0.1", 8900', f'"127.0.0.1", {receiver}')
+    for default, texts in ports.items():
+        port = str(free_port())
+        for text in texts:
+            script = script.replace(text.format(port=default), text.format(port=port))
     output = tmp_path / "output.txt"
     with output.open("w") as out:
         shell = subprocess.Popen(
@@ -226,7 +232,7 @@ def test_webhooks_are_registered_and_verified_as_written(tmp_path: Path) -> None
             env=env,
             stdout=out,
             stderr=subprocess.STDOUT,
-            start_new_session=True,  # the server and receiver run in its group
+            start_new_session=True,  # what the section starts runs in its group
         )
         try:
             shell.wait(timeout=120)
@@ -236,6 +242,18 @@ def test_webhooks_are_registered_and_verified_as_written(tmp_path: Path) -> None
     text = output.read_text()
     assert shell.returncode == 0, text
     assert '"errors"' not in text, text
+    return text
+
+
+def test_webhooks_are_registered_and_verified_as_written(tmp_path: Path) -> None:
+    """The demo served with private receivers allowed; the README's receiver checks
+    the signature of the goal it is sent."""
+    text = run_with_own_server(
+        tmp_path,
+        "## Webhooks",
+        "## Calendars",
+        {"8900": ["127.0.0.1:{port}", '"127.0.0.1", {port}']},
+    )
     assert "verified GoalSet Present at the guild" in text, text
     assert '"eventType":"GOAL_SET","status":"delivered","attempts":1' in text, text
 
@@ -282,38 +300,12 @@ def test_calendars_show_a_meetings_invite_as_written(
 def test_nudges_arrive_by_email_as_written(tmp_path: Path) -> None:
     """The demo served with a local SMTP server (aiosmtpd's, printing what it
     gets): Sam's meeting in three hours brings him a reminder, recorded once."""
-    if shutil.which("curl") is None:
-        pytest.skip("the README's examples use curl, which is not installed")
-    env = {k: v for k, v in os.environ.items() if not k.startswith("MENTORLOG_")}
-    env["PATH"] = f"{Path(sys.executable).parent}{os.pathsep}{env['PATH']}"
-    mentorlog = [sys.executable, "-m", "mentorlog"]
-    subprocess.run([*mentorlog, "demo"], cwd=tmp_path, env=env, check=True, timeout=120)
-    helpers = section("## GraphQL walk-through", "## Running at scale")[0]
-    blocks = section("## Nudges", "## Layout")
-    script = "set -eu\n" + helpers + "\n".join(blocks)
-    api, smtp = str(free_port()), str(free_port())
-    script = script.replace("127.0.0.1:8000", f"127.0.0.1:{api}")
-    script = script.replace("mentorlog serve &", f"mentorlog serve --port {api} &")
-    script = script.replace("127.0.0.1:8025", f"127.0.0.1:{smtp}")
-    script = script.replace("SMTP_PORT=8025", f"SMTP_PORT={smtp}")
-    output = tmp_path / "output.txt"
-    with output.open("w") as out:
-        shell = subprocess.Popen(
-            ["bash", "-c", script],
-            cwd=tmp_path,
-            env=env,
-            stdout=out,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,  # the server and SMTP server run in its group
-        )
-        try:
-            shell.wait(timeout=120)
-        finally:
-            with contextlib.suppress(ProcessLookupError):
-                os.killpg(shell.pid, signal.SIGTERM)
-    text = output.read_text()
-    assert shell.returncode == 0, text
-    assert '"errors"' not in text, text
+    text = run_with_own_server(
+        tmp_path,
+        "## Nudges",
+        "## Layout",
+        {"8025": ["127.0.0.1:{port}", "SMTP_PORT={port}"]},
+    )
     rules = '"meetingReminderHours":24,"quietAfterDays":null,"channels":["email"]'
     assert rules in text, text
     assert "To: Sam Whitfield <sam@example.org>" in text, text
