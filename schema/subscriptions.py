@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import asyncio
 import json
-from collections.abc import AsyncGenerator
+from collections.abc import AsyncGenerator, Awaitable, Callable
 from contextlib import aclosing
 from functools import partial
 from typing import Annotated
@@ -30,7 +30,14 @@ from mentorlog.schema import ids
 from mentorlog.schema.context import Context, Info
 from mentorlog.schema.errors import BAD_REQUEST, ClientError
 from mentorlog.schema.events import decode_position
-from mentorlog.schema.fanout import DELIVERY, GROUPS, Delivery, Renderer, Rendering
+from mentorlog.schema.fanout import (
+    DELIVERY,
+    GROUPS,
+    Delivery,
+    Group,
+    Renderer,
+    Rendering,
+)
 from mentorlog.schema.feed import EventFeed, FeedEnded, FeedItem, Subscriber
 from mentorlog.schema.graph import one
 from mentorlog.schema.history import MentorshipEvent, to_event
@@ -118,6 +125,24 @@ def _payload(result: ExecutionResult) -> str:
     return json.dumps(payload, separators=(",", ":"))
 
 
+def _sender(
+    group: Group,
+    delivery: Delivery,
+    follows: Callable[[FeedItem], bool],
+    render: Callable[[FeedItem], Awaitable[str | None]],
+) -> Callable[[FeedItem], Awaitable[bool]]:
+    """Sending an item its group's payload, when the subscription follows it;
+    the send answers False once the socket is gone."""
+
+    async def send(item: FeedItem) -> bool:
+        if not follows(item):
+            return True
+        answer = await group.payload(item.notification_id, partial(render, item))
+        return answer is None or await delivery.send(answer)
+
+    return send
+
+
 async def _stream(
     info: Info, subscriber: Subscriber, every_mentorship: bool
 ) -> AsyncGenerator[MentorshipEvent, None]:
@@ -140,35 +165,26 @@ async def _stream(
         )
 
     group = GROUPS.join(delivery.key) if delivery is not None else None
+    send: Callable[[FeedItem], Awaitable[bool]] | None = None
     if group is not None and delivery is not None:
         render = partial(_answer, info, delivery)
         group.add_renderer(subscriber, Renderer(follows, render))
+        send = _sender(group, delivery, follows, render)
 
         async def hand(item: FeedItem) -> None:
-            # The feed's own turn: what the loop below does with a queued item.
-            if not follows(item):
-                return
-            position = item.notification_id
-            answer = await group.payload(position, partial(render, item))
-            if answer is not None and not await delivery.send(answer):
+            if send is not None and not await send(item):
                 subscriber.direct = None  # gone: its handler cancels it soon
 
-        subscriber.direct = hand
+        subscriber.direct = hand  # the feed's own turn at what the loop does
     try:
         async for item in feed.items(subscriber):
-            facts = item.facts
-            if every_mentorship and not may_read_mentorship(
-                principal, facts.program_id, facts.person_ids
-            ):
-                continue
-            if delivery is not None and group is not None:
-                answer = await group.payload(
-                    item.notification_id, partial(_answer, info, delivery, item)
-                )
-                if answer is not None and not await delivery.send(answer):
+            if send is not None:
+                if not await send(item):
                     # The socket is gone: its handler cancels this task soon.
                     await asyncio.sleep(GONE)
                     return
+                continue
+            if not follows(item):
                 continue
             node = await _event(info, item)
             if node is not None:
