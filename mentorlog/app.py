@@ -25,9 +25,10 @@ from mentorlog.calendars import feed, invite_route
 from mentorlog.core.errors import Unavailable
 from mentorlog.invitations import redeem
 from mentorlog.metrics import HttpMetrics, Metrics, operation_metrics
-from mentorlog.schema.api import MAX_COST, make_schema
+from mentorlog.schema.api import MAX_COST, limit_rules, make_schema
 from mentorlog.schema.feed import EventFeed
 from mentorlog.schema.http import GraphQLView
+from mentorlog.schema.operations import Operations
 from mentorlog.services import Services, open_services
 from mentorlog.settings import Settings
 from mentorlog.web import dashboard, pages, provider
@@ -142,6 +143,7 @@ def create_app(
         app.state.feed = feed = EventFeed(opened)
         app.state.metrics = metrics
         app.state.schema = schema  # the pages read through it (mentorlog/web/)
+        app.state.operations = operations  # what the API runs over HTTP
         opened.app.observer = metrics
         metrics.watch(opened, feed)
         try:
@@ -165,6 +167,12 @@ def create_app(
     )
     # First, so it sees the errors as clients do (masked, with their codes).
     schema.extensions = (operation_metrics(metrics), *schema.extensions)
+    operations = Operations(
+        schema,
+        limit_rules(settings.introspection),
+        settings.max_query_cost or MAX_COST,
+        metrics,
+    )
     view = GraphQLView(
         schema,
         graphql_ide="graphiql" if settings.graphiql else None,

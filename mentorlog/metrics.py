@@ -11,9 +11,16 @@ from __future__ import annotations
 import re
 import time
 from collections.abc import Callable, Iterable, Iterator
+from functools import cache
 from typing import Any
 
-from graphql import FieldNode, GraphQLSchema, OperationType, get_operation_ast
+from graphql import (
+    DocumentNode,
+    FieldNode,
+    GraphQLSchema,
+    OperationType,
+    get_operation_ast,
+)
 from prometheus_client import CollectorRegistry, Counter, Histogram
 from prometheus_client.core import GaugeMetricFamily, Metric
 from prometheus_client.registry import Collector
@@ -85,6 +92,12 @@ class Metrics:
     def retried(self, command: str, reason: str) -> None:
         """A command runs again."""
         self.retries.labels(_command(command), reason).inc()
+
+    def operation(self, labels: Labels, result: Any, seconds: float) -> None:
+        """Count and time one GraphQL operation, once its result is known."""
+        kind, field, key = labels
+        self.operation_seconds.labels(kind, field).observe(seconds)
+        self.operations.labels(kind, field, operation_outcome(result, key)).inc()
 
     def watch(self, services: Services, feed: Any) -> None:
         """Report the services' projection lag and the feed's subscribers."""
@@ -191,49 +204,58 @@ class OperationMetrics(SchemaExtension):
         """Time the operation; count it once its result is known."""
         started = time.perf_counter()
         yield
-        kind, field, key = self._labels()
-        self.metrics.operation_seconds.labels(kind, field).observe(
-            time.perf_counter() - started
-        )
-        self.metrics.operations.labels(kind, field, self._outcome(key)).inc()
-
-    def _labels(self) -> tuple[str, str, str | None]:
-        """The operation's type, its root field's name, and that field's key."""
         context = self.execution_context
-        document = context.graphql_document
-        if document is None:
-            return "unknown", OTHER, None
-        operation = get_operation_ast(document, context.operation_name)
-        if operation is None:
-            return "unknown", OTHER, None
-        kind = operation.operation
-        fields = operation.selection_set.selections
-        if len(fields) != 1 or not isinstance(fields[0], FieldNode):
-            return kind.value, "multiple", None
-        node = fields[0]
-        key = (node.alias or node.name).value
-        if node.name.value not in _root_fields(context.schema._schema, kind):
-            return kind.value, OTHER, key
-        return kind.value, node.name.value, key
-
-    def _outcome(self, key: str | None) -> str:
-        result = self.execution_context.result
-        errors = getattr(result, "errors", None)
-        if errors:
-            code = (errors[0].extensions or {}).get("code")
-            return (
-                code.lower()
-                if isinstance(code, str) and _CODE.fullmatch(code)
-                else ("error")
-            )
-        data = getattr(result, "data", None)
-        payload = data.get(key) if isinstance(data, dict) and key else None
-        if isinstance(payload, dict) and payload.get("userErrors"):
-            return "user_error"
-        return "ok"
+        self.metrics.operation(
+            operation_labels(
+                context.schema._schema,
+                context.graphql_document,
+                context.operation_name,
+            ),
+            context.result,
+            time.perf_counter() - started,
+        )
 
 
-def _root_fields(schema: GraphQLSchema, kind: OperationType) -> set[str]:
+Labels = tuple[str, str, str | None]
+
+
+def operation_labels(
+    schema: GraphQLSchema, document: DocumentNode | None, operation_name: str | None
+) -> Labels:
+    """The operation's type, its root field's name, and that field's key."""
+    if document is None:
+        return "unknown", OTHER, None
+    operation = get_operation_ast(document, operation_name)
+    if operation is None:
+        return "unknown", OTHER, None
+    kind = operation.operation
+    fields = operation.selection_set.selections
+    if len(fields) != 1 or not isinstance(fields[0], FieldNode):
+        return kind.value, "multiple", None
+    node = fields[0]
+    key = (node.alias or node.name).value
+    if node.name.value not in _root_fields(schema, kind):
+        return kind.value, OTHER, key
+    return kind.value, node.name.value, key
+
+
+def operation_outcome(result: Any, key: str | None) -> str:
+    """ok, user_error, or the first error's code (lower case)."""
+    errors = getattr(result, "errors", None)
+    if errors:
+        code = (errors[0].extensions or {}).get("code")
+        return (
+            code.lower() if isinstance(code, str) and _CODE.fullmatch(code) else "error"
+        )
+    data = getattr(result, "data", None)
+    payload = data.get(key) if isinstance(data, dict) and key else None
+    if isinstance(payload, dict) and payload.get("userErrors"):
+        return "user_error"
+    return "ok"
+
+
+@cache
+def _root_fields(schema: GraphQLSchema, kind: OperationType) -> frozenset[str]:
     """The names of the schema's root fields of one operation type."""
     root = schema.get_root_type(kind)
-    return set(root.fields) if root is not None else set()
+    return frozenset(root.fields) if root is not None else frozenset()

@@ -76,6 +76,11 @@ CLOSED_RULES: list[type[ASTValidationRule]] = [
 ]
 
 
+def limit_rules(introspection: bool) -> list[type[ASTValidationRule]]:
+    """The validation rules beside the spec's: the limits, and closed introspection."""
+    return LIMIT_RULES if introspection else CLOSED_RULES
+
+
 @strawberry.type(
     description="Read programs, people, mentorships, their histories and the plugin "
     "catalog; verify the hash chains. Every read shows only what your token may "
@@ -145,7 +150,7 @@ def make_schema(
     `max_cost` is the most an operation may cost (schema/cost.py).
     """
     # Factories: a fresh extension per request; the caches live at module level.
-    rules = LIMIT_RULES if introspection else CLOSED_RULES
+    rules = limit_rules(introspection)
     extensions: list[type[SchemaExtension] | SchemaExtension | object] = [
         lambda: MaxTokensLimiter(max_token_count=MAX_TOKENS),
         lambda: AddValidationRules(rules),

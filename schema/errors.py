@@ -138,32 +138,46 @@ class MaskWithErrorId(MaskErrors):
 
     def anonymise_error(self, error: GraphQLError) -> GraphQLError:
         """The client's view of an unexpected error: a message and an error ID."""
-        error_id = uuid.uuid4().hex[:16]
-        original = error.original_error
-        if isinstance(original, (Unavailable, *CONNECTION_LOST)):
-            # Outside a command, a mutation's lost connection may follow its write.
-            in_mutation = (
-                self.execution_context.operation_type is OperationType.MUTATION
-            )
-            return unavailable(error, original, error_id, in_mutation)
-        log.error(
-            "unexpected error %s at %s: %r",
-            error_id,
-            ".".join(str(p) for p in error.path or []),
-            original,
-            exc_info=(type(original), original, original.__traceback__)
-            if original is not None
-            else None,
-        )
-        return GraphQLError(
-            message=f"Unexpected error (error ID {error_id}).",
-            nodes=error.nodes,
-            source=error.source,
-            positions=error.positions,
-            path=error.path,
-            original_error=None,
-            extensions={"code": INTERNAL, "errorId": error_id},
-        )
+        in_mutation = self.execution_context.operation_type is OperationType.MUTATION
+        return anonymise(error, in_mutation)
+
+
+def client_errors(errors: list[GraphQLError], in_mutation: bool) -> list[GraphQLError]:
+    """The errors as a client sees them: unexpected ones masked, every one coded."""
+    return [
+        with_code(anonymise(error, in_mutation) if should_mask(error) else error)
+        for error in errors
+    ]
+
+
+def anonymise(error: GraphQLError, in_mutation: bool) -> GraphQLError:
+    """The client's view of an unexpected error: a message and an error ID, logged.
+
+    Outside a command, a mutation's lost connection may follow its write, so a
+    retry is not offered as safe.
+    """
+    error_id = uuid.uuid4().hex[:16]
+    original = error.original_error
+    if isinstance(original, (Unavailable, *CONNECTION_LOST)):
+        return unavailable(error, original, error_id, in_mutation)
+    log.error(
+        "unexpected error %s at %s: %r",
+        error_id,
+        ".".join(str(p) for p in error.path or []),
+        original,
+        exc_info=(type(original), original, original.__traceback__)
+        if original is not None
+        else None,
+    )
+    return GraphQLError(
+        message=f"Unexpected error (error ID {error_id}).",
+        nodes=error.nodes,
+        source=error.source,
+        positions=error.positions,
+        path=error.path,
+        original_error=None,
+        extensions={"code": INTERNAL, "errorId": error_id},
+    )
 
 
 def unavailable(

@@ -36,34 +36,28 @@ and get an error over the socket. Over HTTP a subscription is refused with 400.
 from __future__ import annotations
 
 import asyncio
+import json
 import logging
 import uuid
 from typing import Any
 
-from cross_web import AsyncHTTPRequestAdapter, HTTPException
-from graphql import OperationType
+from cross_web import HTTPException
+from graphql import ExecutionResult
 from mentorlog.core.access import TOKEN_PREFIX, Principal
 from mentorlog.core.errors import Unauthenticated, Unavailable
 from mentorlog.core.oidc import Verifier
 from mentorlog.schema.context import NOBODY, Context
-from mentorlog.schema.errors import (
-    BAD_REQUEST,
-    CONNECTION_LOST,
-    INTERNAL,
-    UNAUTHENTICATED,
-    with_code,
-)
+from mentorlog.schema.errors import CONNECTION_LOST, INTERNAL, UNAUTHENTICATED
+from mentorlog.schema.operations import Operations
 from mentorlog.schema.requests import (
     DEFAULT_MAX_BODY_BYTES,
     BadJSON,
-    RequestError,
     check_length,
     code_of,
     decode_json,
     error_body,
-    kind_of,
     limited,
-    select_operation,
+    read_params,
 )
 from mentorlog.schema.websocket import Refused, Socket, SubscriptionsOnly
 from starlette.requests import Request
@@ -71,22 +65,15 @@ from starlette.responses import Response
 from starlette.types import Receive, Scope, Send
 from starlette.websockets import WebSocket
 from strawberry.asgi import GraphQL
-from strawberry.http import GraphQLHTTPResponse, GraphQLRequestData
-from strawberry.schema.exceptions import InvalidOperationTypeError
 from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL
-from strawberry.types.execution import ExecutionResult
 
 GRAPHQL_RESPONSE = "application/graphql-response+json"
 JSON = "application/json"
-MEDIA_TYPE_HEADER = "x-mentorlog-media-type"
 MAX_TOKEN_LENGTH = 512
 # Which of the person's grants an identity provider's token acts in.
 GRANT_HEADER = "mentorlog-grant"
 # Over HTTP in the Authorization header; over a WebSocket in connection_init.
 NO_TOKEN = "send Authorization: Bearer <token>"
-SUBSCRIPTIONS_NEED_A_SOCKET = (
-    "subscriptions run over a WebSocket at this path (protocol graphql-transport-ws)"
-)
 
 log = logging.getLogger("mentorlog.api")
 
@@ -132,6 +119,25 @@ def is_request_error(result: ExecutionResult) -> bool:
         result.data is None
         and bool(result.errors)
         and all(error.path is None for error in result.errors or [])
+    )
+
+
+def respond(result: ExecutionResult, media_type: str) -> Response:
+    """The answer to a result: 200, or 400 for a request error under its own type.
+
+    A request error (nothing ran) carries no `data`, under either media type.
+    """
+    request_error = is_request_error(result)
+    body: dict[str, Any] = {} if request_error else {"data": result.data}
+    if result.errors:
+        body["errors"] = [error.formatted for error in result.errors]
+    if result.extensions:
+        body["extensions"] = result.extensions
+    status = 400 if request_error and media_type == GRAPHQL_RESPONSE else 200
+    return Response(
+        json.dumps(body, separators=(",", ":")),
+        status_code=status,
+        headers={"content-type": f"{media_type}; charset=utf-8"},
     )
 
 
@@ -226,7 +232,9 @@ class GraphQLView(GraphQL[Context, None]):
 
     async def _serve(self, request: Request, media_type: str | None) -> Response:
         """The response to a request whose failures raise."""
-        if self._wants_graphiql(request):
+        if self._wants_ide(request):
+            if self.graphql_ide is None:
+                raise HTTPException(404, "Not Found")
             return await self.render_graphql_ide(request)
         if media_type is None:
             raise HTTPException(
@@ -235,42 +243,41 @@ class GraphQLView(GraphQL[Context, None]):
         if request.method not in ("GET", "POST"):
             raise HTTPException(405, "GraphQL is served over GET and POST only")
         check_length(request.headers.get("content-length"), self.max_body_bytes)
-        request.state.principal = await self._authenticate(request)
-        return await self.run(request)
+        principal = await self._authenticate(request)
+        params = await read_params(request)
+        state = request.app.state
+        context = Context(
+            services=state.services,
+            db=state.read_db,
+            principal=principal,
+            follows_projections=state.follows_projections,
+            request=request,
+            feed=state.feed,
+        )
+        operations: Operations = state.operations
+        result = await operations.run(
+            params.query,
+            params.variables,
+            params.operation_name,
+            context,
+            request.method,
+        )
+        return respond(result, media_type)
 
     def decode_json(self, data: str | bytes) -> object:
-        """Decode a body or a socket's message: UTF-8 JSON, not too large or deep."""
+        """Decode a socket's message: UTF-8 JSON, not too large or deep."""
         if len(data) > self.max_body_bytes:
             raise BadJSON(f"the message is larger than {self.max_body_bytes} bytes")
         return decode_json(data)
 
-    def parse_json(self, data: str | bytes) -> Any:
-        """Decode JSON the client sent, or refuse the request with 400."""
-        try:
-            return self.decode_json(data)
-        except BadJSON as error:
-            raise RequestError(400, error.message, BAD_REQUEST) from None
-
-    async def parse_http_body(
-        self, request: AsyncHTTPRequestAdapter
-    ) -> GraphQLRequestData | list[GraphQLRequestData]:
-        """The request's parameters; a body that is not a JSON object is a 400."""
-        try:
-            return await super().parse_http_body(request)
-        except AttributeError as error:
-            # Strawberry reads the parameters with .get(): the body is no object.
-            if error.name != "get" or isinstance(error.obj, dict):
-                raise
-            raise RequestError(
-                400, f"the request body must be a JSON object, not {kind_of(error.obj)}"
-            ) from None
-
-    def _wants_graphiql(self, request: Request) -> bool:
+    @staticmethod
+    def _wants_ide(request: Request) -> bool:
+        """A browser's GET without a query: the GraphiQL page (or 404 without one)."""
+        accept = request.headers.get("accept", "")
         return (
-            self.graphql_ide is not None
-            and request.method == "GET"
-            and "query" not in request.query_params
-            and "text/html" in request.headers.get("accept", "")
+            request.method == "GET"
+            and request.query_params.get("query") is None
+            and ("text/html" in accept or "*/*" in accept)
         )
 
     @classmethod
@@ -350,100 +357,3 @@ class GraphQLView(GraphQL[Context, None]):
             context.sign_in(await self._principal(context.request, header, grant))
         except Unauthenticated as error:
             raise Refused(error.message) from None
-
-    async def get_sub_response(self, request: Any) -> Response:
-        """A sub-response that remembers the negotiated media type."""
-        sub_response = await super().get_sub_response(request)
-        media_type = negotiate(request.headers.get("accept")) or JSON
-        sub_response.headers[MEDIA_TYPE_HEADER] = media_type
-        return sub_response
-
-    async def execute_operation(  # type: ignore[override]
-        self,
-        request: Any,
-        request_adapter: AsyncHTTPRequestAdapter,
-        request_data: GraphQLRequestData | list[GraphQLRequestData],
-        context: Context,
-        root_value: None,
-        sub_response: Response,
-    ) -> Any:
-        """Execute the operation the request names; a subscription over HTTP is 400."""
-        if isinstance(request_data, GraphQLRequestData):
-            operation = select_operation(
-                request_data.query, request_data.operation_name
-            )
-            if operation is not None and (
-                operation.operation == OperationType.SUBSCRIPTION
-            ):
-                raise RequestError(400, SUBSCRIPTIONS_NEED_A_SOCKET, BAD_REQUEST)
-        return await super().execute_operation(
-            request=request,
-            request_adapter=request_adapter,
-            request_data=request_data,
-            context=context,
-            root_value=root_value,
-            sub_response=sub_response,
-        )
-
-    async def execute_single(  # type: ignore[override]
-        self,
-        request: Any,
-        request_adapter: AsyncHTTPRequestAdapter,
-        sub_response: Response,
-        context: Context,
-        root_value: None,
-        request_data: GraphQLRequestData,
-    ) -> ExecutionResult:
-        """Execute one operation; a mutation over GET is 405, not 400."""
-        try:
-            return await super().execute_single(
-                request=request,
-                request_adapter=request_adapter,
-                sub_response=sub_response,
-                context=context,
-                root_value=root_value,
-                request_data=request_data,
-            )
-        except HTTPException as error:
-            if isinstance(error.__cause__, InvalidOperationTypeError) and (
-                request_adapter.method == "GET"
-            ):
-                raise HTTPException(
-                    405, "mutations need POST; GET serves queries only"
-                ) from error
-            raise
-
-    async def process_result(
-        self, request: Any, result: ExecutionResult
-    ) -> GraphQLHTTPResponse:
-        """Code every error; leave `data` out of a request error's, as the spec asks.
-
-        A document that does not parse never reaches the schema's error masking
-        (Strawberry's parser cache raises before it), so it is coded here.
-        """
-        for error in result.errors or []:
-            with_code(error)
-        processed = await super().process_result(request, result)
-        if is_request_error(result):
-            processed.pop("data", None)
-        return processed
-
-    def create_response(
-        self,
-        response_data: GraphQLHTTPResponse | list[GraphQLHTTPResponse],
-        sub_response: Response,
-    ) -> Response:
-        """Set the negotiated media type, and 400 for request errors under it."""
-        media_type = sub_response.headers.get(MEDIA_TYPE_HEADER, JSON)
-        del sub_response.headers[MEDIA_TYPE_HEADER]
-        response = super().create_response(response_data, sub_response)
-        response.headers["content-type"] = f"{media_type}; charset=utf-8"
-        single = response_data if isinstance(response_data, dict) else None
-        if (
-            media_type == GRAPHQL_RESPONSE
-            and single is not None
-            and "data" not in single
-            and not sub_response.status_code
-        ):
-            response.status_code = 400
-        return response

@@ -11,6 +11,7 @@ GraphQL-shaped error (docs/errors.md).
 from __future__ import annotations
 
 import json
+from dataclasses import dataclass
 from typing import Any
 
 from cross_web import HTTPException
@@ -29,6 +30,7 @@ from mentorlog.schema.errors import (
     OPERATION_NOT_FOUND,
     PAYLOAD_TOO_LARGE,
 )
+from starlette.requests import Request
 from starlette.types import Message, Receive
 from strawberry.extensions.parser_cache import _get_parse_cache
 
@@ -172,6 +174,74 @@ def kind_of(value: object) -> str:
     return "a list" if isinstance(value, list) else "an object"
 
 
+# -- the parameters ------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Params:
+    """What a request asks to run: the GraphQL-over-HTTP spec's four parameters."""
+
+    query: str | None
+    variables: dict[str, Any] | None
+    operation_name: str | None
+    extensions: dict[str, Any] | None
+
+
+async def read_params(request: Request) -> Params:
+    """The parameters of a GET (its query string) or a POST (its JSON body), or raise.
+
+    A POST must be `application/json`; a JSON array (a batch) is refused.
+    """
+    data: object
+    if request.method == "GET":
+        query_string = dict(request.query_params)
+        data = {
+            **query_string,
+            **{
+                name: _json_parameter(query_string[name])
+                for name in ("variables", "extensions")
+                if query_string.get(name)
+            },
+        }
+    else:
+        media_type = request.headers.get("content-type", "").split(";")[0]
+        if "application/json" not in media_type.strip().lower():
+            raise RequestError(400, "Unsupported content type")
+        data = _json_parameter(await request.body())
+    if isinstance(data, list):
+        raise RequestError(400, "Batching is not enabled")
+    if not isinstance(data, dict):
+        raise RequestError(
+            400, f"the request body must be a JSON object, not {kind_of(data)}"
+        )
+    query, variables = data.get("query"), data.get("variables")
+    operation_name, extensions = data.get("operationName"), data.get("extensions")
+    if not isinstance(query, str | None):
+        raise RequestError(400, f"query must be a string or null, not {kind_of(query)}")
+    if not isinstance(variables, dict | None):
+        raise RequestError(
+            400, f"variables must be an object or null, not {kind_of(variables)}"
+        )
+    if not isinstance(extensions, dict | None):
+        raise RequestError(
+            400, f"extensions must be an object or null, not {kind_of(extensions)}"
+        )
+    if not isinstance(operation_name, str | None):
+        raise RequestError(
+            400,
+            f"operationName must be a string or null, not {kind_of(operation_name)}",
+        )
+    return Params(query, variables, operation_name, extensions)
+
+
+def _json_parameter(data: str | bytes) -> object:
+    """A parameter's JSON, or a 400 saying why it is not JSON we take."""
+    try:
+        return decode_json(data)
+    except BadJSON as error:
+        raise RequestError(400, error.message, BAD_REQUEST) from None
+
+
 # -- the operation -------------------------------------------------------------------
 
 
@@ -207,6 +277,13 @@ def select_operation(
     document = parsed(query)
     if document is None:
         return None
+    return choose_operation(document, operation_name)
+
+
+def choose_operation(
+    document: DocumentNode, operation_name: str | None
+) -> OperationDefinitionNode | None:
+    """The document's operation `operation_name` names (or its only one), or raise."""
     operations = [
         d for d in document.definitions if isinstance(d, OperationDefinitionNode)
     ]

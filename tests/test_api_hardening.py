@@ -10,8 +10,8 @@ from collections.abc import AsyncIterator
 from dataclasses import replace
 from typing import Any
 
+import mentorlog.schema.operations as operations
 import pytest
-import strawberry.schema.schema as strawberry_schema
 from graphql import validate
 from mentorlog.schema.api import MAX_ALIASES, MAX_DEPTH, MAX_TOKENS
 from mentorlog.schema.errors import VALIDATION_FAILED
@@ -115,7 +115,7 @@ async def test_a_repeated_query_is_validated_once(
         validated.append(args[1])
         return validate(*args, **kwargs)
 
-    monkeypatch.setattr(strawberry_schema, "validate", counting)
+    monkeypatch.setattr(operations, "validate", counting)
     # A document no other test sends, so the shared caches have not seen it.
     name = f"Repeated{uuid.uuid4().hex}"
     query = f"query {name} {{ formats {{ name }} }}"

@@ -1,0 +1,193 @@
+"""Operations over HTTP: a document prepared once by its text, run on graphql-core.
+
+Strawberry builds the schema, and runs subscriptions and the pages' reads through
+`Schema.execute`, whose extension runner costs about 100 µs per operation before
+anything resolves (graphql-core executes `{ __typename }` in 14 µs). Over HTTP a
+document is instead parsed (with the token limit) and validated (the spec's rules,
+Strawberry's, and the limits of schema/api.py) once, kept by its text, and each
+request only picks its operation, checks its type and cost (with its variables)
+and executes it on the schema's graphql-core schema with Strawberry's execution
+context, so resolvers get the same `Info` as through `Schema.execute`. Errors are
+masked and coded as the schema's extensions do (schema/errors.py), and each
+operation counted as the metrics extension counts one.
+"""
+
+from __future__ import annotations
+
+import time
+from collections import OrderedDict
+from collections.abc import Sequence
+from dataclasses import dataclass
+from inspect import isawaitable
+from typing import Any
+
+import strawberry
+from graphql import (
+    DocumentNode,
+    ExecutionResult,
+    GraphQLError,
+    GraphQLSyntaxError,
+    OperationDefinitionNode,
+    OperationType,
+    execute,
+    parse,
+    specified_rules,
+    validate,
+)
+from graphql.validation import ASTValidationRule
+from mentorlog.schema.api import CACHE_SIZE, MAX_TOKENS
+from mentorlog.schema.cost import operation_cost, too_costly
+from mentorlog.schema.errors import PARSE_FAILED, VALIDATION_FAILED, client_errors
+from mentorlog.schema.requests import RequestError, choose_operation
+from strawberry.schema.validation_rules.maybe_null import MaybeNullValidationRule
+from strawberry.schema.validation_rules.one_of import OneOfInputValidationRule
+
+from mentorlog.metrics import Metrics, operation_labels
+
+SUBSCRIPTIONS_NEED_A_SOCKET = (
+    "subscriptions run over a WebSocket at this path (protocol graphql-transport-ws)"
+)
+
+
+@dataclass(frozen=True, slots=True)
+class Prepared:
+    """A document as parsed and validated once; `errors` say why it may not run."""
+
+    document: DocumentNode | None
+    errors: Sequence[GraphQLError]
+
+
+class MutationOverGet(RequestError):
+    """A mutation sent with GET: 405, it needs POST."""
+
+    def __init__(self) -> None:
+        super().__init__(405, "mutations need POST; GET serves queries only")
+
+
+class Operations:
+    """The schema's operations over HTTP: documents prepared once, then executed."""
+
+    def __init__(
+        self,
+        schema: strawberry.Schema,
+        rules: Sequence[type[ASTValidationRule]],
+        max_cost: int,
+        metrics: Metrics | None = None,
+        cache_size: int = CACHE_SIZE,
+    ) -> None:
+        self.schema = schema
+        self.graphql = schema._schema
+        self.rules = (
+            *specified_rules,
+            *rules,
+            MaybeNullValidationRule,
+            OneOfInputValidationRule,
+        )
+        self.hide_suggestions = schema.config.disable_field_suggestions
+        self.max_cost = max_cost
+        self.metrics = metrics
+        self.cache_size = cache_size
+        self._prepared: OrderedDict[str, Prepared] = OrderedDict()
+
+    def prepare(self, query: str) -> Prepared:
+        """The document of this text, parsed and validated; kept for the next time."""
+        prepared = self._prepared.get(query)
+        if prepared is not None:
+            self._prepared.move_to_end(query)
+            return prepared
+        prepared = self._prepare(query)
+        self._prepared[query] = prepared
+        if len(self._prepared) > self.cache_size:
+            self._prepared.popitem(last=False)
+        return prepared
+
+    def _prepare(self, query: str) -> Prepared:
+        try:
+            document = parse(query, max_tokens=MAX_TOKENS)
+        except GraphQLSyntaxError as error:
+            error.extensions = {**(error.extensions or {}), "code": PARSE_FAILED}
+            return Prepared(None, (error,))
+        except RecursionError:
+            too_deep = GraphQLError(
+                "Syntax Error: the document nests too deeply.",
+                extensions={"code": PARSE_FAILED},
+            )
+            return Prepared(None, (too_deep,))
+        errors = validate(
+            self.graphql, document, self.rules, hide_suggestions=self.hide_suggestions
+        )
+        for invalid in errors:
+            invalid.extensions = {
+                **(invalid.extensions or {}),
+                "code": VALIDATION_FAILED,
+            }
+        return Prepared(document, tuple(errors))
+
+    async def run(
+        self,
+        query: str | None,
+        variables: dict[str, Any] | None,
+        operation_name: str | None,
+        context: Any,
+        method: str,
+    ) -> ExecutionResult:
+        """Run the operation a request names, or answer why it cannot run.
+
+        Raises RequestError for what the client must change before anything can
+        run: no query, an operation name that names none, a subscription, or a
+        mutation over GET.
+        """
+        started = time.perf_counter()
+        if not query:
+            raise RequestError(400, "No GraphQL query found in the request")
+        prepared = self.prepare(query)
+        document = prepared.document
+        operation = None
+        if document is not None:
+            operation = choose_operation(document, operation_name)
+            if operation is not None:
+                kind = operation.operation
+                if kind is OperationType.SUBSCRIPTION:
+                    raise RequestError(400, SUBSCRIPTIONS_NEED_A_SOCKET)
+                if kind is OperationType.MUTATION and method == "GET":
+                    raise MutationOverGet()
+        result = await self._execute(
+            prepared, operation, variables, operation_name, context
+        )
+        if self.metrics is not None:
+            labels = operation_labels(self.graphql, document, operation_name)
+            self.metrics.operation(labels, result, time.perf_counter() - started)
+        return result
+
+    async def _execute(
+        self,
+        prepared: Prepared,
+        operation: OperationDefinitionNode | None,
+        variables: dict[str, Any] | None,
+        operation_name: str | None,
+        context: Any,
+    ) -> ExecutionResult:
+        """The result, its errors as a client sees them."""
+        if prepared.errors or prepared.document is None or operation is None:
+            return ExecutionResult(None, list(prepared.errors))
+        cost = operation_cost(
+            self.graphql, prepared.document, operation, variables or {}
+        )
+        if cost > self.max_cost:
+            return ExecutionResult(None, [too_costly(cost, self.max_cost, operation)])
+        result = execute(
+            self.graphql,
+            prepared.document,
+            context_value=context,
+            variable_values=variables,
+            operation_name=operation_name,
+            executor_class=self.schema.execution_context_class,
+            hide_suggestions=self.hide_suggestions,
+        )
+        if isawaitable(result):
+            result = await result
+        assert isinstance(result, ExecutionResult)
+        if result.errors:
+            in_mutation = operation.operation is OperationType.MUTATION
+            result.errors = client_errors(result.errors, in_mutation)
+        return result
