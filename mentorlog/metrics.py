@@ -83,6 +83,18 @@ class Metrics:
             registry=self.registry,
         )
 
+        # Each metric's child per label values, looked up once: the label sets
+        # are bounded, and prometheus_client's labels() checks and locks each call.
+        self._children: dict[tuple[object, ...], Any] = {}
+
+    def child(self, metric: Any, *values: str) -> Any:
+        """The metric's child for these label values."""
+        key = (metric, *values)
+        found = self._children.get(key)
+        if found is None:
+            found = self._children[key] = metric.labels(*values)
+        return found
+
     # -- the core's CommandObserver --------------------------------------------
 
     def recorded(self, command: str) -> None:
@@ -96,8 +108,9 @@ class Metrics:
     def operation(self, labels: Labels, result: Any, seconds: float) -> None:
         """Count and time one GraphQL operation, once its result is known."""
         kind, field, key = labels
-        self.operation_seconds.labels(kind, field).observe(seconds)
-        self.operations.labels(kind, field, operation_outcome(result, key)).inc()
+        self.child(self.operation_seconds, kind, field).observe(seconds)
+        outcome = operation_outcome(result, key)
+        self.child(self.operations, kind, field, outcome).inc()
 
     def watch(self, services: Services, feed: Any) -> None:
         """Report the services' projection lag and the feed's subscribers."""
@@ -179,10 +192,10 @@ class HttpMetrics:
         try:
             await self.app(scope, receive, sending)
         finally:
-            self.metrics.http_seconds.labels(route).observe(
-                time.perf_counter() - started
-            )
-            self.metrics.http_requests.labels(route, str(status)).inc()
+            metrics = self.metrics
+            seconds = time.perf_counter() - started
+            metrics.child(metrics.http_seconds, route).observe(seconds)
+            metrics.child(metrics.http_requests, route, str(status)).inc()
 
 
 def operation_metrics(metrics: Metrics) -> Callable[[], SchemaExtension]:

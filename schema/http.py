@@ -1,4 +1,9 @@
-"""GraphQL over HTTP: Strawberry's ASGI view with the spec's media types and statuses.
+"""GraphQL over HTTP: the spec's media types and statuses, on Strawberry's ASGI view.
+
+The view answers HTTP itself: it reads the parameters (schema/requests.py) and
+runs the operation through the app's `Operations` (schema/operations.py: each
+document parsed and validated once, executed on graphql-core); Strawberry's view
+serves the WebSocket and the GraphiQL page.
 
 Responses use `application/json` unless the client asks for
 `application/graphql-response+json` by name: a request without an Accept header,

@@ -17,7 +17,7 @@ from __future__ import annotations
 import time
 from collections import OrderedDict
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from inspect import isawaitable
 from typing import Any
 
@@ -26,6 +26,7 @@ from graphql import (
     DocumentNode,
     ExecutionResult,
     GraphQLError,
+    GraphQLSchema,
     GraphQLSyntaxError,
     OperationDefinitionNode,
     OperationType,
@@ -39,6 +40,7 @@ from mentorlog.schema.api import CACHE_SIZE, MAX_TOKENS
 from mentorlog.schema.cost import operation_cost, too_costly
 from mentorlog.schema.errors import PARSE_FAILED, VALIDATION_FAILED, client_errors
 from mentorlog.schema.requests import RequestError, choose_operation
+from strawberry.execution import optimized_is_awaitable
 from strawberry.schema.validation_rules.maybe_null import MaybeNullValidationRule
 from strawberry.schema.validation_rules.one_of import OneOfInputValidationRule
 
@@ -55,6 +57,23 @@ class Prepared:
 
     document: DocumentNode | None
     errors: Sequence[GraphQLError]
+    # The cost of each operation that takes no variables, by id(), once counted.
+    costs: dict[int, int] = field(default_factory=dict)
+
+    def cost(
+        self,
+        schema: GraphQLSchema,
+        operation: OperationDefinitionNode,
+        variables: dict[str, Any] | None,
+    ) -> int:
+        """The operation's cost with these variables (counted once if it takes none)."""
+        assert self.document is not None
+        if operation.variable_definitions:
+            return operation_cost(schema, self.document, operation, variables or {})
+        key = id(operation)
+        if key not in self.costs:
+            self.costs[key] = operation_cost(schema, self.document, operation, {})
+        return self.costs[key]
 
 
 class MutationOverGet(RequestError):
@@ -170,9 +189,7 @@ class Operations:
         """The result, its errors as a client sees them."""
         if prepared.errors or prepared.document is None or operation is None:
             return ExecutionResult(None, list(prepared.errors))
-        cost = operation_cost(
-            self.graphql, prepared.document, operation, variables or {}
-        )
+        cost = prepared.cost(self.graphql, operation, variables)
         if cost > self.max_cost:
             return ExecutionResult(None, [too_costly(cost, self.max_cost, operation)])
         result = execute(
@@ -182,6 +199,7 @@ class Operations:
             variable_values=variables,
             operation_name=operation_name,
             executor_class=self.schema.execution_context_class,
+            is_awaitable=optimized_is_awaitable,
             hide_suggestions=self.hide_suggestions,
         )
         if isawaitable(result):
