@@ -6,9 +6,11 @@ not read), and catches the projections up. The query asks for a page of --n
 mentorships with their program, participants (and each participant's person) and
 goals (and who set each goal).
 
-The service side runs `mentorlog.schema.schema.execute` with the API's own Context
-(a program admin's principal and read scope), extensions (token, alias and depth
-limits, parser and validation caches, error masking) and DataLoaders. The baseline is
+The service side runs the query as the API runs it over HTTP: `Operations.run`
+(schema/operations.py: the document parsed and validated once with the limits'
+rules, its cost counted, executed on the Strawberry schema's graphql-core schema,
+errors masked) with the API's own Context (a program admin's principal and read
+scope) and DataLoaders. The baseline is
 a hand-built graphql-core schema with the same types, enums, scalars, global IDs and
 private-goal rule for just these fields; its resolvers call the same scoped
 DataLoaders and read-model queries and build the same Python values, and it parses
@@ -58,9 +60,11 @@ from mentorlog.core.policy import ReadScope, may_read_private, read_scope
 from mentorlog.projections import queries
 from mentorlog.projections.queries import MentorshipFilter, ReadDatabase, Row
 from mentorlog.schema import schema
+from mentorlog.schema.api import MAX_COST, limit_rules
 from mentorlog.schema.context import Context
 from mentorlog.schema.ids import global_id
 from mentorlog.schema.loaders import Loaders
+from mentorlog.schema.operations import Operations
 from mentorlog.schema.pagination import encode_cursor, page_request
 
 from mentorlog.services import Services, open_services
@@ -328,6 +332,7 @@ class Sides:
         self.principal = principal
         self.variables = {"first": n}
         self.core_schema = baseline_schema()
+        self.operations = Operations(schema, limit_rules(True), MAX_COST)
         self.document: DocumentNode = parse(QUERY)
         errors = validate(self.core_schema, self.document)
         if errors:
@@ -336,9 +341,7 @@ class Sides:
     async def strawberry(self) -> dict[str, Any]:
         """Run the query through the API's Strawberry schema and context."""
         context = Context(self.services, self.db, self.principal)
-        result = await schema.execute(
-            QUERY, variable_values=self.variables, context_value=context
-        )
+        result = await self.operations.run(QUERY, self.variables, None, context, "POST")
         if result.errors:
             raise RuntimeError(f"strawberry: {result.errors}")
         assert result.data is not None

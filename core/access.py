@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import secrets
 from dataclasses import dataclass
+from functools import lru_cache
 from uuid import NAMESPACE_URL, UUID, uuid5
 
 from eventsourcing.domain import event
@@ -30,6 +31,18 @@ def token_hash(token: str) -> str:
 def credential_id(token: str) -> UUID:
     """The credential stream's ID, derived from the token's hash."""
     return uuid5(CREDENTIALS, token_hash(token))
+
+
+def credential_key(token: str) -> str:
+    """The credential's ID as text, the key its principal is kept under."""
+    return _key_of(token_hash(token))
+
+
+@lru_cache(maxsize=4096)
+def _key_of(hashed: str) -> str:
+    # Kept by hash, never by token: uuid5 and its text cost more than the rest of
+    # a kept principal's lookup, and a busy server sees the same tokens again.
+    return str(uuid5(CREDENTIALS, hashed))
 
 
 class Credential(ClockedAggregate):

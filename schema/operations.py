@@ -16,10 +16,10 @@ from __future__ import annotations
 
 import time
 from collections import OrderedDict
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from inspect import isawaitable
-from typing import Any
+from typing import Any, TypeGuard, cast
 
 import strawberry
 from graphql import (
@@ -46,6 +46,11 @@ from strawberry.schema.validation_rules.one_of import OneOfInputValidationRule
 
 from mentorlog.metrics import Metrics, operation_labels
 
+# Strawberry's check of a resolver's value (a fast path for plain values), as
+# graphql-core's signature types it.
+IS_AWAITABLE = cast(
+    "Callable[[Any], TypeGuard[Awaitable[Any]]]", optimized_is_awaitable
+)
 SUBSCRIPTIONS_NEED_A_SOCKET = (
     "subscriptions run over a WebSocket at this path (protocol graphql-transport-ws)"
 )
@@ -199,7 +204,7 @@ class Operations:
             variable_values=variables,
             operation_name=operation_name,
             executor_class=self.schema.execution_context_class,
-            is_awaitable=optimized_is_awaitable,
+            is_awaitable=IS_AWAITABLE,
             hide_suggestions=self.hide_suggestions,
         )
         if isawaitable(result):

@@ -30,7 +30,7 @@ from mentorlog.schema.errors import (
     OPERATION_NOT_FOUND,
     PAYLOAD_TOO_LARGE,
 )
-from starlette.requests import Request
+from starlette.requests import ClientDisconnect, Request
 from starlette.types import Message, Receive
 from strawberry.extensions.parser_cache import _get_parse_cache
 
@@ -207,7 +207,7 @@ async def read_params(request: Request) -> Params:
         media_type = request.headers.get("content-type", "").split(";")[0]
         if "application/json" not in media_type.strip().lower():
             raise RequestError(400, "Unsupported content type")
-        data = _json_parameter(await request.body())
+        data = _json_parameter(await body_of(request.receive))
     if isinstance(data, list):
         raise RequestError(400, "Batching is not enabled")
     if not isinstance(data, dict):
@@ -232,6 +232,18 @@ async def read_params(request: Request) -> Params:
             f"operationName must be a string or null, not {kind_of(operation_name)}",
         )
     return Params(query, variables, operation_name, extensions)
+
+
+async def body_of(receive: Receive) -> bytes:
+    """The whole body (`limited` bounds it), read without Starlette's stream."""
+    chunks: list[bytes] = []
+    while True:
+        message = await receive()
+        if message["type"] == "http.disconnect":
+            raise ClientDisconnect()
+        chunks.append(message.get("body", b""))
+        if not message.get("more_body", False):
+            return chunks[0] if len(chunks) == 1 else b"".join(chunks)
 
 
 def _json_parameter(data: str | bytes) -> object:

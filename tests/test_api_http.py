@@ -13,7 +13,14 @@ from mentorlog.app import create_app
 from mentorlog.services import Services, open_services
 from mentorlog.settings import Settings
 from tests.conftest import SYSTEM, World
-from tests.test_api_support import Api, api_fixture, bearer, gid  # noqa: F401
+from tests.test_api_support import (  # noqa: F401
+    Api,
+    Demo,
+    api_fixture,
+    bearer,
+    demo_fixture,
+    gid,
+)
 
 JSON = "application/json"
 
@@ -232,3 +239,27 @@ async def test_projections_run_elsewhere(
             await asyncio.to_thread(services.runner.stop)
     payload = response.json()["data"]["startMentorship"]
     assert payload == {"mentorship": {"status": "ACTIVE"}, "userErrors": []}
+
+
+async def test_a_json_value_beyond_64_bits_is_answered(api: Api, demo: Demo) -> None:
+    """A response the fast encoder refuses is encoded by the standard library."""
+    await api.settle()
+    target = 2**70
+    payload = await api.gql(
+        "mutation($input: SetGoalInput!) { setGoal(input: $input) "
+        "{ goal { fields } userErrors { code } } }",
+        {
+            "input": {
+                "mentorshipId": demo.node("Mentorship", "one_on_one"),
+                "title": "Speak at every meetup",
+                "framework": "okr",
+                "fields": {
+                    "objective": "Become a confident speaker",
+                    "key_results": [{"description": "Talks", "target": target}],
+                },
+            }
+        },
+        demo.tokens["participant"],
+    )
+    assert payload["setGoal"]["userErrors"] == []
+    assert payload["setGoal"]["goal"]["fields"]["key_results"][0]["target"] == target

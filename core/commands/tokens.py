@@ -9,6 +9,7 @@ from mentorlog.core.access import (
     Credential,
     Principal,
     credential_id,
+    credential_key,
     new_token,
     token_hash,
 )
@@ -95,7 +96,7 @@ class TokenCommands(Service):
     def kept_principal(self, token: str) -> Principal | None:
         """The token's principal if it is kept and current, reading nothing; else
         None (then `authenticate`, which may read the store)."""
-        return self.principals.kept(str(credential_id(token)))
+        return self.principals.kept(credential_key(token))
 
     def principal_of(self, credential: str | UUID, fresh: bool = False) -> Principal:
         """The principal of a credential that still holds, or raise Unauthenticated.
