@@ -21,7 +21,7 @@ from starlette.routing import Mount, Route, WebSocketRoute
 
 from mentorlog import __version__
 from mentorlog.bundles import download
-from mentorlog.calendars import feed, invite_route
+from mentorlog.calendars import feed, invite
 from mentorlog.core.errors import Unavailable
 from mentorlog.invitations import redeem
 from mentorlog.metrics import HttpMetrics, Metrics, operation_metrics
@@ -142,8 +142,8 @@ def create_app(
         app.state.follows_projections = run_projections
         app.state.feed = feed = EventFeed(opened)
         app.state.metrics = metrics
-        app.state.schema = schema  # the pages read through it (mentorlog/web/)
-        app.state.operations = operations  # what the API runs over HTTP
+        app.state.schema = schema  # the pages read its types' descriptions
+        app.state.operations = operations  # what HTTP, the pages and invites run
         opened.app.observer = metrics
         metrics.watch(opened, feed)
         try:
@@ -186,7 +186,7 @@ def create_app(
             WebSocketRoute("/graphql", view),
             Route("/healthz", healthz, methods=["GET"]),
             Route("/audit/bundles/{mentorship_id}", download, methods=["GET"]),
-            Route("/meetings/{meeting_id}.ics", invite_route(schema), methods=["GET"]),
+            Route("/meetings/{meeting_id}.ics", invite, methods=["GET"]),
             Route("/calendar/{token}.ics", feed, methods=["GET"]),
             Route("/readyz", readyz, methods=["GET"]),
             Route("/metrics", metrics_endpoint, methods=["GET"]),

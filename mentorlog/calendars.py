@@ -4,9 +4,7 @@ GET /calendar/{token}.ics: a person's private calendar feed, opened by its token
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
-from typing import Any
 
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
@@ -14,46 +12,36 @@ from starlette.responses import JSONResponse, Response
 INVITE = "query($id: ID!) { node(id: $id) { ... on Meeting { ics } } }"
 
 
-def invite_route(schema: Any) -> Callable[[Request], Awaitable[Response]]:
-    """The handler, answering through the schema so a meeting reads as in GraphQL."""
+async def invite(request: Request) -> Response:
+    """A meeting's invite, read through the API's operations as in GraphQL."""
+    from mentorlog.core.errors import Unauthenticated
+    from mentorlog.schema.context import Context
+    from mentorlog.schema.http import GraphQLView
+    from mentorlog.schema.operations import Operations
+    from mentorlog.web.session import authorization
 
-    async def invite(request: Request) -> Response:
-        from mentorlog.core.errors import Unauthenticated
-        from mentorlog.schema.context import Context
-        from mentorlog.schema.http import GraphQLView
-        from mentorlog.web.session import authorization
-
-        def error(status: int, code: str, message: str) -> Response:
-            return JSONResponse(
-                {"errors": [{"message": message, "extensions": {"code": code}}]},
-                status_code=status,
-            )
-
-        try:
-            principal = await GraphQLView._principal(request, authorization(request))
-        except Unauthenticated as refused:
-            return error(401, "UNAUTHENTICATED", refused.message)
-        state = request.app.state
-        context = Context(
-            services=state.services,
-            db=state.read_db,
-            principal=principal,
-            follows_projections=state.follows_projections,
-            request=request,
-            response=Response(),
-            feed=state.feed,
+    def error(status: int, code: str, message: str) -> Response:
+        return JSONResponse(
+            {"errors": [{"message": message, "extensions": {"code": code}}]},
+            status_code=status,
         )
-        result = await schema.execute(
-            INVITE,
-            variable_values={"id": request.path_params["meeting_id"]},
-            context_value=context,
-        )
-        node = (result.data or {}).get("node") if not result.errors else None
-        if not node or "ics" not in node:
-            return error(404, "NOT_FOUND", "no meeting you may read by that ID")
-        return Response(node["ics"], media_type="text/calendar; charset=utf-8")
 
-    return invite
+    try:
+        principal = await GraphQLView._principal(request, authorization(request))
+    except Unauthenticated as refused:
+        return error(401, "UNAUTHENTICATED", refused.message)
+    operations: Operations = request.app.state.operations
+    result = await operations.run(
+        INVITE,
+        {"id": request.path_params["meeting_id"]},
+        None,
+        Context.of(request, principal),
+        "GET",
+    )
+    node = (result.data or {}).get("node") if not result.errors else None
+    if not node or "ics" not in node:
+        return error(404, "NOT_FOUND", "no meeting you may read by that ID")
+    return Response(node["ics"], media_type="text/calendar; charset=utf-8")
 
 
 # Whoever holds the address reads it: no cache between keeps a copy, no link leaks it.

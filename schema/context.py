@@ -48,6 +48,19 @@ class Context:
     _threads: asyncio.Semaphore = field(init=False)
     _streams: dict[str, asyncio.Future[Stream]] = field(init=False)
 
+    @classmethod
+    def of(cls, request: Any, principal: Principal) -> Context:
+        """The context of a request the app serves, acting as the principal."""
+        state = request.app.state
+        return cls(
+            services=state.services,
+            db=state.read_db,
+            principal=principal,
+            follows_projections=state.follows_projections,
+            request=request,
+            feed=state.feed,
+        )
+
     def __post_init__(self) -> None:
         self.scope = read_scope(self.principal)
         self.loaders = Loaders(self.db, self.scope)

@@ -260,21 +260,12 @@ class GraphQLView(GraphQL[Context, None]):
         check_length(request.headers.get("content-length"), self.max_body_bytes)
         principal = await self._authenticate(request)
         params = await read_params(request)
-        state = request.app.state
-        context = Context(
-            services=state.services,
-            db=state.read_db,
-            principal=principal,
-            follows_projections=state.follows_projections,
-            request=request,
-            feed=state.feed,
-        )
-        operations: Operations = state.operations
+        operations: Operations = request.app.state.operations
         result = await operations.run(
             params.query,
             params.variables,
             params.operation_name,
-            context,
+            Context.of(request, principal),
             request.method,
         )
         return respond(result, media_type)

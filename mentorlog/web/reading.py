@@ -1,8 +1,9 @@
 """What the pages read: GraphQL operations run in-process as the viewer.
 
-The pages ask the same schema the API serves, with the viewer's principal in the
-context, so every read goes through the same access rules (core/policy.py) and
-private content is hidden exactly as the API hides it.
+The pages run operations as the API runs them over HTTP (schema/operations.py),
+with the viewer's principal in the context, so every read goes through the same
+access rules (core/policy.py) and private content is hidden exactly as the API
+hides it.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from starlette.requests import Request
 
 from mentorlog.core.access import Principal
 from mentorlog.schema.context import Context
+from mentorlog.schema.operations import Operations
 
 
 class ReadFailed(Exception):
@@ -32,17 +34,9 @@ async def read(
     variables: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
     """Run a query as the principal; its data, or raise ReadFailed."""
-    state = request.app.state
-    context = Context(
-        services=state.services,
-        db=state.read_db,
-        principal=principal,
-        follows_projections=state.follows_projections,
-        request=request,
-        feed=state.feed,
-    )
-    result = await state.schema.execute(
-        query, variable_values=variables, context_value=context
+    operations: Operations = request.app.state.operations
+    result = await operations.run(
+        query, variables, None, Context.of(request, principal), "POST"
     )
     if result.errors:
         error = result.errors[0]
