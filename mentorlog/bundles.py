@@ -24,7 +24,7 @@ from typing import Any
 from uuid import UUID
 
 from starlette.requests import Request
-from starlette.responses import JSONResponse, Response
+from starlette.responses import Response
 
 from mentorlog.checkpointing import Checkpointer
 from mentorlog.core import verify_bundle
@@ -134,24 +134,22 @@ async def download(request: Request) -> Response:
     """GET /audit/bundles/{id}: a mentorship's audit bundle as a zip (auditors)."""
     from mentorlog.core.errors import Unauthenticated
     from mentorlog.core.policy import may_verify
-    from mentorlog.schema.http import GraphQLView
+    from mentorlog.schema.http import GraphQLView, error_response
     from mentorlog.web.session import authorization
-
-    def error(status: int, code: str, message: str) -> Response:
-        return JSONResponse(
-            {"errors": [{"message": message, "extensions": {"code": code}}]},
-            status_code=status,
-        )
 
     try:
         principal = await GraphQLView._principal(request, authorization(request))
     except Unauthenticated as refused:
-        return error(401, "UNAUTHENTICATED", refused.message)
+        return error_response(401, refused.message, "UNAUTHENTICATED", None)
     parsed = ids.parse_global_id(request.path_params["mentorship_id"])
     if parsed is None or parsed[0] != "Mentorship":
-        return error(400, "BAD_USER_INPUT", "give a mentorship's global ID")
+        return error_response(
+            400, "give a mentorship's global ID", "BAD_USER_INPUT", None
+        )
     if not may_verify(principal):
-        return error(403, "FORBIDDEN", "audit bundles are for auditor tokens")
+        return error_response(
+            403, "audit bundles are for auditor tokens", "FORBIDDEN", None
+        )
     services = request.app.state.services
 
     def build() -> bytes | None:
@@ -173,7 +171,7 @@ async def download(request: Request) -> Response:
 
     content = await asyncio.to_thread(build)
     if content is None:
-        return error(404, "NOT_FOUND", "no mentorship with that ID")
+        return error_response(404, "no mentorship with that ID", "NOT_FOUND", None)
     return Response(
         content,
         media_type="application/zip",

@@ -7,7 +7,7 @@ import asyncio
 from datetime import UTC, datetime
 
 from starlette.requests import Request
-from starlette.responses import JSONResponse, Response
+from starlette.responses import Response
 
 INVITE = "query($id: ID!) { node(id: $id) { ... on Meeting { ics } } }"
 
@@ -16,20 +16,14 @@ async def invite(request: Request) -> Response:
     """A meeting's invite, read through the API's operations as in GraphQL."""
     from mentorlog.core.errors import Unauthenticated
     from mentorlog.schema.context import Context
-    from mentorlog.schema.http import GraphQLView
+    from mentorlog.schema.http import GraphQLView, error_response
     from mentorlog.schema.operations import Operations
     from mentorlog.web.session import authorization
-
-    def error(status: int, code: str, message: str) -> Response:
-        return JSONResponse(
-            {"errors": [{"message": message, "extensions": {"code": code}}]},
-            status_code=status,
-        )
 
     try:
         principal = await GraphQLView._principal(request, authorization(request))
     except Unauthenticated as refused:
-        return error(401, "UNAUTHENTICATED", refused.message)
+        return error_response(401, refused.message, "UNAUTHENTICATED", None)
     operations: Operations = request.app.state.operations
     result = await operations.run(
         INVITE,
@@ -40,7 +34,9 @@ async def invite(request: Request) -> Response:
     )
     node = (result.data or {}).get("node") if not result.errors else None
     if not node or "ics" not in node:
-        return error(404, "NOT_FOUND", "no meeting you may read by that ID")
+        return error_response(
+            404, "no meeting you may read by that ID", "NOT_FOUND", None
+        )
     return Response(node["ics"], media_type="text/calendar; charset=utf-8")
 
 
