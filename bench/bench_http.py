@@ -6,6 +6,8 @@ processes with the same uvicorn settings (`mentorlog.cli.serving.server_config`)
 (Debian's package `wrk`) then loads each side in turn, --repeat times alternating,
 with 1 thread and --connections connections for --duration seconds:
 - plain: GET the Starlette endpoint (the baseline);
+- plain POST: POST the trivial query's body, with the token, to a Starlette endpoint
+  that decodes it and answers the same JSON (figures only: what a POST costs);
 - trivial: POST `{ __typename }` with the demo's admin token;
 - list of 50: POST `{ mentorships(first: 50) { edges { node { id } } } }`, same token.
 The best run of each side is compared. Targets: trivial at least 0.35x plain; the
@@ -55,6 +57,10 @@ from mentorlog.settings import Settings
 async def answer(request):
     return JSONResponse({"data": {"__typename": "Query"}})
 
+async def post(request):
+    await request.json()
+    return JSONResponse({"data": {"__typename": "Query"}})
+
 @strawberry.type
 class Query:
     hello: str = "world"
@@ -62,7 +68,13 @@ class Query:
 bare = GraphQL(
     strawberry.Schema(query=Query, extensions=[ParserCache(), ValidationCache()])
 )
-app = Starlette(routes=[Route("/plain", answer), Route("/strawberry", bare)])
+app = Starlette(
+    routes=[
+        Route("/plain", answer),
+        Route("/post", post, methods=["POST"]),
+        Route("/strawberry", bare),
+    ]
+)
 config = server_config(app, Settings.from_env(), "127.0.0.1", int(sys.argv[1]))
 uvicorn.Server(config).run()
 """
@@ -179,6 +191,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         plain = f"http://127.0.0.1:{plain_port}"
         sides = {
             "plain Starlette JSON": (f"{plain}/plain", "GET", "", ""),
+            "plain Starlette, the same POST": (
+                f"{plain}/post",
+                "POST",
+                json.dumps({"query": "{ __typename }"}),
+                token,
+            ),
             "bare Strawberry { __typename }": (
                 f"{plain}/strawberry",
                 "POST",
@@ -223,10 +241,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         for name, load in best.items()
     ]
     rate = {name: load.requests / load.seconds for name, load in best.items()}
-    base, bare, trivial, listing = (rate[name] for name in sides)
+    base, posted, bare, trivial, listing = (rate[name] for name in sides)
     list_runs = runs["mentorships(first: 50)"]
     p99 = min(load.p99 for load in list_runs)
     verdicts = [
+        Verdict("plain POST (body, token) ÷ plain GET", posted / base, 0.0),
+        Verdict("trivial ÷ plain POST", trivial / posted, 0.0),
         Verdict("bare Strawberry ÷ plain (the stack's floor)", bare / base, 0.0),
         Verdict("trivial ÷ plain", trivial / base, 0.35),
         Verdict("list of 50 ÷ plain", listing / base, 0.13),
