@@ -1,12 +1,13 @@
-"""Operations over HTTP: a document prepared once by its text, run on graphql-core.
+"""Operations as the API runs them: each document prepared once, run on graphql-core.
 
-Strawberry builds the schema, and runs subscriptions and the pages' reads through
-`Schema.execute`, whose extension runner costs about 100 µs per operation before
-anything resolves (graphql-core executes `{ __typename }` in 14 µs). Over HTTP a
-document is instead parsed (with the token limit) and validated (the spec's rules,
-Strawberry's, and the limits of schema/api.py) once, kept by its text, and each
-request only picks its operation, checks its type and cost (with its variables)
-and executes it on the schema's graphql-core schema with Strawberry's execution
+Strawberry builds the schema and runs subscriptions (`Schema.subscribe`, with the
+schema's extensions). Its `Schema.execute` spends about 100 µs per operation in its
+extension runner before anything resolves (graphql-core executes `{ __typename }`
+in 14 µs), so HTTP, the pages and the meeting invites run their operations here: a
+document is parsed (with the token limit) and validated (the spec's rules,
+Strawberry's, and the limits of schema/api.py) once and kept by its text; each run
+only picks its operation, checks its type and cost (with its variables) and
+executes it on the schema's graphql-core schema with Strawberry's execution
 context, so resolvers get the same `Info` as through `Schema.execute`. Errors are
 masked and coded as the schema's extensions do (schema/errors.py), and each
 operation counted as the metrics extension counts one.
@@ -89,7 +90,7 @@ class MutationOverGet(RequestError):
 
 
 class Operations:
-    """The schema's operations over HTTP: documents prepared once, then executed."""
+    """The schema's operations: documents prepared once, then executed."""
 
     def __init__(
         self,
