@@ -1263,6 +1263,7 @@ DASHBOARDS = {
 
 
 async def test_dashboards_and_exports_with_every_role(api: Api, demo: Demo) -> None:
+    await api.settle()  # the demo was recorded after the app's projections started
     assert set(DASHBOARDS) == set(demo.tokens)
     for role, token in demo.tokens.items():
         for program in ("program", "other_program"):
