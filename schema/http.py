@@ -334,21 +334,11 @@ class GraphQLView(GraphQL[Context, None]):
         return principal
 
     async def get_context(self, request: Any, response: Any) -> Context:
-        """Build the request's context from the services the app's lifespan opened.
-
-        A WebSocket's context acts as nobody until its connection_init is accepted.
-        """
-        state = request.app.state
-        websocket = isinstance(request, WebSocket)
-        return Context(
-            services=state.services,
-            db=state.read_db,
-            principal=NOBODY if websocket else request.state.principal,
-            follows_projections=state.follows_projections,
-            request=request,
-            response=response,
-            feed=state.feed,
-        )
+        """A WebSocket's context (HTTP builds its own in `_serve`): it acts as
+        nobody until its connection_init is accepted."""
+        context = Context.of(request, NOBODY)
+        context.response = response
+        return context
 
     async def on_ws_connect(self, context: Context) -> None:
         """Accept a connection_init whose payload names a valid token; else refuse."""

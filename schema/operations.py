@@ -39,7 +39,12 @@ from graphql import (
 from graphql.validation import ASTValidationRule
 from mentorlog.schema.api import CACHE_SIZE, MAX_TOKENS
 from mentorlog.schema.cost import operation_cost, too_costly
-from mentorlog.schema.errors import PARSE_FAILED, VALIDATION_FAILED, client_errors
+from mentorlog.schema.errors import (
+    PARSE_FAILED,
+    VALIDATION_FAILED,
+    client_errors,
+    coded,
+)
 from mentorlog.schema.requests import RequestError, choose_operation
 from strawberry.execution import optimized_is_awaitable
 from strawberry.schema.validation_rules.maybe_null import MaybeNullValidationRule
@@ -130,8 +135,7 @@ class Operations:
         try:
             document = parse(query, max_tokens=MAX_TOKENS)
         except GraphQLSyntaxError as error:
-            error.extensions = {**(error.extensions or {}), "code": PARSE_FAILED}
-            return Prepared(None, (error,))
+            return Prepared(None, (coded(error, PARSE_FAILED),))
         except RecursionError:
             too_deep = GraphQLError(
                 "Syntax Error: the document nests too deeply.",
@@ -141,12 +145,7 @@ class Operations:
         errors = validate(
             self.graphql, document, self.rules, hide_suggestions=self.hide_suggestions
         )
-        for invalid in errors:
-            invalid.extensions = {
-                **(invalid.extensions or {}),
-                "code": VALIDATION_FAILED,
-            }
-        return Prepared(document, tuple(errors))
+        return Prepared(document, tuple(coded(e, VALIDATION_FAILED) for e in errors))
 
     async def run(
         self,

@@ -226,12 +226,7 @@ async def read_params(request: Request) -> Params:
         raise RequestError(
             400, f"extensions must be an object or null, not {kind_of(extensions)}"
         )
-    if not isinstance(operation_name, str | None):
-        raise RequestError(
-            400,
-            f"operationName must be a string or null, not {kind_of(operation_name)}",
-        )
-    return Params(query, variables, operation_name, extensions)
+    return Params(query, variables, name_of(operation_name), extensions)
 
 
 async def body_of(receive: Receive) -> bytes:
@@ -281,15 +276,21 @@ def select_operation(
 
     A document of several operations needs `operationName`, which must name one.
     """
+    name = name_of(operation_name)
+    document = parsed(query)
+    if document is None:
+        return None
+    return choose_operation(document, name)
+
+
+def name_of(operation_name: object) -> str | None:
+    """The operationName a request gives, or a 400 when it is not a string or null."""
     if operation_name is not None and not isinstance(operation_name, str):
         raise RequestError(
             400,
             f"operationName must be a string or null, not {kind_of(operation_name)}",
         )
-    document = parsed(query)
-    if document is None:
-        return None
-    return choose_operation(document, operation_name)
+    return operation_name
 
 
 def choose_operation(
