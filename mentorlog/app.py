@@ -145,7 +145,7 @@ def create_app(
         app.state.schema = schema  # the pages read its types' descriptions
         app.state.operations = operations  # what HTTP, the pages and invites run
         opened.app.observer = metrics
-        metrics.watch(opened, feed)
+        metrics.watch(opened, feed, getattr(read_db, "reads", None))
         try:
             yield
         finally:

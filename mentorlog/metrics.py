@@ -22,7 +22,7 @@ from graphql import (
     get_operation_ast,
 )
 from prometheus_client import CollectorRegistry, Counter, Histogram
-from prometheus_client.core import GaugeMetricFamily, Metric
+from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Metric
 from prometheus_client.registry import Collector
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from strawberry.extensions import SchemaExtension
@@ -112,9 +112,9 @@ class Metrics:
         outcome = operation_outcome(result, key)
         self.child(self.operations, kind, field, outcome).inc()
 
-    def watch(self, services: Services, feed: Any) -> None:
-        """Report the services' projection lag and the feed's subscribers."""
-        self.registry.register(StateCollector(services, feed))
+    def watch(self, services: Services, feed: Any, reads: Any = None) -> None:
+        """Report projection lag, the feed's subscribers, where reads ran."""
+        self.registry.register(StateCollector(services, feed, reads))
 
 
 def _command(name: str) -> str:
@@ -124,9 +124,10 @@ def _command(name: str) -> str:
 class StateCollector(Collector):
     """Gauges read at each scrape: projection lag, whether they run, subscribers."""
 
-    def __init__(self, services: Services, feed: Any) -> None:
+    def __init__(self, services: Services, feed: Any, reads: Any = None) -> None:
         self.services = services
         self.feed = feed
+        self.reads = reads  # a ReadDatabase's `reads` counts, when it keeps them
         # Later: a webhook delivery backlog gauge reads its queue here, like these.
         self.backlogs: dict[str, Callable[[], int]] = {}
 
@@ -160,6 +161,16 @@ class StateCollector(Collector):
             "Open GraphQL subscriptions in this process.",
             value=len(self.feed.subscribers),
         )
+        if self.reads is not None:
+            reads = CounterMetricFamily(
+                "mentorlog_read_queries",
+                "Read-model queries, by where they ran: on the event loop, or on a "
+                "thread when they outran the loop's budget.",
+                labels=["on"],
+            )
+            for place in ("loop", "thread"):
+                reads.add_metric([place], self.reads[place])
+            yield reads
         for name, backlog in self.backlogs.items():
             yield GaugeMetricFamily(
                 f"mentorlog_{name}_backlog", f"Items waiting: {name}.", value=backlog()
