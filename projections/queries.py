@@ -6,6 +6,7 @@ import itertools
 import json
 import sqlite3
 import threading
+import time
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -43,9 +44,11 @@ IN_CHUNK = 500  # SQLite's bound-variable limit is far above this.
 ENTITY_TABLES = ("goals", "milestones", "meetings", "reviews", "feedback", "notes")
 NOTHING = "1 = 0"  # portable: PostgreSQL has no integer truth values
 
-# SQLite virtual-machine instructions a read may take on the event loop before it is
-# interrupted and run on a thread instead, and how often the count is checked.
+# SQLite virtual-machine instructions, and seconds, a read may take on the event loop
+# before it is interrupted and run on a thread instead; how often both are checked.
+# The time bound catches what instructions do not count: a read waiting on the disk.
 INLINE_BUDGET = 20_000
+INLINE_SECONDS = 0.002
 PROGRESS_STEP = 500
 
 
@@ -66,18 +69,25 @@ class ReadDatabase:
     A hop to an aiosqlite connection's thread and back costs more than most of the
     API's reads (80-200 µs against 15 µs for a keyset page of 50 on a 2-core
     machine), so each read first runs on the event loop's own connection under a
-    budget of SQLite instructions; a read that outruns it is interrupted and run
-    again on the pool's threads, so the loop is never held longer than the budget.
+    budget of SQLite instructions and time; a read that outruns it is interrupted and
+    run again on the pool's threads, so the loop is held no longer than the budget.
     """
 
-    def __init__(self, path: Path, size: int = 2, budget: int = INLINE_BUDGET) -> None:
+    def __init__(
+        self,
+        path: Path,
+        size: int = 2,
+        budget: int = INLINE_BUDGET,
+        seconds: float = INLINE_SECONDS,
+    ) -> None:
         self.path = Path(path)
         self.size = max(1, size)
         self.budget = budget
+        self.seconds = seconds
         self._connections: list[aiosqlite.Connection] = []
         self._next = itertools.count()
         self._inline: sqlite3.Connection | None = None
-        self._spent = _Budget(0)
+        self._spent = _Budget(0, 0.0)
         self._owner = 0
         self.reads: Counter[str] = Counter()  # where each read ran: loop or thread
 
@@ -96,7 +106,7 @@ class ReadDatabase:
             inline = sqlite3.connect(f"file:{self.path}?mode=ro", uri=True, timeout=0)
             inline.row_factory = sqlite3.Row
             inline.execute("PRAGMA query_only = ON")
-            self._spent = _Budget(self.budget // PROGRESS_STEP)
+            self._spent = _Budget(self.budget // PROGRESS_STEP, self.seconds)
             inline.set_progress_handler(self._spent, PROGRESS_STEP)
             self._inline, self._owner = inline, threading.get_ident()
         return self
@@ -128,7 +138,7 @@ class ReadDatabase:
         inline = self._inline
         if inline is None or threading.get_ident() != self._owner:
             return None
-        self._spent.used = 0
+        self._spent.start()
         cursor = inline.cursor()
         try:
             return cursor.execute(sql, params).fetchall()
@@ -139,16 +149,23 @@ class ReadDatabase:
 
 
 class _Budget:
-    """A progress handler: past `limit` calls SQLite interrupts the statement."""
+    """A progress handler: past `limit` calls or `seconds`, SQLite interrupts."""
 
-    def __init__(self, limit: int) -> None:
+    def __init__(self, limit: int, seconds: float) -> None:
         self.limit = limit
+        self.seconds = seconds
         self.used = 0
+        self.deadline = 0.0
+
+    def start(self) -> None:
+        """Begin a statement's count and clock."""
+        self.used = 0
+        self.deadline = time.perf_counter() + self.seconds
 
     def __call__(self) -> bool:
         """Count one call; True asks SQLite to interrupt."""
         self.used += 1
-        return self.used > self.limit
+        return self.used > self.limit or time.perf_counter() > self.deadline
 
 
 def decode_row(row: Row) -> Row:
