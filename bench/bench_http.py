@@ -8,6 +8,8 @@ with 1 thread and --connections connections for --duration seconds:
 - plain: GET the Starlette endpoint (the baseline);
 - plain POST: POST the trivial query's body, with the token, to a Starlette endpoint
   that decodes it and answers the same JSON (figures only: what a POST costs);
+- plain POST, dressed: the same endpoint behind the API's two middlewares (its
+  security headers and HTTP metrics; figures only: what they cost over HTTP);
 - trivial: POST `{ __typename }` with the demo's admin token;
 - list of 50: POST `{ mentorships(first: 50) { edges { node { id } } } }`, same token.
 The best run of each side is compared. Targets: trivial at least 0.35x plain; the
@@ -48,11 +50,13 @@ import strawberry
 import uvicorn
 from starlette.applications import Starlette
 from starlette.responses import JSONResponse
-from starlette.routing import Route
+from starlette.routing import Route, request_response
 from strawberry.asgi import GraphQL
 from strawberry.extensions import ParserCache, ValidationCache
 from mentorlog.cli.serving import server_config
+from mentorlog.metrics import HttpMetrics, Metrics
 from mentorlog.settings import Settings
+from mentorlog.web.security import SecurityHeaders
 
 async def answer(request):
     return JSONResponse({"data": {"__typename": "Query"}})
@@ -72,6 +76,11 @@ app = Starlette(
     routes=[
         Route("/plain", answer),
         Route("/post", post, methods=["POST"]),
+        Route(
+            "/dressed",
+            SecurityHeaders(HttpMetrics(request_response(post), metrics=Metrics())),
+            methods=["POST"],
+        ),
         Route("/strawberry", bare),
     ]
 )
@@ -197,6 +206,12 @@ def main(argv: Sequence[str] | None = None) -> int:
                 json.dumps({"query": "{ __typename }"}),
                 token,
             ),
+            "plain POST, the API's middlewares": (
+                f"{plain}/dressed",
+                "POST",
+                json.dumps({"query": "{ __typename }"}),
+                token,
+            ),
             "bare Strawberry { __typename }": (
                 f"{plain}/strawberry",
                 "POST",
@@ -241,12 +256,14 @@ def main(argv: Sequence[str] | None = None) -> int:
         for name, load in best.items()
     ]
     rate = {name: load.requests / load.seconds for name, load in best.items()}
-    base, posted, bare, trivial, listing = (rate[name] for name in sides)
+    base, posted, dressed, bare, trivial, listing = (rate[name] for name in sides)
     list_runs = runs["mentorships(first: 50)"]
     p99 = min(load.p99 for load in list_runs)
     verdicts = [
         Verdict("plain POST (body, token) ÷ plain GET", posted / base, 0.0),
+        Verdict("plain POST, middlewares ÷ without", dressed / posted, 0.0),
         Verdict("trivial ÷ plain POST", trivial / posted, 0.0),
+        Verdict("trivial ÷ plain POST with middlewares", trivial / dressed, 0.0),
         Verdict("bare Strawberry ÷ plain (the stack's floor)", bare / base, 0.0),
         Verdict("trivial ÷ plain", trivial / base, 0.35),
         Verdict("list of 50 ÷ plain", listing / base, 0.13),
