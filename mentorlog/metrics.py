@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 import time
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from functools import cache
 from typing import Any
 
@@ -112,7 +112,9 @@ class Metrics:
         outcome = operation_outcome(result, key)
         self.child(self.operations, kind, field, outcome).inc()
 
-    def watch(self, services: Services, feed: Any, reads: Any = None) -> None:
+    def watch(
+        self, services: Services, feed: Any, reads: Mapping[str, int] | None = None
+    ) -> None:
         """Report projection lag, the feed's subscribers, where reads ran."""
         self.registry.register(StateCollector(services, feed, reads))
 
@@ -124,7 +126,9 @@ def _command(name: str) -> str:
 class StateCollector(Collector):
     """Gauges read at each scrape: projection lag, whether they run, subscribers."""
 
-    def __init__(self, services: Services, feed: Any, reads: Any = None) -> None:
+    def __init__(
+        self, services: Services, feed: Any, reads: Mapping[str, int] | None = None
+    ) -> None:
         self.services = services
         self.feed = feed
         self.reads = reads  # a ReadDatabase's `reads` counts, when it keeps them
@@ -169,7 +173,7 @@ class StateCollector(Collector):
                 labels=["on"],
             )
             for place in ("loop", "thread"):
-                reads.add_metric([place], self.reads[place])
+                reads.add_metric([place], self.reads.get(place, 0))
             yield reads
         for name, backlog in self.backlogs.items():
             yield GaugeMetricFamily(

@@ -83,11 +83,10 @@ class ReadDatabase:
         self.path = Path(path)
         self.size = max(1, size)
         self.budget = budget
-        self.seconds = seconds
         self._connections: list[aiosqlite.Connection] = []
         self._next = itertools.count()
         self._inline: sqlite3.Connection | None = None
-        self._spent = _Budget(0, 0.0)
+        self._spent = _Budget(budget // PROGRESS_STEP, seconds)
         self._owner = 0
         self.reads: Counter[str] = Counter()  # where each read ran: loop or thread
 
@@ -106,7 +105,6 @@ class ReadDatabase:
             inline = sqlite3.connect(f"file:{self.path}?mode=ro", uri=True, timeout=0)
             inline.row_factory = sqlite3.Row
             inline.execute("PRAGMA query_only = ON")
-            self._spent = _Budget(self.budget // PROGRESS_STEP, self.seconds)
             inline.set_progress_handler(self._spent, PROGRESS_STEP)
             self._inline, self._owner = inline, threading.get_ident()
         return self
@@ -124,10 +122,11 @@ class ReadDatabase:
         """Run one SELECT and return its rows as dicts, JSON columns decoded."""
         if not self._connections:
             raise RuntimeError("the read database is not open")
-        rows = self._fetch_inline(sql, tuple(params))
+        args = tuple(params)
+        rows = self._fetch_inline(sql, args)
         if rows is None:
             connection = self._connections[next(self._next) % len(self._connections)]
-            rows = await connection.execute_fetchall(sql, tuple(params))
+            rows = await connection.execute_fetchall(sql, args)
             self.reads["thread"] += 1
         else:
             self.reads["loop"] += 1
