@@ -28,7 +28,7 @@ from pathlib import Path
 from _report import Figure, Verdict, best, finish, parser, report, timed
 from bench_commands import Cast, cast, commands
 from mentorlog.core.access import Principal
-from mentorlog.projections.queries import ReadDatabase
+from mentorlog.projections.sqlite_queries import ReadDatabase
 from mentorlog.schema import schema
 from mentorlog.schema.context import Context
 from mentorlog.schema.events import READ_PAGE, TOPICS, Filter, read_log

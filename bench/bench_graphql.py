@@ -58,7 +58,8 @@ from graphql import execute as graphql_execute
 from mentorlog.core.access import Principal
 from mentorlog.core.policy import ReadScope, may_read_private, read_scope
 from mentorlog.projections import queries
-from mentorlog.projections.queries import MentorshipFilter, ReadDatabase, Row
+from mentorlog.projections.queries import MentorshipFilter, Row
+from mentorlog.projections.sqlite_queries import ReadDatabase
 from mentorlog.schema import schema
 from mentorlog.schema.api import MAX_COST, limit_rules
 from mentorlog.schema.context import Context

@@ -39,10 +39,10 @@ from mentorlog.projections.postgres import (
     open_pg_read_models,
 )
 from mentorlog.projections.postgres_queries import PostgresReadDatabase
-from mentorlog.projections.queries import ReadDatabase
 from mentorlog.projections.registry import all_projections
 from mentorlog.projections.runner import ProjectionRunner
 from mentorlog.projections.sqlite import ReadModelRecorder, open_read_models
+from mentorlog.projections.sqlite_queries import ReadDatabase
 from mentorlog.settings import MARKER, PostgresURL, Settings
 
 if TYPE_CHECKING:

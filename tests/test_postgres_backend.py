@@ -27,10 +27,10 @@ from mentorlog.projections.postgres import (
     to_pyformat,
 )
 from mentorlog.projections.postgres_queries import PostgresReadDatabase
-from mentorlog.projections.queries import ReadDatabase
 from mentorlog.projections.registry import all_projections
 from mentorlog.projections.runner import ProjectionRunner, ProjectionsBusy
 from mentorlog.projections.sqlite import open_read_models
+from mentorlog.projections.sqlite_queries import ReadDatabase
 from psycopg import sql
 
 from mentorlog.cli import main

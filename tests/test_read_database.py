@@ -12,7 +12,7 @@ from pathlib import Path
 import httpx
 import pytest
 from mentorlog.projections import queries
-from mentorlog.projections.queries import PROGRESS_STEP, ReadDatabase
+from mentorlog.projections.sqlite_queries import PROGRESS_STEP, ReadDatabase
 
 from mentorlog.app import create_app
 from mentorlog.demo import demo_tokens, load_demo
