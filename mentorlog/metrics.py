@@ -118,6 +118,10 @@ class Metrics:
         """Report projection lag, the feed's subscribers, where reads ran."""
         self.registry.register(StateCollector(services, feed, reads))
 
+    def watch_documents(self, counts: Callable[[], tuple[int, int, int]]) -> None:
+        """Report the kept GraphQL documents: requests kept, parsed, and how many."""
+        self.registry.register(DocumentsCollector(counts))
+
 
 def _command(name: str) -> str:
     return name if name in COMMANDS else OTHER
@@ -211,6 +215,32 @@ class HttpMetrics:
             seconds = time.perf_counter() - started
             metrics.child(metrics.http_seconds, route).observe(seconds)
             metrics.child(metrics.http_requests, route, str(status)).inc()
+
+
+class DocumentsCollector(Collector):
+    """How often a request's GraphQL document was kept from an earlier request."""
+
+    def __init__(self, counts: Callable[[], tuple[int, int, int]]) -> None:
+        self.counts = counts
+
+    def collect(self) -> Iterable[Metric]:
+        """Read the counts now."""
+        kept, parsed, size = self.counts()
+        documents = CounterMetricFamily(
+            "mentorlog_graphql_documents",
+            "GraphQL documents requests ran, by source: kept (parsed and validated "
+            "for an earlier request) or parsed (and validated) for this one.",
+            labels=["source"],
+        )
+        documents.add_metric(["kept"], kept)
+        documents.add_metric(["parsed"], parsed)
+        yield documents
+        yield GaugeMetricFamily(
+            "mentorlog_graphql_documents_kept",
+            "GraphQL documents kept parsed and validated, the least recent dropped "
+            "first.",
+            value=size,
+        )
 
 
 def operation_metrics(metrics: Metrics) -> Callable[[], SchemaExtension]:

@@ -118,13 +118,21 @@ class Operations:
         self.metrics = metrics
         self.cache_size = cache_size
         self._prepared: OrderedDict[str, Prepared] = OrderedDict()
+        self.kept = 0  # requests whose document was kept from an earlier one
+        self.parsed = 0  # requests whose document was parsed and validated anew
+        if metrics is not None:
+            metrics.watch_documents(
+                lambda: (self.kept, self.parsed, len(self._prepared))
+            )
 
     def prepare(self, query: str) -> Prepared:
         """The document of this text, parsed and validated; kept for the next time."""
         prepared = self._prepared.get(query)
         if prepared is not None:
             self._prepared.move_to_end(query)
+            self.kept += 1
             return prepared
+        self.parsed += 1
         prepared = self._prepare(query)
         self._prepared[query] = prepared
         if len(self._prepared) > self.cache_size:

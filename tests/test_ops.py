@@ -139,6 +139,36 @@ async def test_metrics_count_operations_commands_and_outcomes(
         assert line in text, line
 
 
+async def test_metrics_count_kept_and_parsed_documents(
+    lagging: tuple[httpx.AsyncClient, Services],
+) -> None:
+    """A document sent again is kept; a new text, or a refused one, is parsed."""
+    client, services = lagging
+    ids = load_demo(services.app)
+    services.runner.catch_up()
+    token = demo_tokens(services.app, ids)["participant"]
+
+    def documents(text: str) -> tuple[float, float, float]:
+        def value(pattern: str) -> float:
+            found = re.search(pattern, text, re.M)
+            assert found, text
+            return float(found.group(1))
+
+        return (
+            value(r'^mentorlog_graphql_documents_total\{source="kept"\} (\S+)$'),
+            value(r'^mentorlog_graphql_documents_total\{source="parsed"\} (\S+)$'),
+            value(r"^mentorlog_graphql_documents_kept (\S+)$"),
+        )
+
+    kept, parsed, size = documents((await client.get("/metrics")).text)
+    marker = uuid.uuid4().hex
+    viewer = {"query": f"{{ viewer {{ role }} }} # {marker}"}
+    for query in (viewer, viewer, {"query": f"{{ nope }} # {marker}"}, viewer):
+        await client.post("/graphql", json=query, headers=bearer(token))
+    after = documents((await client.get("/metrics")).text)
+    assert after == (kept + 2, parsed + 2, size + 2)
+
+
 @pytest.fixture
 def pg_settings(tmp_path: Path) -> Iterator[Settings]:
     """Settings naming a fresh PostgreSQL schema, dropped afterwards."""
