@@ -74,13 +74,18 @@ async def test_readyz_says_not_ready_while_the_projections_lag(
     assert again.status_code == 200 and again.json()["lag"]["goals"] == 0
 
 
+def participant_of_demo(services: Services) -> tuple[dict[str, str], str]:
+    """Load the demo and apply it; its IDs and its participant's token."""
+    ids = load_demo(services.app)
+    services.runner.catch_up()
+    return ids, demo_tokens(services.app, ids)["participant"]
+
+
 async def test_metrics_count_operations_commands_and_outcomes(
     lagging: tuple[httpx.AsyncClient, Services],
 ) -> None:
     client, services = lagging
-    ids = load_demo(services.app)
-    services.runner.catch_up()
-    token = demo_tokens(services.app, ids)["participant"]
+    ids, token = participant_of_demo(services)
     await client.post(
         "/graphql", json={"query": "{ viewer { role } }"}, headers=bearer(token)
     )
@@ -144,9 +149,7 @@ async def test_metrics_count_kept_and_parsed_documents(
 ) -> None:
     """A document sent again is kept; a new text, or a refused one, is parsed."""
     client, services = lagging
-    ids = load_demo(services.app)
-    services.runner.catch_up()
-    token = demo_tokens(services.app, ids)["participant"]
+    _, token = participant_of_demo(services)
 
     def documents(text: str) -> tuple[float, float, float]:
         def value(pattern: str) -> float:
