@@ -7,6 +7,7 @@ import re
 import sqlite3
 import threading
 from collections.abc import AsyncIterator, Iterator
+from dataclasses import dataclass
 from pathlib import Path
 
 import httpx
@@ -27,26 +28,34 @@ LONG = (
 )
 
 
+@dataclass(frozen=True)
+class Demo:
+    """A SQLite store holding the demo, and the demo's IDs."""
+
+    services: Services
+    ids: dict[str, str]
+
+
 @pytest.fixture
-def demo(tmp_path: Path) -> Iterator[Services]:
-    """A SQLite store holding the demo, its projections caught up."""
+def demo(tmp_path: Path) -> Iterator[Demo]:
+    """The demo recorded, its projections caught up."""
     services = open_services(Settings(data_dir=tmp_path / "data"))
-    services.demo_ids = load_demo(services.app)  # type: ignore[attr-defined]
+    ids = load_demo(services.app)
     services.runner.catch_up()
     try:
-        yield services
+        yield Demo(services, ids)
     finally:
         services.close()
 
 
 @pytest.fixture
-async def databases(demo: Services) -> AsyncIterator[dict[str, ReadDatabase]]:
+async def databases(demo: Demo) -> AsyncIterator[dict[str, ReadDatabase]]:
     """The demo's read model opened three ways: default, no loop reads, tiny budget.
 
     No time bound here (an hour), so where a read runs does not hang on how busy
     the machine is; the time bound has its own test.
     """
-    path = demo.settings.views_db
+    path = demo.services.settings.views_db
     hour = 3600.0
     opened = {
         "default": await ReadDatabase(path, seconds=hour).open(),
@@ -102,9 +111,9 @@ async def test_a_read_past_the_budget_runs_on_a_thread(
     assert tiny.reads == {"loop": 1, "thread": 1}
 
 
-async def test_a_read_past_the_time_bound_runs_on_a_thread(demo: Services) -> None:
+async def test_a_read_past_the_time_bound_runs_on_a_thread(demo: Demo) -> None:
     """However few its instructions, a read past its time goes to a thread."""
-    hasty = await ReadDatabase(demo.settings.views_db, seconds=0.0).open()
+    hasty = await ReadDatabase(demo.services.settings.views_db, seconds=0.0).open()
     try:
         assert await hasty.fetch("SELECT 1 AS one") == [{"one": 1}]  # never checked
         assert (await hasty.fetch(LONG))[0]["n"] == 20000
@@ -114,13 +123,13 @@ async def test_a_read_past_the_time_bound_runs_on_a_thread(demo: Services) -> No
 
 
 async def test_an_interrupted_read_keeps_no_snapshot(
-    demo: Services, databases: dict[str, ReadDatabase]
+    demo: Demo, databases: dict[str, ReadDatabase]
 ) -> None:
     """After a read is cut short, the writer can still empty the WAL."""
     tiny = databases["tiny budget"]
     await tiny.fetch(LONG)
     assert tiny.reads["thread"] == 1
-    writer = sqlite3.connect(demo.settings.views_db)
+    writer = sqlite3.connect(demo.services.settings.views_db)
     try:
         writer.execute("UPDATE people SET seq = seq WHERE 1 = 0")
         writer.commit()
@@ -160,10 +169,11 @@ async def test_a_read_from_another_thread_uses_the_pool(
     assert db.reads == {"thread": 1}
 
 
-async def test_metrics_say_where_reads_ran(demo: Services) -> None:
+async def test_metrics_say_where_reads_ran(demo: Demo) -> None:
     """/metrics counts the API's reads on the loop and on threads."""
-    app = create_app(demo.settings, demo, run_projections=False)
-    token = demo_tokens(demo.app, demo.demo_ids)["admin"]  # type: ignore[attr-defined]
+    services = demo.services
+    app = create_app(services.settings, services, run_projections=False)
+    token = demo_tokens(services.app, demo.ids)["admin"]
     async with app.router.lifespan_context(app):
         transport = httpx.ASGITransport(app=app)
         async with httpx.AsyncClient(
