@@ -198,30 +198,31 @@ def main(argv: Sequence[str] | None = None) -> int:
         api_port, plain_port = free_port(), free_port()
         api = f"http://127.0.0.1:{api_port}"
         plain = f"http://127.0.0.1:{plain_port}"
+        trivial_body = json.dumps({"query": "{ __typename }"})
         sides = {
             "plain Starlette JSON": (f"{plain}/plain", "GET", "", ""),
             "plain Starlette, the same POST": (
                 f"{plain}/post",
                 "POST",
-                json.dumps({"query": "{ __typename }"}),
+                trivial_body,
                 token,
             ),
             "plain POST, the API's middlewares": (
                 f"{plain}/dressed",
                 "POST",
-                json.dumps({"query": "{ __typename }"}),
+                trivial_body,
                 token,
             ),
             "bare Strawberry { __typename }": (
                 f"{plain}/strawberry",
                 "POST",
-                json.dumps({"query": "{ __typename }"}),
+                trivial_body,
                 "",
             ),
             "{ __typename }, admin token": (
                 f"{api}/graphql",
                 "POST",
-                json.dumps({"query": "{ __typename }"}),
+                trivial_body,
                 token,
             ),
             "mentorships(first: 50)": (
