@@ -128,7 +128,7 @@ def _command(name: str) -> str:
 
 
 class StateCollector(Collector):
-    """Gauges read at each scrape: projection lag, whether they run, subscribers."""
+    """Read at each scrape: projection lag, failures, subscribers, where reads ran."""
 
     def __init__(
         self, services: Services, feed: Any, reads: Mapping[str, int] | None = None
